@@ -1,0 +1,91 @@
+"""`accelctl doctor`: what is here, what is broken, how to fix it."""
+
+from __future__ import annotations
+
+import sys
+from typing import List, Optional
+
+import typer
+
+from accelctl.cli.exits import Exit, InputError, guarded
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "doctor",
+        help=(
+            "Probe this machine (or a snapshot / rootfs) and report problems with a fix-it plan.\n\n"
+            "Examples:\n\n"
+            "  accelctl doctor                      # rich report of this node\n\n"
+            "  accelctl doctor --json               # inventory + findings for machines\n\n"
+            "  accelctl doctor --snapshot node.json # save the inventory to check elsewhere\n\n"
+            "  accelctl doctor --from node.json     # check a snapshot; probes nothing\n\n"
+            "  accelctl doctor --root /mnt/image    # inspect an unpacked image (files only)\n\n"
+            "  accelctl doctor --expect nvidia --fail-on warning"
+        ),
+    )(doctor)
+
+
+def doctor(
+    json_out: bool = typer.Option(False, "--json", help="Shorthand for --format json."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text | json | markdown | sarif | junit."),
+    snapshot: Optional[str] = typer.Option(None, "--snapshot", metavar="FILE", help="Also write the inventory to FILE."),
+    from_file: Optional[str] = typer.Option(None, "--from", metavar="FILE", help="Check a snapshot instead of probing."),
+    root: Optional[str] = typer.Option(None, "--root", metavar="DIR", help="Inspect a filesystem tree (files only: no commands, no NVML)."),
+    python: Optional[str] = typer.Option(None, "--python", metavar="PATH", help="Inspect this interpreter's environment (nothing is imported from it)."),
+    expect: List[str] = typer.Option([], "--expect", metavar="VENDOR", help="Require a usable accelerator: nvidia, amd, intel, google, aws, habana. Repeatable."),
+    assume: List[str] = typer.Option([], "--assume", metavar="KEY=VALUE", help="What-if: change a fact before checking (e.g. driver=550.54.15, gpu='RTX 5090'). Repeatable."),
+    fail_on: str = typer.Option("error", "--fail-on", help="Exit 1 on findings at or above: error | warning | never."),
+    select: List[str] = typer.Option([], "--select", metavar="RULE", help="Only these rules (ID, ID prefix or name). Repeatable."),
+    ignore: List[str] = typer.Option([], "--ignore", metavar="RULE", help="Skip these rules (ID, ID prefix or name). Repeatable."),
+    matrices: List[str] = typer.Option([], "--matrices", metavar="DIR", help="Layer your own matrices over the bundled ones. Repeatable."),
+    scan_fatbins: bool = typer.Option(False, "--scan-fatbins", help="Read compiled GPU code from framework libraries (slow: large files)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report to FILE instead of standard output."),
+    color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force or disable colour (default: on a terminal)."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
+) -> None:
+    from accelctl import doctor as logic
+    from accelctl.report import FORMATS, renderer
+
+    fmt = "json" if json_out else fmt
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"unknown format {fmt!r}; expected one of: {', '.join(FORMATS)}", param_hint="--format")
+    if fail_on not in ("error", "warning", "never"):
+        raise typer.BadParameter("expected error, warning or never", param_hint="--fail-on")
+    if sum(x is not None for x in (from_file, root)) > 1:
+        raise typer.BadParameter("--from and --root cannot be combined")
+
+    def body() -> int:
+        if from_file and (python or scan_fatbins):
+            raise InputError("--from loads a snapshot: --python and --scan-fatbins do not apply")
+        inventory = logic.gather(logic.Source(snapshot=from_file, root=root, python=python, scan_fatbins=scan_fatbins))
+        if snapshot:
+            _write(snapshot, inventory.to_json() + "\n")
+        report = logic.diagnose(inventory, logic.Diagnosis(expect=expect, select=select, ignore=ignore,
+                                                           matrices=matrices, assume=assume))
+        render = renderer(fmt)
+        if fmt == "text":
+            use_color = sys.stdout.isatty() if color is None and not output else bool(color)
+            text = render(report, color=use_color)
+        else:
+            text = render(report)
+        if output:
+            _write(output, text)
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        return logic.exit_code(report, fail_on)
+
+    code = guarded(body, debug)
+    raise typer.Exit(code)
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+__all__ = ["register", "Exit"]

@@ -1,0 +1,97 @@
+"""Doctor's orchestration: get an inventory (probe or load), diagnose it, build the plan."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import List, Optional, Sequence
+
+from accelctl.findings import SEVERITY_ORDER
+from accelctl.inventory import Inventory, load_snapshot
+from accelctl.matrices import ENV_VAR, MatrixSet
+from accelctl.plan.fixit import build_plan
+from accelctl.probes.base import ProbeOptions
+from accelctl.report.model import Report
+from accelctl.rules import all_rules, run_rules, select
+from accelctl.rules.base import RuleContext, RuleOptions
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the inventory comes from: exactly one of these, or the live machine."""
+
+    snapshot: Optional[str] = None  # --from FILE
+    root: Optional[str] = None  # --root DIR
+    fixture: Optional[str] = None  # a captured fixture folder (tests, bug reports)
+    python: Optional[str] = None  # --python PATH
+    scan_fatbins: bool = False
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    expect: Sequence[str] = ()
+    select: Sequence[str] = ()
+    ignore: Sequence[str] = ()
+    matrices: Sequence[str] = ()  # overlay folders
+    assume: Sequence[str] = ()  # KEY=VALUE what-if overrides
+
+
+def own_prefix() -> Optional[str]:
+    """accelctl's own environment, so a pipx install does not inspect itself."""
+    return sys.prefix if sys.prefix != getattr(sys, "base_prefix", sys.prefix) else None
+
+
+def gather(source: Source) -> Inventory:
+    if source.snapshot:
+        return load_snapshot(source.snapshot)
+    from accelctl.probes.collect import collect
+
+    options = ProbeOptions(python=source.python, scan_fatbins=source.scan_fatbins, accelctl_prefix=own_prefix())
+    if source.fixture:
+        from accelctl.host.fixture import FixtureHost
+
+        return collect(FixtureHost(source.fixture), options, mode="fixture")
+    if source.root:
+        from accelctl.host.filesystem import FileSystemHost
+
+        if not os.path.isdir(source.root):
+            from accelctl.cli.exits import InputError
+
+            raise InputError(f"--root {source.root}: not a directory")
+        return collect(FileSystemHost(source.root), options, mode="rootfs")
+    from accelctl.host.live import LiveHost
+
+    return collect(LiveHost(), options, mode="live")
+
+
+def matrix_set(overlays: Sequence[str] = ()) -> MatrixSet:
+    from pathlib import Path
+
+    from accelctl.cli.exits import InputError
+
+    folders: List[str] = [p for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
+    folders.extend(overlays)
+    for folder in folders:
+        if not os.path.isdir(folder):
+            raise InputError(f"matrices folder {folder}: not a directory")
+    return MatrixSet(overlays=[Path(f) for f in folders])
+
+
+def diagnose(inventory: Inventory, diagnosis: Diagnosis, matrices: Optional[MatrixSet] = None) -> Report:
+    if diagnosis.assume:
+        from accelctl.assume import apply_assumptions
+
+        inventory = apply_assumptions(inventory, diagnosis.assume)
+    ctx = RuleContext(inventory, matrices or matrix_set(diagnosis.matrices),
+                      RuleOptions(expect=tuple(diagnosis.expect)))
+    rules = select(all_rules(), diagnosis.select, diagnosis.ignore)
+    findings = run_rules(ctx, rules)
+    return Report(inventory, findings, build_plan(findings))
+
+
+def exit_code(report: Report, fail_on: str) -> int:
+    if fail_on == "never":
+        return 0
+    threshold = SEVERITY_ORDER[fail_on]
+    return 1 if any(SEVERITY_ORDER[f.severity] >= threshold for f in report.findings) else 0

@@ -1,0 +1,119 @@
+"""The one narrow door through which probes read a machine.
+
+Probes never touch ``os``, ``subprocess`` or ``pynvml``: they ask a Host. The
+live machine, an unpacked image rootfs and a recorded fixture are all Hosts,
+so every probe runs unchanged on each of them, and tests need no hardware.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
+
+try:  # Python 3.8+: typing.Protocol
+    from typing import Protocol
+except ImportError:  # pragma: no cover
+    from typing_extensions import Protocol  # type: ignore[assignment]
+
+
+class HostError(Exception):
+    """Something a probe asked for could not be had; the message says why."""
+
+
+class FileMissing(HostError):
+    pass
+
+
+class AccessDenied(HostError):
+    pass
+
+
+class NotSupported(HostError):
+    """This host cannot answer this kind of question (e.g. commands on a rootfs)."""
+
+
+class DeviceLibraryError(HostError):
+    """NVML or amdsmi answered with an error; ``code`` is the library's own."""
+
+    def __init__(self, library: str, code: Optional[int], message: str) -> None:
+        super().__init__(f"{library}: {message}" + (f" (code {code})" if code is not None else ""))
+        self.library = library
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command did; a missing or hung command is a result, not an exception."""
+
+    argv: Tuple[str, ...]
+    returncode: Optional[int]
+    stdout: str = ""
+    stderr: str = ""
+    timed_out: bool = False
+    missing: bool = False
+    duration_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out and not self.missing
+
+    def why_failed(self) -> str:
+        cmd = self.argv[0] if self.argv else "command"
+        if self.missing:
+            return f"{cmd} is not installed"
+        if self.timed_out:
+            return f"{cmd} did not answer within {self.duration_s:.1f} s"
+        first = (self.stderr or self.stdout).strip().splitlines()
+        return f"{cmd} exited with {self.returncode}" + (f": {first[0]}" if first else "")
+
+
+@dataclass(frozen=True)
+class DirEntry:
+    name: str
+    is_dir: bool
+    is_symlink: bool
+
+
+class Host(Protocol):
+    """Read-only access to one machine or filesystem tree.
+
+    Paths are absolute paths *on the inspected machine* ("/proc/driver/nvidia/version");
+    the host maps them under its root. Symbolic links are resolved inside the root.
+    """
+
+    label: str
+    root: str
+    can_run_commands: bool
+    can_query_devices: bool
+
+    @property
+    def env(self) -> Mapping[str, str]: ...
+
+    def read_bytes(self, path: str, limit: int = 4 << 20) -> bytes: ...
+
+    def read_text(self, path: str, limit: int = 4 << 20) -> str: ...
+
+    def exists(self, path: str) -> bool: ...
+
+    def is_dir(self, path: str) -> bool: ...
+
+    def is_file(self, path: str) -> bool: ...
+
+    def list_dir(self, path: str) -> List[DirEntry]: ...
+
+    def readlink(self, path: str) -> Optional[str]: ...
+
+    def realpath(self, path: str) -> str: ...
+
+    def file_size(self, path: str) -> Optional[int]: ...
+
+    def access(self, path: str, write: bool = False) -> Optional[bool]: ...
+
+    def which(self, name: str) -> Optional[str]: ...
+
+    def run(self, argv: Sequence[str], timeout: float = 5.0) -> CommandResult: ...
+
+    def nvml(self, call: str, *args: Any) -> Any: ...
+
+    def amdsmi(self, call: str, *args: Any) -> Any: ...

@@ -1,0 +1,196 @@
+"""Files under a root, read the way the inspected machine would see them.
+
+With root "/" this is the live machine. With any other root (an unpacked
+image, a fixture tree) absolute symbolic links are resolved inside the root and
+nothing can escape it, so a hostile image cannot make us read host files.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import posixpath
+import stat
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from accelctl.host.base import (
+    AccessDenied,
+    CommandResult,
+    DirEntry,
+    FileMissing,
+    HostError,
+    NotSupported,
+)
+
+_MAX_LINK_HOPS = 40
+
+
+class FileSystemHost:
+    """A Host that answers file questions under ``root`` and nothing else."""
+
+    can_run_commands = False
+    can_query_devices = False
+
+    def __init__(self, root: str = "/", env: Optional[Mapping[str, str]] = None, label: str = "") -> None:
+        self.root = os.path.abspath(root)
+        self._plain = self.root == "/"
+        self._env: Dict[str, str] = dict(env or {})
+        self.label = label or (f"rootfs {self.root}" if not self._plain else "this machine")
+
+    # -- environment -------------------------------------------------------
+    @property
+    def env(self) -> Mapping[str, str]:
+        return self._env
+
+    # -- path mapping ------------------------------------------------------
+    def _host_path(self, path: str, follow_last: bool = True) -> str:
+        """Map a machine path to a real path, resolving links inside the root."""
+        if not path.startswith("/"):
+            raise HostError(f"not an absolute path: {path!r}")
+        if self._plain:
+            return path
+        return self._resolve(path, follow_last)
+
+    def _resolve(self, path: str, follow_last: bool) -> str:
+        parts = [p for p in posixpath.normpath(path).split("/") if p not in ("", ".")]
+        done: List[str] = []
+        hops = 0
+        while parts:
+            part = parts.pop(0)
+            if part == "..":
+                if done:
+                    done.pop()
+                continue
+            candidate = os.path.join(self.root, *done, part)
+            if (parts or follow_last) and os.path.islink(candidate):
+                hops += 1
+                if hops > _MAX_LINK_HOPS:
+                    raise HostError(f"too many levels of symbolic links: {path}")
+                target = os.readlink(candidate)
+                if target.startswith("/"):
+                    done = []
+                parts = [p for p in target.split("/") if p not in ("", ".")] + parts
+                continue
+            done.append(part)
+        return os.path.join(self.root, *done)
+
+    def _to_machine(self, real: str) -> str:
+        if self._plain:
+            return real
+        rel = os.path.relpath(real, self.root)
+        return "/" if rel == "." else "/" + rel
+
+    # -- files -------------------------------------------------------------
+    def read_bytes(self, path: str, limit: int = 4 << 20) -> bytes:
+        real = self._host_path(path)
+        try:
+            with open(real, "rb") as fh:
+                return fh.read(limit)
+        except OSError as exc:
+            raise _os_error(path, exc) from None
+
+    def read_text(self, path: str, limit: int = 4 << 20) -> str:
+        return self.read_bytes(path, limit).decode("utf-8", errors="replace")
+
+    def exists(self, path: str) -> bool:
+        try:
+            return os.path.exists(self._host_path(path))
+        except (HostError, OSError):
+            return False
+
+    def is_dir(self, path: str) -> bool:
+        try:
+            return os.path.isdir(self._host_path(path))
+        except (HostError, OSError):
+            return False
+
+    def is_file(self, path: str) -> bool:
+        try:
+            return os.path.isfile(self._host_path(path))
+        except (HostError, OSError):
+            return False
+
+    def list_dir(self, path: str) -> List[DirEntry]:
+        real = self._host_path(path)
+        entries = []
+        try:
+            with os.scandir(real) as it:
+                for e in it:
+                    try:
+                        is_link = e.is_symlink()
+                        is_dir = e.is_dir(follow_symlinks=not is_link) or (
+                            is_link and self.is_dir(posixpath.join(path, e.name))
+                        )
+                    except OSError:
+                        is_link, is_dir = False, False
+                    entries.append(DirEntry(e.name, is_dir, is_link))
+        except OSError as exc:
+            raise _os_error(path, exc) from None
+        entries.sort(key=lambda d: d.name)
+        return entries
+
+    def readlink(self, path: str) -> Optional[str]:
+        try:
+            real = self._host_path(path, follow_last=False)
+            return os.readlink(real) if os.path.islink(real) else None
+        except (HostError, OSError):
+            return None
+
+    def realpath(self, path: str) -> str:
+        if self._plain:
+            return os.path.realpath(path)
+        return self._to_machine(self._resolve(path, True))
+
+    def file_size(self, path: str) -> Optional[int]:
+        try:
+            return os.stat(self._host_path(path)).st_size
+        except (HostError, OSError):
+            return None
+
+    def access(self, path: str, write: bool = False) -> Optional[bool]:
+        """Whether the current user may open ``path``; None where it cannot be known."""
+        if not self._plain:
+            return None
+        try:
+            return os.access(path, os.R_OK | (os.W_OK if write else 0))
+        except OSError:
+            return None
+
+    def is_char_device(self, path: str) -> bool:
+        try:
+            return stat.S_ISCHR(os.stat(self._host_path(path)).st_mode)
+        except (HostError, OSError):
+            return False
+
+    def which(self, name: str) -> Optional[str]:
+        for folder in self.env.get("PATH", "").split(":"):
+            if not folder.startswith("/"):
+                continue
+            candidate = posixpath.join(folder, name)
+            if self.is_file(candidate) and self._executable(candidate):
+                return candidate
+        return None
+
+    def _executable(self, path: str) -> bool:
+        try:
+            return bool(os.stat(self._host_path(path)).st_mode & 0o111)
+        except (HostError, OSError):
+            return False
+
+    # -- what a file tree cannot answer ------------------------------------
+    def run(self, argv: Sequence[str], timeout: float = 5.0) -> CommandResult:
+        raise NotSupported(f"{self.label}: commands are not run on an inspected filesystem")
+
+    def nvml(self, call: str, *args: Any) -> Any:
+        raise NotSupported(f"{self.label}: NVML is not queried on an inspected filesystem")
+
+    def amdsmi(self, call: str, *args: Any) -> Any:
+        raise NotSupported(f"{self.label}: amdsmi is not queried on an inspected filesystem")
+
+
+def _os_error(path: str, exc: OSError) -> HostError:
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return FileMissing(f"{path}: no such file")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return AccessDenied(f"{path}: permission denied")
+    return HostError(f"{path}: {exc.strerror or exc}")

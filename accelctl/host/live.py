@@ -1,0 +1,32 @@
+"""The machine accelctl runs on."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping, Optional, Sequence
+
+from accelctl.host.base import CommandResult
+from accelctl.host.commands import run_command
+from accelctl.host.device_libs import LiveAmdSmi, LiveNvml
+from accelctl.host.filesystem import FileSystemHost
+
+
+class LiveHost(FileSystemHost):
+    """Files from "/", the real environment, real commands, NVML and amdsmi."""
+
+    can_run_commands = True
+    can_query_devices = True
+
+    def __init__(self, env: Optional[Mapping[str, str]] = None) -> None:
+        super().__init__("/", env if env is not None else dict(os.environ), label="this machine")
+        self._nvml = LiveNvml()
+        self._amdsmi = LiveAmdSmi()
+
+    def run(self, argv: Sequence[str], timeout: float = 5.0) -> CommandResult:
+        return run_command(argv, timeout, env=self.env)
+
+    def nvml(self, call: str, *args: Any) -> Any:
+        return self._nvml.call(call, *args)
+
+    def amdsmi(self, call: str, *args: Any) -> Any:
+        return self._amdsmi.call(call, *args)

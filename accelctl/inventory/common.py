@@ -1,0 +1,29 @@
+"""Pieces every inventory section shares: provenance and what could not be learned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from typing import Literal
+
+ProbeStatus = Literal["ok", "partial", "failed", "timeout", "skipped"]
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A fact a probe could not learn, and why (never silently absent)."""
+
+    probe: str
+    fact: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ProbeRun:
+    """How one probe went: its status and cost."""
+
+    name: str
+    status: ProbeStatus
+    duration_ms: float
+    error: Optional[str] = None

@@ -1,0 +1,109 @@
+"""NVIDIA driver, GPUs, CUDA toolkits and native libraries, and which copy loads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+
+@dataclass(frozen=True)
+class NvidiaDriver:
+    """The kernel module and userspace driver, which must agree."""
+
+    version: Optional[str] = None  # the driver version NVML / the kernel module reports
+    version_source: str = ""
+    kernel_module_version: Optional[str] = None  # /proc/driver/nvidia/version or /sys/module/nvidia/version
+    kernel_module_flavor: Optional[str] = None  # open | proprietary
+    libcuda_version: Optional[str] = None  # from the libcuda.so.<version> file name
+    libcuda_path: Optional[str] = None
+    cuda_driver_version: Optional[str] = None  # highest CUDA the driver supports, "13.0"
+    cuda_driver_version_source: str = ""
+    nvml_error: Optional[str] = None  # e.g. "Driver/library version mismatch"
+    fabric_manager_version: Optional[str] = None
+    fabric_manager_source: str = ""
+
+
+@dataclass(frozen=True)
+class MigInstance:
+    index: int
+    name: Optional[str] = None
+    uuid: Optional[str] = None
+    memory_mib: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class NvidiaGpu:
+    index: int
+    name: str
+    uuid: Optional[str] = None
+    pci_bus_id: Optional[str] = None
+    pci_device_id: Optional[str] = None  # "0x2330" (device part of the PCI id)
+    compute_capability: Optional[str] = None  # "9.0"
+    memory_mib: Optional[int] = None
+    mig_mode: Optional[str] = None  # enabled | disabled
+    mig_instances: List[MigInstance] = field(default_factory=list)
+    ecc_enabled: Optional[bool] = None
+    persistence_mode: Optional[bool] = None
+    nvlink_active_links: Optional[int] = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class CudaToolkit:
+    path: str
+    version: Optional[str] = None  # 13.0.88
+    version_source: str = ""
+    origin: str = "system"  # system | conda | pip
+    nvcc: Optional[str] = None
+    active: bool = False
+    active_because: Optional[str] = None  # CUDA_HOME, nvcc on PATH, /usr/local/cuda link ...
+    compat_path: Optional[str] = None  # forward-compat libcuda folder
+    compat_version: Optional[str] = None  # driver version of that compat libcuda
+
+
+@dataclass(frozen=True)
+class NativeLibrary:
+    """One copy of a native library somewhere the loader or a framework looks."""
+
+    name: str  # cudart, cublas, cudnn, nccl, cusparselt, nvjitlink, tensorrt, libcuda ...
+    path: str
+    version: Optional[str] = None
+    soname: Optional[str] = None
+    origin: str = "system"  # system | toolkit | wheel | conda | bundled | driver | compat
+    provider: Optional[str] = None  # the distribution (wheel) that ships it
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class LibraryResolution:
+    """Which copy of a library a framework really loads, by the loader's search order."""
+
+    consumer: str  # torch
+    library: str  # cudnn
+    soname: str  # libcudnn.so.9
+    resolved_path: Optional[str] = None
+    resolved_version: Optional[str] = None
+    resolved_via: Optional[str] = None  # LD_LIBRARY_PATH | RUNPATH | RPATH | ld.so.cache | default dirs | preload
+    expected_path: Optional[str] = None  # the copy the framework pins (its wheel's)
+    expected_version: Optional[str] = None
+    shadowed: bool = False
+    candidates: List[str] = field(default_factory=list)
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class CdiSpec:
+    path: str
+    driver_version: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class NvidiaInfo:
+    present: bool = False  # any NVIDIA device or driver seen
+    driver: Optional[NvidiaDriver] = None
+    gpus: List[NvidiaGpu] = field(default_factory=list)
+    nvswitch_present: Optional[bool] = None
+    toolkits: List[CudaToolkit] = field(default_factory=list)
+    libraries: List[NativeLibrary] = field(default_factory=list)
+    resolutions: List[LibraryResolution] = field(default_factory=list)
+    cdi_specs: List[CdiSpec] = field(default_factory=list)

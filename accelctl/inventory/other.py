@@ -1,0 +1,17 @@
+"""TPUs, AWS Neuron devices and Intel Gaudi: detection plus versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+
+@dataclass(frozen=True)
+class OtherAccelerator:
+    vendor: str  # google | aws | habana
+    kind: str  # tpu | neuron | hpu
+    devices: List[str] = field(default_factory=list)  # device nodes seen
+    model: Optional[str] = None  # v4, v5e, trn1, inf2, gaudi2 ...
+    driver_version: Optional[str] = None
+    runtime_versions: Dict[str, str] = field(default_factory=dict)
+    source: str = ""

@@ -1,0 +1,133 @@
+"""Compatibility matrices: discovery, loading and layering of user overrides.
+
+Bundled data lives in the top-level ``matrices/`` folder of the source tree,
+shipped inside the wheel as ``accelctl/_matrices``. Users layer their own
+folders over it (``--matrices DIR`` or ``ACCELCTL_MATRICES``, several joined
+with ``os.pathsep``): an entry whose key matches a bundled entry replaces it,
+other entries are added, and the result is validated as a whole.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from accelctl.matrices.base import Matrix, MatrixError, MatrixSpec, parse_matrix, read_yaml
+
+ENV_VAR = "ACCELCTL_MATRICES"
+
+
+def bundled_dir() -> Path:
+    """The folder of bundled matrices, installed or in a source checkout."""
+    here = Path(__file__).resolve().parent.parent
+    installed = here / "_matrices"
+    return installed if installed.is_dir() else here.parent / "matrices"
+
+
+def specs() -> Dict[str, MatrixSpec]:
+    """Every subject module's SPEC, by name (modules are imported on demand)."""
+    from accelctl.matrices import subjects
+
+    found: Dict[str, MatrixSpec] = {}
+    for info in pkgutil.iter_modules(subjects.__path__):
+        module = importlib.import_module(f"{subjects.__name__}.{info.name}")
+        spec = getattr(module, "SPEC", None)
+        if isinstance(spec, MatrixSpec):
+            found[spec.name] = spec
+    return found
+
+
+def spec(name: str) -> MatrixSpec:
+    try:
+        module = importlib.import_module(f"accelctl.matrices.subjects.{name}")
+    except ImportError:
+        raise MatrixError([f"no matrix subject named {name!r} (known: {', '.join(sorted(specs()))})"]) from None
+    return module.SPEC
+
+
+@dataclass
+class MatrixSet:
+    """Loads matrices on first use, layering user folders over the bundled one.
+
+    One instance per command run; nothing global, so tests pick their folders.
+    """
+
+    overlays: Sequence[Path] = ()
+    base: Optional[Path] = None
+    _cache: Dict[str, Matrix] = field(default_factory=dict)
+
+    def folders(self) -> List[Path]:
+        return [self.base or bundled_dir(), *self.overlays]
+
+    def get(self, name: str) -> Matrix:
+        if name not in self._cache:
+            self._cache[name] = self._load(name)
+        return self._cache[name]
+
+    def entries(self, name: str) -> list:
+        return self.get(name).entries
+
+    def names(self) -> List[str]:
+        names = set()
+        for folder in self.folders():
+            names.update(p.stem for p in folder.glob("*.yaml"))
+        return sorted(names & set(specs()))
+
+    def _load(self, name: str) -> Matrix:
+        subject = spec(name)
+        layers: List[Tuple[Path, Matrix]] = []
+        for folder in self.folders():
+            path = folder / f"{name}.yaml"
+            if path.is_file():
+                layers.append((path, load_file(subject, path)))
+        if not layers:
+            raise MatrixError([f"matrix {name!r}: no {name}.yaml in {', '.join(map(str, self.folders()))}"])
+        return _layer(subject, layers)
+
+
+def load_file(subject: MatrixSpec, path: Path) -> Matrix:
+    """Read and validate one matrix file."""
+    try:
+        raw = read_yaml(path)
+    except OSError as exc:
+        raise MatrixError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    except Exception as exc:  # yaml.YAMLError and friends: report, never a traceback
+        raise MatrixError([f"{path}: not valid YAML: {exc}"]) from None
+    return parse_matrix(subject, raw, str(path))
+
+
+def _layer(subject: MatrixSpec, layers: List[Tuple[Path, Matrix]]) -> Matrix:
+    if len(layers) == 1:
+        return layers[0][1]
+    merged: Dict[str, object] = {}
+    for _, matrix in layers:
+        for entry in matrix.entries:
+            merged[str(subject.key(entry))] = entry
+    top = layers[-1][1]
+    entries = list(merged.values())
+    if subject.check is not None:
+        from accelctl.matrices.base import ErrorSink
+
+        sink = ErrorSink(" + ".join(str(p) for p, _ in layers), [str(subject.key(e)) for e in entries])
+        subject.check(entries, sink)
+        if sink.problems:
+            raise MatrixError(sink.problems)
+    return Matrix(
+        name=top.name,
+        version=top.version,
+        updated=max(m.updated for _, m in layers),
+        description=layers[0][1].description,
+        path=" + ".join(str(p) for p, _ in layers),
+        entries=entries,
+    )
+
+
+def load(name: str, overlays: Sequence[Path] = ()) -> Matrix:
+    """Load one matrix (convenience for tests and one-off use)."""
+    return MatrixSet(overlays=overlays).get(name)
+
+
+__all__ = ["ENV_VAR", "Matrix", "MatrixError", "MatrixSet", "bundled_dir", "load", "load_file", "spec", "specs"]

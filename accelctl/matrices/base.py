@@ -1,0 +1,252 @@
+"""The shared shape of every compatibility matrix and its strict loader.
+
+A matrix is one YAML file per relationship (``matrices/<name>.yaml``): a
+header, then entries that each carry the URL they were read from and the date
+it was read. A subject module declares the entry dataclass and cross-entry
+checks; this module turns the file into typed entries or into a list of
+errors that name file, entry and field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Generic, List, Optional, Sequence, Tuple, TypeVar, Union
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from accelctl.serde import SchemaError, from_data
+
+E = TypeVar("E")
+
+FORMAT_VERSION = 1
+
+# Field kinds a subject can ask the loader to check (field metadata "kind").
+VERSION = "version"  # PEP 440 version, e.g. "12.4.1" or "2.5.1+cu124"
+DRIVER = "driver"  # NVIDIA-style dotted integers, e.g. "535.104.05"
+CC = "cc"  # compute capability "9.0", "12.0"
+SPECIFIER = "specifier"  # PEP 440 specifier set, e.g. ">=2.4,<2.6"
+DATE = "date"  # ISO date
+
+_DRIVER_RE = re.compile(r"^\d+(\.\d+){0,3}$")
+_CC_RE = re.compile(r"^\d+\.\d+[af]?$")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an entry's facts were read and when."""
+
+    source: Tuple[str, ...]
+    read: str
+    note: Optional[str] = None
+
+
+UNSOURCED = Provenance(source=(), read="")
+
+
+class MatrixError(Exception):
+    """A matrix file could not be loaded; carries every problem found."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+
+class ErrorSink:
+    """Collects problems of one matrix so they are reported together."""
+
+    def __init__(self, path: str, labels: Sequence[str] = ()) -> None:
+        self.path = path
+        self.labels = list(labels)
+        self.problems: List[str] = []
+
+    def add(self, entry: Optional[int], field: Optional[str], message: str) -> None:
+        where = [self.path]
+        if entry is not None:
+            label = self.labels[entry] if entry < len(self.labels) and self.labels[entry] else ""
+            where.append(f"entry {entry}" + (f" ({label})" if label else ""))
+        if field:
+            where.append(f"field '{field}'")
+        self.problems.append(": ".join(where) + f": {message}")
+
+
+@dataclass(frozen=True)
+class MatrixSpec(Generic[E]):
+    """What a subject module declares about its matrix."""
+
+    name: str
+    entry_type: type
+    key: Callable[[Any], str]
+    check: Optional[Callable[[List[Any], ErrorSink], None]] = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Matrix(Generic[E]):
+    """A loaded, validated matrix."""
+
+    name: str
+    version: int
+    updated: str
+    description: str
+    path: str
+    entries: List[E]
+
+
+def driver_key(version: str) -> Tuple[int, ...]:
+    """Order NVIDIA-style driver versions ("535.104.05") numerically."""
+    if not _DRIVER_RE.match(version.strip()):
+        raise ValueError(f"not a driver version: {version!r}")
+    return tuple(int(p) for p in version.strip().split("."))
+
+
+def cc_key(cc: str) -> Tuple[int, int]:
+    """Order compute capabilities ("8.6", "9.0a") numerically, ignoring suffixes."""
+    m = re.match(r"^(\d+)\.(\d+)", cc.strip())
+    if not m:
+        raise ValueError(f"not a compute capability: {cc!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _check_kind(kind: str, value: str) -> Optional[str]:
+    try:
+        if kind == VERSION:
+            Version(value)
+        elif kind == DRIVER:
+            driver_key(value)
+        elif kind == CC:
+            if not _CC_RE.match(value):
+                return f"not a compute capability like '9.0': {value!r}"
+        elif kind == SPECIFIER:
+            SpecifierSet(value)
+        elif kind == DATE:
+            _dt.date.fromisoformat(value)
+    except (InvalidVersion, InvalidSpecifier, ValueError) as exc:
+        return str(exc) or f"invalid {kind}: {value!r}"
+    return None
+
+
+def _iter_kinded(entry: Any) -> List[Tuple[str, str, str]]:
+    """(field path, kind, value) for every string field with a declared kind."""
+    out: List[Tuple[str, str, str]] = []
+    for f in dataclasses.fields(entry):
+        value = getattr(entry, f.name)
+        kind = f.metadata.get("kind")
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for i, v in enumerate(values):
+            suffix = f"[{i}]" if isinstance(value, (list, tuple)) else ""
+            if kind and isinstance(v, str):
+                out.append((f.name + suffix, kind, v))
+            elif dataclasses.is_dataclass(v) and not isinstance(v, type):
+                out.extend((f"{f.name}{suffix}.{p}", k, x) for p, k, x in _iter_kinded(v))
+    return out
+
+
+def _date_text(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, _dt.date) else value
+
+
+def parse_matrix(spec: MatrixSpec, raw: Any, path: str) -> Matrix:
+    """Validate a parsed YAML document against ``spec``; raise MatrixError with every problem."""
+    sink = ErrorSink(path)
+    if not isinstance(raw, dict):
+        raise MatrixError([f"{path}: the file must be a mapping with a header and 'entries'"])
+    allowed = {"schema", "name", "version", "updated", "description", "entries"}
+    for key in sorted(set(raw) - allowed):
+        sink.add(None, key, f"unknown header field (expected one of: {', '.join(sorted(allowed))})")
+    if raw.get("schema") != FORMAT_VERSION:
+        sink.add(None, "schema", f"must be {FORMAT_VERSION}, got {raw.get('schema')!r}")
+    if raw.get("name") != spec.name:
+        sink.add(None, "name", f"must be {spec.name!r} (the file's subject), got {raw.get('name')!r}")
+    if not isinstance(raw.get("version"), int) or isinstance(raw.get("version"), bool):
+        sink.add(None, "version", "must be an integer")
+    updated = _date_text(raw.get("updated"))
+    if not isinstance(updated, str) or _check_kind(DATE, updated):
+        sink.add(None, "updated", "must be an ISO date (YYYY-MM-DD)")
+    items = raw.get("entries")
+    if not isinstance(items, list) or not items:
+        sink.add(None, "entries", "must be a non-empty list")
+        raise MatrixError(sink.problems)
+
+    entries: List[Any] = []
+    for i, item in enumerate(items):
+        entry = _parse_entry(spec, item, i, sink)
+        if entry is not None:
+            entries.append(entry)
+    if sink.problems:
+        raise MatrixError(sink.problems)
+    sink.labels = [_label(spec, e) for e in entries]
+    if spec.check is not None:
+        spec.check(entries, sink)
+    if sink.problems:
+        raise MatrixError(sink.problems)
+    return Matrix(
+        name=spec.name,
+        version=raw["version"],
+        updated=updated,
+        description=str(raw.get("description") or spec.description),
+        path=path,
+        entries=entries,
+    )
+
+
+def _parse_entry(spec: MatrixSpec, item: Any, i: int, sink: ErrorSink) -> Optional[Any]:
+    if not isinstance(item, dict):
+        sink.add(i, None, "an entry must be a mapping")
+        return None
+    data = {k: _date_text(v) for k, v in item.items()}
+    prov = _provenance(data, i, sink)
+    for k in ("source", "read", "note"):
+        data.pop(k, None)
+    try:
+        entry = from_data(spec.entry_type, data, skip=("provenance",))
+    except SchemaError as exc:
+        sink.add(i, exc.path or None, exc.message)
+        return None
+    if prov is not None:
+        entry = dataclasses.replace(entry, provenance=prov)
+    for field_path, kind, value in _iter_kinded(entry):
+        problem = _check_kind(kind, value)
+        if problem:
+            sink.add(i, field_path, problem)
+    return entry
+
+
+def _provenance(data: dict, i: int, sink: ErrorSink) -> Optional[Provenance]:
+    source: Union[str, List[str], None] = data.get("source")
+    sources = [source] if isinstance(source, str) else source
+    ok = True
+    if not sources or not isinstance(sources, list) or not all(isinstance(s, str) and s.strip() for s in sources):
+        sink.add(i, "source", "every entry needs a source: a URL or a list of URLs")
+        ok = False
+    read = data.get("read")
+    if not isinstance(read, str) or _check_kind(DATE, read):
+        sink.add(i, "read", "every entry needs 'read': the ISO date its source was read")
+        ok = False
+    note = data.get("note")
+    if note is not None and not isinstance(note, str):
+        sink.add(i, "note", "must be text")
+        ok = False
+    if not ok:
+        return None
+    return Provenance(source=tuple(sources), read=read, note=note)  # type: ignore[arg-type]
+
+
+def _label(spec: MatrixSpec, entry: Any) -> str:
+    try:
+        return str(spec.key(entry))
+    except Exception:  # a label is a courtesy; never fail validation on it
+        return ""
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse YAML with the C loader when available (several times faster)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(path, "rb") as fh:
+        return yaml.load(fh, Loader=loader)  # noqa: S506 - a safe loader either way

@@ -1,0 +1,18 @@
+"""Every probe, in one list: adding a probe means a module plus a line here."""
+
+from __future__ import annotations
+
+from typing import List
+
+from accelctl.probes.base import Probe
+
+
+def all_probes() -> List[Probe]:
+    from accelctl.probes import container, environment, python_env, system
+
+    return [
+        system.PROBE,
+        container.PROBE,
+        environment.PROBE,
+        python_env.PROBE,
+    ]

@@ -1,0 +1,57 @@
+"""What a probe is, and the context it runs in.
+
+A probe is a small named unit: it reads the machine only through its Host and
+returns one inventory section. What it cannot learn it records as an Unknown
+with the reason; it never raises past its boundary (the runner catches what
+slips through and records that too).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from accelctl.host.base import Host
+from accelctl.inventory.common import Unknown
+
+
+@dataclass(frozen=True)
+class ProbeOptions:
+    """What the user asked for that changes what probes look at."""
+
+    python: Optional[str] = None  # --python PATH
+    scan_fatbins: bool = False  # read compiled GPU code sections of large libraries
+    command_timeout: float = 5.0  # seconds any one command may take
+    accelctl_prefix: Optional[str] = None  # accelctl's own venv, never mistaken for the user's
+
+
+@dataclass
+class ProbeContext:
+    host: Host
+    options: ProbeOptions
+    probe: str = ""
+    results: Dict[str, Any] = field(default_factory=dict)  # earlier probes' sections, by section name
+    unknowns: List[Unknown] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def unknown(self, fact: str, reason: str) -> None:
+        """Record that ``fact`` could not be learned, and why."""
+        with self._lock:
+            self.unknowns.append(Unknown(self.probe, fact, reason))
+
+    def for_probe(self, name: str) -> "ProbeContext":
+        """A view of this context whose unknowns are attributed to ``name``."""
+        view = ProbeContext(self.host, self.options, name, self.results, self.unknowns)
+        view._lock = self._lock
+        return view
+
+
+@dataclass(frozen=True)
+class Probe:
+    name: str
+    section: str  # the Inventory field this probe fills
+    run: Callable[[ProbeContext], Any]
+    requires: Tuple[str, ...] = ()  # sections that must be filled first
+    timeout: float = 10.0
+    needs_commands: bool = False  # skipped (with a reason) on hosts that cannot run commands

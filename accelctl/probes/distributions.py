@@ -1,0 +1,115 @@
+"""Installed distributions from *.dist-info / *.egg-info metadata: one pass, no imports.
+
+Only the metadata headers are parsed (they end at the first blank line), so a
+site-packages of hundreds of distributions is read in a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Dict, List, Optional, Tuple
+
+from accelctl.host.base import Host, HostError
+from accelctl.inventory.python_env import Distribution
+
+_HEADER_LIMIT = 256 << 10
+
+
+def parse_metadata_headers(text: str) -> Dict[str, List[str]]:
+    """RFC 822 style headers of a METADATA / PKG-INFO file; repeated keys kept in order."""
+    headers: Dict[str, List[str]] = {}
+    last: Optional[str] = None
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        if line[0] in " \t" and last is not None:
+            headers[last][-1] += " " + line.strip()
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        last = key.strip().lower()
+        headers.setdefault(last, []).append(value.strip())
+    return headers
+
+
+def parse_wheel_tags(text: str) -> List[str]:
+    return [line.partition(":")[2].strip() for line in text.splitlines() if line.lower().startswith("tag:")]
+
+
+def _metadata_file(folder: str) -> Tuple[str, str]:
+    if folder.endswith(".dist-info"):
+        return posixpath.join(folder, "METADATA"), "dist-info"
+    return posixpath.join(folder, "PKG-INFO"), "egg-info"
+
+
+def read_distribution(host: Host, folder: str, with_tags: bool = False) -> Optional[Distribution]:
+    """One distribution from its metadata folder; None if the metadata is unreadable."""
+    meta_path, kind = _metadata_file(folder)
+    try:
+        if kind == "egg-info" and host.is_file(folder):  # old single-file egg-info
+            meta_path = folder
+        headers = parse_metadata_headers(host.read_text(meta_path, _HEADER_LIMIT))
+    except HostError:
+        return None
+    name = (headers.get("name") or [""])[0]
+    version = (headers.get("version") or [""])[0]
+    if not name or not version:
+        return None
+    requires = headers.get("requires-dist", [])
+    if kind == "egg-info" and not requires:
+        requires = _egg_requires(host, folder)
+    installer = None
+    tags: List[str] = []
+    if kind == "dist-info":
+        try:
+            installer = host.read_text(posixpath.join(folder, "INSTALLER"), 256).strip() or None
+        except HostError:
+            pass
+        if with_tags:
+            try:
+                tags = parse_wheel_tags(host.read_text(posixpath.join(folder, "WHEEL"), 16 << 10))
+            except HostError:
+                pass
+    return Distribution(
+        name=name,
+        version=version,
+        requires=requires,
+        requires_python=(headers.get("requires-python") or [None])[0],
+        location=folder,
+        installer=installer,
+        wheel_tags=tags,
+    )
+
+
+def _egg_requires(host: Host, folder: str) -> List[str]:
+    try:
+        text = host.read_text(posixpath.join(folder, "requires.txt"), 64 << 10)
+    except HostError:
+        return []
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            break  # extras sections follow; the base requirements come first
+        out.append(line)
+    return out
+
+
+def read_site_packages(host: Host, site: str, tagged: Tuple[str, ...] = ()) -> List[Distribution]:
+    """Every distribution in one site-packages folder; ``tagged`` names get their WHEEL tags too."""
+    try:
+        entries = host.list_dir(site)
+    except HostError:
+        return []
+    out = []
+    for entry in entries:
+        if not (entry.name.endswith(".dist-info") or entry.name.endswith(".egg-info")):
+            continue
+        stem = entry.name.split("-", 1)[0].lower().replace("_", "-")
+        dist = read_distribution(host, posixpath.join(site, entry.name), with_tags=stem in tagged)
+        if dist is not None:
+            out.append(dist)
+    return out

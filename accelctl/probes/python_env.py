@@ -1,0 +1,168 @@
+"""Which Python environment to inspect, and what it is, from files alone.
+
+Nothing is imported from the inspected interpreter and it is not run: its
+prefix, version and site-packages follow from its path, ``pyvenv.cfg`` and the
+``lib/pythonX.Y`` folders, so the same code works on a rootfs.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Dict, List, Optional, Tuple
+
+from accelctl.host.base import Host, HostError
+from accelctl.inventory.python_env import PythonEnvironment
+from accelctl.probes.base import Probe, ProbeContext
+from accelctl.probes.distributions import read_site_packages
+
+_PYDIR = re.compile(r"^python(\d+)\.(\d+)t?$")
+# Where images and nodes usually keep environments, for a rootfs with no PATH to follow.
+_ROOTFS_CANDIDATES = (
+    "/opt/conda/bin/python3",
+    "/opt/venv/bin/python3",
+    "/venv/bin/python3",
+    "/usr/local/bin/python3",
+    "/usr/bin/python3",
+)
+# Distributions whose WHEEL tags (platform, glibc floor) the framework readers need.
+TAGGED = ("torch", "jaxlib", "tensorflow", "vllm", "xformers", "flash-attn", "onnxruntime-gpu", "paddlepaddle-gpu")
+
+
+def parse_pyvenv_cfg(text: str) -> Dict[str, str]:
+    out = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            out[key.strip().lower()] = value.strip()
+    return out
+
+
+def _lib_versions(host: Host, prefix: str) -> List[Tuple[int, int]]:
+    found = []
+    for lib in ("lib", "lib64"):
+        try:
+            for entry in host.list_dir(posixpath.join(prefix, lib)):
+                m = _PYDIR.match(entry.name)
+                if m and entry.is_dir:
+                    found.append((int(m.group(1)), int(m.group(2))))
+        except HostError:
+            continue
+    return sorted(set(found))
+
+
+def describe(host: Host, interpreter: str, because: str) -> Optional[PythonEnvironment]:
+    """Describe the environment of ``interpreter`` (a machine path); None if it is not there."""
+    if not host.exists(interpreter):
+        return None
+    bindir = posixpath.dirname(interpreter)
+    prefix = posixpath.dirname(bindir) if posixpath.basename(bindir) in ("bin", "Scripts") else bindir
+    cfg: Dict[str, str] = {}
+    try:
+        cfg = parse_pyvenv_cfg(host.read_text(posixpath.join(prefix, "pyvenv.cfg"), 16 << 10))
+    except HostError:
+        pass
+    if cfg:
+        kind = "venv"
+    elif host.is_dir(posixpath.join(prefix, "conda-meta")):
+        kind = "conda"
+    else:
+        kind = "system"
+
+    version = cfg.get("version_info") or cfg.get("version")
+    versions = _lib_versions(host, prefix)
+    real_name = posixpath.basename(host.realpath(interpreter))
+    m = re.match(r"^python(\d+)\.(\d+)", real_name)
+    if version is None and m:
+        version = f"{m.group(1)}.{m.group(2)}"
+    if version is None and len(versions) == 1:
+        version = "%d.%d" % versions[0]
+    major_minor = tuple(int(x) for x in version.split(".")[:2]) if version else (versions[-1] if versions else None)
+
+    sites: List[str] = []
+    if major_minor:
+        tag = "python%d.%d" % major_minor
+        for lib in ("lib", "lib64"):
+            for name in ("site-packages", "dist-packages"):
+                path = posixpath.join(prefix, lib, tag, name)
+                if host.is_dir(path) and host.realpath(path) not in [host.realpath(s) for s in sites]:
+                    sites.append(path)
+        if kind == "system" and prefix in ("/usr", "/"):
+            for extra in (f"/usr/local/lib/{tag}/dist-packages", "/usr/lib/python3/dist-packages", f"/usr/local/lib/{tag}/site-packages"):
+                if host.is_dir(extra) and extra not in sites:
+                    sites.append(extra)
+        if kind == "venv" and cfg.get("include-system-site-packages", "false").lower() == "true" and cfg.get("home"):
+            base = describe(host, posixpath.join(cfg["home"], real_name if m else "python3"), "base of a venv")
+            if base:
+                sites.extend(s for s in base.site_packages if s not in sites)
+
+    distributions = []
+    for site in sites:
+        distributions.extend(read_site_packages(host, site, TAGGED))
+    return PythonEnvironment(
+        interpreter=interpreter,
+        version=version,
+        implementation="cpython" if version else None,
+        kind=kind,
+        prefix=prefix,
+        site_packages=sites,
+        selected_because=because,
+        distributions=distributions,
+        source=f"{'pyvenv.cfg, ' if cfg else ''}folders under {prefix}",
+    )
+
+
+def through_pyenv_shim(host: Host, interpreter: str) -> str:
+    """pyenv's shims are shell scripts; follow them to the selected version's interpreter."""
+    shims = posixpath.dirname(interpreter)
+    if posixpath.basename(shims) != "shims":
+        return interpreter
+    pyenv_root = posixpath.dirname(shims)
+    version = host.env.get("PYENV_VERSION", "").split(":")[0]
+    if not version:
+        try:
+            version = host.read_text(posixpath.join(pyenv_root, "version"), 1024).split()[0]
+        except (HostError, IndexError):
+            return interpreter
+    real = posixpath.join(pyenv_root, "versions", version, "bin", posixpath.basename(interpreter))
+    return real if host.exists(real) else interpreter
+
+
+def candidates(ctx: ProbeContext) -> List[Tuple[str, str]]:
+    """(interpreter, why) in order of preference; the first that exists is inspected."""
+    host, env = ctx.host, ctx.host.env
+    out: List[Tuple[str, str]] = []
+    if ctx.options.python:
+        return [(ctx.options.python, "--python")]
+    if env.get("VIRTUAL_ENV"):
+        out.append((posixpath.join(env["VIRTUAL_ENV"], "bin", "python"), "the active venv (VIRTUAL_ENV)"))
+    if env.get("CONDA_PREFIX"):
+        out.append((posixpath.join(env["CONDA_PREFIX"], "bin", "python"), "the active conda env (CONDA_PREFIX)"))
+    own = ctx.options.accelctl_prefix
+    for name in ("python3", "python"):
+        found = host.which(name)
+        if found and not (own and found.startswith(own.rstrip("/") + "/")):
+            real = through_pyenv_shim(host, found)
+            out.append((real, f"{name} on PATH" + (" (through pyenv)" if real != found else "")))
+    if host.root != "/":
+        out.extend((p, "a usual location in the image") for p in _ROOTFS_CANDIDATES)
+    return out
+
+
+def probe(ctx: ProbeContext) -> List[PythonEnvironment]:
+    tried = []
+    for interpreter, why in candidates(ctx):
+        env = describe(ctx.host, interpreter, why)
+        if env is not None:
+            if not env.site_packages:
+                ctx.unknown("python.site_packages", f"no site-packages found under {env.prefix}")
+            return [env]
+        tried.append(interpreter)
+    if ctx.options.python:
+        ctx.unknown("python", f"--python {ctx.options.python}: no such interpreter")
+    else:
+        ctx.unknown("python", "no Python interpreter found" + (f" (tried {', '.join(tried)})" if tried else " on PATH"))
+    return []
+
+
+PROBE = Probe(name="python", section="python", run=probe)

@@ -1,0 +1,39 @@
+"""The short list of headline facts every human-facing format shows, from the inventory."""
+
+from __future__ import annotations
+
+from typing import List, Tuple
+
+from accelctl.inventory import Inventory
+
+
+def headline_facts(inv: Inventory) -> List[Tuple[str, str]]:
+    rows: List[Tuple[str, str]] = [("Host", f"{inv.host} ({inv.mode})")]
+    o = inv.os
+    os_text = " ".join(x for x in (o.pretty_name or o.distro_id, o.arch) if x) or "unknown"
+    libc = f"{o.libc} {o.libc_version}" if o.libc and o.libc_version else (o.libc or "unknown")
+    rows.append(("OS", f"{os_text}; kernel {o.kernel or 'unknown'}; {libc}"))
+    if inv.container.in_container:
+        rows.append(("Container", f"{inv.container.runtime or 'yes'} ({', '.join(inv.container.markers)})"))
+    if inv.accelerators:
+        for a in inv.accelerators:
+            extra = ", ".join(x for x in (a.arch, f"{a.memory_mib} MiB" if a.memory_mib else None) if x)
+            rows.append((f"{a.vendor.upper()} {a.kind} {a.index}", f"{a.name}" + (f" ({extra})" if extra else "")))
+    else:
+        rows.append(("Accelerators", "none found"))
+    d = inv.nvidia.driver
+    if d and (d.version or d.kernel_module_version):
+        cuda = f", CUDA driver API {d.cuda_driver_version}" if d.cuda_driver_version else ""
+        rows.append(("NVIDIA driver", f"{d.version or d.kernel_module_version}{cuda}"))
+    for tk in inv.nvidia.toolkits:
+        rows.append(("CUDA toolkit", f"{tk.version or 'unknown version'} at {tk.path}" + (" (active)" if tk.active else "")))
+    if inv.amd.driver_version or inv.amd.rocm:
+        for r in inv.amd.rocm:
+            rows.append(("ROCm", f"{r.version or 'unknown version'} at {r.path}"))
+    for env in inv.python:
+        rows.append(("Python", f"{env.version or '?'} {env.kind or ''} at {env.prefix} ({env.selected_because})"))
+        for fw in env.frameworks:
+            built = f" built for {fw.runtime_kind} {fw.runtime_version}" if fw.runtime_kind and fw.runtime_version else (
+                f" ({fw.runtime_kind})" if fw.runtime_kind else "")
+            rows.append(("  " + fw.name, f"{fw.version}{built}"))
+    return rows

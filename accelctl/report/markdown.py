@@ -1,0 +1,49 @@
+"""--format markdown: a report to paste into a bug report or a CI job summary."""
+
+from __future__ import annotations
+
+from typing import List
+
+from accelctl.report.facts import headline_facts
+from accelctl.report.model import Report
+
+_ICON = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(report: Report) -> str:
+    s = report.summary
+    out: List[str] = ["## accelctl doctor", ""]
+    out.append(f"**{s.errors} error(s), {s.warnings} warning(s), {s.infos} note(s)**: {s.verdict}")
+    out += ["", "| | |", "|---|---|"]
+    out += [f"| {_cell(k.strip())} | {_cell(v)} |" for k, v in headline_facts(report.inventory)]
+    if report.findings:
+        out += ["", "### Findings", ""]
+        for f in report.findings:
+            subject = f" — {f.subject}" if f.subject else ""
+            out.append(f"- {_ICON[f.severity]} **{f.rule_id}** {f.title}{subject}: {f.message}")
+            for e in f.evidence:
+                out.append(f"  - {e.fact}: `{e.value}`" + (f" ({e.source})" if e.source else ""))
+    if report.plan:
+        out += ["", "### Fix-it plan", ""]
+        for i, p in enumerate(report.plan, 1):
+            st = p.step
+            alt = f" _(alternative: {st.alternative})_" if st.alternative else ""
+            out.append(f"{i}. **{st.title}**{alt} — fixes {', '.join(p.fixes)}")
+            if st.why:
+                out.append(f"   {st.why}")
+            if st.commands:
+                out += ["   ```sh", *[f"   {c}" for c in st.commands], "   ```"]
+            if st.risks:
+                out.append(f"   Risks: {', '.join(st.risks)}")
+            if st.verify:
+                out.append(f"   Verify: `{st.verify}`")
+    unknowns = report.inventory.unknowns
+    if unknowns:
+        out += ["", "<details><summary>Not learned ({})</summary>".format(len(unknowns)), ""]
+        out += [f"- {u.probe}: {u.fact}: {u.reason}" for u in unknowns]
+        out += ["", "</details>"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,59 @@
+"""The rule registry and the engine that runs rules over an inventory."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Sequence
+
+from accelctl.findings import SEVERITY_ORDER, Finding
+from accelctl.rules.base import Hit, Rule, RuleContext, to_finding
+
+
+def all_rules() -> List[Rule]:
+    """Every registered rule. Adding a family module means one import line here."""
+    from accelctl.rules import general
+
+    modules = [general]
+    found: List[Rule] = []
+    for module in modules:
+        found.extend(v for v in vars(module).values() if isinstance(v, Rule))
+    found.sort(key=lambda r: r.id)
+    ids = [r.id for r in found]
+    dupes = {i for i in ids if ids.count(i) > 1}
+    if dupes:
+        raise RuntimeError(f"duplicate rule IDs: {sorted(dupes)}")
+    return found
+
+
+def by_id() -> Dict[str, Rule]:
+    return {r.id: r for r in all_rules()}
+
+
+def select(rules: Sequence[Rule], select: Sequence[str] = (), ignore: Sequence[str] = ()) -> List[Rule]:
+    """Pick rules by ID, ID prefix or name (ruff style)."""
+
+    def matches(r: Rule, keys: Sequence[str]) -> bool:
+        return any(r.id.startswith(k.upper()) or r.name == k for k in keys)
+
+    chosen = [r for r in rules if not r.removed and (not select or matches(r, select))]
+    return [r for r in chosen if not matches(r, ignore)]
+
+
+def run_rules(ctx: RuleContext, rules: Optional[Sequence[Rule]] = None) -> List[Finding]:
+    """Run rules; a rule that breaks yields a GEN999 finding instead of a traceback."""
+    findings: List[Finding] = []
+    for r in rules if rules is not None else all_rules():
+        try:
+            hits = list(r.check(ctx))
+        except Exception as exc:  # a rule bug must not hide the other findings
+            findings.append(
+                Finding("GEN999", "rule-failed", "warning", "A check could not run",
+                        f"rule {r.id} ({r.name}) failed: {type(exc).__name__}: {exc}", family="general",
+                        docs="docs/rules/GEN999.md")
+            )
+            continue
+        findings.extend(to_finding(r, h) for h in hits)
+    findings.sort(key=lambda f: (-SEVERITY_ORDER[f.severity], f.rule_id, f.subject or ""))
+    return findings
+
+
+__all__ = ["Hit", "Rule", "RuleContext", "all_rules", "by_id", "run_rules", "select"]
