@@ -79,15 +79,23 @@ def matrix_set(overlays: Sequence[str] = ()) -> MatrixSet:
 
 
 def diagnose(inventory: Inventory, diagnosis: Diagnosis, matrices: Optional[MatrixSet] = None) -> Report:
+    matrices = matrices or matrix_set(diagnosis.matrices)
     if diagnosis.assume:
         from accelctl.assume import apply_assumptions
 
-        inventory = apply_assumptions(inventory, diagnosis.assume)
-    ctx = RuleContext(inventory, matrices or matrix_set(diagnosis.matrices),
-                      RuleOptions(expect=tuple(diagnosis.expect)))
+        inventory = apply_assumptions(inventory, diagnosis.assume, gpu_cc=lambda name: _gpu_cc(matrices, name))
+    ctx = RuleContext(inventory, matrices, RuleOptions(expect=tuple(diagnosis.expect)))
     rules = select(all_rules(), diagnosis.select, diagnosis.ignore)
     findings = run_rules(ctx, rules)
     return Report(inventory, findings, build_plan(findings))
+
+
+def _gpu_cc(matrices: MatrixSet, name: str) -> Optional[str]:
+    """Compute capability of a GPU model from the nvidia_gpus matrix (None when unknown)."""
+    from accelctl.matrices.subjects import nvidia_gpus
+
+    entry = nvidia_gpus.by_name(matrices.entries("nvidia_gpus"), name)
+    return getattr(entry, "compute_capability", None) or getattr(entry, "cc", None) if entry else None
 
 
 def exit_code(report: Report, fail_on: str) -> int:

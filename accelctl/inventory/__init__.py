@@ -88,7 +88,7 @@ def load_snapshot(path: str) -> Inventory:
     except UnicodeDecodeError:
         raise SnapshotError(f"{path}: not a snapshot (not UTF-8 text)") from None
     except json.JSONDecodeError as exc:
-        what = "truncated" if exc.pos >= len(raw.rstrip()) - 1 else "malformed"
+        what = "malformed" if raw.rstrip().endswith((b"}", b"]")) else "truncated"
         raise SnapshotError(f"{path}: {what} JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     return inventory_from_data(data, path)
 
