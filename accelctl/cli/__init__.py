@@ -10,19 +10,12 @@ import typer
 from accelctl import __version__
 from accelctl.cli.exits import Exit, guarded
 
-app = typer.Typer(
-    name="accelctl",
-    help=(
-        "Runtime compatibility doctor for AI accelerator nodes.\n\n"
-        "Probes drivers, GPUs, toolkits, native libraries and framework wheels, checks them against "
-        "sourced compatibility matrices, and tells you what is broken and exactly how to fix it.\n\n"
-        "Exit codes: 0 clean (or below --fail-on), 1 findings at/above --fail-on, 2 bad usage or input file, "
-        "3 accelctl itself failed."
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
+HELP = (
+    "Runtime compatibility doctor for AI accelerator nodes.\n\n"
+    "Probes drivers, GPUs, toolkits, native libraries and framework wheels, checks them against "
+    "sourced compatibility matrices, and tells you what is broken and exactly how to fix it.\n\n"
+    "Exit codes: 0 clean (or below --fail-on), 1 findings at/above --fail-on, 2 bad usage or input file, "
+    "3 accelctl itself failed."
 )
 
 
@@ -32,24 +25,28 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
 ) -> None:
     """Runtime compatibility doctor for AI accelerator nodes."""
 
 
-def _register() -> None:
+def build_app() -> typer.Typer:
+    """A fresh application with every command registered (no module-level state)."""
     from accelctl.cli import capture, doctor, explain, matrices
 
+    app = typer.Typer(name="accelctl", help=HELP, no_args_is_help=True, add_completion=False,
+                      pretty_exceptions_enable=False, rich_markup_mode=None)
+    app.callback()(_root)
     doctor.register(app)
     explain.register(app)
     matrices.register(app)
     capture.register(app)
+    return app
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    _register()
+    app = build_app()
     try:
         app(args=argv, prog_name="accelctl", standalone_mode=True)
     except SystemExit as exc:
@@ -57,4 +54,4 @@ def main(argv: Optional[List[str]] = None) -> None:
         sys.exit(code)
 
 
-__all__ = ["app", "guarded", "main"]
+__all__ = ["build_app", "guarded", "main"]

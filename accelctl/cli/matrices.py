@@ -10,18 +10,22 @@ import typer
 
 from accelctl.cli.exits import Exit, guarded
 
-matrices_app = typer.Typer(help="List, show, validate and query the compatibility matrices.", no_args_is_help=True,
-                           rich_markup_mode=None)
-
-
 def register(app: typer.Typer) -> None:
-    app.add_typer(matrices_app, name="matrices")
+    sub = typer.Typer(help="List, show, validate and query the compatibility matrices.", no_args_is_help=True,
+                      rich_markup_mode=None)
+    sub.command("list", help="Every matrix with its version, review date and entry count.")(list_cmd)
+    sub.command("show", help="Print one matrix's entries with their sources.")(show_cmd)
+    sub.command("validate", help="Validate the bundled matrices, or every *.yaml in DIR layered over them.")(validate_cmd)
+    sub.command("explain", help=(
+        "Answer a question from the matrices. Queries: 'cuda 12.4' (driver it needs), 'driver 535.104.05' "
+        "(CUDA it runs), 'sm_120' or 'gpu RTX 5090' (torch variants that run there), 'torch 2.5.1' (variants, "
+        "pins, arch lists), 'rocm 6.2' (gfx targets)."))(explain_cmd)
+    app.add_typer(sub, name="matrices")
 
 
 _OVERLAY = typer.Option([], "--matrices", metavar="DIR", help="Layer your own matrices over the bundled ones.")
 
 
-@matrices_app.command("list", help="Every matrix with its version, review date and entry count.")
 def list_cmd(json_out: bool = typer.Option(False, "--json"), overlays: List[str] = _OVERLAY) -> None:
     def body() -> None:
         from accelctl.doctor import matrix_set
@@ -41,7 +45,6 @@ def list_cmd(json_out: bool = typer.Option(False, "--json"), overlays: List[str]
     guarded(body)
 
 
-@matrices_app.command("show", help="Print one matrix's entries with their sources.")
 def show_cmd(name: str = typer.Argument(..., metavar="NAME"), json_out: bool = typer.Option(False, "--json"),
              overlays: List[str] = _OVERLAY) -> None:
     def body() -> None:
@@ -62,7 +65,6 @@ def show_cmd(name: str = typer.Argument(..., metavar="NAME"), json_out: bool = t
     guarded(body)
 
 
-@matrices_app.command("validate", help="Validate the bundled matrices, or every *.yaml in DIR layered over them.")
 def validate_cmd(folder: Optional[str] = typer.Argument(None, metavar="[DIR]")) -> None:
     def body() -> int:
         from accelctl.matrices import MatrixError, MatrixSet, bundled_dir, specs
@@ -95,10 +97,6 @@ def validate_cmd(folder: Optional[str] = typer.Argument(None, metavar="[DIR]")) 
     raise typer.Exit(guarded(body))
 
 
-@matrices_app.command("explain", help=(
-    "Answer a question from the matrices. Queries: 'cuda 12.4' (driver it needs), 'driver 535.104.05' "
-    "(CUDA it runs), 'sm_120' or 'gpu RTX 5090' (torch variants that run there), 'torch 2.5.1' (variants, "
-    "pins, arch lists), 'rocm 6.2' (gfx targets)."))
 def explain_cmd(query: List[str] = typer.Argument(..., metavar="QUERY"), json_out: bool = typer.Option(False, "--json"),
                 overlays: List[str] = _OVERLAY) -> None:
     def body() -> int:

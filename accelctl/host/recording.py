@@ -74,6 +74,7 @@ class RecordingHost:
         self.dirs: Set[str] = set()
         self.present_files: Set[str] = set()
         self.links: Dict[str, str] = {}
+        self.executables: Set[str] = set()
         self.commands: Dict[str, Dict[str, Any]] = {}
         self.nvml_calls: Dict[str, Any] = {}
         self.amdsmi_calls: Dict[str, Any] = {}
@@ -166,6 +167,8 @@ class RecordingHost:
         if found:
             self._note_presence(found, False)
             self._note_links(found)
+            with self._lock:
+                self.executables.add(found)
         return found
 
     # -- commands and device libraries -------------------------------------
@@ -217,25 +220,32 @@ def write_capture(rec: RecordingHost, folder: str, env: Mapping[str, str], readm
     files_root = os.path.join(folder, "files")
     os.makedirs(files_root, exist_ok=True)
 
-    def real(path: str) -> str:
-        return os.path.join(files_root, path.lstrip("/"))
+    from accelctl.host.filesystem import FileSystemHost
 
-    for path in sorted(rec.dirs):
-        os.makedirs(real(path), exist_ok=True)
-    for path, target in sorted(rec.links.items()):
-        dest = real(path)
+    tree = FileSystemHost(files_root)
+
+    def real(path: str, follow_last: bool = True) -> str:
+        """Where ``path`` lands in the capture, through the links already written (never outside)."""
+        return tree._resolve(path, follow_last)
+
+    for path, target in sorted(rec.links.items(), key=lambda kv: (kv[0].count("/"), kv[0])):
+        dest = real(path, follow_last=False)
         os.makedirs(os.path.dirname(dest), exist_ok=True)
-        if not os.path.lexists(dest) and not os.path.isdir(dest):
+        if not os.path.lexists(dest):
             os.symlink(target, dest)
+    for path in sorted(rec.dirs):
+        dest = real(path)
+        if not os.path.lexists(dest):
+            os.makedirs(dest, exist_ok=True)
     for path in sorted(rec.present_files):
         dest = real(path)
-        if path in rec.links or os.path.lexists(dest):
+        if os.path.lexists(dest):
             continue
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         open(dest, "wb").close()
     for path, data in sorted(rec.files.items()):
         dest = real(path)
-        if os.path.islink(dest):
+        if os.path.isdir(dest):
             continue
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         if len(data) > _SMALL_FILE or b"\x00" in data[:4096]:
@@ -248,6 +258,11 @@ def write_capture(rec: RecordingHost, folder: str, env: Mapping[str, str], readm
             data = red.text(data.decode("utf-8", errors="replace")).encode("utf-8")
         with open(dest, "wb") as fh:
             fh.write(data)
+
+    for path in sorted(rec.executables):
+        dest = real(path)
+        if os.path.isfile(dest):
+            os.chmod(dest, 0o755)
 
     def dump(name: str, obj: Any) -> None:
         with open(os.path.join(folder, name), "w", encoding="utf-8") as fh:

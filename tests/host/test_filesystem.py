@@ -1,0 +1,61 @@
+"""A rootfs is read as that machine would see it, and nothing escapes it."""
+
+from __future__ import annotations
+
+import pytest
+
+from accelctl.host.base import FileMissing, NotSupported
+from accelctl.host.filesystem import FileSystemHost
+from tests.conftest import make_tree
+
+
+@pytest.fixture
+def tree(tmp_path):
+    make_tree(tmp_path / "outside", {"secret": "host file"})
+    return make_tree(tmp_path / "root", {
+        "usr/local/nvidia/lib64/libcuda.so.580.159.04": b"\x7fELF",
+        "etc/motd": "inside",
+        "usr/local/cuda-13.0/version.json": None,
+    }, links={
+        "usr/local/nvidia/lib64/libcuda.so.1": "libcuda.so.580.159.04",
+        "usr/local/cuda": "/usr/local/cuda-13.0",
+        "etc/escape": "/../../outside/secret",
+        "etc/abs-motd": "/etc/motd",
+        "loop": "loop",
+    })
+
+
+def test_absolute_links_resolve_inside_the_root(tree):
+    host = FileSystemHost(str(tree))
+    assert host.read_text("/etc/abs-motd") == "inside"
+    assert host.realpath("/usr/local/nvidia/lib64/libcuda.so.1") == "/usr/local/nvidia/lib64/libcuda.so.580.159.04"
+    assert host.readlink("/usr/local/nvidia/lib64/libcuda.so.1") == "libcuda.so.580.159.04"
+
+
+def test_links_cannot_escape_the_root(tree):
+    host = FileSystemHost(str(tree))
+    with pytest.raises(FileMissing):
+        host.read_text("/etc/escape")
+    with pytest.raises(FileMissing):
+        host.read_text("/../outside/secret")
+
+
+def test_a_link_loop_is_an_error_not_a_hang(tree):
+    host = FileSystemHost(str(tree))
+    assert host.exists("/loop") is False
+
+
+def test_listing_reports_links_and_dirs(tree):
+    host = FileSystemHost(str(tree))
+    names = {e.name: e for e in host.list_dir("/usr/local/nvidia/lib64")}
+    assert names["libcuda.so.1"].is_symlink and not names["libcuda.so.1"].is_dir
+    assert not names["libcuda.so.580.159.04"].is_symlink
+
+
+def test_a_rootfs_runs_no_commands_and_no_nvml(tree):
+    host = FileSystemHost(str(tree))
+    with pytest.raises(NotSupported):
+        host.run(["nvidia-smi"])
+    with pytest.raises(NotSupported):
+        host.nvml("nvmlSystemGetDriverVersion")
+    assert host.access("/etc/motd") is None  # unknowable for another machine's users

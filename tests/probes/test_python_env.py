@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from accelctl.host.filesystem import FileSystemHost
+from accelctl.probes.base import ProbeContext, ProbeOptions
+from accelctl.probes.distributions import parse_metadata_headers
+from accelctl.probes.python_env import probe
+from tests.conftest import make_tree
+
+
+def test_metadata_headers_stop_at_the_body():
+    text = "Metadata-Version: 2.1\nName: torch\nVersion: 2.11.0+cu130\nRequires-Dist: filelock\nRequires-Dist: nvidia-cudnn-cu13==9.19.0.56; platform_system == \"Linux\"\n\nRequires-Dist: not-a-header\n"
+    headers = parse_metadata_headers(text)
+    assert headers["version"] == ["2.11.0+cu130"]
+    assert headers["requires-dist"] == ["filelock", 'nvidia-cudnn-cu13==9.19.0.56; platform_system == "Linux"']
+
+
+def test_rootfs_finds_the_image_venv(ubuntu_rootfs):
+    ctx = ProbeContext(FileSystemHost(str(ubuntu_rootfs)), ProbeOptions(), "python")
+    [env] = probe(ctx)
+    assert (env.interpreter, env.kind, env.version, env.prefix) == ("/opt/venv/bin/python3", "venv", "3.10.12", "/opt/venv")
+    assert sorted((d.name, d.version) for d in env.distributions) == [("numpy", "1.26.4"), ("packaging", "24.1")]
+    assert env.site_packages == ["/opt/venv/lib/python3.10/site-packages"]
+
+
+def test_python_option_wins(ubuntu_rootfs):
+    ctx = ProbeContext(FileSystemHost(str(ubuntu_rootfs)), ProbeOptions(python="/opt/venv/bin/python"), "python")
+    [env] = probe(ctx)
+    assert env.selected_because == "--python" and env.prefix == "/opt/venv"
+
+
+def test_missing_python_is_an_unknown_not_an_error(ubuntu_rootfs):
+    ctx = ProbeContext(FileSystemHost(str(ubuntu_rootfs)), ProbeOptions(python="/nope/bin/python"), "python")
+    assert probe(ctx) == []
+    assert ctx.unknowns[0].reason == "--python /nope/bin/python: no such interpreter"
+
+
+def test_active_venv_is_preferred_and_accelctls_own_venv_skipped(tmp_path):
+    site = "lib/python3.12/site-packages"
+    root = make_tree(tmp_path / "r", {
+        "home/u/proj/.venv/pyvenv.cfg": "home = /usr/bin\nversion_info = 3.12.3\n",
+        "home/u/proj/.venv/bin/python": None,
+        f"home/u/proj/.venv/{site}/torch-2.11.0+cu130.dist-info/METADATA": "Name: torch\nVersion: 2.11.0+cu130\n",
+        "home/u/.local/pipx/venvs/accelctl/bin/python3": None,
+        "home/u/.local/pipx/venvs/accelctl/pyvenv.cfg": "version = 3.12.3\n",
+    })
+    (root / "home/u/proj/.venv/bin/python").chmod(0o755)
+    (root / "home/u/.local/pipx/venvs/accelctl/bin/python3").chmod(0o755)
+    host = FileSystemHost(str(root), env={"VIRTUAL_ENV": "/home/u/proj/.venv"})
+    [env] = probe(ProbeContext(host, ProbeOptions(), "python"))
+    assert env.prefix == "/home/u/proj/.venv" and env.selected_because == "the active venv (VIRTUAL_ENV)"
+    assert [d.version for d in env.distributions] == ["2.11.0+cu130"]
+
+    host = FileSystemHost(str(root), env={"PATH": "/home/u/.local/pipx/venvs/accelctl/bin"})
+    ctx = ProbeContext(host, ProbeOptions(accelctl_prefix="/home/u/.local/pipx/venvs/accelctl"), "python")
+    assert probe(ctx) == []

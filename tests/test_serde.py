@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+import pytest
+
+from accelctl.serde import SchemaError, from_data, to_data
+
+
+@dataclass(frozen=True)
+class Inner:
+    name: str
+    size: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Outer:
+    items: List[Inner] = field(default_factory=list)
+    tags: Dict[str, str] = field(default_factory=dict)
+    ratio: float = 0.0
+    flag: bool = False
+
+
+def test_round_trip_keeps_every_value():
+    value = Outer([Inner("a", 1), Inner("b")], {"k": "v"}, 1.5, True)
+    assert from_data(Outer, to_data(value)) == value
+
+
+@pytest.mark.parametrize("data, path, message", [
+    ({"items": [{"name": 3}]}, "items[0].name", "expected a string, got number 3"),
+    ({"items": [{"nom": "x"}]}, "items[0].nom", "unknown field"),
+    ({"items": [{}]}, "items[0].name", "missing required field"),
+    ({"flag": "yes"}, "flag", "expected true or false"),
+    ({"tags": []}, "tags", "expected a mapping"),
+    ({"items": [{"name": "a", "size": True}]}, "items[0].size", "expected an integer"),
+])
+def test_errors_name_the_path(data, path, message):
+    with pytest.raises(SchemaError) as info:
+        from_data(Outer, data)
+    assert info.value.path == path
+    assert message in info.value.message
+
+
+def test_int_is_accepted_where_a_number_is_expected():
+    assert from_data(Outer, {"ratio": 2}).ratio == 2.0
