@@ -1,0 +1,93 @@
+"""Combine an image's userspace with each node class's hardware, and judge it with the rules.
+
+In a container the kernel driver, libcuda and the GPUs come from the node;
+everything else (Python, wheels, CUDA runtime libraries, the image's
+NVIDIA_REQUIRE_CUDA) comes from the image. The combined inventory goes through
+the same rules as `doctor`, so the gate and the doctor can never disagree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional
+
+from accelctl.findings import Finding
+from accelctl.gate.fleet import Fleet, NodeClass
+from accelctl.inventory import Inventory, load_snapshot
+from accelctl.inventory.amd import AmdGpu, AmdInfo, RocmInstall
+from accelctl.inventory.nvidia import NvidiaDriver, NvidiaGpu
+from accelctl.matrices import MatrixSet
+from accelctl.plan.fixit import PlanStep, build_plan
+from accelctl.probes.collect import summarize_accelerators
+from accelctl.rules import all_rules, run_rules, select
+from accelctl.rules.base import RuleContext, RuleOptions
+
+GpuLookup = Callable[[str], Optional[str]]
+
+
+@dataclass(frozen=True)
+class ClassResult:
+    node_class: NodeClass
+    verdict: str  # runs | runs-with-warnings | fails
+    findings: List[Finding] = field(default_factory=list)
+    plan: List[PlanStep] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GateResult:
+    image: str
+    image_inventory: Inventory
+    results: List[ClassResult]
+
+    @property
+    def failed_required(self) -> List[ClassResult]:
+        return [r for r in self.results if r.verdict == "fails" and r.node_class.required]
+
+
+def node_inventory(image: Inventory, node: NodeClass, gpu_cc: GpuLookup) -> Inventory:
+    """The image as it would be on a node of this class."""
+    if node.snapshot:
+        real = load_snapshot(node.snapshot)
+        combined = dataclasses.replace(image, nvidia=dataclasses.replace(
+            image.nvidia, present=real.nvidia.present, driver=real.nvidia.driver, gpus=real.nvidia.gpus,
+            nvswitch_present=real.nvidia.nvswitch_present), amd=dataclasses.replace(
+            image.amd, present=real.amd.present, driver_version=real.amd.driver_version, gpus=real.amd.gpus),
+            intel=real.intel, other_accelerators=real.other_accelerators)
+    elif node.vendor == "nvidia":
+        cc = node.compute_capability or (gpu_cc(node.gpu) if node.gpu else None)
+        gpu = NvidiaGpu(index=0, name=node.gpu or f"GPU with compute capability {cc}", compute_capability=cc,
+                        source=f"fleet class {node.name}")
+        driver = NvidiaDriver(version=node.driver, version_source=f"fleet class {node.name}",
+                              kernel_module_version=node.driver, cuda_driver_version=node.cuda_driver,
+                              cuda_driver_version_source=f"fleet class {node.name}" if node.cuda_driver else "")
+        combined = dataclasses.replace(image, nvidia=dataclasses.replace(image.nvidia, present=True, driver=driver, gpus=[gpu]))
+    elif node.vendor == "amd":
+        gpu = AmdGpu(index=0, name=node.gpu, gfx_target=node.gfx_target, source=f"fleet class {node.name}")
+        rocm = list(image.amd.rocm) or ([RocmInstall(path="(node)", version=node.rocm)] if node.rocm else [])
+        combined = dataclasses.replace(image, amd=AmdInfo(present=True, source="fleet", driver_version=node.driver,
+                                                          gpus=[gpu], rocm=rocm, env=image.amd.env))
+    else:
+        combined = image
+    combined = dataclasses.replace(combined, mode="gate", host=f"{image.host} on {node.name}")
+    return dataclasses.replace(combined, accelerators=summarize_accelerators(combined))
+
+
+def verdict(findings: List[Finding]) -> str:
+    if any(f.severity == "error" for f in findings):
+        return "fails"
+    if any(f.severity == "warning" for f in findings):
+        return "runs-with-warnings"
+    return "runs"
+
+
+def evaluate(image: Inventory, fleet: Fleet, matrices: MatrixSet, gpu_cc: GpuLookup,
+             select_rules: List[str] = (), ignore_rules: List[str] = ()) -> GateResult:  # type: ignore[assignment]
+    rules = select(all_rules(), select_rules, ignore_rules)
+    results = []
+    for node in fleet.classes:
+        inv = node_inventory(image, node, gpu_cc)
+        expect = () if node.vendor in (None, "cpu") else (node.vendor,)
+        findings = run_rules(RuleContext(inv, matrices, RuleOptions(expect=expect)), rules)
+        results.append(ClassResult(node, verdict(findings), findings, build_plan(findings)))
+    return GateResult(image.host, image, results)

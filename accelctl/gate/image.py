@@ -1,0 +1,341 @@
+"""Read a container image without a Docker daemon: docker-save archives and OCI layouts.
+
+Layers are applied in order with their whiteouts into a private temporary
+folder, keeping only what the probes read (metadata, version files, headers,
+the first megabytes of the libraries whose ELF headers matter) and an empty
+placeholder for everything else. Nothing is written outside that folder:
+members with absolute or ``..`` paths are skipped, and links are resolved
+inside the image, never on this machine.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import posixpath
+import re
+import shutil
+import tarfile
+import tempfile
+from dataclasses import dataclass, field
+from typing import IO, Any, Callable, Dict, List, Optional, Tuple
+
+from accelctl.host.filesystem import FileSystemHost
+
+WHITEOUT = ".wh."
+OPAQUE = ".wh..wh..opq"
+
+# Files kept whole (small, and what the probes parse).
+_KEEP_WHOLE = re.compile(
+    r"(\.dist-info/(METADATA|WHEEL|INSTALLER|entry_points\.txt)$|\.egg-info(/PKG-INFO|/requires\.txt)?$"
+    r"|/os-release$|^etc/(ld\.so\.cache|hostname|debian_version|redhat-release)$|/pyvenv\.cfg$"
+    r"|/version\.(json|txt)$|/\.info/version$|(cudnn_version|nccl|cuda|NvInferVersion|rccl)\.h$"
+    r"|/libc\.so\.6$|/libc-[\d.]+\.so$|/ld-musl-[^/]+$|^bin/sh$|/conda-meta/[^/]+\.json$|/python\d(\.\d+)?$|/patchlevel\.h$"
+    r"|/torch/version\.py$|/jaxlib/version\.py$|^etc/cdi/|^var/run/cdi/)"
+)
+# Libraries whose ELF headers (soname, RUNPATH, NEEDED) matter: keep their first bytes.
+_KEEP_HEAD = re.compile(
+    r"/lib(torch_cuda|torch_hip|torch_xpu|torch|c10_cuda|cudnn[^/]*|nccl|rccl|cublas[^/]*|cudart|cuda|nvrtc|"
+    r"cusparseLt|nvJitLink|nvinfer|amdhip64|MIOpen|rocblas|hipblaslt|ze_loader|sycl|xla_extension|tpu|nrt)\.so[.\d]*$"
+)
+HEAD_BYTES = 4 << 20
+MAX_MEMBERS = 2_000_000
+MAX_KEPT_BYTES = 4 << 30
+
+
+class ImageError(Exception):
+    """The image cannot be read; the message names the file and the problem."""
+
+
+@dataclass
+class ImageReadStats:
+    layers: int = 0
+    members: int = 0
+    kept_bytes: int = 0
+    skipped_unsafe: List[str] = field(default_factory=list)
+    truncated: List[str] = field(default_factory=list)
+
+
+@dataclass
+class UnpackedImage:
+    """An image's filesystem view in a temporary folder, and its config."""
+
+    root: str
+    env: Dict[str, str]
+    reference: str
+    stats: ImageReadStats
+    config: Dict[str, Any] = field(default_factory=dict)
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> "UnpackedImage":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.cleanup()
+
+
+Progress = Callable[[str, int, int], None]  # (what, done, total)
+
+
+def safe_member_path(name: str) -> Optional[str]:
+    """The image path of a tar member, or None when it would leave the image."""
+    if name.startswith("/"):
+        return None
+    norm = posixpath.normpath(name)
+    if norm in (".", "") or norm == ".." or norm.startswith("../"):
+        return None if norm != "." else ""
+    return norm
+
+
+def wanted(path: str) -> str:
+    """'whole', 'head' or 'placeholder' for an image path."""
+    if _KEEP_WHOLE.search(path):
+        return "whole"
+    if _KEEP_HEAD.search("/" + path):
+        return "head"
+    return "placeholder"
+
+
+class _Layering:
+    """Applies layer tar streams to a folder, whiteouts first within each layer."""
+
+    def __init__(self, root: str, stats: ImageReadStats) -> None:
+        self.root = root
+        self.tree = FileSystemHost(root)
+        self.stats = stats
+
+    def _dest(self, path: str, follow_last: bool = False) -> str:
+        dest = self.tree._resolve("/" + path, follow_last)
+        if os.path.commonpath([dest, self.root]) != self.root:  # defence in depth
+            raise ImageError(f"refusing to write outside the image folder: {path}")
+        return dest
+
+    def apply(self, stream: IO[bytes], label: str) -> None:
+        self.stats.layers += 1
+        try:
+            with tarfile.open(fileobj=stream, mode="r|*") as tar:
+                for member in tar:
+                    self.stats.members += 1
+                    if self.stats.members > MAX_MEMBERS:
+                        raise ImageError(f"{label}: more than {MAX_MEMBERS} files; refusing to read further")
+                    self._member(tar, member)
+        except (tarfile.TarError, EOFError, OSError, zlib_error()) as exc:
+            raise ImageError(f"{label}: corrupt or unreadable layer: {exc}") from None
+
+    def _member(self, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
+        path = safe_member_path(member.name)
+        if path is None:
+            self.stats.skipped_unsafe.append(member.name)
+            return
+        if not path:
+            return
+        base = posixpath.basename(path)
+        parent = posixpath.dirname(path)
+        if base == OPAQUE:
+            folder = self._dest(parent, follow_last=True) if parent else self.root
+            if os.path.isdir(folder):
+                for child in os.listdir(folder):
+                    _remove(os.path.join(folder, child))
+            return
+        if base.startswith(WHITEOUT):
+            _remove(self._dest(posixpath.join(parent, base[len(WHITEOUT):])))
+            return
+        dest = self._dest(path)
+        if member.isdir():
+            if os.path.lexists(dest) and not os.path.isdir(dest):
+                _remove(dest)
+            os.makedirs(dest, exist_ok=True)
+            return
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        if os.path.lexists(dest):
+            _remove(dest)
+        if member.issym():
+            os.symlink(member.linkname, dest)
+        elif member.islnk():
+            target = safe_member_path(member.linkname)
+            source = self._dest(target, follow_last=True) if target else None
+            if source and os.path.isfile(source):
+                shutil.copyfile(source, dest)
+            else:
+                open(dest, "wb").close()
+        elif member.isfile():
+            self._file(tar, member, path, dest)
+        # devices, fifos: not needed by any probe
+
+    def _file(self, tar: tarfile.TarFile, member: tarfile.TarInfo, path: str, dest: str) -> None:
+        mode = wanted(path)
+        limit = member.size if mode == "whole" else HEAD_BYTES if mode == "head" else 0
+        limit = min(limit, max(0, MAX_KEPT_BYTES - self.stats.kept_bytes))
+        with open(dest, "wb") as out:
+            if limit:
+                src = tar.extractfile(member)
+                if src is not None:
+                    out.write(src.read(limit))
+                    self.stats.kept_bytes += limit
+        if mode == "head" and member.size > limit:
+            self.stats.truncated.append(path)
+        if member.mode & 0o111:
+            os.chmod(dest, 0o755)
+
+
+def zlib_error() -> type:
+    import zlib
+
+    return zlib.error
+
+
+def _remove(path: str) -> None:
+    if os.path.islink(path) or os.path.isfile(path):
+        os.unlink(path)
+    elif os.path.isdir(path):
+        shutil.rmtree(path)
+
+
+def _open_blob(opener: Callable[[str], IO[bytes]], name: str, label: str) -> IO[bytes]:
+    try:
+        return opener(name)
+    except (KeyError, FileNotFoundError):
+        raise ImageError(f"{label}: the archive has no {name}") from None
+
+
+def _read_json(opener: Callable[[str], IO[bytes]], name: str, label: str) -> Any:
+    with _open_blob(opener, name, label) as fh:
+        try:
+            return json.loads(fh.read(16 << 20))
+        except ValueError as exc:
+            raise ImageError(f"{label}: {name} is not valid JSON: {exc}") from None
+
+
+def _layers_and_config(opener: Callable[[str], IO[bytes]], label: str) -> Tuple[List[str], Dict[str, Any], str]:
+    """Layer blob names, the image config and a reference, for either layout."""
+    try:
+        manifest = _read_json(opener, "manifest.json", label)
+    except ImageError:
+        manifest = None
+    if isinstance(manifest, list) and manifest:  # docker save
+        entry = manifest[0]
+        if not isinstance(entry, dict) or "Layers" not in entry or "Config" not in entry:
+            raise ImageError(f"{label}: manifest.json lacks Layers/Config")
+        config = _read_json(opener, entry["Config"], label)
+        ref = (entry.get("RepoTags") or [entry["Config"]])[0]
+        return list(entry["Layers"]), config, ref
+    index = _read_json(opener, "index.json", label)  # OCI image layout
+    manifests = index.get("manifests") if isinstance(index, dict) else None
+    if not manifests:
+        raise ImageError(f"{label}: neither a docker-save manifest.json nor an OCI index.json with manifests")
+    desc = manifests[0]
+    for _ in range(4):  # an index may point at an index (multi-platform)
+        blob = _read_json(opener, _blob_name(desc, label), label)
+        if "layers" in blob:
+            break
+        nested = [m for m in blob.get("manifests", []) if (m.get("platform") or {}).get("architecture") in (None, "amd64", "arm64")]
+        if not nested:
+            raise ImageError(f"{label}: index has no usable manifest")
+        desc = nested[0]
+    else:
+        raise ImageError(f"{label}: image index nesting too deep")
+    config = _read_json(opener, _blob_name(blob["config"], label), label)
+    ref = (desc.get("annotations") or {}).get("org.opencontainers.image.ref.name") or desc.get("digest", "")
+    for layer in blob["layers"]:
+        if "zstd" in layer.get("mediaType", ""):
+            raise ImageError(f"{label}: zstd-compressed layers are not supported yet ({layer.get('digest')})")
+    return [_blob_name(layer, label) for layer in blob["layers"]], config, ref
+
+
+def _blob_name(desc: Dict[str, Any], label: str) -> str:
+    digest = desc.get("digest", "") if isinstance(desc, dict) else ""
+    algo, _, hexpart = digest.partition(":")
+    if not algo or not re.fullmatch(r"[a-f0-9]{32,128}", hexpart):
+        raise ImageError(f"{label}: bad blob digest {digest!r}")
+    return f"blobs/{algo}/{hexpart}"
+
+
+def _maybe_gunzip(stream: IO[bytes]) -> IO[bytes]:
+    head = stream.read(2)
+    rest = io.BufferedReader(_Prefixed(head, stream))  # type: ignore[arg-type]
+    return gzip.GzipFile(fileobj=rest) if head == b"\x1f\x8b" else rest  # type: ignore[return-value]
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream with some already-read bytes put back in front."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self._head = head
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        if self._head:
+            n = min(len(b), len(self._head))
+            b[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._stream.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+
+def unpack_image(path: str, progress: Optional[Progress] = None) -> UnpackedImage:
+    """Unpack an image archive (docker save / OCI tar) or an OCI layout folder."""
+    label = path
+    if os.path.isdir(path):
+        def opener(name: str) -> IO[bytes]:
+            safe = safe_member_path(name)
+            if not safe:
+                raise ImageError(f"{label}: unsafe blob path {name!r}")
+            return open(os.path.join(path, safe), "rb")
+
+        return _unpack(opener, label, progress)
+    try:
+        outer = tarfile.open(path, mode="r:*")
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise ImageError(f"{label}: not a readable image archive: {exc}") from None
+    with outer:
+        def opener(name: str) -> IO[bytes]:
+            member = outer.getmember(posixpath.normpath(name))
+            fh = outer.extractfile(member)
+            if fh is None:
+                raise ImageError(f"{label}: {name} is not a file in the archive")
+            return fh
+
+        try:
+            return _unpack(opener, label, progress)
+        except (tarfile.TarError, EOFError) as exc:
+            raise ImageError(f"{label}: corrupt archive: {exc}") from None
+
+
+def _unpack(opener: Callable[[str], IO[bytes]], label: str, progress: Optional[Progress]) -> UnpackedImage:
+    layers, config, ref = _layers_and_config(opener, label)
+    stats = ImageReadStats()
+    root = tempfile.mkdtemp(prefix="accelctl-image-")
+    try:
+        layering = _Layering(root, stats)
+        for i, name in enumerate(layers):
+            if progress:
+                progress(f"layer {i + 1}/{len(layers)}", i, len(layers))
+            with _open_blob(opener, name, label) as blob:
+                layering.apply(_maybe_gunzip(blob), f"{label}: layer {name}")
+        if progress:
+            progress("done", len(layers), len(layers))
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
+    env = image_env(config)
+    return UnpackedImage(root=root, env=env, reference=ref, stats=stats, config=config)
+
+
+def image_env(config: Dict[str, Any]) -> Dict[str, str]:
+    """The image's environment from its config (``config.Env`` KEY=VALUE lines)."""
+    inner = config.get("config") or config.get("Config") or {}
+    out: Dict[str, str] = {}
+    for item in inner.get("Env") or []:
+        if isinstance(item, str) and "=" in item:
+            key, _, value = item.partition("=")
+            out[key] = value
+    return out
