@@ -1,0 +1,102 @@
+"""Small, pure helpers rules share for reading an inventory (no I/O, no matrices)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import Dict, Iterator, List, Optional, Tuple
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from accelctl.inventory import Inventory
+from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
+
+
+def norm(name: str) -> str:
+    return canonicalize_name(name)
+
+
+def version(text: Optional[str]) -> Optional[Version]:
+    if not text:
+        return None
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def public(text: str) -> str:
+    """'2.5.1+cu124' -> '2.5.1'."""
+    return text.split("+", 1)[0]
+
+
+def dists(env: PythonEnvironment) -> Dict[str, Distribution]:
+    return {norm(d.name): d for d in env.distributions}
+
+
+def environments(inv: Inventory) -> Iterator[PythonEnvironment]:
+    yield from inv.python
+
+
+def frameworks(inv: Inventory, name: str) -> Iterator[Tuple[PythonEnvironment, FrameworkInfo]]:
+    for env in inv.python:
+        for fw in env.frameworks:
+            if norm(fw.name) == norm(name):
+                yield env, fw
+
+
+def requirement(line: str) -> Optional[Requirement]:
+    try:
+        return Requirement(line)
+    except InvalidRequirement:
+        return None
+
+
+def marker_env(env: PythonEnvironment, inv: Inventory) -> Dict[str, str]:
+    """A PEP 508 marker environment for the inspected interpreter, from the inventory."""
+    py = env.version or ""
+    parts = py.split(".")
+    return {
+        "python_version": ".".join(parts[:2]) if len(parts) >= 2 else py,
+        "python_full_version": py if len(parts) >= 3 else (py + ".0" if py else ""),
+        "implementation_name": env.implementation or "cpython",
+        "platform_python_implementation": "CPython" if (env.implementation or "cpython") == "cpython" else "PyPy",
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+        "os_name": "posix",
+        "platform_machine": inv.os.arch or "x86_64",
+        "extra": "",
+    }
+
+
+def applies(req: Requirement, env: PythonEnvironment, inv: Inventory) -> bool:
+    """Whether a requirement's marker holds in the inspected environment (unknown python: assume yes)."""
+    if req.marker is None:
+        return True
+    if not env.version:
+        return True
+    try:
+        return bool(req.marker.evaluate(marker_env(env, inv)))
+    except Exception:
+        return True
+
+
+def pip(env: PythonEnvironment, *args: str) -> str:
+    """A pip command line for the inspected environment, every argument quoted."""
+    python = env.interpreter or "python3"
+    return " ".join(shlex.quote(a) for a in (python, "-m", "pip", *args))
+
+
+_CUDA_MAJOR_SUFFIX = re.compile(r"-cu(\d+)$")
+
+
+def cuda_major_of_wheel(name: str) -> Optional[str]:
+    """'nvidia-cudnn-cu12' -> '12'; None for names without a CUDA-major suffix."""
+    m = _CUDA_MAJOR_SUFFIX.search(norm(name))
+    return m.group(1) if m else None
+
+
+def gpu_vendors(inv: Inventory) -> List[str]:
+    return sorted({a.vendor for a in inv.accelerators})

@@ -1,0 +1,133 @@
+"""Native library rules: pinned wheel versions, shadowing copies, mixed CUDA majors."""
+
+from __future__ import annotations
+
+from typing import Dict, Iterator, List
+
+from accelctl.findings import Evidence, FixStep
+from accelctl.rules.base import Hit, RuleContext, rule
+from accelctl.rules.facts import applies, cuda_major_of_wheel, dists, norm, pip, requirement
+
+# Unsuffixed CUDA 13-era wheels whose own major version *is* the CUDA major (nvidia-cublas 13.1.0.3).
+_CUDA_VERSIONED = {"nvidia-cuda-runtime", "nvidia-cuda-nvrtc", "nvidia-cuda-cupti", "nvidia-nvjitlink", "nvidia-cublas",
+                   "nvidia-nvtx", "nvidia-cuda-nvcc", "cuda-toolkit"}
+
+
+def cuda_major_of(name: str, version: str) -> str:
+    """The CUDA major a CUDA wheel belongs to, or '' when its name and version do not say."""
+    major = cuda_major_of_wheel(name)
+    if major:
+        return major
+    if norm(name) in _CUDA_VERSIONED:
+        return version.split(".", 1)[0]
+    return ""
+
+
+@rule("LIB001", "pinned-wheel-not-installed", "error")
+def pinned_wheel_not_installed(ctx: RuleContext) -> Iterator[Hit]:
+    """A framework's pinned NVIDIA/Triton wheel is missing or at another version.
+
+    PyTorch and JAX wheels pin the exact cuDNN, NCCL, cuBLAS, cuSPARSELt and Triton
+    builds they were tested with (Requires-Dist ``==``). A different version
+    installed next to them (often left by another package or a manual upgrade)
+    loads instead and fails at import or, worse, at the first kernel with
+    ``CUDNN_STATUS_*`` or undefined-symbol errors. Reinstall the pinned version.
+    """
+    for env in ctx.inventory.python:
+        installed = dists(env)
+        for fw in env.frameworks:
+            for name, spec in sorted(fw.pins.items()):
+                if not (norm(name).startswith(("nvidia-", "cuda-", "triton", "pytorch-triton")) or norm(name) == "triton"):
+                    continue
+                have = installed.get(norm(name))
+                req = requirement(f"{name}{spec}")
+                if req is None or not applies(req, env, ctx.inventory):
+                    continue
+                if have is not None and req.specifier.contains(have.version, prereleases=True):
+                    continue
+                state = f"{have.version} is installed" if have else "it is not installed"
+                yield Hit(
+                    f"{fw.name} {fw.version} pins {name}{spec}, but {state}.",
+                    subject=f"{fw.name} in {env.prefix}",
+                    evidence=[Evidence(f"{fw.name} Requires-Dist", f"{name}{spec}", fw.source or "dist-info METADATA"),
+                              Evidence(f"installed {name}", have.version if have else "absent", have.location or "" if have else env.prefix or "")],
+                    fixes=[FixStep(f"Install the {name} version {fw.name} pins",
+                                   commands=[pip(env, "install", f"{name}{spec}")],
+                                   why=f"{fw.name} was built and tested against exactly this build",
+                                   risks=["changes-environment", "downloads"],
+                                   verify=f"accelctl doctor --select LIB001 --python {env.interpreter}")],
+                )
+
+
+@rule("LIB002", "library-shadowed", "error")
+def library_shadowed(ctx: RuleContext) -> Iterator[Hit]:
+    """Another copy of a library loads instead of the one the framework pins.
+
+    The dynamic loader searches ``LD_LIBRARY_PATH`` before a library's RUNPATH,
+    so a system cuDNN or NCCL listed there (common in CUDA base images and module
+    systems) wins over the wheel copy the framework was built against. Symptoms:
+    version-mismatch warnings at import, ``CUDNN_STATUS_NOT_SUPPORTED``, NCCL hangs.
+    Remove the folder from ``LD_LIBRARY_PATH`` for this job, or make the two copies agree.
+    """
+    for res in ctx.inventory.nvidia.resolutions:
+        if not res.shadowed:
+            continue
+        got = f"{res.resolved_path} ({res.resolved_version or 'unknown version'})"
+        want = f"{res.expected_path} ({res.expected_version or 'unknown version'})"
+        folder = res.resolved_path.rsplit("/", 1)[0] if res.resolved_path else ""
+        fixes = []
+        if res.resolved_via == "LD_LIBRARY_PATH" and folder:
+            kept = [p for p in ctx.inventory.env.get("LD_LIBRARY_PATH", "").split(":") if p and p.rstrip("/") != folder.rstrip("/")]
+            fixes.append(FixStep(f"Take {folder} out of LD_LIBRARY_PATH for this job",
+                                 commands=[f"export LD_LIBRARY_PATH={':'.join(kept)}" if kept else "unset LD_LIBRARY_PATH"],
+                                 why=f"the loader searches LD_LIBRARY_PATH before {res.consumer}'s own RUNPATH",
+                                 risks=["changes-environment"], verify="accelctl doctor --select LIB002"))
+        yield Hit(
+            f"{res.consumer} will load {res.soname} from {got} (via {res.resolved_via or 'the loader'}), "
+            f"not the copy it pins, {want}.",
+            subject=f"{res.consumer}: {res.library}",
+            evidence=[Evidence("resolved", got, res.source or "loader search order"),
+                      Evidence("pinned copy", want, "wheel RUNPATH"),
+                      Evidence("candidates", ", ".join(res.candidates), "")],
+            fixes=fixes,
+        )
+
+
+@rule("LIB003", "mixed-cuda-major-wheels", "error")
+def mixed_cuda_major_wheels(ctx: RuleContext) -> Iterator[Hit]:
+    """NVIDIA wheels of several CUDA majors are installed in one environment.
+
+    ``nvidia-*-cu11``, ``-cu12`` and ``-cu13`` wheels install into the same
+    ``site-packages/nvidia`` tree; with two majors present, which library a
+    framework finds depends on install order, and the loser fails with missing
+    symbols. Keep the CUDA major of the framework you run and remove the others.
+    """
+    for env in ctx.inventory.python:
+        by_major: Dict[str, List[str]] = {}
+        for d in env.distributions:
+            n = norm(d.name)
+            if not (n.startswith("nvidia-") or n == "cuda-toolkit") or n in ("nvidia-ml-py", "nvidia-ml-py3"):
+                continue
+            major = cuda_major_of(n, d.version)
+            if major:
+                by_major.setdefault(major, []).append(f"{d.name} {d.version}")
+        if len(by_major) < 2:
+            continue
+        keep = _framework_major(env) or max(by_major, key=lambda m: len(by_major[m]))
+        remove = sorted(n.split(" ")[0] for m, names in by_major.items() if m != keep for n in names)
+        yield Hit(
+            f"CUDA {', '.join(sorted(by_major, key=int))} wheels are installed together in {env.prefix}.",
+            subject=env.prefix,
+            evidence=[Evidence(f"CUDA {m} wheels", ", ".join(sorted(names)), "dist-info") for m, names in sorted(by_major.items())],
+            fixes=[FixStep(f"Remove the wheels that are not CUDA {keep}",
+                           commands=[pip(env, "uninstall", "-y", *remove)],
+                           why=f"the installed frameworks use CUDA {keep}",
+                           risks=["changes-environment"], verify="accelctl doctor --select LIB003")],
+        )
+
+
+def _framework_major(env) -> str:
+    for fw in env.frameworks:
+        if fw.runtime_kind == "cuda" and fw.runtime_version:
+            return fw.runtime_version.split(".")[0]
+    return ""

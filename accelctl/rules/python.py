@@ -1,0 +1,79 @@
+"""Python rules: interpreter and C library versions against what the installed wheels require."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator, Optional, Tuple
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from accelctl.findings import Evidence, FixStep
+from accelctl.rules.base import Hit, RuleContext, rule
+from accelctl.rules.frameworks import ACCELERATOR_PACKAGES
+from accelctl.rules.facts import norm
+
+_MANYLINUX = re.compile(r"manylinux_(\d+)_(\d+)_|manylinux(1|2010|2014)_")
+_LEGACY = {"1": (2, 5), "2010": (2, 12), "2014": (2, 17)}  # PEP 600's aliases
+
+
+def glibc_floor(tags) -> Optional[Tuple[int, int]]:
+    """The lowest glibc a wheel's platform tags accept (manylinux_2_28 -> (2, 28))."""
+    floors = []
+    for tag in tags:
+        for m in _MANYLINUX.finditer(tag):
+            floors.append((int(m.group(1)), int(m.group(2))) if m.group(1) else _LEGACY[m.group(3)])
+    return min(floors) if floors else None
+
+
+@rule("PY001", "python-version-unsupported", "error")
+def python_version_unsupported(ctx: RuleContext) -> Iterator[Hit]:
+    """An installed accelerator package does not support this Python version.
+
+    Its ``Requires-Python`` excludes the interpreter of the environment, so it was
+    installed for another interpreter (a copied venv, ``--target`` installs, a
+    changed base image). Its compiled extension will not import.
+    """
+    for env in ctx.inventory.python:
+        if not env.version:
+            continue
+        for d in env.distributions:
+            if norm(d.name) not in ACCELERATOR_PACKAGES or not d.requires_python:
+                continue
+            try:
+                spec = SpecifierSet(d.requires_python)
+            except InvalidSpecifier:
+                continue
+            if spec.contains(env.version, prereleases=True):
+                continue
+            yield Hit(f"{d.name} {d.version} requires Python {d.requires_python}; this environment runs Python {env.version}.",
+                      subject=f"{d.name} in {env.prefix}",
+                      evidence=[Evidence("Requires-Python", d.requires_python, d.location or ""),
+                                Evidence("Python", env.version, env.source)],
+                      fixes=[FixStep("Recreate the environment with a supported Python, or install a release that supports this one",
+                                     why="compiled wheels are built per Python version", risks=["changes-environment"])])
+
+
+@rule("PY002", "glibc-too-old-for-wheel", "error")
+def glibc_too_old_for_wheel(ctx: RuleContext) -> Iterator[Hit]:
+    """A wheel needs a newer glibc than this system has.
+
+    A ``manylinux_2_28`` wheel links against glibc 2.28 symbols; on an older
+    system (CentOS 7 has 2.17, Ubuntu 20.04 has 2.31) it fails to import with
+    ``GLIBC_2.xx not found``. Upgrade the base OS or image, or install an older
+    release built for an older manylinux tag.
+    """
+    libc = ctx.inventory.os.libc_version
+    if ctx.inventory.os.libc != "glibc" or not libc:
+        return
+    have = tuple(int(x) for x in libc.split(".")[:2])
+    for env in ctx.inventory.python:
+        for d in env.distributions:
+            floor = glibc_floor(d.wheel_tags)
+            if floor is None or floor <= have:
+                continue
+            yield Hit(f"{d.name} {d.version} needs glibc {floor[0]}.{floor[1]} or newer; this system has glibc {libc}.",
+                      subject=f"{d.name} in {env.prefix}",
+                      evidence=[Evidence("wheel tags", ", ".join(d.wheel_tags), d.location or ""),
+                                Evidence("glibc", libc, ctx.inventory.os.sources.get("libc", ""))],
+                      fixes=[FixStep(f"Use a base OS or image with glibc {floor[0]}.{floor[1]} or newer",
+                                     why="the wheel's compiled code calls newer glibc symbols", risks=["rebuilds-image"])])

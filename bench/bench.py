@@ -1,0 +1,149 @@
+"""Benchmark accelctl doctor against what users run today, on the machine this runs on.
+
+Whole-process runs, median of several after a warm-up, wall time and peak RSS
+(each child's own rusage, via wait4):
+
+    python3 bench/bench.py                       # the table
+    python3 bench/bench.py --per-probe           # cost of each probe inside one doctor run
+    python3 bench/bench.py --scale 10000         # doctor --from over many snapshots in one process
+    python3 bench/bench.py --torch-python /opt/torch/.venv/bin/python   # include collect_env
+    python3 bench/bench.py --markdown            # the table as Markdown, for bench/RESULTS.md
+
+It runs the same doctor as users (no probe is skipped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_once(argv: Sequence[str], env: Dict[str, str]) -> Tuple[float, float, int]:
+    """(wall seconds, peak RSS MiB, exit code) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(list(argv), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=str(REPO))
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status >> 8
+    return wall, usage.ru_maxrss / 1024.0, proc.returncode
+
+
+def measure(argv: Sequence[str], runs: int, env: Dict[str, str]) -> Dict[str, float]:
+    run_once(argv, env)  # warm-up: page cache, .pyc files
+    walls, rss, codes = [], [], []
+    for _ in range(runs):
+        w, r, c = run_once(argv, env)
+        walls.append(w)
+        rss.append(r)
+        codes.append(c)
+    return {"wall_s": statistics.median(walls), "min_s": min(walls), "rss_mib": statistics.median(rss), "exit": max(codes)}
+
+
+def accelctl_cmd(python: str) -> List[str]:
+    return [python, "-m", "accelctl"]
+
+
+def per_probe(python: str, env: Dict[str, str]) -> List[Tuple[str, str, float]]:
+    out = subprocess.run(accelctl_cmd(python) + ["doctor", "--json"], capture_output=True, text=True, env=env, cwd=str(REPO))
+    data = json.loads(out.stdout)
+    return [(p["name"], p["status"], p["duration_ms"]) for p in data["inventory"]["probes"]]
+
+
+def scale(n: int, snapshot: str) -> Dict[str, float]:
+    """doctor --from over n snapshot files in one process (what a fleet check costs)."""
+    sys.path.insert(0, str(REPO))
+    from accelctl.doctor import Diagnosis, diagnose, matrix_set
+    from accelctl.inventory import load_snapshot
+
+    folder = Path(tempfile.mkdtemp(prefix="accelctl-scale-"))
+    try:
+        text = Path(snapshot).read_text()
+        for i in range(n):
+            (folder / f"node{i:05d}.json").write_text(text)
+        matrices = matrix_set()
+        start = time.perf_counter()
+        errors = 0
+        for path in sorted(folder.iterdir()):
+            report = diagnose(load_snapshot(str(path)), Diagnosis(), matrices)
+            errors += report.summary.errors
+        total = time.perf_counter() - start
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"snapshots": n, "total_s": total, "per_snapshot_ms": total / n * 1000.0}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--python", default=sys.executable, help="interpreter that runs accelctl")
+    ap.add_argument("--torch-python", help="interpreter with torch installed, for collect_env")
+    ap.add_argument("--per-probe", action="store_true")
+    ap.add_argument("--scale", type=int, metavar="N")
+    ap.add_argument("--markdown", action="store_true")
+    args = ap.parse_args(argv)
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    machine = f"{platform.node() or 'unknown'} ({platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()})"
+
+    if args.per_probe:
+        rows = per_probe(args.python, env)
+        print(f"Per-probe cost inside one `doctor --json` on {machine}:")
+        for name, status, ms in sorted(rows, key=lambda r: -r[2]):
+            print(f"  {name:<14} {status:<8} {ms:8.2f} ms")
+        return 0
+
+    snap = tempfile.NamedTemporaryFile(suffix=".json", delete=False).name
+    subprocess.run(accelctl_cmd(args.python) + ["doctor", "--snapshot", snap, "--format", "json"],
+                   stdout=subprocess.DEVNULL, env=env, cwd=str(REPO))
+    if args.scale:
+        print(json.dumps(scale(args.scale, snap), indent=2))
+        os.unlink(snap)
+        return 0
+
+    cases: List[Tuple[str, List[str]]] = [
+        ("python -c pass (floor)", [args.python, "-c", "pass"]),
+        ("accelctl doctor --json", accelctl_cmd(args.python) + ["doctor", "--json"]),
+        ("accelctl doctor (rich)", accelctl_cmd(args.python) + ["doctor", "--no-color"]),
+        ("accelctl doctor --from SNAPSHOT", accelctl_cmd(args.python) + ["doctor", "--from", snap, "--json"]),
+    ]
+    if args.torch_python:
+        cases.append(("python -m torch.utils.collect_env", [args.torch_python, "-m", "torch.utils.collect_env"]))
+    results = {name: measure(cmd, args.runs if "collect_env" not in name else max(3, args.runs // 2), env) for name, cmd in cases}
+    os.unlink(snap)
+
+    floor = results["python -c pass (floor)"]["wall_s"]
+    ref = results.get("python -m torch.utils.collect_env", {}).get("wall_s")
+    header = ["command", "median wall (s)", "peak RSS (MiB)", "x floor", "collect_env / this", "exit"]
+    rows = []
+    for name, r in results.items():
+        rows.append([name, f"{r['wall_s']:.3f}", f"{r['rss_mib']:.0f}", f"{r['wall_s'] / floor:.1f}",
+                     f"{ref / r['wall_s']:.1f}" if ref else "n/a", str(int(r["exit"]))])
+    print(f"Machine: {machine}; {time.strftime('%Y-%m-%d')}; runs={args.runs}")
+    if args.markdown:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+    else:
+        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+        print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+        for row in rows:
+            print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
