@@ -92,10 +92,15 @@ def diagnose(inventory: Inventory, diagnosis: Diagnosis, matrices: Optional[Matr
 
 def _gpu_cc(matrices: MatrixSet, name: str) -> Optional[str]:
     """Compute capability of a GPU model from the nvidia_gpus matrix (None when unknown)."""
-    from accelctl.matrices.subjects import nvidia_gpus
+    from accelctl.matrices import MatrixError
 
-    entry = nvidia_gpus.by_name(matrices.entries("nvidia_gpus"), name)
-    return getattr(entry, "compute_capability", None) or getattr(entry, "cc", None) if entry else None
+    try:
+        from accelctl.matrices.subjects import nvidia_gpus
+
+        entry = nvidia_gpus.by_name(matrices.entries("nvidia_gpus"), name)
+    except (ImportError, MatrixError):
+        return None
+    return (getattr(entry, "compute_capability", None) or getattr(entry, "cc", None)) if entry else None
 
 
 def exit_code(report: Report, fail_on: str) -> int:

@@ -66,4 +66,4 @@ def render(report: Report, color: bool = False, width: Optional[int] = None) -> 
     if unknown:
         console.print()
         console.print(Text(f"{unknown} fact(s) could not be learned; see --format markdown or --json 'unknowns'.", style="dim"))
-    return buf.getvalue()
+    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
