@@ -92,6 +92,16 @@ class FileSystemHost:
     def read_text(self, path: str, limit: int = 4 << 20) -> str:
         return self.read_bytes(path, limit).decode("utf-8", errors="replace")
 
+    def read_at(self, path: str, offset: int, size: int) -> bytes:
+        """A range of a file (ELF headers of large libraries are read this way)."""
+        real = self._host_path(path)
+        try:
+            with open(real, "rb") as fh:
+                fh.seek(offset)
+                return fh.read(size)
+        except OSError as exc:
+            raise _os_error(path, exc) from None
+
     def exists(self, path: str) -> bool:
         try:
             return os.path.exists(self._host_path(path))

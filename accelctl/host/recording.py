@@ -71,6 +71,8 @@ class RecordingHost:
         self.can_query_devices = inner.can_query_devices
         self._lock = threading.Lock()
         self.files: Dict[str, bytes] = {}
+        self.ranges: Dict[str, Dict[int, bytes]] = {}
+        self.sizes: Dict[str, int] = {}
         self.dirs: Set[str] = set()
         self.present_files: Set[str] = set()
         self.links: Dict[str, str] = {}
@@ -94,6 +96,13 @@ class RecordingHost:
 
     def read_text(self, path: str, limit: int = 4 << 20) -> str:
         return self.read_bytes(path, limit).decode("utf-8", errors="replace")
+
+    def read_at(self, path: str, offset: int, size: int) -> bytes:
+        data = self.inner.read_at(path, offset, size)
+        with self._lock:
+            self.ranges.setdefault(path, {})[offset] = data
+        self._note_links(path)
+        return data
 
     def _note_presence(self, path: str, is_dir: bool) -> None:
         with self._lock:
@@ -258,6 +267,17 @@ def write_capture(rec: RecordingHost, folder: str, env: Mapping[str, str], readm
             data = red.text(data.decode("utf-8", errors="replace")).encode("utf-8")
         with open(dest, "wb") as fh:
             fh.write(data)
+
+    for path, pieces in sorted(rec.ranges.items()):
+        # A sparse copy: the byte ranges the probes read, at their offsets (ELF headers and sections).
+        dest = real(path)
+        if os.path.isdir(dest) or path in rec.files:
+            continue
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        with open(dest, "r+b" if os.path.isfile(dest) else "wb") as fh:
+            for offset, data in sorted(pieces.items()):
+                fh.seek(offset)
+                fh.write(data)
 
     for path in sorted(rec.executables):
         dest = real(path)

@@ -21,6 +21,14 @@ class NvidiaDriver:
     nvml_error: Optional[str] = None  # e.g. "Driver/library version mismatch"
     fabric_manager_version: Optional[str] = None
     fabric_manager_source: str = ""
+    loaded: Optional[bool] = None  # a kernel module is loaded (None: could not tell)
+    status: str = ""  # "loaded" | "no driver loaded" | "userspace only" | "unknown"
+    kernel_module_source: str = ""
+    libcuda_source: str = ""
+    userspace_mismatch: Optional[bool] = None  # kernel module and libcuda disagree (or NVML said so)
+    nvml_error_code: Optional[int] = None  # 18 = NVML_ERROR_LIB_RM_VERSION_MISMATCH
+    nvml_version: Optional[str] = None
+    fabric_manager_matches_driver: Optional[bool] = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,7 @@ class NvidiaGpu:
     ecc_enabled: Optional[bool] = None
     persistence_mode: Optional[bool] = None
     nvlink_active_links: Optional[int] = None
+    brand: Optional[str] = None  # nvidia, tesla, geforce ... (the names NVIDIA_REQUIRE_* brand= uses)
     source: str = ""
 
 
@@ -59,6 +68,8 @@ class CudaToolkit:
     active_because: Optional[str] = None  # CUDA_HOME, nvcc on PATH, /usr/local/cuda link ...
     compat_path: Optional[str] = None  # forward-compat libcuda folder
     compat_version: Optional[str] = None  # driver version of that compat libcuda
+    nvcc_version: Optional[str] = None  # the compiler's release, "13.0.88"
+    cudart_version: Optional[str] = None  # from libcudart.so.<full version>
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,8 @@ class NativeLibrary:
     origin: str = "system"  # system | toolkit | wheel | conda | bundled | driver | compat
     provider: Optional[str] = None  # the distribution (wheel) that ships it
     source: str = ""
+    header_version: Optional[str] = None  # from cudnn_version.h / nccl.h next to it, when found
+    file_version: Optional[str] = None  # from the file name libX.so.<full version>, when it carries one
 
 
 @dataclass(frozen=True)
@@ -89,12 +102,31 @@ class LibraryResolution:
     shadowed: bool = False
     candidates: List[str] = field(default_factory=list)
     source: str = ""
+    requested_by: Optional[str] = None  # the object whose NEEDED names it (libtorch_cuda.so)
+    framework_note: Optional[str] = None  # how the framework's own loading changes the answer
 
 
 @dataclass(frozen=True)
 class CdiSpec:
     path: str
     driver_version: Optional[str] = None
+    kind: Optional[str] = None  # nvidia.com/gpu
+    matches_driver: Optional[bool] = None  # against the loaded kernel module
+
+
+@dataclass(frozen=True)
+class ContainerRuntimeView:
+    """What the NVIDIA container runtime decides for this image on this host."""
+
+    require: List[str] = field(default_factory=list)  # every NVIDIA_REQUIRE_* value (or the CUDA_VERSION legacy form)
+    require_disabled: bool = False  # NVIDIA_DISABLE_REQUIRE
+    require_met: Optional[bool] = None  # None: a property it needs is unknown
+    require_detail: str = ""
+    compat_libcuda: Optional[str] = None  # /usr/local/cuda/compat/libcuda.so.<ver>
+    compat_version: Optional[str] = None
+    compat_in_use: Optional[bool] = None  # the loader would pick it (ld.so.cache, LD_LIBRARY_PATH or the runtime hook)
+    compat_ok: Optional[bool] = None  # False: it would load and break CUDA
+    compat_detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,3 +139,5 @@ class NvidiaInfo:
     libraries: List[NativeLibrary] = field(default_factory=list)
     resolutions: List[LibraryResolution] = field(default_factory=list)
     cdi_specs: List[CdiSpec] = field(default_factory=list)
+    container: Optional[ContainerRuntimeView] = None
+    fabric_manager_required: Optional[bool] = None  # NVSwitch systems need nv-fabricmanager

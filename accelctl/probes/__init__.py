@@ -15,4 +15,5 @@ def all_probes() -> List[Probe]:
         container.PROBE,
         environment.PROBE,
         python_env.PROBE,
+        __import__("accelctl.probes.nvidia", fromlist=["PROBE"]).PROBE,
     ]

@@ -25,6 +25,8 @@ def headline_facts(inv: Inventory) -> List[Tuple[str, str]]:
     if d and (d.version or d.kernel_module_version):
         cuda = f", CUDA driver API {d.cuda_driver_version}" if d.cuda_driver_version else ""
         rows.append(("NVIDIA driver", f"{d.version or d.kernel_module_version}{cuda}"))
+    elif d and inv.nvidia.toolkits and getattr(d, "status", None):
+        rows.append(("NVIDIA driver", str(d.status)))
     for tk in inv.nvidia.toolkits:
         rows.append(("CUDA toolkit", f"{tk.version or 'unknown version'} at {tk.path}" + (" (active)" if tk.active else "")))
     if inv.amd.driver_version or inv.amd.rocm:

@@ -1,0 +1,149 @@
+"""SONAME, NEEDED, RPATH and RUNPATH of a shared library, reading only what the loader reads.
+
+The ELF header points at the program headers; PT_DYNAMIC locates the dynamic
+section and PT_LOAD segments map DT_STRTAB's address to a file offset. Only
+those few ranges (and the few strings named) are read: a 1 GB libtorch_cuda.so
+costs a handful of small reads, not its size (ELF gABI, "Dynamic Section").
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+
+Reader = Callable[[int, int], bytes]  # (offset, size) -> bytes, short at end of file
+
+PT_LOAD, PT_DYNAMIC = 1, 2
+DT_NULL, DT_NEEDED, DT_STRTAB, DT_STRSZ, DT_SONAME, DT_RPATH, DT_RUNPATH = 0, 1, 5, 10, 14, 15, 29
+EM_NAMES = {3: "i386", 62: "x86_64", 183: "aarch64", 21: "ppc64", 20: "ppc"}
+_MAX_PHNUM = 512
+_MAX_DYN = 4096
+_STRING_CHUNK = 4096
+
+
+class ElfError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ElfDynamic:
+    soname: Optional[str] = None
+    needed: List[str] = field(default_factory=list)
+    rpath: List[str] = field(default_factory=list)  # DT_RPATH entries, unexpanded
+    runpath: List[str] = field(default_factory=list)  # DT_RUNPATH entries, unexpanded
+    machine: Optional[str] = None
+    bits: int = 64
+
+
+def _split_path(value: str) -> List[str]:
+    return [p for p in value.split(":")] if value else []
+
+
+def read_dynamic(read: Reader) -> ElfDynamic:
+    """Parse the dynamic section through ``read``; raises ElfError on anything that is not ELF."""
+    head = read(0, 64)
+    if len(head) < 52 or head[:4] != b"\x7fELF":
+        raise ElfError("not an ELF file")
+    bits = {1: 32, 2: 64}.get(head[4])
+    endian = {1: "<", 2: ">"}.get(head[5])
+    if bits is None or endian is None:
+        raise ElfError("unknown ELF class or byte order")
+    (machine,) = struct.unpack_from(endian + "H", head, 18)
+    if bits == 64:
+        phoff, = struct.unpack_from(endian + "Q", head, 32)
+        phentsize, phnum = struct.unpack_from(endian + "HH", head, 54)
+        ph_fmt, dyn_fmt = endian + "IIQQQQQQ", endian + "qQ"
+    else:
+        phoff, = struct.unpack_from(endian + "I", head, 28)
+        phentsize, phnum = struct.unpack_from(endian + "HH", head, 42)
+        ph_fmt, dyn_fmt = endian + "IIIIIIII", endian + "iI"
+    if phnum == 0 or phnum > _MAX_PHNUM or phentsize < struct.calcsize(ph_fmt):
+        raise ElfError("no usable program headers")
+    table = read(phoff, phentsize * phnum)
+    loads: List[Tuple[int, int, int]] = []  # (vaddr, filesz, offset)
+    dynamic: Optional[Tuple[int, int]] = None
+    for i in range(phnum):
+        raw = table[i * phentsize:(i + 1) * phentsize]
+        if len(raw) < struct.calcsize(ph_fmt):
+            break
+        f = struct.unpack_from(ph_fmt, raw)
+        if bits == 64:  # p_type, p_flags, p_offset, p_vaddr, p_paddr, p_filesz, ...
+            ptype, offset, vaddr, filesz = f[0], f[2], f[3], f[5]
+        else:  # p_type, p_offset, p_vaddr, p_paddr, p_filesz, ...
+            ptype, offset, vaddr, filesz = f[0], f[1], f[2], f[4]
+        if ptype == PT_LOAD:
+            loads.append((vaddr, filesz, offset))
+        elif ptype == PT_DYNAMIC:
+            dynamic = (offset, filesz)
+    if dynamic is None:
+        return ElfDynamic(machine=EM_NAMES.get(machine, str(machine)), bits=bits)
+    entsize = struct.calcsize(dyn_fmt)
+    raw = read(dynamic[0], min(dynamic[1], entsize * _MAX_DYN))
+    tags: List[Tuple[int, int]] = []
+    for i in range(len(raw) // entsize):
+        tag, val = struct.unpack_from(dyn_fmt, raw, i * entsize)
+        if tag == DT_NULL:
+            break
+        tags.append((tag, val))
+    strtab = next((v for t, v in tags if t == DT_STRTAB), None)
+    strsz = next((v for t, v in tags if t == DT_STRSZ), None)
+    if strtab is None:
+        raise ElfError("dynamic section without DT_STRTAB")
+    str_off = _file_offset(loads, strtab)
+    if str_off is None:
+        raise ElfError("DT_STRTAB is outside every PT_LOAD segment")
+    cache: Dict[int, bytes] = {}
+
+    def string(off: int) -> str:
+        if strsz is not None and off >= strsz:
+            raise ElfError("string offset outside DT_STRSZ")
+        base = (off // _STRING_CHUNK) * _STRING_CHUNK
+        buf = b""
+        while True:
+            chunk = cache.get(base)
+            if chunk is None:
+                chunk = cache[base] = read(str_off + base, _STRING_CHUNK)
+            piece = chunk[off - base:] if not buf else chunk
+            end = piece.find(b"\0")
+            if end >= 0 or len(chunk) < _STRING_CHUNK or len(buf) > 1 << 16:
+                buf += piece[:end] if end >= 0 else piece
+                return buf.decode("utf-8", errors="replace")
+            buf += piece
+            base += _STRING_CHUNK
+
+    soname = None
+    needed: List[str] = []
+    rpath: List[str] = []
+    runpath: List[str] = []
+    for tag, val in tags:
+        if tag == DT_NEEDED:
+            needed.append(string(val))
+        elif tag == DT_SONAME:
+            soname = string(val)
+        elif tag == DT_RPATH:
+            rpath.extend(_split_path(string(val)))
+        elif tag == DT_RUNPATH:
+            runpath.extend(_split_path(string(val)))
+    return ElfDynamic(soname, needed, rpath, runpath, EM_NAMES.get(machine, str(machine)), bits)
+
+
+def _file_offset(loads: List[Tuple[int, int, int]], addr: int) -> Optional[int]:
+    for vaddr, filesz, offset in loads:
+        if vaddr <= addr < vaddr + filesz:
+            return addr - vaddr + offset
+    return None
+
+
+def bytes_reader(data: bytes) -> Reader:
+    return lambda off, size: data[off:off + size]
+
+
+def read_elf_dynamic(host: Any, path: str) -> ElfDynamic:
+    """The dynamic section of ``path`` on ``host``, reading only the ranges needed.
+
+    Uses the host's ranged reads, so a gigabyte library costs a few kilobytes
+    and nothing outside the host's root is touched. Raises ElfError or HostError.
+    """
+    return read_dynamic(lambda off, size: host.read_at(path, off, size))
