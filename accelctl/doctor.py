@@ -37,9 +37,18 @@ class Diagnosis:
     assume: Sequence[str] = ()  # KEY=VALUE what-if overrides
 
 
+_TOOL_ENV_MARKERS = ("/pipx/venvs/", "/uv/tools/", "/pipx/.cache/")
+
+
 def own_prefix() -> Optional[str]:
-    """accelctl's own environment, so a pipx install does not inspect itself."""
-    return sys.prefix if sys.prefix != getattr(sys, "base_prefix", sys.prefix) else None
+    """accelctl's own environment when it is a tool install (pipx, uv tool), so it does not inspect itself.
+
+    Run from the user's own venv (``pip install accelctl`` next to torch), that venv is the one to inspect.
+    """
+    prefix = sys.prefix
+    if prefix == getattr(sys, "base_prefix", prefix):
+        return None
+    return prefix if any(m in prefix + "/" for m in _TOOL_ENV_MARKERS) else None
 
 
 def gather(source: Source) -> Inventory:
