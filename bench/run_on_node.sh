@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Prove accelctl on a real GPU node from the source tree; writes its evidence under ${OUT:-./node-out}.
+# Used with the device tool:  bash bench/run_on_node.sh
+set -u
+OUT=${OUT:-./node-out}
+mkdir -p "$OUT"
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
+PY=${PY:-python3}
+{
+  echo "### date"; date -u
+  echo "### python"; command -v "$PY"; "$PY" --version
+  echo "### accelctl"; "$PY" -m accelctl --version
+} > "$OUT/env.txt" 2>&1
+"$PY" -m accelctl doctor --no-color > "$OUT/doctor.txt" 2>&1; echo "exit $?" >> "$OUT/doctor.txt"
+"$PY" -m accelctl doctor --json > "$OUT/doctor.json" 2> "$OUT/doctor.stderr"
+{
+  S=$("$PY" -c "import sysconfig;print(sysconfig.get_paths()['purelib'])")
+  echo "### readelf -d libtorch_cuda.so (ground truth for RUNPATH/NEEDED)"
+  readelf -d "$S/torch/lib/libtorch_cuda.so" 2>&1 | grep -E 'NEEDED|PATH' | head -40
+  echo "### ldd libtorch_cuda.so (which copies really load)"
+  ldd "$S/torch/lib/libtorch_cuda.so" 2>&1 | grep -E 'cudnn|nccl|cublas|cudart|cusparseLt|nvJitLink' 
+  echo "### doctor's resolutions"
+  "$PY" -m accelctl doctor --json | "$PY" -c "import json,sys;[print(r['soname'],r['resolved_path'],r.get('resolved_via'),'shadowed' if r['shadowed'] else '') for r in json.load(sys.stdin)['inventory']['nvidia']['resolutions']]"
+  echo "### with the system folder first on LD_LIBRARY_PATH"
+  LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-} ldd "$S/torch/lib/libtorch_cuda.so" 2>&1 | grep -E 'cudnn|nccl'
+  LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-} "$PY" -m accelctl doctor --json | "$PY" -c "import json,sys;d=json.load(sys.stdin);[print(r['soname'],r['resolved_path'],r.get('resolved_via'),'shadowed' if r['shadowed'] else '') for r in d['inventory']['nvidia']['resolutions']];print([f['rule_id'] for f in d['findings']])"
+  echo "### per probe"; "$PY" bench/bench.py --per-probe
+} > "$OUT/checks.txt" 2>&1
+"$PY" bench/bench.py --runs ${RUNS:-7} ${TORCH_PY:+--torch-python "$TORCH_PY"} --markdown > "$OUT/bench.md" 2>&1
+"$PY" bench/bench.py --scale ${SCALE:-10000} >> "$OUT/bench.md" 2>&1
+rm -rf /tmp/accelctl-cap && "$PY" -m accelctl capture /tmp/accelctl-cap > /dev/null 2>&1 && tar czf "$OUT/capture.tgz" -C /tmp accelctl-cap
+ls -la "$OUT"
