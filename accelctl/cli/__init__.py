@@ -33,7 +33,7 @@ def _root(
 
 def build_app() -> typer.Typer:
     """A fresh application with every command registered (no module-level state)."""
-    from accelctl.cli import capture, doctor, explain, gate, matrices
+    from accelctl.cli import capture, doctor, explain, gate, matrices, plan
 
     app = typer.Typer(name="accelctl", help=HELP, no_args_is_help=True, add_completion=False,
                       pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -41,6 +41,7 @@ def build_app() -> typer.Typer:
     doctor.register(app)
     explain.register(app)
     matrices.register(app)
+    plan.register(app)
     gate.register(app)
     capture.register(app)
     return app

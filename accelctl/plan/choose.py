@@ -72,7 +72,7 @@ def cuda_max_for_driver(matrices: MatrixSet, driver: Optional[str]) -> Optional[
 def minor_compat_floor(matrices: MatrixSet, major: int) -> Optional[str]:
     try:
         for e in matrices.entries("cuda_minor_compat"):
-            if str(getattr(e, "major", "")) == str(major):
+            if str(getattr(e, "cuda_major", "")) == str(major):
                 return getattr(e, "min_driver_linux", None)
     except MatrixError:
         return None

@@ -1,0 +1,35 @@
+"""--resolve: ask pip's real resolver whether the planned requirements install (dry run)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from typing import Tuple
+
+
+def check_with_pip(requirements: str, python: str, arch: str = "x86_64", timeout: float = 300.0) -> Tuple[bool, str]:
+    """Run ``pip install --dry-run --report`` for the target's Python and platform; nothing is installed."""
+    platform = {"x86_64": "manylinux_2_28_x86_64", "aarch64": "manylinux_2_28_aarch64"}.get(arch, arch)
+    with tempfile.TemporaryDirectory(prefix="accelctl-resolve-") as tmp:
+        req = os.path.join(tmp, "requirements.txt")
+        report = os.path.join(tmp, "report.json")
+        with open(req, "w", encoding="utf-8") as fh:
+            fh.write(requirements)
+        argv = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet", "--report", report,
+                "--only-binary=:all:", "--python-version", python, "--platform", platform,
+                "--platform", "manylinux2014_" + arch, "--target", os.path.join(tmp, "t"), "-r", req]
+        try:
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                                  env={**os.environ, "PIP_CONFIG_FILE": os.devnull})
+        except subprocess.TimeoutExpired:
+            return False, f"pip did not finish within {timeout:.0f} s"
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
+            return False, f"pip could not resolve the plan: {last}"
+        with open(report, encoding="utf-8") as fh:
+            installs = json.load(fh).get("install", [])
+        names = ", ".join(f"{i['metadata']['name']}=={i['metadata']['version']}" for i in installs[:8])
+        return True, f"resolves: {len(installs)} distributions ({names}{', ...' if len(installs) > 8 else ''})"

@@ -1,0 +1,430 @@
+"""Pick pinned versions that the matrices say will work on every target, or say why none does.
+
+Pure: wants + targets + matrices in, a Plan out. Torch-family choices come
+first (vllm and extensions fix torch's version), then JAX and TensorFlow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from accelctl.matrices import MatrixError, MatrixSet
+from accelctl.matrices.base import cc_key, driver_key
+from accelctl.plan.choose import minor_compat_floor
+from accelctl.plan.target import Target
+
+PYPI = "https://pypi.org/simple"
+
+
+@dataclass(frozen=True)
+class Pin:
+    name: str
+    spec: str  # "==2.5.1+cu124"
+    why: str
+    index: Optional[str] = None  # the index this package must come from (None: PyPI)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    want: str
+    blocking: str  # the fact that rules every candidate out
+    change: str  # the smallest change that unblocks it
+
+
+@dataclass(frozen=True)
+class Plan:
+    targets: List[Target]
+    pins: List[Pin] = field(default_factory=list)
+    passthrough: List[str] = field(default_factory=list)  # wants accelctl does not judge, kept as given
+    refusals: List[Refusal] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)
+    runtime_kind: Optional[str] = None  # cuda | rocm | xpu | cpu
+    runtime_version: Optional[str] = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.refusals
+
+    @property
+    def indexes(self) -> List[str]:
+        return sorted({p.index for p in self.pins if p.index})
+
+
+def _v(text: Optional[str]) -> Version:
+    try:
+        return Version(text or "0")
+    except InvalidVersion:
+        return Version("0")
+
+
+def _entries(matrices: MatrixSet, name: str) -> list:
+    try:
+        return list(matrices.entries(name))
+    except MatrixError:
+        return []
+
+
+def parse_wants(wants: Sequence[str]) -> List[Requirement]:
+    out = []
+    for w in wants:
+        try:
+            out.append(Requirement(w))
+        except InvalidRequirement as exc:
+            raise ValueError(f"cannot read the requirement {w!r}: {exc}") from None
+    return out
+
+
+# -- torch builds on a target -------------------------------------------------
+
+def _cuda_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, str, str]:
+    """(fits, note, reason if not) for the build's CUDA runtime on the target's driver."""
+    runtime = _v(build.runtime_version)
+    if t.cuda_max is None and t.driver is None:
+        return True, "driver unknown: CUDA support not checked", ""
+    limit = _v(t.cuda_max) if t.cuda_max else None
+    if limit is not None and (runtime.major, runtime.minor) <= (limit.major, limit.minor):
+        return True, "", ""
+    floor = minor_compat_floor(matrices, runtime.major)
+    if t.driver and floor and limit is not None and limit.major == runtime.major:
+        try:
+            if driver_key(t.driver) >= driver_key(floor):
+                return True, (f"CUDA {runtime.major}.{runtime.minor} build on a driver for CUDA {t.cuda_max}: runs under "
+                              "minor-version compatibility (no PTX JIT of newer PTX)"), ""
+        except ValueError:
+            pass
+    need = f"CUDA {runtime.major}.{runtime.minor}"
+    return False, "", f"{t.name}: driver {t.driver or '?'} supports CUDA {t.cuda_max or '?'}; the build needs {need}"
+
+
+def _arch_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, str, str]:
+    from accelctl.matrices.subjects.pytorch import supports_cc
+
+    notes = []
+    for cc in t.ccs:
+        verdict = supports_cc(build, cc)
+        if verdict is False:
+            return False, "", f"{t.name}: torch {build.torch}+{build.variant} has no kernels for sm_{cc.replace('.', '')}"
+        if verdict is None:
+            first = _first_cuda_for_cc(matrices, cc)
+            if first is not None and _v(build.runtime_version) < first:
+                # no SASS can exist for it; only PTX could run, and this build's PTX is not recorded
+                return False, "", (f"{t.name}: sm_{cc.replace('.', '')} needs CUDA {first} or newer; "
+                                   f"torch {build.torch}+{build.variant} is built with CUDA {build.runtime_version}")
+            notes.append(f"arch list of torch {build.torch}+{build.variant} not recorded: sm_{cc.replace('.', '')} not verified")
+    return True, "; ".join(notes), ""
+
+
+def _first_cuda_for_cc(matrices: MatrixSet, cc: str) -> Optional[Version]:
+    for e in _entries(matrices, "cuda_arch_support"):
+        if str(getattr(e, "cc", getattr(e, "compute_capability", ""))) == cc:
+            first = getattr(e, "first_cuda", None) or getattr(e, "introduced", None) or getattr(e, "added", None)
+            return _v(first) if first else None
+    return None
+
+
+def torch_build_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, List[str], str]:
+    """Whether a torch build runs on a target; notes; the reason when it does not."""
+    from accelctl.matrices.subjects.pytorch import manylinux_glibc
+
+    if t.python and build.python and not SpecifierSet(build.python).contains(t.python + ".0" if t.python.count(".") == 1 else t.python):
+        return False, [], f"{t.name}: torch {build.torch} needs Python {build.python}, the target has {t.python}"
+    floor = manylinux_glibc(build.manylinux) if build.manylinux else None
+    if t.glibc and floor and _v(floor) > _v(t.glibc):
+        return False, [], f"{t.name}: torch {build.torch} wheels need glibc {floor}, the target has {t.glibc}"
+    wanted_kind = {"nvidia": "cuda", "amd": "rocm", "intel": "xpu", "cpu": "cpu"}[t.vendor]
+    if build.runtime_kind != wanted_kind:
+        return False, [], f"{t.name}: needs a {wanted_kind} build"
+    notes: List[str] = []
+    if wanted_kind == "cuda":
+        for check in (_cuda_fits, _arch_fits):
+            ok, note, why = check(build, t, matrices)
+            if not ok:
+                return False, [], why
+            if note:
+                notes.append(note)
+    if wanted_kind == "rocm" and t.gfx and build.arch_list:
+        missing = [g for g in t.gfx if g not in build.arch_list]
+        if missing:
+            return False, [], f"{t.name}: torch {build.torch}+{build.variant} has no kernels for {', '.join(missing)}"
+    return True, notes, ""
+
+
+# -- choosing ----------------------------------------------------------------------
+
+def _want(reqs: List[Requirement], name: str) -> Optional[Requirement]:
+    for r in reqs:
+        if canonicalize_name(r.name) == name:
+            return r
+    return None
+
+
+def _ordered_builds(matrices: MatrixSet, spec: SpecifierSet, strategy: str, targets: List[Target]) -> list:
+    builds = [b for b in _entries(matrices, "pytorch") if spec.contains(b.torch, prereleases=False)]
+    installed = next((t.installed.get("torch") for t in targets if t.installed.get("torch")), None)
+    if strategy == "closest" and installed:
+        have = _v(installed.split("+")[0])
+        builds.sort(key=lambda b: (abs(_v(b.torch).release[0] - have.release[0]) * 1000
+                                   + abs(_v(b.torch).release[1] - have.release[1]) if len(have.release) > 1 else 0,
+                                   -_v(b.runtime_version).major if b.runtime_version else 0))
+        return builds
+    # newest torch first; within a release the PyPI default first (no extra index), then the newest runtime
+    builds.sort(key=lambda b: (_v(b.torch), b.pypi_default_linux_x86_64, _v(b.runtime_version)), reverse=True)
+    return builds
+
+
+def _torch_family(reqs: List[Requirement], targets: List[Target], matrices: MatrixSet, strategy: str,
+                  plan: Dict[str, object]) -> None:
+    from accelctl.matrices.subjects import torch_companions, vllm as vllm_m
+
+    torch_req = _want(reqs, "torch")
+    vllm_req = _want(reqs, "vllm")
+    ext_reqs = [r for r in (_want(reqs, "xformers"), _want(reqs, "flash-attn")) if r]
+    companions = [r for r in (_want(reqs, "torchvision"), _want(reqs, "torchaudio")) if r]
+    if not (torch_req or vllm_req or ext_reqs or companions):
+        return
+    spec = torch_req.specifier if torch_req else SpecifierSet()
+    pins: List[Pin] = plan["pins"]  # type: ignore[assignment]
+    notes: List[str] = plan["notes"]  # type: ignore[assignment]
+    reasons: List[str] = []
+
+    vllm_choice = None
+    if vllm_req:
+        releases = sorted((v for v in _entries(matrices, "vllm") if vllm_req.specifier.contains(v.vllm, prereleases=False) and v.torch),
+                          key=lambda v: _v(v.vllm), reverse=True)
+        for rel in releases:
+            pinned = [b for b in _ordered_builds(matrices, SpecifierSet(f"=={rel.torch}"), strategy, targets)
+                      if b.pypi_default_linux_x86_64 and spec.contains(b.torch)]
+            ok_build = _first_fitting(pinned, targets, matrices, reasons)
+            if ok_build is not None:
+                vllm_choice = (rel, ok_build)
+                break
+        if vllm_choice is None:
+            plan["refusals"].append(_refuse(str(vllm_req), reasons, targets, matrices))  # type: ignore[union-attr]
+            return
+
+    if vllm_choice:
+        rel, build = vllm_choice
+        pins.append(Pin("vllm", f"=={rel.vllm}", f"newest vllm{vllm_req.specifier if vllm_req else ''} whose torch runs on every target"))
+    else:
+        builds = _ordered_builds(matrices, spec, strategy, targets)
+        builds = [b for b in builds if _extensions_ok(b, ext_reqs, matrices) and _companions_ok(b, companions, matrices)]
+        build = _first_fitting(builds, targets, matrices, reasons)
+        if build is None:
+            plan["refusals"].append(_refuse(str(torch_req or "torch"), reasons, targets, matrices))  # type: ignore[union-attr]
+            return
+    fits_notes = sorted({n for t in targets for n in torch_build_fits(build, t, matrices)[1]})
+    notes.extend(fits_notes)
+    index = None if build.pypi_default_linux_x86_64 else build.index_url
+    local = "" if build.pypi_default_linux_x86_64 else f"+{build.variant}"
+    plan["runtime_kind"], plan["runtime_version"] = build.runtime_kind, build.runtime_version
+    pins.append(Pin("torch", f"=={build.torch}{local}",
+                    f"{build.runtime_kind.upper()} {build.runtime_version or ''} build".replace("  ", " ").strip()
+                    + (" from PyPI (the default build)" if index is None else f" from {index}"), index))
+    for name, version in sorted((build.pins or {}).items()):
+        spec_text = version if version[:1] in "=<>~!" else f"=={version}"
+        pins.append(Pin(name, spec_text, f"pinned by torch {build.torch}+{build.variant}"))
+    comp = torch_companions.companions_for(_entries(matrices, "torch_companions"), build.torch)
+    for req in companions:
+        name = canonicalize_name(req.name)
+        versions = [v for v in (getattr(comp, name, None) or []) if req.specifier.contains(v)] if comp else []
+        if vllm_choice and getattr(vllm_choice[0], name, None):
+            versions = [getattr(vllm_choice[0], name)]
+        if not versions:
+            plan["refusals"].append(Refusal(str(req), f"no {name} release is recorded as paired with torch {build.torch}",  # type: ignore[union-attr]
+                                            f"choose a torch release that has a {name} pairing (accelctl matrices show torch_companions)"))
+            continue
+        pins.append(Pin(name, f"=={versions[0]}{local}", f"the {name} release built for torch {build.torch}", index))
+    for req in ext_reqs:
+        pins.append(_extension_pin(req, build, matrices))
+    if vllm_choice and vllm_choice[0].flashinfer:
+        pins.append(Pin("flashinfer-python", f"=={vllm_choice[0].flashinfer}", f"pinned by vllm {vllm_choice[0].vllm}"))
+
+
+def _first_fitting(builds: list, targets: List[Target], matrices: MatrixSet, reasons: List[str]):
+    """The first build that runs on every target; builds whose GPU code is verified win over unverified ones."""
+    unverified = None
+    for b in builds:
+        results = [torch_build_fits(b, t, matrices) for t in targets]
+        why = [r[2] for r in results if r[2]]
+        if why:
+            reasons.extend(why)
+            continue
+        if any("not verified" in n for r in results for n in r[1]):
+            unverified = unverified or b
+            continue
+        return b
+    return unverified
+
+
+def _companions_ok(build, companions: List[Requirement], matrices: MatrixSet) -> bool:
+    from accelctl.matrices.subjects import torch_companions
+
+    if not companions:
+        return True
+    comp = torch_companions.companions_for(_entries(matrices, "torch_companions"), build.torch)
+    return comp is not None and all(
+        any(r.specifier.contains(v) for v in (getattr(comp, canonicalize_name(r.name), None) or [])) for r in companions)
+
+
+def _extensions_ok(build, ext_reqs: List[Requirement], matrices: MatrixSet) -> bool:
+    from accelctl.matrices.subjects import torch_extensions
+
+    entries = _entries(matrices, "torch_extensions")
+    for req in ext_reqs:
+        name = canonicalize_name(req.name)
+        ok = any(canonicalize_name(e.package) == name and req.specifier.contains(e.version)
+                 and torch_extensions.torch_compatible(entries, e.package, e.version, build.torch) for e in entries)
+        if not ok:
+            return False
+    return True
+
+
+def _extension_pin(req: Requirement, build, matrices: MatrixSet) -> Pin:
+    from accelctl.matrices.subjects import torch_extensions
+
+    entries = _entries(matrices, "torch_extensions")
+    name = canonicalize_name(req.name)
+    fits = sorted((e for e in entries if canonicalize_name(e.package) == name and req.specifier.contains(e.version)
+                   and torch_extensions.torch_compatible(entries, e.package, e.version, build.torch)),
+                  key=lambda e: _v(e.version), reverse=True)
+    e = fits[0]
+    why = f"newest {e.package} built for torch {build.torch}"
+    if not e.on_pypi:
+        why += "; PyPI has only its source (builds with nvcc), prebuilt wheels are on its GitHub releases"
+    return Pin(e.package, f"=={e.version}", why)
+
+
+def _refuse(want: str, reasons: List[str], targets: List[Target], matrices: MatrixSet) -> Refusal:
+    if not reasons:
+        return Refusal(want, "no release in the matrices matches the requested versions",
+                       "widen the version range (accelctl matrices show pytorch lists the builds)")
+    # the most common blocking reason is the one to fix
+    counts: Dict[str, int] = {}
+    for r in reasons:
+        counts[r] = counts.get(r, 0) + 1
+    blocking = max(counts, key=lambda r: counts[r])
+    change = _smallest_change(blocking, targets, matrices)
+    return Refusal(want, blocking, change)
+
+
+def _smallest_change(blocking: str, targets: List[Target], matrices: MatrixSet) -> str:
+    if "supports CUDA" in blocking:
+        need = blocking.rsplit("CUDA ", 1)[-1]
+        floor = None
+        for e in _entries(matrices, "cuda_toolkit"):
+            if str(e.cuda).startswith(need) and getattr(e, "min_driver_linux", None):
+                floor = e.min_driver_linux if floor is None or driver_key(e.min_driver_linux) < driver_key(floor) else floor
+        return (f"upgrade the NVIDIA driver to {floor} or newer (the minimum for CUDA {need})" if floor
+                else f"upgrade the NVIDIA driver to one that supports CUDA {need}") + ", or ask for an older release"
+    if "has no kernels" in blocking or "needs CUDA" in blocking:
+        return "ask for a newer release built with a CUDA that supports this GPU, or run on a GPU the build supports"
+    if "needs Python" in blocking:
+        return "use a Python version the release supports (see `accelctl matrices explain torch VERSION`)"
+    if "glibc" in blocking:
+        return "use a newer base OS/image (higher glibc) or an older release"
+    if "needs a" in blocking:
+        return "plan each vendor's node classes separately: one image cannot carry builds for two accelerator runtimes"
+    return "see `accelctl matrices explain`"
+
+
+def _jax(reqs: List[Requirement], targets: List[Target], matrices: MatrixSet, plan: Dict[str, object]) -> None:
+    req = next((r for r in reqs if canonicalize_name(r.name) == "jax"), None)
+    if req is None:
+        return
+    wants_cuda = any(x.startswith("cuda") for x in req.extras) or all(t.vendor == "nvidia" for t in targets)
+    releases = sorted((r for r in _entries(matrices, "jax") if req.specifier.contains(r.jax)), key=lambda r: _v(r.jax), reverse=True)
+    reasons: List[str] = []
+    for rel in releases:
+        py_bad = [t for t in targets if t.python and not SpecifierSet(rel.python).contains(t.python + ".0")]
+        if py_bad:
+            reasons.append(f"jax {rel.jax} needs Python {rel.python}")
+            continue
+        if not wants_cuda:
+            plan["pins"] += [Pin("jax", f"=={rel.jax}", "newest jax for the targets (CPU)")]  # type: ignore[operator]
+            if rel.jaxlib_paired:
+                plan["pins"] += [Pin("jaxlib", f"=={rel.jaxlib_paired}", f"the jaxlib jax {rel.jax} pairs with")]  # type: ignore[operator]
+            return
+        for stack in sorted(rel.cuda, key=lambda s: -s.cuda_major):
+            if stack.kind != "plugin":  # the old all-in-one jaxlib+cuda wheels live outside PyPI
+                continue
+            why = [w for w in (_jax_stack_blocks(stack, t, matrices) for t in targets) if w]
+            if why:
+                reasons.extend(why)
+                continue
+            extra = stack.extra or f"cuda{stack.cuda_major}"
+            plan["pins"] += [Pin("jax", f"[{extra}]=={rel.jax}", f"newest jax whose CUDA {stack.cuda_major} plugin runs on every target")]  # type: ignore[operator]
+            for name, value in (("jaxlib", stack.jaxlib), (f"jax-cuda{stack.cuda_major}-plugin", stack.plugin),
+                                (f"jax-cuda{stack.cuda_major}-pjrt", stack.pjrt)):
+                if value:
+                    plan["pins"] += [Pin(name, f"=={value}", f"released with jax {rel.jax}")]  # type: ignore[operator]
+            return
+    plan["refusals"].append(_refuse(str(req), reasons, targets, matrices))  # type: ignore[union-attr]
+
+
+def _jax_stack_blocks(stack, t: Target, matrices: MatrixSet) -> str:
+    if t.vendor != "nvidia":
+        return f"{t.name}: jax's CUDA plugin needs an NVIDIA GPU"
+    if stack.min_cc and t.ccs and any(cc_key(c) < cc_key(stack.min_cc) for c in t.ccs):
+        return f"{t.name}: jax CUDA {stack.cuda_major} needs compute capability {stack.min_cc} or newer"
+    floor = stack.min_driver or minor_compat_floor(matrices, stack.cuda_major)
+    if t.driver and floor:
+        try:
+            if driver_key(t.driver) < driver_key(floor):
+                return f"{t.name}: driver {t.driver} supports CUDA {t.cuda_max or '?'}; jax's CUDA {stack.cuda_major} plugin needs driver {floor}"
+        except ValueError:
+            return ""
+    elif t.cuda_max and _v(t.cuda_max).major < stack.cuda_major:
+        return f"{t.name}: driver supports CUDA {t.cuda_max}; jax's plugin needs CUDA {stack.cuda_major}"
+    return ""
+
+
+def _tensorflow(reqs: List[Requirement], targets: List[Target], matrices: MatrixSet, plan: Dict[str, object]) -> None:
+    req = next((r for r in reqs if canonicalize_name(r.name) == "tensorflow"), None)
+    if req is None:
+        return
+    gpu = all(t.vendor == "nvidia" for t in targets)
+    reasons: List[str] = []
+    for rel in sorted((r for r in _entries(matrices, "tensorflow") if req.specifier.contains(r.tensorflow)),
+                      key=lambda r: _v(r.tensorflow), reverse=True):
+        py = [t for t in targets if t.python and rel.requires_python and not SpecifierSet(rel.requires_python).contains(t.python + ".0")]
+        if py:
+            reasons.append(f"tensorflow {rel.tensorflow} needs Python {rel.requires_python}")
+            continue
+        if gpu and rel.cuda:
+            need = _v(rel.cuda)
+            bad = [t for t in targets if t.cuda_max and (_v(t.cuda_max).major, _v(t.cuda_max).minor) < (need.major, need.minor)
+                   and not (t.driver and minor_compat_floor(matrices, need.major) and _v(t.cuda_max).major == need.major
+                            and driver_key(t.driver) >= driver_key(minor_compat_floor(matrices, need.major) or "0"))]
+            if bad:
+                reasons.append(f"{bad[0].name}: driver supports CUDA {bad[0].cuda_max}; tensorflow {rel.tensorflow} is built with CUDA {rel.cuda}")
+                continue
+        extra = "[and-cuda]" if gpu and rel.and_cuda else ""
+        plan["pins"] += [Pin("tensorflow", f"{extra}=={rel.tensorflow}",  # type: ignore[operator]
+                             f"newest tensorflow tested with CUDA {rel.cuda} / cuDNN {rel.cudnn}" if gpu else "newest tensorflow for the targets")]
+        return
+    plan["refusals"].append(_refuse(str(req), reasons, targets, matrices))  # type: ignore[union-attr]
+
+
+JUDGED = {"torch", "torchvision", "torchaudio", "vllm", "xformers", "flash-attn", "jax", "tensorflow"}
+
+
+def solve(wants: Sequence[str], targets: List[Target], matrices: MatrixSet, strategy: str = "newest") -> Plan:
+    reqs = parse_wants(wants)
+    kinds = {t.vendor for t in targets}
+    state: Dict[str, object] = {"pins": [], "refusals": [], "notes": [], "runtime_kind": None, "runtime_version": None}
+    if len(kinds & {"nvidia", "amd", "intel"}) > 1:
+        state["refusals"].append(Refusal(", ".join(wants), "the targets mix accelerator vendors: " + ", ".join(sorted(kinds)),  # type: ignore[union-attr]
+                                         "plan each vendor's node classes separately (one image cannot carry two runtimes)"))
+    else:
+        _torch_family(reqs, targets, matrices, strategy, state)
+        _jax(reqs, targets, matrices, state)
+        _tensorflow(reqs, targets, matrices, state)
+    passthrough = [str(r) for r in reqs if canonicalize_name(r.name) not in JUDGED]
+    return Plan(targets, state["pins"], passthrough, state["refusals"], state["notes"],  # type: ignore[arg-type]
+                state["runtime_kind"], state["runtime_version"])  # type: ignore[arg-type]
