@@ -7,7 +7,7 @@ first (vllm and extensions fix torch's version), then JAX and TensorFlow.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
@@ -16,7 +16,7 @@ from packaging.version import InvalidVersion, Version
 
 from accelctl.matrices import MatrixError, MatrixSet
 from accelctl.matrices.base import cc_key, driver_key
-from accelctl.plan.choose import minor_compat_floor
+from accelctl.plan.fit import first_fitting, minor_compat_floor, torch_build_fits
 from accelctl.plan.target import Target
 
 PYPI = "https://pypi.org/simple"
@@ -80,81 +80,6 @@ def parse_wants(wants: Sequence[str]) -> List[Requirement]:
     return out
 
 
-# -- torch builds on a target -------------------------------------------------
-
-def _cuda_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, str, str]:
-    """(fits, note, reason if not) for the build's CUDA runtime on the target's driver."""
-    runtime = _v(build.runtime_version)
-    if t.cuda_max is None and t.driver is None:
-        return True, "driver unknown: CUDA support not checked", ""
-    limit = _v(t.cuda_max) if t.cuda_max else None
-    if limit is not None and (runtime.major, runtime.minor) <= (limit.major, limit.minor):
-        return True, "", ""
-    floor = minor_compat_floor(matrices, runtime.major)
-    if t.driver and floor and limit is not None and limit.major == runtime.major:
-        try:
-            if driver_key(t.driver) >= driver_key(floor):
-                return True, (f"CUDA {runtime.major}.{runtime.minor} build on a driver for CUDA {t.cuda_max}: runs under "
-                              "minor-version compatibility (no PTX JIT of newer PTX)"), ""
-        except ValueError:
-            pass
-    need = f"CUDA {runtime.major}.{runtime.minor}"
-    return False, "", f"{t.name}: driver {t.driver or '?'} supports CUDA {t.cuda_max or '?'}; the build needs {need}"
-
-
-def _arch_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, str, str]:
-    from accelctl.matrices.subjects.pytorch import supports_cc
-
-    notes = []
-    for cc in t.ccs:
-        verdict = supports_cc(build, cc)
-        if verdict is False:
-            return False, "", f"{t.name}: torch {build.torch}+{build.variant} has no kernels for sm_{cc.replace('.', '')}"
-        if verdict is None:
-            first = _first_cuda_for_cc(matrices, cc)
-            if first is not None and _v(build.runtime_version) < first:
-                # no SASS can exist for it; only PTX could run, and this build's PTX is not recorded
-                return False, "", (f"{t.name}: sm_{cc.replace('.', '')} needs CUDA {first} or newer; "
-                                   f"torch {build.torch}+{build.variant} is built with CUDA {build.runtime_version}")
-            notes.append(f"arch list of torch {build.torch}+{build.variant} not recorded: sm_{cc.replace('.', '')} not verified")
-    return True, "; ".join(notes), ""
-
-
-def _first_cuda_for_cc(matrices: MatrixSet, cc: str) -> Optional[Version]:
-    for e in _entries(matrices, "cuda_arch_support"):
-        if str(getattr(e, "cc", getattr(e, "compute_capability", ""))) == cc:
-            first = getattr(e, "first_cuda", None) or getattr(e, "introduced", None) or getattr(e, "added", None)
-            return _v(first) if first else None
-    return None
-
-
-def torch_build_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, List[str], str]:
-    """Whether a torch build runs on a target; notes; the reason when it does not."""
-    from accelctl.matrices.subjects.pytorch import manylinux_glibc
-
-    if t.python and build.python and not SpecifierSet(build.python).contains(t.python + ".0" if t.python.count(".") == 1 else t.python):
-        return False, [], f"{t.name}: torch {build.torch} needs Python {build.python}, the target has {t.python}"
-    floor = manylinux_glibc(build.manylinux) if build.manylinux else None
-    if t.glibc and floor and _v(floor) > _v(t.glibc):
-        return False, [], f"{t.name}: torch {build.torch} wheels need glibc {floor}, the target has {t.glibc}"
-    wanted_kind = {"nvidia": "cuda", "amd": "rocm", "intel": "xpu", "cpu": "cpu"}[t.vendor]
-    if build.runtime_kind != wanted_kind:
-        return False, [], f"{t.name}: needs a {wanted_kind} build"
-    notes: List[str] = []
-    if wanted_kind == "cuda":
-        for check in (_cuda_fits, _arch_fits):
-            ok, note, why = check(build, t, matrices)
-            if not ok:
-                return False, [], why
-            if note:
-                notes.append(note)
-    if wanted_kind == "rocm" and t.gfx and build.arch_list:
-        missing = [g for g in t.gfx if g not in build.arch_list]
-        if missing:
-            return False, [], f"{t.name}: torch {build.torch}+{build.variant} has no kernels for {', '.join(missing)}"
-    return True, notes, ""
-
-
 # -- choosing ----------------------------------------------------------------------
 
 def _want(reqs: List[Requirement], name: str) -> Optional[Requirement]:
@@ -180,7 +105,7 @@ def _ordered_builds(matrices: MatrixSet, spec: SpecifierSet, strategy: str, targ
 
 def _torch_family(reqs: List[Requirement], targets: List[Target], matrices: MatrixSet, strategy: str,
                   plan: Dict[str, object]) -> None:
-    from accelctl.matrices.subjects import torch_companions, vllm as vllm_m
+    from accelctl.matrices.subjects import torch_companions
 
     torch_req = _want(reqs, "torch")
     vllm_req = _want(reqs, "vllm")
@@ -200,12 +125,14 @@ def _torch_family(reqs: List[Requirement], targets: List[Target], matrices: Matr
         for rel in releases:
             pinned = [b for b in _ordered_builds(matrices, SpecifierSet(f"=={rel.torch}"), strategy, targets)
                       if b.pypi_default_linux_x86_64 and spec.contains(b.torch)]
-            ok_build = _first_fitting(pinned, targets, matrices, reasons)
+            ok_build = first_fitting(pinned, targets, matrices, reasons)
             if ok_build is not None:
                 vllm_choice = (rel, ok_build)
                 break
         if vllm_choice is None:
-            plan["refusals"].append(_refuse(str(vllm_req), reasons, targets, matrices))  # type: ignore[union-attr]
+            pinned = {r.torch for r in releases}
+            plan["refusals"].append(_refuse(str(vllm_req), reasons, targets, matrices,  # type: ignore[union-attr]
+                                            [b for b in _entries(matrices, "pytorch") if b.pypi_default_linux_x86_64 and b.torch in pinned]))
             return
 
     if vllm_choice:
@@ -214,9 +141,9 @@ def _torch_family(reqs: List[Requirement], targets: List[Target], matrices: Matr
     else:
         builds = _ordered_builds(matrices, spec, strategy, targets)
         builds = [b for b in builds if _extensions_ok(b, ext_reqs, matrices) and _companions_ok(b, companions, matrices)]
-        build = _first_fitting(builds, targets, matrices, reasons)
+        build = first_fitting(builds, targets, matrices, reasons)
         if build is None:
-            plan["refusals"].append(_refuse(str(torch_req or "torch"), reasons, targets, matrices))  # type: ignore[union-attr]
+            plan["refusals"].append(_refuse(str(torch_req or "torch"), reasons, targets, matrices, builds))  # type: ignore[union-attr]
             return
     fits_notes = sorted({n for t in targets for n in torch_build_fits(build, t, matrices)[1]})
     notes.extend(fits_notes)
@@ -244,22 +171,6 @@ def _torch_family(reqs: List[Requirement], targets: List[Target], matrices: Matr
         pins.append(_extension_pin(req, build, matrices))
     if vllm_choice and vllm_choice[0].flashinfer:
         pins.append(Pin("flashinfer-python", f"=={vllm_choice[0].flashinfer}", f"pinned by vllm {vllm_choice[0].vllm}"))
-
-
-def _first_fitting(builds: list, targets: List[Target], matrices: MatrixSet, reasons: List[str]):
-    """The first build that runs on every target; builds whose GPU code is verified win over unverified ones."""
-    unverified = None
-    for b in builds:
-        results = [torch_build_fits(b, t, matrices) for t in targets]
-        why = [r[2] for r in results if r[2]]
-        if why:
-            reasons.extend(why)
-            continue
-        if any("not verified" in n for r in results for n in r[1]):
-            unverified = unverified or b
-            continue
-        return b
-    return unverified
 
 
 def _companions_ok(build, companions: List[Requirement], matrices: MatrixSet) -> bool:
@@ -300,36 +211,46 @@ def _extension_pin(req: Requirement, build, matrices: MatrixSet) -> Pin:
     return Pin(e.package, f"=={e.version}", why)
 
 
-def _refuse(want: str, reasons: List[str], targets: List[Target], matrices: MatrixSet) -> Refusal:
+def _refuse(want: str, reasons: List[str], targets: List[Target], matrices: MatrixSet, candidates: Sequence = ()) -> Refusal:
+    """Name the fact that blocks every candidate, and the smallest change that unblocks one."""
     if not reasons:
         return Refusal(want, "no release in the matrices matches the requested versions",
                        "widen the version range (accelctl matrices show pytorch lists the builds)")
-    # the most common blocking reason is the one to fix
     counts: Dict[str, int] = {}
     for r in reasons:
         counts[r] = counts.get(r, 0) + 1
     blocking = max(counts, key=lambda r: counts[r])
-    change = _smallest_change(blocking, targets, matrices)
-    return Refusal(want, blocking, change)
+    nvidia = [t for t in targets if t.vendor == "nvidia"]
+    if nvidia and candidates:
+        import dataclasses
+
+        from accelctl.plan.fit import driver_needed
+
+        relaxed = [dataclasses.replace(t, driver=None, cuda_max=None) for t in targets]
+        freed = [b for b in candidates if b.runtime_kind == "cuda" and b.runtime_version
+                 and all(torch_build_fits(b, t, matrices)[0] for t in relaxed)]
+        ccs = tuple(sorted({c for t in nvidia for c in t.ccs}))
+        needs = [(driver_needed(matrices, b.runtime_version, ccs), b) for b in freed]
+        needs = [(d, b) for d, b in needs if d]
+        if needs:
+            driver, build = min(needs, key=lambda n: driver_key(n[0]))
+            low = min(nvidia, key=lambda t: driver_key(t.driver) if t.driver else (0,))
+            blocking = next((r for r in reasons if "supports CUDA" in r), blocking)
+            return Refusal(want, blocking,
+                           f"upgrade the NVIDIA driver of {low.name} to {driver} or newer: then torch {build.torch}+{build.variant} "
+                           f"(CUDA {build.runtime_version}) runs there")
+    return Refusal(want, blocking, _smallest_change(blocking))
 
 
-def _smallest_change(blocking: str, targets: List[Target], matrices: MatrixSet) -> str:
-    if "supports CUDA" in blocking:
-        need = blocking.rsplit("CUDA ", 1)[-1]
-        floor = None
-        for e in _entries(matrices, "cuda_toolkit"):
-            if str(e.cuda).startswith(need) and getattr(e, "min_driver_linux", None):
-                floor = e.min_driver_linux if floor is None or driver_key(e.min_driver_linux) < driver_key(floor) else floor
-        return (f"upgrade the NVIDIA driver to {floor} or newer (the minimum for CUDA {need})" if floor
-                else f"upgrade the NVIDIA driver to one that supports CUDA {need}") + ", or ask for an older release"
+def _smallest_change(blocking: str) -> str:
     if "has no kernels" in blocking or "needs CUDA" in blocking:
         return "ask for a newer release built with a CUDA that supports this GPU, or run on a GPU the build supports"
     if "needs Python" in blocking:
         return "use a Python version the release supports (see `accelctl matrices explain torch VERSION`)"
     if "glibc" in blocking:
         return "use a newer base OS/image (higher glibc) or an older release"
-    if "needs a" in blocking:
-        return "plan each vendor's node classes separately: one image cannot carry builds for two accelerator runtimes"
+    if "supports CUDA" in blocking:
+        return "upgrade the NVIDIA driver, or ask for an older release"
     return "see `accelctl matrices explain`"
 
 
@@ -418,7 +339,7 @@ def solve(wants: Sequence[str], targets: List[Target], matrices: MatrixSet, stra
     reqs = parse_wants(wants)
     kinds = {t.vendor for t in targets}
     state: Dict[str, object] = {"pins": [], "refusals": [], "notes": [], "runtime_kind": None, "runtime_version": None}
-    if len(kinds & {"nvidia", "amd", "intel"}) > 1:
+    if len(kinds) > 1 and not kinds <= {"cpu"}:
         state["refusals"].append(Refusal(", ".join(wants), "the targets mix accelerator vendors: " + ", ".join(sorted(kinds)),  # type: ignore[union-attr]
                                          "plan each vendor's node classes separately (one image cannot carry two runtimes)"))
     else:

@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Tuple
 
 from accelctl.inventory import Inventory
 from accelctl.matrices import MatrixSet
-from accelctl.plan.choose import cuda_max_for_driver
+from accelctl.plan.fit import cuda_max_for_driver
 
 VENDORS = ("nvidia", "amd", "intel", "cpu")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import inspect
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Iterable, Optional, Sequence, Tuple
 
 from accelctl.findings import Evidence, Finding, FixStep, Severity
 from accelctl.inventory import Inventory

@@ -52,7 +52,7 @@ def wheel_variant_wrong_for_accelerator(ctx: RuleContext) -> Iterator[Hit]:
 
 
 def _variant_fixes(ctx: RuleContext, env, fw, vendor: str):
-    from accelctl.plan.choose import variant_fix_steps
+    from accelctl.plan.fit import variant_fix_steps
 
     yield from variant_fix_steps(ctx, env, fw, vendor)
 

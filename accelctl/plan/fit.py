@@ -1,0 +1,218 @@
+"""Will a framework build run on a target? The one place that answers it (rules and plan share it).
+
+A torch build runs on an NVIDIA target when the driver supports its CUDA
+runtime (fully, or under minor-version compatibility) and the wheel carries
+code for the GPU: SASS for its architecture or PTX the driver can JIT. Where
+a build's architecture list is not recorded, a GPU newer than the build's CUDA
+can target is ruled out (no SASS can exist for it), and anything else is
+accepted as "not verified".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator, List, Optional, Tuple
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from accelctl.findings import FixStep
+from accelctl.matrices import MatrixError, MatrixSet
+from accelctl.matrices.base import driver_key
+
+if TYPE_CHECKING:
+    from accelctl.plan.target import Target
+
+
+RUNTIME_OF_VENDOR = {"nvidia": "cuda", "amd": "rocm", "intel": "xpu", "cpu": "cpu"}
+
+
+def _v(text: Optional[str]) -> Version:
+    try:
+        return Version(text or "0")
+    except InvalidVersion:
+        return Version("0")
+
+
+def _entries(matrices: MatrixSet, name: str) -> list:
+    try:
+        return list(matrices.entries(name))
+    except MatrixError:
+        return []
+
+
+def cuda_max_for_driver(matrices: MatrixSet, driver: Optional[str]) -> Optional[str]:
+    """Highest CUDA (major.minor) whose full-feature driver minimum ``driver`` meets; None if unknown."""
+    if not driver:
+        return None
+    from accelctl.matrices.subjects.cuda_toolkit import newest_cuda_for_driver
+
+    newest = newest_cuda_for_driver(_entries(matrices, "cuda_toolkit"), driver)
+    if not newest:
+        return None
+    v = _v(newest)
+    return f"{v.major}.{v.minor}"
+
+
+def driver_needed(matrices: MatrixSet, runtime_version: str, ccs: Tuple[str, ...] = ()) -> Optional[str]:
+    """The lowest driver that runs a CUDA ``runtime_version`` build at all on GPUs ``ccs``.
+
+    The runtime's major minor-version floor, raised to the GPUs' own floors.
+    """
+    from accelctl.matrices.subjects.cuda_toolkit import min_driver_for
+
+    floors = [minor_compat_floor(matrices, _v(runtime_version).major) or min_driver_for(_entries(matrices, "cuda_toolkit"), runtime_version)]
+    floors += [gpu_min_driver(matrices, cc) for cc in ccs]
+    known = [f for f in floors if f]
+    return max(known, key=driver_key) if known else None
+
+
+def gpu_min_driver(matrices: MatrixSet, cc: str) -> Optional[str]:
+    """The oldest driver that can drive a GPU of compute capability ``cc`` at all.
+
+    Inferred, not read from a single table: support for a new architecture ships
+    in the driver branch released with the first CUDA toolkit that can target it
+    (sm_80 with CUDA 11.0 and R450, sm_90 with 11.8 and R520, sm_120 with 12.8 and
+    R570), so that toolkit's minimum driver is the GPU's floor.
+    """
+    from accelctl.matrices.subjects.cuda_toolkit import min_driver_for
+
+    first = _first_cuda_for_cc(matrices, cc)
+    if first is None:
+        return None
+    return min_driver_for(_entries(matrices, "cuda_toolkit"), f"{first.major}.{first.minor}")
+
+
+def minor_compat_floor(matrices: MatrixSet, major: int) -> Optional[str]:
+    from accelctl.matrices.subjects.cuda_minor_compat import for_major
+
+    e = for_major(_entries(matrices, "cuda_minor_compat"), int(major))
+    return e.min_driver_linux if e else None
+
+
+def _cuda_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, str, str]:
+    """(fits, note, reason if not) for the build's CUDA runtime on the target's driver."""
+    runtime = _v(build.runtime_version)
+    if t.cuda_max is None and t.driver is None:
+        return True, "driver unknown: CUDA support not checked", ""
+    limit = _v(t.cuda_max) if t.cuda_max else None
+    if limit is not None and (runtime.major, runtime.minor) <= (limit.major, limit.minor):
+        return True, "", ""
+    floor = minor_compat_floor(matrices, runtime.major)
+    if t.driver and floor and limit is not None and limit.major == runtime.major:
+        try:
+            if driver_key(t.driver) >= driver_key(floor):
+                return True, (f"CUDA {runtime.major}.{runtime.minor} build on a driver for CUDA {t.cuda_max}: runs under "
+                              "minor-version compatibility (no PTX JIT of newer PTX)"), ""
+        except ValueError:
+            pass
+    need = f"CUDA {runtime.major}.{runtime.minor}"
+    return False, "", f"{t.name}: driver {t.driver or '?'} supports CUDA {t.cuda_max or '?'}; the build needs {need}"
+
+
+def _arch_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, str, str]:
+    from accelctl.matrices.subjects.pytorch import supports_cc
+
+    notes = []
+    for cc in t.ccs:
+        verdict = supports_cc(build, cc)
+        if verdict is False:
+            return False, "", f"{t.name}: torch {build.torch}+{build.variant} has no kernels for sm_{cc.replace('.', '')}"
+        if verdict is None:
+            first = _first_cuda_for_cc(matrices, cc)
+            if first is not None and _v(build.runtime_version) < first:
+                # no SASS can exist for it; only PTX could run, and this build's PTX is not recorded
+                return False, "", (f"{t.name}: sm_{cc.replace('.', '')} needs CUDA {first} or newer; "
+                                   f"torch {build.torch}+{build.variant} is built with CUDA {build.runtime_version}")
+            notes.append(f"arch list of torch {build.torch}+{build.variant} not recorded: sm_{cc.replace('.', '')} not verified")
+    return True, "; ".join(notes), ""
+
+
+def _first_cuda_for_cc(matrices: MatrixSet, cc: str) -> Optional[Version]:
+    for e in _entries(matrices, "cuda_arch_support"):
+        if str(getattr(e, "cc", getattr(e, "compute_capability", ""))) == cc:
+            first = getattr(e, "first_cuda", None) or getattr(e, "introduced", None) or getattr(e, "added", None)
+            return _v(first) if first else None
+    return None
+
+
+def torch_build_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, List[str], str]:
+    """Whether a torch build runs on a target; notes; the reason when it does not."""
+    from accelctl.matrices.subjects.pytorch import manylinux_glibc
+
+    if t.python and build.python and not SpecifierSet(build.python).contains(t.python + ".0" if t.python.count(".") == 1 else t.python):
+        return False, [], f"{t.name}: torch {build.torch} needs Python {build.python}, the target has {t.python}"
+    floor = manylinux_glibc(build.manylinux) if build.manylinux else None
+    if t.glibc and floor and _v(floor) > _v(t.glibc):
+        return False, [], f"{t.name}: torch {build.torch} wheels need glibc {floor}, the target has {t.glibc}"
+    wanted_kind = RUNTIME_OF_VENDOR[t.vendor]
+    if build.runtime_kind != wanted_kind:
+        return False, [], f"{t.name}: needs a {wanted_kind} build"
+    notes: List[str] = []
+    if wanted_kind == "cuda" and t.driver:
+        for cc in t.ccs:
+            floor = gpu_min_driver(matrices, cc)
+            if floor and driver_key(t.driver) < driver_key(floor):
+                return False, [], f"{t.name}: driver {t.driver} is older than the first driver for sm_{cc.replace('.', '')} GPUs ({floor})"
+    if wanted_kind == "cuda":
+        for check in (_cuda_fits, _arch_fits):
+            ok, note, why = check(build, t, matrices)
+            if not ok:
+                return False, [], why
+            if note:
+                notes.append(note)
+    if wanted_kind == "rocm" and t.gfx and build.arch_list:
+        missing = [g for g in t.gfx if g not in build.arch_list]
+        if missing:
+            return False, [], f"{t.name}: torch {build.torch}+{build.variant} has no kernels for {', '.join(missing)}"
+    return True, notes, ""
+
+
+def first_fitting(builds: list, targets: List[Target], matrices: MatrixSet, reasons: List[str]):
+    """The first build that runs on every target; builds whose GPU code is verified win over unverified ones."""
+    unverified = None
+    kinds = {RUNTIME_OF_VENDOR[t.vendor] for t in targets}
+    for b in builds:
+        if b.runtime_kind not in kinds:
+            continue  # another accelerator's build: not a candidate, not a reason
+        results = [torch_build_fits(b, t, matrices) for t in targets]
+        why = [r[2] for r in results if r[2]]
+        if why:
+            reasons.extend(why)
+            continue
+        if any("not verified" in n for r in results for n in r[1]):
+            unverified = unverified or b
+            continue
+        return b
+    return unverified
+
+def variant_fix_steps(ctx, env, fw, vendor: str) -> Iterator[FixStep]:
+    """Fix steps that replace ``fw`` (torch) with a build that runs on this node's ``vendor`` accelerator."""
+    from accelctl.plan.target import from_inventory
+    from accelctl.rules.facts import pip, public
+
+    if fw.name.lower() != "torch":
+        yield FixStep(f"Install the {vendor} build of {fw.name}", why="the installed build cannot use this accelerator",
+                      risks=["changes-environment", "downloads"])
+        return
+    target = from_inventory(ctx.inventory, ctx.matrices, "this node")
+    release = public(fw.version)
+    builds = sorted(_entries(ctx.matrices, "pytorch"),
+                    key=lambda b: (b.torch == release, _v(b.torch), b.pypi_default_linux_x86_64, _v(b.runtime_version)),
+                    reverse=True)
+    best = first_fitting(builds, [target], ctx.matrices, [])
+    if best is None:
+        yield FixStep(f"No torch build in the matrices runs on this node ({target.describe()})",
+                      why="see `accelctl plan torch` for the blocking fact", risks=[])
+        return
+    index = None if best.pypi_default_linux_x86_64 else best.index_url
+    args = ["install", "--force-reinstall", f"torch=={best.torch}" + ("" if index is None else f"+{best.variant}")]
+    if index:
+        args += ["--extra-index-url", index]
+    yield FixStep(
+        f"Install torch {best.torch} ({best.variant}), a build that runs here",
+        commands=[pip(env, *args)],
+        why=f"{best.runtime_kind.upper()} {best.runtime_version or ''} build".replace("  ", " ")
+            + ("" if best.torch == release else f"; no {release} build runs on this node"),
+        risks=["changes-environment", "downloads"],
+        verify=f"accelctl doctor --python {env.interpreter}",
+    )

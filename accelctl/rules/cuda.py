@@ -1,0 +1,281 @@
+"""CUDA rules that need the matrices: driver vs runtime, GPU architecture vs wheel, containers, toolkits."""
+
+from __future__ import annotations
+
+from typing import Iterator, List, Optional
+
+from packaging.version import InvalidVersion, Version
+
+from accelctl.findings import Evidence, FixStep
+from accelctl.matrices import MatrixError
+from accelctl.rules.base import Hit, RuleContext, rule
+from accelctl.rules.facts import pip
+
+
+def _driver(ctx: RuleContext) -> Optional[str]:
+    d = ctx.inventory.nvidia.driver
+    return (d.version or d.kernel_module_version) if d else None
+
+
+def _entries(ctx: RuleContext, name: str) -> list:
+    try:
+        return ctx.matrices.entries(name)
+    except MatrixError:
+        return []
+
+
+def _limits(ctx: RuleContext, major: int) -> List[str]:
+    from accelctl.matrices.subjects.cuda_minor_compat import for_major
+
+    e = for_major(_entries(ctx, "cuda_minor_compat"), major)
+    return [lim.what for lim in (e.limits if e else [])]
+
+
+@rule("DRV001", "driver-too-old-for-cuda-runtime", "error")
+def driver_too_old_for_cuda_runtime(ctx: RuleContext) -> Iterator[Hit]:
+    """The NVIDIA driver is older than the CUDA runtime a framework was built with needs.
+
+    Each CUDA toolkit release has a minimum driver for its full feature set. Below
+    it, CUDA's minor-version compatibility still runs programs of the same major
+    on any driver at or above that major's floor (12.x: 525.60.13), except for
+    features that need the newer driver and JIT compilation of PTX newer than the
+    driver (``CUDA_ERROR_UNSUPPORTED_PTX_VERSION``) — a warning. Below the floor,
+    or for a newer major, CUDA does not initialise: ``CUDA driver version is
+    insufficient for CUDA runtime version`` — an error. Upgrade the driver, or
+    install a build for an older CUDA.
+    """
+    from accelctl.matrices.subjects.cuda_minor_compat import compat_status
+    from accelctl.matrices.subjects.cuda_toolkit import min_driver_for
+    from accelctl.plan.fit import variant_fix_steps
+
+    driver = _driver(ctx)
+    if not driver or not ctx.inventory.nvidia.gpus:
+        return
+    toolkit, minor = _entries(ctx, "cuda_toolkit"), _entries(ctx, "cuda_minor_compat")
+    for env in ctx.inventory.python:
+        for fw in env.frameworks:
+            if fw.runtime_kind != "cuda" or not fw.runtime_version:
+                continue
+            status = compat_status(toolkit, minor, driver, fw.runtime_version)
+            if status in ("full", "unknown"):
+                continue
+            need = min_driver_for(toolkit, fw.runtime_version)
+            try:
+                major = Version(fw.runtime_version).major
+            except InvalidVersion:
+                continue
+            upgrade = FixStep(f"Upgrade the NVIDIA driver to {need} or newer" if need else "Upgrade the NVIDIA driver",
+                              why=f"the full feature set of CUDA {fw.runtime_version} needs it",
+                              risks=["needs-root", "needs-reboot", "drains-node"],
+                              verify="nvidia-smi && accelctl doctor --select DRV001", alternative="upgrade the driver")
+            evidence = [Evidence("driver", driver, ctx.inventory.nvidia.driver.version_source or "NVML"),
+                        Evidence(f"{fw.name} CUDA runtime", fw.runtime_version, fw.variant_source or fw.source)]
+            if need:
+                evidence.append(Evidence(f"minimum driver for CUDA {fw.runtime_version}", need, "cuda_toolkit matrix"))
+            if status == "minor-compat":
+                limits = _limits(ctx, major)
+                yield Hit(f"Driver {driver} is older than CUDA {fw.runtime_version} needs for full support ({need}); "
+                          f"{fw.name} {fw.version} runs under minor-version compatibility"
+                          + (f" with limits: {'; '.join(limits)}" if limits else "") + ".",
+                          subject=f"{fw.name} in {env.prefix}", severity="warning", evidence=evidence, fixes=[upgrade])
+            else:
+                switch = [s for s in variant_fix_steps(ctx, env, fw, "nvidia") if s.commands]
+                switch = [FixStep(s.title, s.commands, s.why, s.risks, s.verify, alternative="keep the driver",
+                                  recommended=True) for s in switch]
+                yield Hit(f"Driver {driver} cannot run {fw.name} {fw.version}: it was built with CUDA {fw.runtime_version}, "
+                          f"which needs driver {need or 'newer'} (or at least the CUDA {major}.x minor-version floor).",
+                          subject=f"{fw.name} in {env.prefix}", evidence=evidence,
+                          fixes=switch + [FixStep(upgrade.title, upgrade.commands, upgrade.why, upgrade.risks, upgrade.verify,
+                                                  alternative="upgrade the driver", recommended=not switch)])
+
+
+@rule("ARCH001", "gpu-arch-not-in-wheel", "error")
+def gpu_arch_not_in_wheel(ctx: RuleContext) -> Iterator[Hit]:
+    """The GPU's architecture is not among those the framework wheel was compiled for.
+
+    A CUDA wheel carries machine code (SASS) for a list of architectures, and
+    maybe PTX that the driver can JIT-compile for newer ones. With neither for
+    this GPU, the first kernel fails with ``no kernel image is available for
+    execution on the device`` (e.g. an RTX 5090, sm_120, with a cu124 wheel; or
+    a Pascal GPU with a wheel that dropped sm_60). Install a build whose
+    architecture list covers the GPU.
+    """
+    from accelctl.matrices.subjects.pytorch import resolve_installed, supports_cc
+    from accelctl.plan.fit import variant_fix_steps
+
+    gpus = ctx.inventory.nvidia.gpus
+    if not gpus:
+        return
+    builds = _entries(ctx, "pytorch")
+    arch = ctx.inventory.os.arch or "x86_64"
+    for env, fw in ((e, f) for e in ctx.inventory.python for f in e.frameworks if f.name == "torch" and f.runtime_kind == "cuda"):
+        for gpu in gpus:
+            cc = gpu.compute_capability
+            if not cc:
+                continue
+            if fw.compiled_archs:
+                verdict = _covers(fw.compiled_archs, fw.compiled_ptx, cc)
+                source = fw.archs_source or "compiled architectures"
+                archs = ", ".join(fw.compiled_archs + [f"{p} (PTX)" for p in fw.compiled_ptx])
+            else:
+                build = resolve_installed(builds, fw.version, arch if arch in ("x86_64", "aarch64") else "x86_64")
+                verdict = supports_cc(build, cc) if build else None
+                source = "pytorch matrix"
+                archs = ", ".join((build.arch_list or []) + [f"{p} (PTX)" for p in (build.ptx or [])]) if build else ""
+            if verdict is not False:
+                continue
+            yield Hit(f"{fw.name} {fw.version} has no kernels for {gpu.name} (sm_{cc.replace('.', '')}): "
+                      f"it was compiled for {archs or 'other architectures'}.",
+                      subject=f"{fw.name} on GPU {gpu.index}",
+                      evidence=[Evidence("GPU compute capability", cc, gpu.source or "NVML"),
+                                Evidence(f"{fw.name} architectures", archs, source)],
+                      fixes=list(variant_fix_steps(ctx, env, fw, "nvidia")))
+
+
+def _covers(archs: List[str], ptx: List[str], cc: str) -> bool:
+    from accelctl.matrices.base import cc_key
+
+    def key(a: str):
+        a = a.replace("sm_", "").replace("compute_", "")
+        if "." not in a and a[:-1].isdigit() and len(a) >= 2:
+            a = f"{a[:-1]}.{a[-1]}"
+        return cc_key(a)
+
+    want = cc_key(cc)
+    for a in archs:
+        try:
+            k = key(a)
+        except ValueError:
+            continue
+        if k[0] == want[0] and k[1] <= want[1] and not a.rstrip().endswith(("a", "f")):
+            return True
+        if k == want:
+            return True
+    for p in ptx:
+        try:
+            if key(p) <= want:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+@rule("CTR001", "image-require-cuda-not-met", "error")
+def image_require_cuda_not_met(ctx: RuleContext) -> Iterator[Hit]:
+    """The image's NVIDIA_REQUIRE_CUDA is not met by the node's driver.
+
+    The NVIDIA container runtime compares the image's ``NVIDIA_REQUIRE_*``
+    constraints with the host driver when the container starts, and refuses to
+    start it (``unsatisfied condition: cuda>=12.4``). With
+    ``NVIDIA_DISABLE_REQUIRE`` set it starts anyway and fails at the first CUDA
+    call instead. Use an image for an older CUDA, or upgrade the node's driver.
+    """
+    from accelctl.plan.fit import cuda_max_for_driver
+    from accelctl.probes.nvidia.container_view import evaluate, requirements_from_env
+
+    image_env = ctx.inventory.container.image_env
+    reqs, disabled = requirements_from_env(image_env)
+    driver = _driver(ctx)
+    if not reqs or not driver or not ctx.inventory.nvidia.gpus:
+        return
+    d = ctx.inventory.nvidia.driver
+    cuda = (d.cuda_driver_version if d else None) or cuda_max_for_driver(ctx.matrices, driver)
+    gpu = ctx.inventory.nvidia.gpus[0]
+    met, detail = evaluate(reqs, {"cuda": cuda, "driver": driver, "brand": getattr(gpu, "brand", None),
+                                  "arch": gpu.compute_capability})
+    if met is not False:
+        return
+    first = reqs[0].split(" ")[0]
+    yield Hit(f"The image requires {first} but the node's driver {driver} supports CUDA {cuda or 'unknown'}"
+              + ("; NVIDIA_DISABLE_REQUIRE is set, so it will start and fail at the first CUDA call." if disabled
+                 else "; the container runtime will refuse to start it."),
+              subject="image NVIDIA_REQUIRE_CUDA", severity="error",
+              evidence=[Evidence("NVIDIA_REQUIRE_CUDA", first, "image environment"),
+                        Evidence("node driver", f"{driver} (CUDA {cuda or '?'})", d.version_source if d else "")],
+              fixes=[FixStep("Build the image on a base for a CUDA the node's driver supports",
+                             why=f"the driver supports CUDA up to {cuda}", risks=["rebuilds-image"],
+                             alternative="change the image"),
+                     FixStep("Or upgrade the node's driver", risks=["needs-root", "needs-reboot", "drains-node"],
+                             alternative="upgrade the driver", recommended=False)])
+
+
+@rule("CTR002", "forward-compat-libcuda-breaks-cuda", "error")
+def forward_compat_breaks_cuda(ctx: RuleContext) -> Iterator[Hit]:
+    """A forward-compatibility libcuda in the image would load and break CUDA.
+
+    The ``cuda-compat`` package lets newer CUDA run on an older data-center
+    driver. If its libcuda is older than the host driver, or the GPU does not
+    support forward compatibility (GeForce/Titan), loading it makes CUDA fail to
+    initialise. Remove the compat folder from the loader path for this node.
+    """
+    view = ctx.inventory.nvidia.container
+    if view is None or view.compat_in_use is not True or view.compat_ok is not False:
+        return
+    yield Hit(view.compat_detail, subject="cuda-compat libcuda",
+              evidence=[Evidence("compat libcuda", view.compat_libcuda or "", "image"),
+                        Evidence("host driver", _driver(ctx) or "unknown", "NVML")],
+              fixes=[FixStep("Stop loading the compat libcuda on this node",
+                             commands=["unset LD_LIBRARY_PATH  # or remove /usr/local/cuda/compat from it"],
+                             risks=["changes-environment"])])
+
+
+@rule("TK001", "toolkit-mismatches-torch-cuda", "warning")
+def toolkit_mismatches_torch_cuda(ctx: RuleContext) -> Iterator[Hit]:
+    """The active CUDA toolkit (nvcc, CUDA_HOME) is another version than torch's CUDA.
+
+    Building CUDA extensions (``torch.utils.cpp_extension``, flash-attn,
+    xformers, apex from source) compiles with the active nvcc and links against
+    torch's CUDA runtime. torch refuses a different major version and warns about
+    a different minor. Point CUDA_HOME at a toolkit of torch's CUDA version.
+    """
+    active = [t for t in ctx.inventory.nvidia.toolkits if t.active and t.version]
+    if not active:
+        return
+    tk = active[0]
+    for env in ctx.inventory.python:
+        for fw in env.frameworks:
+            if fw.name != "torch" or fw.runtime_kind != "cuda" or not fw.runtime_version:
+                continue
+            try:
+                have, want = Version(tk.version), Version(fw.runtime_version)
+            except InvalidVersion:
+                continue
+            if (have.major, have.minor) == (want.major, want.minor):
+                continue
+            severity = "error" if have.major != want.major else "warning"
+            yield Hit(f"nvcc {tk.version} at {tk.path} is active, but torch {fw.version} was built with CUDA {fw.runtime_version}: "
+                      + ("building CUDA extensions will fail." if severity == "error" else "extension builds warn and may misbehave."),
+                      subject=f"CUDA toolkit for {env.prefix}", severity=severity,
+                      evidence=[Evidence("active toolkit", f"{tk.version} ({tk.active_because})", tk.version_source),
+                                Evidence("torch CUDA", fw.runtime_version, fw.variant_source or fw.source)],
+                      fixes=[FixStep(f"Use a CUDA {want.major}.{want.minor} toolkit for extension builds",
+                                     commands=[pip(env, "install", f"nvidia-cuda-nvcc-cu{want.major}=={want.major}.{want.minor}.*")
+                                               if want.major < 13 else pip(env, "install", f"nvidia-cuda-nvcc=={want.major}.{want.minor}.*")],
+                                     why="nvcc must match torch's CUDA when compiling extensions",
+                                     risks=["changes-environment", "downloads"])])
+
+
+@rule("DRV004", "nvswitch-without-fabric-manager", "error")
+def nvswitch_without_fabric_manager(ctx: RuleContext) -> Iterator[Hit]:
+    """An NVSwitch system has no running fabric manager of the driver's version.
+
+    On HGX/DGX systems with NVSwitch, GPUs stay unusable for CUDA until
+    ``nv-fabricmanager`` of exactly the driver's version has configured the
+    fabric (``cudaErrorSystemNotReady``). Install and start the package matching
+    the driver.
+    """
+    nv = ctx.inventory.nvidia
+    d = nv.driver
+    if not nv.nvswitch_present or d is None:
+        return
+    fm = d.fabric_manager_version
+    if fm and d.version and fm == d.version:
+        return
+    branch = (d.version or "").split(".")[0]
+    yield Hit(f"NVSwitch is present but the fabric manager is {'version ' + fm if fm else 'not installed'}; the driver is {d.version}.",
+              subject="NVSwitch fabric",
+              evidence=[Evidence("fabric manager", fm or "absent", d.fabric_manager_source), Evidence("driver", d.version or "?", d.version_source)],
+              fixes=[FixStep(f"Install nvidia-fabricmanager for driver {d.version} and start it",
+                             commands=[f"sudo apt-get install -y nvidia-fabricmanager-{branch}={d.version}-1",
+                                       "sudo systemctl enable --now nvidia-fabricmanager"],
+                             risks=["needs-root"], verify="systemctl status nvidia-fabricmanager && nvidia-smi -q | grep -A2 Fabric")])
