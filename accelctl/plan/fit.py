@@ -40,6 +40,11 @@ def _entries(matrices: MatrixSet, name: str) -> list:
         return []
 
 
+def on_pypi(build, arch: str = "x86_64") -> bool:
+    """Whether plain ``pip install torch==X`` gets this build from PyPI on ``arch``."""
+    return bool(getattr(build, f"pypi_default_linux_{arch}", False))
+
+
 def cuda_max_for_driver(matrices: MatrixSet, driver: Optional[str]) -> Optional[str]:
     """Highest CUDA (major.minor) whose full-feature driver minimum ``driver`` meets; None if unknown."""
     if not driver:
@@ -168,9 +173,14 @@ def torch_build_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, List[
 
 
 def first_fitting(builds: list, targets: List[Target], matrices: MatrixSet, reasons: List[str]):
-    """The first build that runs on every target; builds whose GPU code is verified win over unverified ones."""
-    unverified = None
+    """The first build (in the given order) that runs on every target.
+
+    Builds whose GPU code is verified beat unverified ones, and full CUDA support
+    beats minor-version compatibility (which loses PTX JIT and newer-driver
+    features), so "newest" means the newest build that runs without caveats.
+    """
     kinds = {RUNTIME_OF_VENDOR[t.vendor] for t in targets}
+    tiers: dict = {}
     for b in builds:
         if b.runtime_kind not in kinds:
             continue  # another accelerator's build: not a candidate, not a reason
@@ -179,11 +189,16 @@ def first_fitting(builds: list, targets: List[Target], matrices: MatrixSet, reas
         if why:
             reasons.extend(why)
             continue
-        if any("not verified" in n for r in results for n in r[1]):
-            unverified = unverified or b
-            continue
-        return b
-    return unverified
+        notes = [n for r in results for n in r[1]]
+        tier = (any("not verified" in n for n in notes), any("minor-version compatibility" in n for n in notes))
+        if tier == (False, False):
+            return b
+        tiers.setdefault(tier, b)
+    for tier in ((False, True), (True, False), (True, True)):
+        if tier in tiers:
+            return tiers[tier]
+    return None
+
 
 def variant_fix_steps(ctx, env, fw, vendor: str) -> Iterator[FixStep]:
     """Fix steps that replace ``fw`` (torch) with a build that runs on this node's ``vendor`` accelerator."""
@@ -197,14 +212,14 @@ def variant_fix_steps(ctx, env, fw, vendor: str) -> Iterator[FixStep]:
     target = from_inventory(ctx.inventory, ctx.matrices, "this node")
     release = public(fw.version)
     builds = sorted(_entries(ctx.matrices, "pytorch"),
-                    key=lambda b: (b.torch == release, _v(b.torch), b.pypi_default_linux_x86_64, _v(b.runtime_version)),
+                    key=lambda b: (b.torch == release, _v(b.torch), on_pypi(b, target.arch), _v(b.runtime_version)),
                     reverse=True)
     best = first_fitting(builds, [target], ctx.matrices, [])
     if best is None:
         yield FixStep(f"No torch build in the matrices runs on this node ({target.describe()})",
                       why="see `accelctl plan torch` for the blocking fact", risks=[])
         return
-    index = None if best.pypi_default_linux_x86_64 else best.index_url
+    index = None if on_pypi(best, target.arch) else best.index_url
     args = ["install", "--force-reinstall", f"torch=={best.torch}" + ("" if index is None else f"+{best.variant}")]
     if index:
         args += ["--extra-index-url", index]

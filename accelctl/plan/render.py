@@ -18,6 +18,12 @@ class BaseImage:
     require: Optional[str] = None  # NVIDIA_REQUIRE_CUDA (or equivalent) the image carries
 
 
+def _vkey(text: str):
+    from accelctl.plan.fit import _v
+
+    return _v(text)
+
+
 def _requirement_line(pin) -> str:
     if pin.spec.startswith("["):  # an extra: jax[cuda12]==0.6.0
         extra, _, rest = pin.spec.partition("]")
@@ -71,28 +77,31 @@ def choose_base_image(plan: Plan, matrices: MatrixSet) -> Optional[BaseImage]:
     except MatrixError:
         return None
     kind, version = plan.runtime_kind, plan.runtime_version
-    vendor = {"cuda": "nvidia", "rocm": "amd", "xpu": "intel"}.get(kind or "")
+    vendor, image_kind = {"cuda": ("nvidia", "cuda"), "rocm": ("amd", "rocm"), "xpu": ("intel", "oneapi")}.get(kind or "", (None, None))
     if vendor is None:
         return None
     best = None
     for e in entries:
-        if getattr(e, "vendor", None) != vendor or getattr(e, "runtime_kind", None) != kind:
+        if getattr(e, "vendor", None) != vendor or getattr(e, "runtime_kind", None) != image_kind:
             continue
         rv = str(getattr(e, "runtime_version", "") or "")
-        if not version or not (rv == version or rv.startswith(version + ".")):
+        if version and not (rv == version or rv.startswith(version + ".")):
             continue
         if vendor == "nvidia" and getattr(e, "repository", "") != "nvidia/cuda":
             continue
+        if vendor == "amd" and "dev-" not in getattr(e, "repository", ""):
+            continue  # the torch wheel brings its own ROCm userspace: a plain ROCm dev image, not rocm/pytorch
         flavor = getattr(e, "flavor", None)
-        rank = {"base": 0, "runtime": 1, "cudnn-runtime": 2}.get(flavor or "", 3 if vendor == "nvidia" else 0)
+        rank = {"base": 0, "runtime": 1, "cudnn-runtime": 2, "devel": 3, "cudnn-devel": 4}.get(flavor or "", 0)
         status_ok = getattr(e, "status", "supported") != "end-of-life"
-        key = (status_ok, -rank, str(getattr(e, "os", "")))
+        key = (status_ok, -rank, _vkey(rv), str(getattr(e, "os", "")))
         if best is None or key > best[0]:
             best = (key, e)
     if best is None:
         return None
     e = best[1]
-    why = (f"{e.repository}:{e.tag} carries the {kind.upper()} {version} runtime the wheels were built for"
+    why = (f"{e.repository}:{e.tag} carries the {image_kind.upper()} {e.runtime_version} runtime"
+           + (" the wheels were built for" if version else "")
            + ("; the pip wheels bring cuDNN/cuBLAS/NCCL themselves, so the small 'base' flavour is enough" if vendor == "nvidia" else ""))
     return BaseImage(f"{e.repository}:{e.tag}", why, getattr(e, "nvidia_require_cuda", None))
 

@@ -7,20 +7,28 @@ import os
 import subprocess
 import sys
 import tempfile
-from typing import Tuple
+from typing import List, Tuple
 
 
-def check_with_pip(requirements: str, python: str, arch: str = "x86_64", timeout: float = 300.0) -> Tuple[bool, str]:
+def platform_tags(arch: str, glibc: str) -> List[str]:
+    """Every manylinux tag a system with this glibc accepts (pip matches --platform exactly)."""
+    major, minor = (int(x) for x in glibc.split(".")[:2])
+    tags = [f"manylinux_{major}_{m}_{arch}" for m in range(minor, 4, -1)]
+    return tags + [f"manylinux2014_{arch}", f"manylinux2010_{arch}", f"manylinux1_{arch}", "linux_" + arch]
+
+
+def check_with_pip(requirements: str, python: str, arch: str = "x86_64", glibc: str = "2.35",
+                   timeout: float = 300.0) -> Tuple[bool, str]:
     """Run ``pip install --dry-run --report`` for the target's Python and platform; nothing is installed."""
-    platform = {"x86_64": "manylinux_2_28_x86_64", "aarch64": "manylinux_2_28_aarch64"}.get(arch, arch)
     with tempfile.TemporaryDirectory(prefix="accelctl-resolve-") as tmp:
         req = os.path.join(tmp, "requirements.txt")
         report = os.path.join(tmp, "report.json")
         with open(req, "w", encoding="utf-8") as fh:
             fh.write(requirements)
         argv = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet", "--report", report,
-                "--only-binary=:all:", "--python-version", python, "--platform", platform,
-                "--platform", "manylinux2014_" + arch, "--target", os.path.join(tmp, "t"), "-r", req]
+                "--only-binary=:all:", "--python-version", python,
+                *[a for tag in platform_tags(arch, glibc) for a in ("--platform", tag)],
+                "--target", os.path.join(tmp, "t"), "-r", req]
         try:
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
                                   env={**os.environ, "PIP_CONFIG_FILE": os.devnull})

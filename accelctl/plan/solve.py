@@ -16,7 +16,7 @@ from packaging.version import InvalidVersion, Version
 
 from accelctl.matrices import MatrixError, MatrixSet
 from accelctl.matrices.base import cc_key, driver_key
-from accelctl.plan.fit import first_fitting, minor_compat_floor, torch_build_fits
+from accelctl.plan.fit import first_fitting, minor_compat_floor, on_pypi, torch_build_fits
 from accelctl.plan.target import Target
 
 PYPI = "https://pypi.org/simple"
@@ -99,7 +99,8 @@ def _ordered_builds(matrices: MatrixSet, spec: SpecifierSet, strategy: str, targ
                                    -_v(b.runtime_version).major if b.runtime_version else 0))
         return builds
     # newest torch first; within a release the PyPI default first (no extra index), then the newest runtime
-    builds.sort(key=lambda b: (_v(b.torch), b.pypi_default_linux_x86_64, _v(b.runtime_version)), reverse=True)
+    arch = targets[0].arch if targets else "x86_64"
+    builds.sort(key=lambda b: (_v(b.torch), on_pypi(b, arch), _v(b.runtime_version)), reverse=True)
     return builds
 
 
@@ -114,6 +115,7 @@ def _torch_family(reqs: List[Requirement], targets: List[Target], matrices: Matr
     if not (torch_req or vllm_req or ext_reqs or companions):
         return
     spec = torch_req.specifier if torch_req else SpecifierSet()
+    arch = targets[0].arch if targets else "x86_64"
     pins: List[Pin] = plan["pins"]  # type: ignore[assignment]
     notes: List[str] = plan["notes"]  # type: ignore[assignment]
     reasons: List[str] = []
@@ -124,7 +126,7 @@ def _torch_family(reqs: List[Requirement], targets: List[Target], matrices: Matr
                           key=lambda v: _v(v.vllm), reverse=True)
         for rel in releases:
             pinned = [b for b in _ordered_builds(matrices, SpecifierSet(f"=={rel.torch}"), strategy, targets)
-                      if b.pypi_default_linux_x86_64 and spec.contains(b.torch)]
+                      if on_pypi(b, arch) and spec.contains(b.torch)]
             ok_build = first_fitting(pinned, targets, matrices, reasons)
             if ok_build is not None:
                 vllm_choice = (rel, ok_build)
@@ -132,7 +134,7 @@ def _torch_family(reqs: List[Requirement], targets: List[Target], matrices: Matr
         if vllm_choice is None:
             pinned = {r.torch for r in releases}
             plan["refusals"].append(_refuse(str(vllm_req), reasons, targets, matrices,  # type: ignore[union-attr]
-                                            [b for b in _entries(matrices, "pytorch") if b.pypi_default_linux_x86_64 and b.torch in pinned]))
+                                            [b for b in _entries(matrices, "pytorch") if on_pypi(b, arch) and b.torch in pinned]))
             return
 
     if vllm_choice:
@@ -147,8 +149,8 @@ def _torch_family(reqs: List[Requirement], targets: List[Target], matrices: Matr
             return
     fits_notes = sorted({n for t in targets for n in torch_build_fits(build, t, matrices)[1]})
     notes.extend(fits_notes)
-    index = None if build.pypi_default_linux_x86_64 else build.index_url
-    local = "" if build.pypi_default_linux_x86_64 else f"+{build.variant}"
+    index = None if on_pypi(build, arch) else build.index_url
+    local = "" if index is None else f"+{build.variant}"
     plan["runtime_kind"], plan["runtime_version"] = build.runtime_kind, build.runtime_version
     pins.append(Pin("torch", f"=={build.torch}{local}",
                     f"{build.runtime_kind.upper()} {build.runtime_version or ''} build".replace("  ", " ").strip()

@@ -54,16 +54,19 @@ class ContainerImage:
     tag: str  # concrete tag, e.g. "12.4.1-cudnn-runtime-ubuntu22.04"
     vendor: str  # nvidia | amd | intel
     runtime_kind: Optional[str] = None  # cuda | rocm | oneapi
-    runtime_version: Optional[str] = field(default=None, metadata={"kind": VERSION})  # "12.4.1", "6.4.1", "2025.3.0"
+    # runtime version as the vendor writes it: "12.4.1", "6.4.1", "2025.3.0"
+    runtime_version: Optional[str] = field(default=None, metadata={"kind": VERSION})
     flavor: Optional[str] = None  # one of FLAVORS; None where the repository has no flavors
     os: Optional[str] = None  # "ubuntu22.04", "ubuntu24.04", "ubi9", "rockylinux9" ...
-    python: Optional[str] = field(default=None, metadata={"kind": VERSION})  # Python the image ships, None if none/unknown
-    frameworks: Dict[str, str] = field(default_factory=dict)  # distribution name -> version ("torch": "2.6.0a0+df5bbc09d1")
+    python: Optional[str] = field(default=None, metadata={"kind": VERSION})  # Python the image ships, if any
+    # distribution name -> version, e.g. {"torch": "2.6.0a0+df5bbc09d1"}
+    frameworks: Dict[str, str] = field(default_factory=dict)
     # cuDNN / NCCL the image carries; the Debian package revision ("-1") is dropped. A tag that only
     # names a major ("cudnn9") is recorded as that major ("9").
     cudnn: Optional[str] = field(default=None, metadata={"kind": VERSION})
     nccl: Optional[str] = field(default=None, metadata={"kind": VERSION})
-    min_driver: Optional[str] = field(default=None, metadata={"kind": DRIVER})  # stated driver floor (NGC notes), e.g. "560"
+    # driver floor a release note states (NGC PyTorch), e.g. "560"
+    min_driver: Optional[str] = field(default=None, metadata={"kind": DRIVER})
     nvidia_require_cuda: Optional[str] = None  # raw NVIDIA_REQUIRE_CUDA (amd64 build) as set by the image
     nvidia_require_cuda_arm64: Optional[str] = None  # raw value of the arm64 (sbsa) build where read
     status: str = "unknown"  # supported | end-of-life | unknown (as of status_as_of)
