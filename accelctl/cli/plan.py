@@ -85,7 +85,7 @@ def plan(
         if resolve and result.ok:
             from accelctl.plan.resolve import check_with_pip
 
-            ok, message = check_with_pip(render.requirements_txt(result), py, arch)
+            ok, message = check_with_pip(render.requirements_txt(result), py, arch, targets[0].glibc or "2.35")
             sys.stderr.write(f"pip resolver: {message}\n")
             if not ok:
                 return 1

@@ -1,0 +1,213 @@
+"""`accelctl matrices explain QUERY`: answer a compatibility question from the matrices, with sources.
+
+Each answer is a dict with ``text`` (for people), ``found`` and the structured
+facts (for --json). Queries: ``cuda 12.4``, ``driver 535.104.05``, ``sm_120`` /
+``cc 12.0`` / ``gpu RTX 5090``, ``torch 2.5.1``, ``rocm 6.2``, ``jax 0.4.30``, ``vllm 0.25.0``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Dict, List, Optional
+
+from packaging.version import InvalidVersion, Version
+
+from accelctl.matrices import MatrixError, MatrixSet
+from accelctl.serde import to_data
+
+Answer = Dict[str, Any]
+
+
+def _entries(ms: MatrixSet, name: str) -> list:
+    try:
+        return list(ms.entries(name))
+    except MatrixError:
+        return []
+
+
+def _src(entry: Any) -> str:
+    prov = getattr(entry, "provenance", None)
+    return f"[{', '.join(prov.source)}; read {prov.read}]" if prov and prov.source else ""
+
+
+def _v(text: str) -> Optional[Version]:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def explain_cuda(ms: MatrixSet, version: str) -> Answer:
+    from accelctl.matrices.subjects.cuda_arch_support import supported_archs
+    from accelctl.matrices.subjects.cuda_minor_compat import for_major
+    from accelctl.matrices.subjects.cuda_toolkit import find_release
+
+    rel = find_release(_entries(ms, "cuda_toolkit"), version)
+    if rel is None:
+        return {"found": False, "text": f"CUDA {version} is not in the cuda_toolkit matrix (accelctl matrices show cuda_toolkit)."}
+    v = _v(rel.cuda)
+    minor = for_major(_entries(ms, "cuda_minor_compat"), v.major) if v else None
+    archs = supported_archs(_entries(ms, "cuda_arch_support"), rel.cuda)
+    lines = [f"CUDA {rel.cuda} ({rel.label})",
+             f"  full features need driver >= {rel.min_driver_linux or 'unknown'} on Linux, "
+             f">= {rel.min_driver_windows or 'unknown'} on Windows {_src(rel)}"]
+    if minor is not None:
+        lines.append(f"  minor-version compatibility: any CUDA {v.major}.x program runs on driver >= "
+                     f"{minor.min_driver_linux or 'unknown'} (Linux) {_src(minor)}")
+        lines += [f"    except: {lim.what}" for lim in minor.limits]
+    if archs:
+        lines.append(f"  can compile for: {', '.join('sm_' + a.replace('.', '') for a in archs)}")
+    return {"found": True, "text": "\n".join(lines), "release": to_data(rel), "minor_compat": to_data(minor), "archs": archs}
+
+
+def explain_driver(ms: MatrixSet, driver: str) -> Answer:
+    from accelctl.matrices.base import driver_key
+    from accelctl.matrices.subjects.cuda_toolkit import newest_cuda_for_driver
+
+    try:
+        driver_key(driver)
+    except ValueError:
+        return {"found": False, "text": f"{driver!r} is not a driver version like 535.104.05"}
+    newest = newest_cuda_for_driver(_entries(ms, "cuda_toolkit"), driver)
+    lines = [f"NVIDIA driver {driver}", f"  full support up to CUDA {newest or 'none in the matrix'}"]
+    majors = []
+    for e in _entries(ms, "cuda_minor_compat"):
+        if e.min_driver_linux and driver_key(driver) >= driver_key(e.min_driver_linux):
+            majors.append(e.cuda_major)
+            lines.append(f"  runs any CUDA {e.cuda_major}.x program under minor-version compatibility (floor {e.min_driver_linux})")
+    branch = _driver_branch(ms, driver)
+    if branch:
+        lines.append(f"  {branch}")
+    return {"found": True, "text": "\n".join(lines), "newest_cuda": newest, "minor_compat_majors": majors}
+
+
+def _driver_branch(ms: MatrixSet, driver: str) -> str:
+    for e in _entries(ms, "nvidia_driver_branches"):
+        name = str(getattr(e, "branch", ""))
+        if name and driver.split(".")[0] == name.lstrip("R"):
+            fields = {k: v for k, v in to_data(e).items() if k != "provenance" and v not in (None, "", [], {})}
+            return "branch " + ", ".join(f"{k}={v}" for k, v in fields.items()) + f" {_src(e)}"
+    return ""
+
+
+def explain_cc(ms: MatrixSet, cc: str, gpu: Optional[str] = None) -> Answer:
+    from accelctl.matrices.subjects.pytorch import supports_cc
+    from accelctl.plan.fit import gpu_min_driver
+
+    arch = next((e for e in _entries(ms, "cuda_arch_support") if e.cc == cc), None)
+    builds = _entries(ms, "pytorch")
+    runs = [b for b in builds if supports_cc(b, cc) is True]
+    unknown = [b for b in builds if b.runtime_kind == "cuda" and supports_cc(b, cc) is None]
+    title = f"{gpu} (compute capability {cc}, sm_{cc.replace('.', '')})" if gpu else f"sm_{cc.replace('.', '')} (compute capability {cc})"
+    lines = [title]
+    if arch:
+        lines.append(f"  CUDA can target it from {arch.first_cuda or '?'}"
+                     + (f", deprecated in {arch.deprecated_cuda}" if arch.deprecated_cuda else "")
+                     + (f", dropped in {arch.dropped_cuda}" if arch.dropped_cuda else "") + f" {_src(arch)}")
+    floor = gpu_min_driver(ms, cc)
+    if floor:
+        lines.append(f"  needs an NVIDIA driver >= {floor} (the driver of the first CUDA that targets it)")
+    lines.append(f"  torch builds with kernels for it ({len(runs)}): "
+                 + (", ".join(f"{b.torch}+{b.variant}" for b in runs[:40]) or "none recorded")
+                 + (" ..." if len(runs) > 40 else ""))
+    if unknown:
+        lines.append(f"  torch builds whose architecture list is not recorded: {len(unknown)}")
+    return {"found": bool(arch or runs), "text": "\n".join(lines), "cc": cc,
+            "torch_builds": [f"{b.torch}+{b.variant}" for b in runs], "unverified": [f"{b.torch}+{b.variant}" for b in unknown]}
+
+
+def explain_gpu(ms: MatrixSet, name: str) -> Answer:
+    try:
+        from accelctl.matrices.subjects import nvidia_gpus
+    except ImportError:
+        return {"found": False, "text": "no GPU matrix is installed"}
+    entry = nvidia_gpus.by_name(_entries(ms, "nvidia_gpus"), name)
+    if entry is None:
+        return {"found": False, "text": f"GPU {name!r} is not in the nvidia_gpus matrix (accelctl matrices show nvidia_gpus)."}
+    cc = getattr(entry, "compute_capability", None) or getattr(entry, "cc", None)
+    ans = explain_cc(ms, cc, getattr(entry, "name", name))
+    ans["gpu"] = to_data(entry)
+    return ans
+
+
+def explain_torch(ms: MatrixSet, version: str) -> Answer:
+    from accelctl.matrices.subjects import torch_companions
+    from accelctl.matrices.subjects.pytorch import variants_for
+
+    builds = variants_for(_entries(ms, "pytorch"), version)
+    if not builds:
+        return {"found": False, "text": f"torch {version} is not in the pytorch matrix."}
+    comp = torch_companions.companions_for(_entries(ms, "torch_companions"), version)
+    lines = [f"torch {builds[0].torch}: {len(builds)} builds"]
+    for b in builds:
+        default = [p for p in ("x86_64", "aarch64") if getattr(b, f"pypi_default_linux_{p}")]
+        lines.append(f"  +{b.variant}: {b.runtime_kind} {b.runtime_version or ''}".rstrip()
+                     + f"; Python {b.python or '?'}; index {b.index_url}"
+                     + (f"; PyPI default on {', '.join(default)}" if default else "")
+                     + (f"; {b.manylinux}" if b.manylinux else ""))
+        if b.arch_list:
+            lines.append("      archs: " + ", ".join(b.arch_list) + (f"; PTX {', '.join(b.ptx)}" if b.ptx else ""))
+        if b.pins:
+            lines.append("      pins: " + ", ".join(f"{k}=={v}" if v[:1].isdigit() else f"{k}{v}" for k, v in sorted(b.pins.items())))
+    if comp:
+        lines.append(f"  torchvision {', '.join(comp.torchvision) or 'none recorded'}; torchaudio {', '.join(comp.torchaudio) or 'none recorded'}")
+    return {"found": True, "text": "\n".join(lines), "builds": to_data(builds), "companions": to_data(comp)}
+
+
+def explain_rocm(ms: MatrixSet, version: str) -> Answer:
+    entries = _entries(ms, "rocm")
+    rel = next((e for e in entries if str(getattr(e, "rocm", "")) == version), None)
+    if rel is None:
+        rel = next((e for e in entries if str(getattr(e, "rocm", "")).startswith(version + ".")), None)
+    if rel is None:
+        return {"found": False, "text": f"ROCm {version} is not in the rocm matrix."}
+    fields = {k: v for k, v in to_data(rel).items() if k != "provenance" and v not in (None, "", [], {})}
+    lines = [f"ROCm {getattr(rel, 'rocm', version)} {_src(rel)}"] + [f"  {k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                                                                  for k, v in fields.items() if k != "rocm"]
+    builds = [b for b in _entries(ms, "pytorch") if b.runtime_kind == "rocm" and b.runtime_version
+              and (b.runtime_version == version or b.runtime_version.startswith(version + "."))]
+    if builds:
+        lines.append("  torch builds: " + ", ".join(f"{b.torch}+{b.variant}" for b in builds))
+    return {"found": True, "text": "\n".join(lines), "release": fields, "torch_builds": [f"{b.torch}+{b.variant}" for b in builds]}
+
+
+def _generic(name: str, key: str) -> Callable[[MatrixSet, str], Answer]:
+    def explain(ms: MatrixSet, version: str) -> Answer:
+        for e in _entries(ms, name):
+            if str(getattr(e, key, "")) == version:
+                fields = {k: v for k, v in to_data(e).items() if k != "provenance" and v not in (None, "", [], {})}
+                text = f"{name} {version} {_src(e)}\n" + "\n".join(f"  {k}: {v}" for k, v in fields.items() if k != key)
+                return {"found": True, "text": text, "entry": fields}
+        return {"found": False, "text": f"{name} {version} is not in the {name} matrix."}
+
+    return explain
+
+
+_HANDLERS: Dict[str, Callable[[MatrixSet, str], Answer]] = {
+    "cuda": explain_cuda, "driver": explain_driver, "torch": explain_torch, "pytorch": explain_torch,
+    "rocm": explain_rocm, "gpu": explain_gpu, "cc": lambda ms, v: explain_cc(ms, v),
+    "jax": _generic("jax", "jax"), "vllm": _generic("vllm", "vllm"), "tensorflow": _generic("tensorflow", "tensorflow"),
+}
+
+
+def answer(query: str, ms: MatrixSet) -> Answer:
+    q = query.strip()
+    m = re.fullmatch(r"(?i)sm_?(\d+)(\d)([af]?)", q)
+    if m:
+        return explain_cc(ms, f"{m.group(1)}.{m.group(2)}{m.group(3)}")
+    word, _, rest = q.partition(" ")
+    handler = _HANDLERS.get(word.lower())
+    if handler and rest.strip():
+        return handler(ms, rest.strip())
+    if re.fullmatch(r"\d+\.\d+\.\d+", q) and int(q.split(".")[0]) >= 300:
+        return explain_driver(ms, q)
+    return {"found": False, "text": (f"cannot read the query {query!r}. Try: 'cuda 12.4', 'driver 535.104.05', 'sm_120', "
+                                     "'gpu NVIDIA H100 80GB HBM3', 'torch 2.5.1', 'rocm 6.2', 'jax 0.4.30', 'vllm 0.25.0'.")}
+
+
+def all_queries(ms: MatrixSet) -> List[str]:
+    """Every query the matrices can answer (for tests and documentation)."""
+    out = [f"cuda {e.cuda}" for e in _entries(ms, "cuda_toolkit")]
+    out += [f"torch {t}" for t in sorted({e.torch for e in _entries(ms, "pytorch")}, key=Version)]
+    out += [f"rocm {e.rocm}" for e in _entries(ms, "rocm") if getattr(e, "rocm", None)]
+    return out
