@@ -173,6 +173,7 @@ def parse_matrix(spec: MatrixSpec, raw: Any, path: str) -> Matrix:
         raise MatrixError(sink.problems)
 
     entries: List[Any] = []
+    sink.labels = [_raw_label(spec, item) for item in items]
     for i, item in enumerate(items):
         entry = _parse_entry(spec, item, i, sink)
         if entry is not None:
@@ -234,6 +235,15 @@ def _provenance(data: dict, i: int, sink: ErrorSink) -> Optional[Provenance]:
     if not ok:
         return None
     return Provenance(source=tuple(sources), read=read, note=note)  # type: ignore[arg-type]
+
+
+def _raw_label(spec: MatrixSpec, item: Any) -> str:
+    """A label for an entry that may not parse (its key fields read straight from the YAML)."""
+    import types
+
+    if not isinstance(item, dict):
+        return ""
+    return _label(spec, types.SimpleNamespace(**{str(k): v for k, v in item.items()}))
 
 
 def _label(spec: MatrixSpec, entry: Any) -> str:
