@@ -15,6 +15,11 @@ class AmdGpu:
     pci_bus_id: Optional[str] = None
     memory_mib: Optional[int] = None
     source: str = ""
+    gfx_target_version: Optional[int] = None  # KFD's encoding: 90402
+    kfd_node: Optional[int] = None  # /sys/class/kfd/kfd/topology/nodes/<n>
+    compute_units: Optional[int] = None
+    render_node: Optional[str] = None  # /dev/dri/renderD128
+    name_source: str = ""  # amdsmi | sysfs product_name | matrix amd_gpus
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,17 @@ class RocmInstall:
     version_source: str = ""
     active: bool = False
     components: Dict[str, str] = field(default_factory=dict)  # hip, rccl, miopen, rocblas, hipblaslt -> version
+    active_because: Optional[str] = None  # ROCM_PATH, /opt/rocm link
+
+
+@dataclass(frozen=True)
+class RocmBundle:
+    """ROCm libraries shipped inside a framework wheel (torch 2.x+rocm6.y)."""
+
+    environment: str  # site-packages folder
+    distribution: str  # torch
+    version: str  # 2.5.1+rocm6.2
+    libraries: Dict[str, str] = field(default_factory=dict)  # file name -> version from the name ("" if none)
 
 
 @dataclass(frozen=True)
@@ -36,3 +52,11 @@ class AmdInfo:
     kfd_access: Optional[bool] = None  # /dev/kfd readable and writable by this user
     render_access: Optional[bool] = None
     env: Dict[str, str] = field(default_factory=dict)  # HSA_OVERRIDE_GFX_VERSION, HIP_VISIBLE_DEVICES ...
+    source_note: Optional[str] = None  # why amdsmi was not used
+    driver_source: str = ""  # amdsmi | /sys/module/amdgpu/version
+    driver_kind: Optional[str] = None  # dkms (a version file exists) | inbox (module loaded, no version file)
+    kfd_present: Optional[bool] = None  # /dev/kfd exists
+    amdsmi_version: Optional[str] = None
+    bundled: List[RocmBundle] = field(default_factory=list)
+    hsa_override_gfx_version: Optional[str] = None  # as set; the runtime then reports this target
+    override_gfx_target: Optional[str] = None  # the gfx target the override names (11.0.0 -> gfx1100)

@@ -15,3 +15,6 @@ class OtherAccelerator:
     driver_version: Optional[str] = None
     runtime_versions: Dict[str, str] = field(default_factory=dict)
     source: str = ""
+    pci_devices: List[str] = field(default_factory=list)  # "0000:00:04.0 0x1ae0:0x005e"
+    driver_source: str = ""
+    model_source: str = ""

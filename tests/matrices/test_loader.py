@@ -30,9 +30,9 @@ def test_every_bundled_matrix_validates_and_every_entry_has_a_source():
     ('  - cuda: "12.4.0"\n    label: x\n    min_driver_linux: "abc"\n    source: https://x.invalid\n    read: 2026-11-22\n',
      "entry 0 (12.4.0): field 'min_driver_linux': not a driver version: 'abc'"),
     ('  - cuda: "12.4.0"\n    label: x\n    colour: red\n    source: https://x.invalid\n    read: 2026-11-22\n',
-     "entry 0: field 'colour': unknown field"),
-    ('  - cuda: "12.4.0"\n    label: x\n    read: 2026-11-22\n', "entry 0: field 'source': every entry needs a source"),
-    ('  - cuda: "12.4.0"\n    label: x\n    source: https://x.invalid\n', "entry 0: field 'read'"),
+     "entry 0 (12.4.0): field 'colour': unknown field"),
+    ('  - cuda: "12.4.0"\n    label: x\n    read: 2026-11-22\n', "entry 0 (12.4.0): field 'source': every entry needs a source"),
+    ('  - cuda: "12.4.0"\n    label: x\n    source: https://x.invalid\n', "entry 0 (12.4.0): field 'read'"),
     ('  - cuda: 12.4\n    label: x\n    source: https://x.invalid\n    read: 2026-11-22\n', "field 'cuda': expected a string"),
 ])
 def test_broken_user_matrix_names_file_entry_and_field(tmp_path, entry, message):
@@ -45,7 +45,7 @@ def test_broken_user_matrix_names_file_entry_and_field(tmp_path, entry, message)
 def test_cli_validate_exits_2_on_a_broken_folder(tmp_path):
     write(tmp_path / "ours", "cuda_toolkit", HEADER + '  - cuda: "12.4.0"\n    label: x\n')
     code, _, err = run_cli(["matrices", "validate", str(tmp_path / "ours")])
-    assert code == 2 and "cuda_toolkit.yaml: entry 0" in err
+    assert code == 2 and "cuda_toolkit.yaml: entry 0 (12.4.0)" in err
     code, out, _ = run_cli(["matrices", "validate"])
     assert code == 0 and "matrices valid" in out
 
