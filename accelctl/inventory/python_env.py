@@ -39,6 +39,38 @@ class FrameworkInfo:
     wheel_tags: List[str] = field(default_factory=list)
     requires_python: Optional[str] = None
     source: str = ""
+    local_tag: Optional[str] = None  # "cu130" of 2.11.0+cu130, as installed (torch/version.py or METADATA)
+    runtime_source: Optional[str] = None  # where runtime_kind/runtime_version came from
+    pins_ok: Dict[str, Optional[bool]] = field(default_factory=dict)  # pin satisfied by the installed version (None: absent)
+    extra_pins: Dict[str, str] = field(default_factory=dict)  # pins of an extra it documents (tensorflow[and-cuda])
+    glibc_floor: Optional[str] = None  # "2.28" from the manylinux tag of its WHEEL
+    platform: Optional[str] = None  # x86_64 | aarch64, from its WHEEL tag
+    related: Dict[str, str] = field(default_factory=dict)  # companions released in lockstep -> installed version
+    consistent: Optional[bool] = None  # companions agree (jax/jaxlib/plugins); None when not applicable
+    archs_library: Optional[str] = None  # the library a fatbin scan read
+    notes: List[str] = field(default_factory=list)  # how facts were inferred, what could not be
+
+
+@dataclass(frozen=True)
+class CudaWheel:
+    """One installed NVIDIA/CUDA library wheel and the CUDA major it belongs to."""
+
+    name: str
+    version: str
+    major: Optional[str] = None  # "12", "13"; None when neither name nor version says
+    major_source: str = ""  # name suffix | version | cuda-toolkit pin | cuda-runtime of the env
+
+
+@dataclass(frozen=True)
+class RequirementProblem:
+    """An installed accelerator package whose Requires-Dist is not met (a focused ``pip check``)."""
+
+    requirer: str
+    requirer_version: str
+    requirement: str  # the Requires-Dist line, marker dropped
+    name: str  # required distribution (canonical)
+    installed: Optional[str] = None  # its installed version, None when missing
+    kind: str = "conflict"  # missing | conflict
 
 
 @dataclass(frozen=True)
@@ -55,3 +87,8 @@ class PythonEnvironment:
     distributions: List[Distribution] = field(default_factory=list)
     frameworks: List[FrameworkInfo] = field(default_factory=list)
     source: str = ""
+    version_source: Optional[str] = None  # pyvenv.cfg | patchlevel.h | interpreter name | conda-meta ...
+    platform: Optional[str] = None  # x86_64 | aarch64: wheel tags, else the interpreter's ELF header
+    cuda_wheels: List[CudaWheel] = field(default_factory=list)
+    cuda_majors: List[str] = field(default_factory=list)  # CUDA majors of the installed NVIDIA wheels
+    requirement_problems: List[RequirementProblem] = field(default_factory=list)

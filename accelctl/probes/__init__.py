@@ -15,5 +15,9 @@ def all_probes() -> List[Probe]:
         container.PROBE,
         environment.PROBE,
         python_env.PROBE,
+        __import__("accelctl.probes.frameworks", fromlist=["PROBE"]).PROBE,
         __import__("accelctl.probes.nvidia", fromlist=["PROBE"]).PROBE,
+        __import__("accelctl.probes.amd", fromlist=["PROBE"]).PROBE,
+        __import__("accelctl.probes.intel", fromlist=["PROBE"]).PROBE,
+        __import__("accelctl.probes.other_accel", fromlist=["PROBE"]).PROBE,
     ]

@@ -47,9 +47,11 @@ def summarize_accelerators(inv: Inventory) -> List[Accelerator]:
                                gpu.pci_bus_id, gpu.source))
     for other in inv.other_accelerators:
         vendor = other.vendor if other.vendor in ("google", "aws", "habana") else "other"
-        for i, dev in enumerate(other.devices or [""]):
-            out.append(Accelerator(vendor, i, other.model or other.kind, other.kind, other.model, None,  # type: ignore[arg-type]
-                                   other.driver_version, None, other.source or dev))
+        name = f"TPU {other.model}" if other.kind == "tpu" and other.model else (other.model or other.kind)
+        buses = [p.split(" ", 1)[0] for p in other.pci_devices]
+        for i in range(max(len(other.devices), len(buses), 1)):
+            out.append(Accelerator(vendor, i, name, other.kind, other.model, None,  # type: ignore[arg-type]
+                                   other.driver_version, buses[i] if i < len(buses) else None, other.source))
     return out
 
 
