@@ -6,7 +6,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from accelctl.assume import _runtime_from_version
 from accelctl.inventory import Inventory
-from accelctl.inventory.amd import AmdGpu, AmdInfo
+from accelctl.inventory.amd import AmdGpu, AmdInfo, RocmInstall
 from accelctl.inventory.nvidia import LibraryResolution, NvidiaDriver, NvidiaGpu, NvidiaInfo
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
 from accelctl.inventory.system import ContainerInfo, OsInfo
@@ -35,6 +35,7 @@ def make_inventory(
     image_env: Optional[Dict[str, str]] = None,
     resolutions: Sequence[LibraryResolution] = (),
     kfd_access: Optional[bool] = None,
+    rocm: Optional[str] = None,
     mode: str = "fixture",
 ) -> Inventory:
     distributions = [Distribution(n, v, list(r), requires_python=(requires_python or {}).get(n), location=f"/venv/{n}",
@@ -61,7 +62,8 @@ def make_inventory(
                             gpus=[NvidiaGpu(i, name, compute_capability=cc) for i, (name, cc) in enumerate(gpus)],
                             resolutions=list(resolutions))
     amd = AmdInfo(present=bool(amd_gpus), gpus=[AmdGpu(i, n, gfx) for i, (n, gfx) in enumerate(amd_gpus)],
-                  kfd_access=kfd_access, env={k: v for k, v in (env or {}).items() if k.startswith(("HSA_", "HIP_", "ROCR_"))})
+                  kfd_access=kfd_access, rocm=[RocmInstall(path=f"/opt/rocm-{rocm}", version=rocm, active=True)] if rocm else [],
+                  env={k: v for k, v in (env or {}).items() if k.startswith(("HSA_", "HIP_", "ROCR_"))})
     inv = Inventory(host="builder", mode=mode, os=OsInfo(distro_id="ubuntu", arch="x86_64", libc="glibc", libc_version=glibc),
                     container=ContainerInfo(image_env=image_env or {}), python=envs, nvidia=nvidia, amd=amd, env=env or {})
     import dataclasses

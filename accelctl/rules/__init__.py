@@ -10,9 +10,9 @@ from accelctl.rules.base import Hit, Rule, RuleContext, to_finding
 
 def all_rules() -> List[Rule]:
     """Every registered rule. Adding a family module means one import line here."""
-    from accelctl.rules import amd, cuda, driver, frameworks, general, libraries, python
+    from accelctl.rules import amd, cuda, driver, frameworks, general, libraries, python, xpu
 
-    modules = [general, driver, cuda, libraries, frameworks, python, amd]
+    modules = [general, driver, cuda, libraries, frameworks, python, amd, xpu]
     found: List[Rule] = []
     for module in modules:
         found.extend(v for v in vars(module).values() if isinstance(v, Rule))

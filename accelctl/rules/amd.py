@@ -49,3 +49,74 @@ def hsa_override_gfx_version(ctx: RuleContext) -> Iterator[Hit]:
               evidence=[Evidence("HSA_OVERRIDE_GFX_VERSION", value, "environment"), Evidence("gfx target", real, "KFD topology")],
               fixes=[FixStep("Unset the override once a build supports this GPU", commands=["unset HSA_OVERRIDE_GFX_VERSION"],
                              risks=["changes-environment"])])
+
+
+@rule("ROCM001", "gfx-target-unsupported-by-rocm", "warning")
+def gfx_target_unsupported_by_rocm(ctx: RuleContext) -> Iterator[Hit]:
+    """The GPU's gfx target is not supported by the installed ROCm release.
+
+    AMD publishes, per ROCm release, the gfx targets it supports on Linux. An
+    unlisted GPU may run parts of the stack (often only with
+    HSA_OVERRIDE_GFX_VERSION) but libraries such as rocBLAS/MIOpen may lack its
+    kernels, and AMD does not support it. Install a ROCm release that lists it.
+    """
+    from accelctl.matrices import MatrixError
+    from accelctl.matrices.subjects.rocm import releases_supporting, supports_gfx
+
+    amd = ctx.inventory.amd
+    if not amd.gpus or not amd.rocm:
+        return
+    try:
+        entries = ctx.matrices.entries("rocm")
+    except MatrixError:
+        return
+    rocm = next((r for r in amd.rocm if r.active), amd.rocm[0])
+    if not rocm.version:
+        return
+    for gfx in sorted({g.gfx_target for g in amd.gpus if g.gfx_target}):
+        if supports_gfx(entries, rocm.version, gfx) is not False:
+            continue
+        good = releases_supporting(entries, gfx)
+        yield Hit(f"ROCm {rocm.version} at {rocm.path} does not list {gfx} as supported"
+                  + (f"; releases that do: {', '.join(good[-4:])}" if good else "; no ROCm release in the matrix lists it") + ".",
+                  subject=f"ROCm for {gfx}",
+                  evidence=[Evidence("gfx target", gfx, amd.source), Evidence("ROCm", rocm.version, rocm.version_source)],
+                  fixes=[FixStep(f"Install ROCm {good[-1]}", why=f"it lists {gfx}", risks=["needs-root"])] if good else [])
+
+
+@rule("ROCM002", "torch-rocm-build-lacks-gfx", "error")
+def torch_rocm_build_lacks_gfx(ctx: RuleContext) -> Iterator[Hit]:
+    """The ROCm torch wheel was not compiled for this GPU's gfx target.
+
+    PyTorch ROCm wheels carry kernels for a list of gfx targets
+    (PYTORCH_ROCM_ARCH). On a GPU outside the list the first kernel fails with
+    ``HIP error: invalid device function``. Install a build whose list has the
+    target (or, at your own risk, set HSA_OVERRIDE_GFX_VERSION to a listed one).
+    """
+    from accelctl.matrices import MatrixError
+    from accelctl.matrices.subjects.pytorch import entry
+
+    gfxs = sorted({g.gfx_target for g in ctx.inventory.amd.gpus if g.gfx_target})
+    if not gfxs:
+        return
+    try:
+        builds = ctx.matrices.entries("pytorch")
+    except MatrixError:
+        return
+    for env in ctx.inventory.python:
+        for fw in env.frameworks:
+            if fw.name != "torch" or fw.runtime_kind != "rocm":
+                continue
+            archs = list(fw.compiled_archs)
+            if not archs:
+                build = entry(builds, fw.version)
+                archs = list(build.arch_list or []) if build else []
+            if not archs:
+                continue
+            for gfx in gfxs:
+                if gfx in archs or gfx.split(":")[0] in archs:
+                    continue
+                yield Hit(f"torch {fw.version} was built for {', '.join(archs)}; this GPU is {gfx}.",
+                          subject=f"torch on {gfx}",
+                          evidence=[Evidence("torch ROCm architectures", ", ".join(archs), fw.archs_source or "pytorch matrix"),
+                                    Evidence("gfx target", gfx, ctx.inventory.amd.source)])

@@ -120,3 +120,29 @@ def test_rocm_rules():
 def test_gen002_expected_vendor_missing():
     [f] = run_rule("GEN002", make_inventory(), expect=["nvidia"])
     assert f.severity == "error" and "--expect nvidia" in f.message
+
+
+def test_rocm001_gfx_not_listed_by_the_installed_rocm():
+    # ROCm 6.2.0 lists gfx1100, gfx1030, gfx942, gfx90a, gfx908 (rocm matrix, from AMD's compatibility matrix)
+    [f] = run_rule("ROCM001", make_inventory(amd_gpus=[("AMD Radeon RX 7600", "gfx1102")], rocm="6.2.0"))
+    assert f.message.startswith("ROCm 6.2.0 at /opt/rocm-6.2.0 does not list gfx1102")
+    assert run_rule("ROCM001", make_inventory(amd_gpus=[("AMD Instinct MI300X", "gfx942")], rocm="6.2.0")) == []
+
+
+def test_rocm002_torch_rocm_build_without_the_target():
+    import dataclasses
+
+    inv = make_inventory(amd_gpus=[("AMD Radeon RX 7600", "gfx1102")], dists=[("torch", "2.5.1+rocm6.2", [])])
+    env = inv.python[0]
+    fw = dataclasses.replace(env.frameworks[0], compiled_archs=["gfx900", "gfx906", "gfx908", "gfx90a", "gfx942", "gfx1030", "gfx1100"])
+    inv = dataclasses.replace(inv, python=[dataclasses.replace(env, frameworks=[fw])])
+    [f] = run_rule("ROCM002", inv)
+    assert "this GPU is gfx1102" in f.message
+
+
+def test_xpu001_ipex_for_another_torch():
+    inv = make_inventory(dists=[("torch", "2.8.0+xpu", []), ("intel-extension-for-pytorch", "2.7.10+xpu", [])])
+    [f] = run_rule("XPU001", inv)
+    assert f.message == "intel-extension-for-pytorch 2.7.10+xpu needs torch 2.7.*, but torch 2.8.0+xpu is installed."
+    ok = make_inventory(dists=[("torch", "2.7.0+xpu", []), ("intel-extension-for-pytorch", "2.7.10+xpu", [])])
+    assert run_rule("XPU001", ok) == []

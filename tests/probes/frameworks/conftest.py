@@ -1,0 +1,20 @@
+"""Runs the python + frameworks probes on an environment fixture of tests/fixtures/envs/."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Tuple
+
+from accelctl.host.filesystem import FileSystemHost
+from accelctl.inventory.python_env import FrameworkInfo, PythonEnvironment
+from accelctl.probes import frameworks, python_env
+from accelctl.probes.base import ProbeContext, ProbeOptions
+from tests.conftest import FIXTURES
+
+ENVS = FIXTURES / "envs"
+
+
+def probe_env(name: str, python: str = "/opt/venv/bin/python3", scan: bool = False) -> Tuple[PythonEnvironment, Dict[str, FrameworkInfo], List]:
+    ctx = ProbeContext(FileSystemHost(str(ENVS / name)), ProbeOptions(python=python, scan_fatbins=scan), "python")
+    ctx.results["python"] = python_env.probe(ctx)
+    [env] = frameworks.probe(ctx.for_probe("frameworks"))
+    return env, {f.name: f for f in env.frameworks}, [(u.fact, u.reason) for u in ctx.unknowns]
