@@ -33,13 +33,14 @@ def _root(
 
 def build_app() -> typer.Typer:
     """A fresh application with every command registered (no module-level state)."""
-    from accelctl.cli import capture, doctor, explain, gate, matrices, plan
+    from accelctl.cli import capture, doctor, explain, fix, gate, matrices, plan
 
     app = typer.Typer(name="accelctl", help=HELP, no_args_is_help=True, add_completion=False,
                       pretty_exceptions_enable=False, rich_markup_mode=None)
     app.callback()(_root)
     doctor.register(app)
     explain.register(app)
+    fix.register(app)
     matrices.register(app)
     plan.register(app)
     gate.register(app)

@@ -212,9 +212,10 @@ def variant_fix_steps(ctx, env, fw, vendor: str) -> Iterator[FixStep]:
     target = from_inventory(ctx.inventory, ctx.matrices, "this node")
     release = public(fw.version)
     builds = sorted(_entries(ctx.matrices, "pytorch"),
-                    key=lambda b: (b.torch == release, _v(b.torch), on_pypi(b, target.arch), _v(b.runtime_version)),
-                    reverse=True)
-    best = first_fitting(builds, [target], ctx.matrices, [])
+                    key=lambda b: (_v(b.torch), on_pypi(b, target.arch), _v(b.runtime_version)), reverse=True)
+    # keep the installed release when one of its builds runs here; otherwise the newest build that does
+    same = [b for b in builds if _v(b.torch) == _v(release)]
+    best = first_fitting(same, [target], ctx.matrices, []) or first_fitting(builds, [target], ctx.matrices, [])
     if best is None:
         yield FixStep(f"No torch build in the matrices runs on this node ({target.describe()})",
                       why="see `accelctl plan torch` for the blocking fact", risks=[])

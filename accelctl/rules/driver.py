@@ -46,3 +46,72 @@ def driver_userspace_mismatch(ctx: RuleContext) -> Iterator[Hit]:
                     risks=["needs-root", "drains-node"], verify="nvidia-smi", alternative="reload the module"),
         ],
     )
+
+
+@rule("DRV003", "driver-branch-end-of-life", "warning")
+def driver_branch_end_of_life(ctx: RuleContext) -> Iterator[Hit]:
+    """The NVIDIA driver's branch has reached end of life.
+
+    NVIDIA stops security and bug-fix releases for a branch at its end of life
+    (dates on the data-center driver lifecycle page). It keeps working, but new
+    CUDA releases, new GPUs and fixes need a supported branch. Plan an upgrade to
+    a supported production or long-term branch.
+    """
+    from accelctl.matrices import MatrixError
+    from accelctl.matrices.subjects.nvidia_driver_branches import eol_date, find_branch, is_eol
+
+    drv = ctx.inventory.nvidia.driver
+    driver = (drv.version or drv.kernel_module_version) if drv else None
+    if not driver:
+        return
+    try:
+        entries = ctx.matrices.entries("nvidia_driver_branches")
+    except MatrixError:
+        return
+    if is_eol(entries, driver, ctx.today) is not True:
+        return
+    branch = find_branch(entries, driver)
+    when = eol_date(branch) if branch else None
+    supported = sorted((e for e in entries if is_eol(entries, f"{str(e.branch).lstrip('R')}.0", ctx.today) is False),
+                       key=lambda e: int(str(e.branch).lstrip("R")))
+    yield Hit(f"Driver {driver} is on branch {branch.branch if branch else '?'}, which reached end of life"
+              + (f" on {when.isoformat()}" if when else "") + ".",
+              subject="NVIDIA driver",
+              evidence=[Evidence("driver", driver, drv.version_source or "NVML"),
+                        Evidence("branch end of life", when.isoformat() if when else "declared", "nvidia_driver_branches matrix")],
+              fixes=[FixStep("Upgrade to a supported branch" + (f" ({', '.join(str(e.branch) for e in supported[-3:])})" if supported else ""),
+                             why="an end-of-life branch gets no security or bug fixes",
+                             risks=["needs-root", "needs-reboot", "drains-node"], verify="nvidia-smi")])
+
+
+@rule("DRV005", "gpu-newer-than-driver", "error")
+def gpu_newer_than_driver(ctx: RuleContext) -> Iterator[Hit]:
+    """The GPU is newer than the driver: the driver cannot run it.
+
+    Support for a GPU architecture arrives with a driver branch (Hopper with
+    R520, Blackwell with R570: the branch released with the first CUDA toolkit
+    that targets it). An older driver does not bind to the GPU or fails CUDA
+    initialisation. Seen when a fleet spec or an image assumes an old driver on
+    new hardware. Upgrade the driver.
+    """
+    from accelctl.matrices.base import driver_key
+    from accelctl.plan.fit import gpu_min_driver
+
+    drv = ctx.inventory.nvidia.driver
+    driver = (drv.version or drv.kernel_module_version) if drv else None
+    if not driver:
+        return
+    for cc in sorted({g.compute_capability for g in ctx.inventory.nvidia.gpus if g.compute_capability}):
+        floor = gpu_min_driver(ctx.matrices, cc)
+        try:
+            too_old = bool(floor) and driver_key(driver) < driver_key(floor)
+        except ValueError:
+            continue
+        if not too_old:
+            continue
+        names = ", ".join(sorted({g.name for g in ctx.inventory.nvidia.gpus if g.compute_capability == cc}))
+        yield Hit(f"{names} (sm_{cc.replace('.', '')}) needs driver {floor} or newer; the driver is {driver}.",
+                  subject=f"GPUs sm_{cc.replace('.', '')}",
+                  evidence=[Evidence("driver", driver, drv.version_source if drv else ""),
+                            Evidence(f"first driver for sm_{cc.replace('.', '')}", floor, "cuda_arch_support + cuda_toolkit matrices")],
+                  fixes=[FixStep(f"Upgrade the NVIDIA driver to {floor} or newer", risks=["needs-root", "needs-reboot", "drains-node"])])

@@ -74,7 +74,7 @@ def test_arch_lists_and_cc(es):
     # pytorch/builder release/2.4 manywheel/build_cuda.sh: base 5.0;6.0;7.0;7.5;8.0;8.6, 11.8 adds 3.7;9.0
     assert arch_list(es, "2.4.0", "cu118") == ["3.7", "5.0", "6.0", "7.0", "7.5", "8.0", "8.6", "9.0"]
     assert arch_list(es, "2.4.0", "cu121") == ["5.0", "6.0", "7.0", "7.5", "8.0", "8.6", "9.0"]
-    assert arch_list(es, "2.11.0", "cu130") is None  # not read
+    assert arch_list(es, "2.11.0", "cu126") is None  # not read
     cu118 = entry(es, "2.4.0", "cu118")
     assert supports_cc(cu118, "8.9") is True  # SASS 8.6 runs on 8.9
     assert supports_cc(cu118, "10.0") is False  # no PTX shipped
@@ -87,6 +87,27 @@ def test_releases_running_on(es):
     found = {f"{e.torch}+{e.variant}" for e in releases_running_on(es, "3.7", "11.8")}
     assert "2.5.1+cu118" in found and "2.0.0+cu117" in found
     assert not any(v.endswith("cu121") for v in found)  # runtime newer than the driver
-    # Blackwell (12.0) needs an arch list with 12.0: only the recorded 2.8 cu128/cu129 builds
+    # Blackwell (12.0) needs an arch list with 12.0: the recorded 2.8-2.10 CUDA 12.8/12.9 builds
     found = {f"{e.torch}+{e.variant}" for e in releases_running_on(es, "12.0", "12.9")}
-    assert found == {"2.8.0+cu128", "2.8.0+cu129"}
+    assert found == {"2.8.0+cu128", "2.8.0+cu129", "2.9.0+cu128", "2.9.1+cu128", "2.10.0+cu128"}
+
+
+def test_pypi_wheel_fatbin_arch_lists(es):
+    # fatbin scan of torch/lib/libtorch_cuda.so in the PyPI wheel
+    # https://files.pythonhosted.org/packages/1a/c9/82638ef24d7877510f83baf821f5619a61b45568ce21c0a87a91576510aa/torch-2.11.0-cp312-cp312-manylinux_2_28_x86_64.whl
+    # SASS for these in all 444 fatbins, no PTX; cuobjdump --list-elf agrees, and
+    # torch.cuda.get_arch_list() of 2.11.0+cu130 on the H100 node lists the same six.
+    e = default_variant(es, "2.11.0", "x86_64")
+    assert e.variant == "cu130"
+    assert e.arch_list == ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0"]
+    assert e.ptx == []
+    assert supports_cc(e, "9.0") is True  # H100
+    assert supports_cc(e, "8.9") is True  # SASS 8.6 runs on 8.9
+    assert supports_cc(e, "12.1") is True
+    assert supports_cc(e, "7.0") is False  # Volta dropped in 2.11 (2.10.0 still had 7.0)
+    assert supports_cc(e, "11.0") is False  # the x86_64 wheel has no 11.0 SASS and no PTX
+    assert "7.0" in arch_list(es, "2.10.0", "cu128")
+    # scan and build scripts agree where both exist: 2.8.0 cu128 (build_cuda.sh) == fatbin scan
+    assert arch_list(es, "2.8.0", "cu128") == ["7.0", "7.5", "8.0", "8.6", "9.0", "10.0", "12.0"]
+    # torch-2.6.0-cp312-cp312-manylinux1_x86_64.whl: 341 fatbins, Maxwell..Hopper
+    assert arch_list(es, "2.6.0", "cu124") == ["5.0", "6.0", "7.0", "7.5", "8.0", "8.6", "9.0"]

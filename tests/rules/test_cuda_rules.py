@@ -107,3 +107,24 @@ def test_drv004_nvswitch_without_fabric_manager():
     d = dataclasses.replace(inv.nvidia.driver, fabric_manager_version="550.54.15")
     ok = dataclasses.replace(inv, nvidia=dataclasses.replace(inv.nvidia, driver=d))
     assert run_rule("DRV004", ok) == []
+
+
+def test_drv003_r535_is_past_end_of_life_in_late_2026():
+    import datetime as dt
+
+    from accelctl.matrices import MatrixSet
+    from accelctl.rules import by_id, run_rules
+    from accelctl.rules.base import RuleContext, RuleOptions
+
+    inv = make_inventory(driver="535.104.05", gpus=[A100])
+    # R535 end of life: June 2026 (NVIDIA data-center driver lifecycle, via the nvidia_driver_branches matrix)
+    late = run_rules(RuleContext(inv, MatrixSet(), RuleOptions(today=dt.date(2026, 11, 22))), [by_id()["DRV003"]])
+    assert len(late) == 1 and "R535" in late[0].message and "2026-06-30" in late[0].message
+    early = run_rules(RuleContext(inv, MatrixSet(), RuleOptions(today=dt.date(2025, 1, 1))), [by_id()["DRV003"]])
+    assert early == []
+
+
+def test_drv005_blackwell_on_r535():
+    [f] = run_rule("DRV005", make_inventory(driver="535.104.05", gpus=[RTX5090]))
+    assert f.message == "NVIDIA GeForce RTX 5090 (sm_120) needs driver 570.26 or newer; the driver is 535.104.05."
+    assert run_rule("DRV005", make_inventory(driver="570.86.10", gpus=[RTX5090])) == []

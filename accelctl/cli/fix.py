@@ -1,0 +1,42 @@
+"""`accelctl fix`: the fix-it plan on its own, or as a shell script (never run for you)."""
+
+from __future__ import annotations
+
+import sys
+from typing import List, Optional
+
+import typer
+
+from accelctl.cli.exits import guarded
+
+
+def register(app: typer.Typer) -> None:
+    app.command("fix", help=(
+        "Print the fix-it plan for this machine (or a snapshot). With --script, as a POSIX shell script with every "
+        "argument quoted and alternatives commented out. accelctl never runs it: read it, then run it yourself."))(fix)
+
+
+def fix(
+    script: bool = typer.Option(False, "--script", help="Print the plan as a shell script."),
+    from_file: Optional[str] = typer.Option(None, "--from", metavar="FILE", help="Plan for a snapshot instead of this machine."),
+    python: Optional[str] = typer.Option(None, "--python", metavar="PATH", help="Inspect this interpreter's environment."),
+    expect: List[str] = typer.Option([], "--expect", metavar="VENDOR"),
+    assume: List[str] = typer.Option([], "--assume", metavar="KEY=VALUE"),
+    matrices: List[str] = typer.Option([], "--matrices", metavar="DIR"),
+    debug: bool = typer.Option(False, "--debug"),
+) -> None:
+    def body() -> int:
+        from accelctl import doctor as logic
+        from accelctl.plan.script import plan_script
+
+        inventory = logic.gather(logic.Source(snapshot=from_file, python=python))
+        report = logic.diagnose(inventory, logic.Diagnosis(expect=expect, assume=assume, matrices=matrices))
+        if script:
+            sys.stdout.write(plan_script(report.plan, report.inventory.host))
+        else:
+            from accelctl.report import renderer
+
+            sys.stdout.write(renderer("markdown")(report))
+        return 0
+
+    raise typer.Exit(guarded(body, debug))
