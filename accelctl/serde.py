@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import typing
-from typing import Any, Dict, List, Tuple, Type, TypeVar, Union
+from typing import Any, Callable, Dict, List, Tuple, Type, TypeVar, Union
 
 T = TypeVar("T")
 
@@ -52,81 +52,145 @@ def from_data(cls: Type[T], data: Any, path: str = "", *, skip: Tuple[str, ...] 
 
     ``skip`` names fields the caller fills itself (they may not appear in data).
     """
-    return _convert(cls, data, path, skip)
+    if skip:
+        return _convert_dataclass(cls, data, path, skip)
+    return _converter(cls)(data, path)
 
 
-def _convert(tp: Any, data: Any, path: str, skip: Tuple[str, ...] = ()) -> Any:
+Converter = Callable[[Any, str], Any]
+_CONVERTERS: Dict[Any, Converter] = {}
+
+
+def _converter(tp: Any) -> Converter:
+    """A converter for ``tp``, built once per type (the type analysis is the slow part)."""
+    conv = _CONVERTERS.get(tp)
+    if conv is None:
+        _CONVERTERS[tp] = lambda data, path: _CONVERTERS_BUILT[tp](data, path)  # recursion guard
+        built = _build(tp)
+        _CONVERTERS_BUILT[tp] = built
+        _CONVERTERS[tp] = conv = built
+    return conv
+
+
+_CONVERTERS_BUILT: Dict[Any, Converter] = {}
+
+
+def _build(tp: Any) -> Converter:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if tp is Any:
-        return data
+        return lambda data, path: data
     if origin is Union:
-        if data is None and type(None) in args:
-            return None
-        errors = []
-        for option in args:
-            if option is type(None):
-                continue
-            try:
-                return _convert(option, data, path)
-            except SchemaError as exc:
-                errors.append(exc.message)
-        raise SchemaError(path, errors[0] if len(errors) == 1 else f"unexpected value {data!r}")
+        nullable = type(None) in args
+        options = [_converter(a) for a in args if a is not type(None)]
+
+        def union(data: Any, path: str) -> Any:
+            if data is None and nullable:
+                return None
+            errors = []
+            for option in options:
+                try:
+                    return option(data, path)
+                except SchemaError as exc:
+                    errors.append(exc.message)
+            raise SchemaError(path, errors[0] if len(errors) == 1 else f"unexpected value {data!r}")
+
+        return union
     if origin is typing.Literal:
-        if data not in args:
-            allowed = ", ".join(repr(a) for a in args)
-            raise SchemaError(path, f"must be one of {allowed}, got {data!r}")
-        return data
+        allowed = ", ".join(repr(a) for a in args)
+
+        def literal(data: Any, path: str) -> Any:
+            if data not in args:
+                raise SchemaError(path, f"must be one of {allowed}, got {data!r}")
+            return data
+
+        return literal
     if origin in (list, List, tuple, Tuple):
-        if not isinstance(data, list):
-            raise SchemaError(path, f"expected a list, got {_kind(data)}")
-        item = args[0] if args else Any
-        converted = [_convert(item, v, f"{path}[{i}]") for i, v in enumerate(data)]
-        return tuple(converted) if origin in (tuple, Tuple) else converted
+        item = _converter(args[0]) if args else _converter(Any)
+        as_tuple = origin in (tuple, Tuple)
+
+        def sequence(data: Any, path: str) -> Any:
+            if not isinstance(data, list):
+                raise SchemaError(path, f"expected a list, got {_kind(data)}")
+            out = [item(v, f"{path}[{i}]") for i, v in enumerate(data)]
+            return tuple(out) if as_tuple else out
+
+        return sequence
     if origin in (dict, Dict):
-        if not isinstance(data, dict):
-            raise SchemaError(path, f"expected a mapping, got {_kind(data)}")
-        key_t, val_t = args if args else (Any, Any)
-        return {
-            _convert(key_t, k, f"{path}.{k}"): _convert(val_t, v, f"{path}.{k}") for k, v in data.items()
-        }
+        key_c, val_c = (_converter(args[0]), _converter(args[1])) if args else (_converter(Any), _converter(Any))
+
+        def mapping(data: Any, path: str) -> Any:
+            if not isinstance(data, dict):
+                raise SchemaError(path, f"expected a mapping, got {_kind(data)}")
+            return {key_c(k, f"{path}.{k}"): val_c(v, f"{path}.{k}") for k, v in data.items()}
+
+        return mapping
     if dataclasses.is_dataclass(tp):
-        return _convert_dataclass(tp, data, path, skip)
+        return lambda data, path: _convert_dataclass(tp, data, path, ())
     if tp is float:
-        if isinstance(data, bool) or not isinstance(data, (int, float)):
-            raise SchemaError(path, f"expected a number, got {_kind(data)}")
-        return float(data)
+        def number(data: Any, path: str) -> Any:
+            if isinstance(data, bool) or not isinstance(data, (int, float)):
+                raise SchemaError(path, f"expected a number, got {_kind(data)}")
+            return float(data)
+
+        return number
     if tp is int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            raise SchemaError(path, f"expected an integer, got {_kind(data)}")
-        return data
+        def integer(data: Any, path: str) -> Any:
+            if isinstance(data, bool) or not isinstance(data, int):
+                raise SchemaError(path, f"expected an integer, got {_kind(data)}")
+            return data
+
+        return integer
     if tp in (str, bool):
-        if not isinstance(data, tp):
-            raise SchemaError(path, f"expected {'a string' if tp is str else 'true or false'}, got {_kind(data)}")
-        return data
+        what = "a string" if tp is str else "true or false"
+
+        def plain(data: Any, path: str) -> Any:
+            if not isinstance(data, tp):
+                raise SchemaError(path, f"expected {what}, got {_kind(data)}")
+            return data
+
+        return plain
     if tp is type(None):
-        if data is not None:
-            raise SchemaError(path, f"expected null, got {_kind(data)}")
-        return None
-    raise SchemaError(path, f"unsupported field type {tp!r}")
+        def none(data: Any, path: str) -> Any:
+            if data is not None:
+                raise SchemaError(path, f"expected null, got {_kind(data)}")
+            return None
+
+        return none
+    raise SchemaError("", f"unsupported field type {tp!r}")
+
+
+_FIELDS: Dict[type, List[Tuple[str, Converter, bool]]] = {}
+
+
+def _fields(cls: type) -> List[Tuple[str, Converter, bool]]:
+    """(name, converter, required) per init field, computed once per class."""
+    cached = _FIELDS.get(cls)
+    if cached is None:
+        hints = type_hints(cls)
+        cached = [(f.name, _converter(hints[f.name]),
+                   f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)  # type: ignore[misc]
+                  for f in dataclasses.fields(cls) if f.init]
+        _FIELDS[cls] = cached
+    return cached
 
 
 def _convert_dataclass(cls: type, data: Any, path: str, skip: Tuple[str, ...]) -> Any:
     if not isinstance(data, dict):
         raise SchemaError(path, f"expected a mapping, got {_kind(data)}")
-    hints = type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.init and f.name not in skip}
-    unknown = sorted(set(data) - set(fields))
-    if unknown:
-        where = f"{path}." if path else ""
-        raise SchemaError(f"{where}{unknown[0]}", f"unknown field (expected one of: {', '.join(sorted(fields))})")
+    fields = [f for f in _fields(cls) if f[0] not in skip] if skip else _fields(cls)
+    names = {f[0] for f in fields}
+    for key in data:
+        if key not in names:
+            where = f"{path}." if path else ""
+            unknown = sorted(k for k in data if k not in names)
+            raise SchemaError(f"{where}{unknown[0]}", f"unknown field (expected one of: {', '.join(sorted(names))})")
     kwargs = {}
-    for name, f in fields.items():
-        sub = f"{path}.{name}" if path else name
+    for name, conv, required in fields:
         if name in data:
-            kwargs[name] = _convert(hints[name], data[name], sub)
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:  # type: ignore[misc]
-            raise SchemaError(sub, "missing required field")
+            kwargs[name] = conv(data[name], f"{path}.{name}" if path else name)
+        elif required:
+            raise SchemaError(f"{path}.{name}" if path else name, "missing required field")
     return cls(**kwargs)
 
 

@@ -82,7 +82,7 @@ def validate_cmd(folder: Optional[str] = typer.Argument(None, metavar="[DIR]")) 
                     problems.append(f"{path}: no matrix subject named {path.stem!r} (known: {', '.join(sorted(known))})")
                     continue
                 try:
-                    MatrixSet(overlays=[target] if folder else []).get(path.stem)
+                    MatrixSet(overlays=[target] if folder else [], use_compiled=False).get(path.stem)
                     checked += 1
                 except MatrixError as exc:
                     problems.extend(exc.problems)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from accelctl.matrices.base import Matrix, MatrixError, MatrixSpec, parse_matrix, read_yaml
+from accelctl.matrices.base import Matrix, MatrixError, MatrixSpec, parse_matrix, parse_yaml
 
 ENV_VAR = "ACCELCTL_MATRICES"
 
@@ -57,6 +57,7 @@ class MatrixSet:
 
     overlays: Sequence[Path] = ()
     base: Optional[Path] = None
+    use_compiled: bool = True  # False: always parse and fully validate the YAML (``matrices validate``)
     _cache: Dict[str, Matrix] = field(default_factory=dict)
 
     def folders(self) -> List[Path]:
@@ -82,21 +83,51 @@ class MatrixSet:
         for folder in self.folders():
             path = folder / f"{name}.yaml"
             if path.is_file():
-                layers.append((path, load_file(subject, path)))
+                trusted = self.use_compiled and folder == self.folders()[0]
+                layers.append((path, load_file(subject, path, trusted)))
         if not layers:
             raise MatrixError([f"matrix {name!r}: no {name}.yaml in {', '.join(map(str, self.folders()))}"])
         return _layer(subject, layers)
 
 
-def load_file(subject: MatrixSpec, path: Path) -> Matrix:
-    """Read and validate one matrix file."""
+def load_file(subject: MatrixSpec, path: Path, use_compiled: bool = False) -> Matrix:
+    """Read and validate one matrix file.
+
+    A bundled file is read from its compiled JSON twin when the twin was made
+    from exactly these bytes (``python -m accelctl.matrices.compile``): YAML
+    parsing is the slow part of a doctor run, and the twin was validated when
+    it was written.
+    """
     try:
-        raw = read_yaml(path)
+        data = path.read_bytes()
     except OSError as exc:
         raise MatrixError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    compiled = read_compiled(path, data) if use_compiled else None
+    if compiled is not None:
+        return parse_matrix(subject, compiled, str(path), check_kinds=False)
+    try:
+        raw = parse_yaml(data)
     except Exception as exc:  # yaml.YAMLError and friends: report, never a traceback
         raise MatrixError([f"{path}: not valid YAML: {exc}"]) from None
     return parse_matrix(subject, raw, str(path))
+
+
+COMPILED_DIR = "_compiled"
+
+
+def read_compiled(path: Path, data: bytes) -> Optional[dict]:
+    import hashlib
+    import json
+
+    twin = path.parent / COMPILED_DIR / (path.stem + ".json")
+    try:
+        with open(twin, "rb") as fh:
+            doc = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or doc.get("sha256") != hashlib.sha256(data).hexdigest():
+        return None
+    return doc.get("data")
 
 
 def _layer(subject: MatrixSpec, layers: List[Tuple[Path, Matrix]]) -> Matrix:

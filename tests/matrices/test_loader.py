@@ -71,3 +71,21 @@ def test_environment_variable_layers_for_doctor(tmp_path, monkeypatch):
     monkeypatch.setenv("ACCELCTL_MATRICES", str(tmp_path / "ours"))
     code, out, _ = run_cli(["matrices", "list"])
     assert code == 2
+
+
+def test_compiled_twins_are_current():
+    import hashlib
+    import json
+
+    for path in sorted(bundled_dir().glob("*.yaml")):
+        twin = bundled_dir() / "_compiled" / f"{path.stem}.json"
+        assert twin.is_file(), f"{twin} missing: run python -m accelctl.matrices.compile"
+        doc = json.loads(twin.read_text())
+        assert doc["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest(), \
+            f"{twin} is stale: run python -m accelctl.matrices.compile"
+
+
+def test_compiled_and_yaml_give_the_same_entries():
+    fast, slow = MatrixSet(), MatrixSet(use_compiled=False)
+    for name in fast.names():
+        assert fast.entries(name) == slow.entries(name), name

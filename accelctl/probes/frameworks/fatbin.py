@@ -22,7 +22,7 @@ Reader = Callable[[int, int], bytes]
 MAGIC = 0xBA55ED50
 _CONTAINER = struct.Struct("<IHHQ")  # magic, version, header size, size of entries
 _ENTRY = struct.Struct("<HHIQIIHHI")  # kind, ?, header size, payload size, compressed size, ?, minor, major, arch
-_ENTRY_FLAGS_AT = 48  # 64-bit flags after the name offset/length words
+_ENTRY_FLAGS_AT = 40  # 64-bit flags after the name offset/length words
 KIND_PTX, KIND_CUBIN = 1, 2
 # Entry flag bits seen on nvcc 13.0 output: 0x100000 on sm_90a cubins (arch-specific "a" targets).
 FLAG_ARCH_SPECIFIC = 0x100000

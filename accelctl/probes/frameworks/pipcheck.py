@@ -1,5 +1,9 @@
 """A focused ``pip check``: unmet Requires-Dist of the accelerator packages of one environment.
 
+Conflicts (a required distribution installed at another version) are reported
+for every requirement; missing distributions only for the accelerator stack
+(nvidia-*, triton, torch, jaxlib ...).
+
 Like pip's own check, only the base requirements count (extras are not known
 to have been asked for), markers are evaluated for the inspected interpreter,
 and pre-releases satisfy a specifier. Unlike it, only the packages that decide
@@ -15,7 +19,8 @@ from typing import Dict, List
 from packaging.version import InvalidVersion
 
 from accelctl.inventory.python_env import Distribution, RequirementProblem
-from accelctl.probes.frameworks.common import ACCELERATOR_PACKAGES, MarkerEnv, applies, extra_only, norm, parse_requirement
+from accelctl.probes.frameworks.common import (ACCELERATOR_PACKAGES, MarkerEnv, applies, extra_only, is_stack_name, norm,
+                                              parse_requirement)
 
 
 def _check_line(requirer: Distribution, line: str, installed: Dict[str, Distribution], menv: MarkerEnv,
@@ -23,13 +28,14 @@ def _check_line(requirer: Distribution, line: str, installed: Dict[str, Distribu
     req = parse_requirement(line)
     if req is None or not applies(req, menv, extras):
         return []
-    if extras == ("",) and req.marker is not None and "extra" in str(req.marker) and not applies(req, menv):
-        return []
     name = norm(req.name)
     have = installed.get(name)
     text = f"{req.name}{'[' + ','.join(sorted(req.extras)) + ']' if req.extras else ''}{req.specifier}"
     if have is None:
-        return [RequirementProblem(requirer.name, requirer.version, text, name, None, "missing")]
+        # Missing: reported for the accelerator stack only (numpy, requests ... are pip's business).
+        if is_stack_name(name) or name in ACCELERATOR_PACKAGES:
+            return [RequirementProblem(requirer.name, requirer.version, text, name, None, "missing")]
+        return []
     out: List[RequirementProblem] = []
     try:
         ok = not req.specifier or req.specifier.contains(have.version, prereleases=True)
