@@ -17,7 +17,7 @@ from accelctl.rules import all_rules, run_rules, select
 from accelctl.rules.base import RuleContext, RuleOptions
 
 
-@dataclass(frozen=True)
+@dataclass
 class Source:
     """Where the inventory comes from: exactly one of these, or the live machine."""
 
@@ -28,7 +28,7 @@ class Source:
     scan_fatbins: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass
 class Diagnosis:
     expect: Sequence[str] = ()
     select: Sequence[str] = ()

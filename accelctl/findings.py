@@ -15,7 +15,7 @@ SEVERITY_ORDER = {"error": 3, "warning": 2, "info": 1}
 Risk = Literal["needs-root", "needs-reboot", "drains-node", "changes-environment", "downloads", "rebuilds-image"]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Evidence:
     """One fact a finding rests on, and where it was read."""
 
@@ -24,7 +24,7 @@ class Evidence:
     source: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass
 class FixStep:
     """One concrete step; never run by accelctl itself."""
 
@@ -37,7 +37,7 @@ class FixStep:
     recommended: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass
 class Finding:
     rule_id: str
     rule_name: str

@@ -42,7 +42,7 @@ class DeviceLibraryError(HostError):
         self.message = message
 
 
-@dataclass(frozen=True)
+@dataclass
 class CommandResult:
     """What a command did; a missing or hung command is a result, not an exception."""
 
@@ -68,7 +68,7 @@ class CommandResult:
         return f"{cmd} exited with {self.returncode}" + (f": {first[0]}" if first else "")
 
 
-@dataclass(frozen=True)
+@dataclass
 class DirEntry:
     name: str
     is_dir: bool

@@ -10,7 +10,7 @@ from typing import Literal
 Vendor = Literal["nvidia", "amd", "intel", "google", "aws", "habana", "other"]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Accelerator:
     vendor: Vendor
     index: int

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 
-@dataclass(frozen=True)
+@dataclass
 class AmdGpu:
     index: int
     name: Optional[str] = None
@@ -22,7 +22,7 @@ class AmdGpu:
     name_source: str = ""  # amdsmi | sysfs product_name | matrix amd_gpus
 
 
-@dataclass(frozen=True)
+@dataclass
 class RocmInstall:
     path: str
     version: Optional[str] = None
@@ -32,7 +32,7 @@ class RocmInstall:
     active_because: Optional[str] = None  # ROCM_PATH, /opt/rocm link
 
 
-@dataclass(frozen=True)
+@dataclass
 class RocmBundle:
     """ROCm libraries shipped inside a framework wheel (torch 2.x+rocm6.y)."""
 
@@ -42,7 +42,7 @@ class RocmBundle:
     libraries: Dict[str, str] = field(default_factory=dict)  # file name -> version from the name ("" if none)
 
 
-@dataclass(frozen=True)
+@dataclass
 class AmdInfo:
     present: bool = False
     source: str = ""  # amdsmi | sysfs

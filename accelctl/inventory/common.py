@@ -10,7 +10,7 @@ from typing import Literal
 ProbeStatus = Literal["ok", "partial", "failed", "timeout", "skipped"]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Unknown:
     """A fact a probe could not learn, and why (never silently absent)."""
 
@@ -19,7 +19,7 @@ class Unknown:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class ProbeRun:
     """How one probe went: its status and cost."""
 

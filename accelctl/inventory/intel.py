@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 
-@dataclass(frozen=True)
+@dataclass
 class IntelGpu:
     index: int
     name: Optional[str] = None
@@ -19,14 +19,14 @@ class IntelGpu:
     render_node: Optional[str] = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class OneApiInstall:
     path: str
     components: Dict[str, str] = field(default_factory=dict)  # compiler, mkl, ccl ... -> version
     latest: Dict[str, str] = field(default_factory=dict)  # component -> version its `latest` link names
 
 
-@dataclass(frozen=True)
+@dataclass
 class IntelInfo:
     present: bool = False
     gpus: List[IntelGpu] = field(default_factory=list)

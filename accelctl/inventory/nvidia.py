@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional
 
 
-@dataclass(frozen=True)
+@dataclass
 class NvidiaDriver:
     """The kernel module and userspace driver, which must agree."""
 
@@ -31,7 +31,7 @@ class NvidiaDriver:
     fabric_manager_matches_driver: Optional[bool] = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class MigInstance:
     index: int
     name: Optional[str] = None
@@ -39,7 +39,7 @@ class MigInstance:
     memory_mib: Optional[int] = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class NvidiaGpu:
     index: int
     name: str
@@ -57,7 +57,7 @@ class NvidiaGpu:
     source: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass
 class CudaToolkit:
     path: str
     version: Optional[str] = None  # 13.0.88
@@ -72,7 +72,7 @@ class CudaToolkit:
     cudart_version: Optional[str] = None  # from libcudart.so.<full version>
 
 
-@dataclass(frozen=True)
+@dataclass
 class NativeLibrary:
     """One copy of a native library somewhere the loader or a framework looks."""
 
@@ -87,7 +87,7 @@ class NativeLibrary:
     file_version: Optional[str] = None  # from the file name libX.so.<full version>, when it carries one
 
 
-@dataclass(frozen=True)
+@dataclass
 class LibraryResolution:
     """Which copy of a library a framework really loads, by the loader's search order."""
 
@@ -106,7 +106,7 @@ class LibraryResolution:
     framework_note: Optional[str] = None  # how the framework's own loading changes the answer
 
 
-@dataclass(frozen=True)
+@dataclass
 class CdiSpec:
     path: str
     driver_version: Optional[str] = None
@@ -114,7 +114,7 @@ class CdiSpec:
     matches_driver: Optional[bool] = None  # against the loaded kernel module
 
 
-@dataclass(frozen=True)
+@dataclass
 class ContainerRuntimeView:
     """What the NVIDIA container runtime decides for this image on this host."""
 
@@ -129,7 +129,7 @@ class ContainerRuntimeView:
     compat_detail: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass
 class NvidiaInfo:
     present: bool = False  # any NVIDIA device or driver seen
     driver: Optional[NvidiaDriver] = None

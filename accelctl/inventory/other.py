@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 
-@dataclass(frozen=True)
+@dataclass
 class OtherAccelerator:
     vendor: str  # google | aws | habana
     kind: str  # tpu | neuron | hpu

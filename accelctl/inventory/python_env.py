@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 
-@dataclass(frozen=True)
+@dataclass
 class Distribution:
     """One installed distribution, read from its *.dist-info / *.egg-info metadata."""
 
@@ -19,7 +19,7 @@ class Distribution:
     wheel_tags: List[str] = field(default_factory=list)  # from WHEEL: cp312-cp312-manylinux_2_28_x86_64
 
 
-@dataclass(frozen=True)
+@dataclass
 class FrameworkInfo:
     """What a framework distribution was built for and what it expects (derived, no import)."""
 
@@ -51,7 +51,7 @@ class FrameworkInfo:
     notes: List[str] = field(default_factory=list)  # how facts were inferred, what could not be
 
 
-@dataclass(frozen=True)
+@dataclass
 class CudaWheel:
     """One installed NVIDIA/CUDA library wheel and the CUDA major it belongs to."""
 
@@ -61,7 +61,7 @@ class CudaWheel:
     major_source: str = ""  # name suffix | version | cuda-toolkit pin | cuda-runtime of the env
 
 
-@dataclass(frozen=True)
+@dataclass
 class RequirementProblem:
     """An installed accelerator package whose Requires-Dist is not met (a focused ``pip check``)."""
 
@@ -73,7 +73,7 @@ class RequirementProblem:
     kind: str = "conflict"  # missing | conflict
 
 
-@dataclass(frozen=True)
+@dataclass
 class PythonEnvironment:
     """One interpreter with its environment (venv, conda env or system)."""
 

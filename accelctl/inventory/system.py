@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 
-@dataclass(frozen=True)
+@dataclass
 class OsInfo:
     """Distribution, kernel, C library and CPU architecture."""
 
@@ -20,7 +20,7 @@ class OsInfo:
     sources: Dict[str, str] = field(default_factory=dict)  # fact -> where it was read
 
 
-@dataclass(frozen=True)
+@dataclass
 class ContainerInfo:
     """Whether we run inside a container, and the image facts its environment carries."""
 

@@ -8,7 +8,7 @@ from typing import Dict, List, Tuple
 from accelctl.findings import SEVERITY_ORDER, Finding, FixStep
 
 
-@dataclass(frozen=True)
+@dataclass
 class PlanStep:
     step: FixStep
     fixes: List[str] = field(default_factory=list)  # rule IDs (with subject) this step addresses

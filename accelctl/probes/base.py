@@ -16,7 +16,7 @@ from accelctl.host.base import Host
 from accelctl.inventory.common import Unknown
 
 
-@dataclass(frozen=True)
+@dataclass
 class ProbeOptions:
     """What the user asked for that changes what probes look at."""
 
@@ -47,7 +47,7 @@ class ProbeContext:
         return view
 
 
-@dataclass(frozen=True)
+@dataclass
 class Probe:
     name: str
     section: str  # the Inventory field this probe fills

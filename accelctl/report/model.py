@@ -14,7 +14,7 @@ from accelctl.serde import to_data
 REPORT_SCHEMA_VERSION = 1
 
 
-@dataclass(frozen=True)
+@dataclass
 class Summary:
     errors: int
     warnings: int
@@ -22,7 +22,7 @@ class Summary:
     verdict: str  # ok | warnings | errors
 
 
-@dataclass(frozen=True)
+@dataclass
 class Report:
     inventory: Inventory
     findings: List[Finding]

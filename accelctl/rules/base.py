@@ -19,7 +19,7 @@ from accelctl.matrices import MatrixSet
 DOCS_BASE = "https://github.com/accelctl/accelctl/blob/main/docs/rules"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Hit:
     """What a rule reports for one occurrence; the engine adds the rule's metadata."""
 
@@ -30,7 +30,7 @@ class Hit:
     severity: Optional[Severity] = None  # overrides the rule's default for this occurrence
 
 
-@dataclass(frozen=True)
+@dataclass
 class RuleOptions:
     expect: Tuple[str, ...] = ()  # vendors that must be usable: nvidia, amd, intel, google, aws, habana
     today: Optional[_dt.date] = None
@@ -50,7 +50,7 @@ class RuleContext:
 Check = Callable[[RuleContext], Iterable[Hit]]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Rule:
     id: str
     name: str

@@ -19,7 +19,7 @@ KFD_NODES = "/sys/class/kfd/kfd/topology/nodes"
 AMD_VENDOR = 0x1002
 
 
-@dataclass(frozen=True)
+@dataclass
 class KfdNode:
     node: int
     properties: Dict[str, int]

@@ -51,7 +51,7 @@ def parse_requirement(line: str) -> Optional[Requirement]:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass
 class MarkerEnv:
     """PEP 508 marker values of the inspected interpreter (Linux)."""
 

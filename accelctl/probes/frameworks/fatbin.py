@@ -34,7 +34,7 @@ class FatbinError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
+@dataclass
 class FatbinTargets:
     cubins: Dict[str, int] = field(default_factory=dict)  # "sm_90" -> count of cubins
     ptx: Dict[str, int] = field(default_factory=dict)  # "compute_90" -> count of PTX entries

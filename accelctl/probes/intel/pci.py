@@ -16,7 +16,7 @@ from accelctl.host.base import HostError
 PCI_DEVICES = "/sys/bus/pci/devices"
 
 
-@dataclass(frozen=True)
+@dataclass
 class PciDevice:
     address: str  # 0000:29:00.0
     vendor: str  # 0x8086

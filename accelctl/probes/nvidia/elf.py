@@ -27,7 +27,7 @@ class ElfError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
+@dataclass
 class ElfDynamic:
     soname: Optional[str] = None
     needed: List[str] = field(default_factory=list)

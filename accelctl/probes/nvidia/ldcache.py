@@ -32,7 +32,7 @@ DL_CACHE_HWCAP_EXTENSION = 1 << 62
 ARCH_FLAGS = {"x86_64": FLAG_ELF_LIBC6 | FLAG_X8664_LIB64, "aarch64": FLAG_ELF_LIBC6 | FLAG_AARCH64_LIB64}
 
 
-@dataclass(frozen=True)
+@dataclass
 class CacheEntry:
     soname: str
     path: str

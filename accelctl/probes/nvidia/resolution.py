@@ -34,7 +34,7 @@ DEFAULT_DIRS = {
 _LIB = {"x86_64": "lib/x86_64-linux-gnu", "aarch64": "lib/aarch64-linux-gnu"}
 
 
-@dataclass(frozen=True)
+@dataclass
 class LoadedObject:
     """An object in the load chain: its path and its dynamic section (None: unreadable)."""
 
@@ -50,7 +50,7 @@ class LoadedObject:
         return self.dynamic.runpath if self.dynamic else []
 
 
-@dataclass(frozen=True)
+@dataclass
 class Resolved:
     soname: str
     path: Optional[str]  # the file that loads, as found (not link-resolved)

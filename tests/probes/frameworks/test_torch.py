@@ -21,14 +21,17 @@ def test_h100_node_torch_from_version_py_and_pins():
                                    "libtorch_cpu.so", "libtorch_cuda.so", "libtorch_cuda_linalg.so", "libtorch_global_deps.so",
                                    "libtorch_nvshmem.so", "libtorch_python.so"]
     assert env.requirement_problems == []
-    # The matrix has no arch list for 2.11.0+cu130 (not read): an unknown, not a guess.
-    assert ("torch.compiled_archs", "torch 2.11.0+cu130: not recorded in the pytorch matrix; run with --scan-fatbins "
-            "to read them from libtorch_cuda.so") in unknowns
+    # The matrix's arch list for 2.11.0+cu130 (read from the PyPI wheel's fatbin; torch.cuda.get_arch_list() on the
+    # real node returns the same six targets)
+    assert (t.compiled_archs, t.compiled_ptx, t.archs_source) == (
+        ["sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120"], [], "pytorch matrix (2.11.0+cu130)")
+    assert not [u for u in unknowns if u[0] == "torch.compiled_archs"]
 
 
 def test_h100_node_fatbin_scan_of_a_non_elf_is_an_unknown():
+    # the fixture's libtorch_cuda.so is a stub: the scan fails, says why, and the matrix's list stays
     _, fws, unknowns = probe_env("h100-node", "/opt/torch/.venv/bin/python3", scan=True)
-    assert fws["torch"].compiled_archs == []
+    assert fws["torch"].archs_source == "pytorch matrix (2.11.0+cu130)"
     assert any(f == "torch.compiled_archs" and "not an ELF file" in r for f, r in unknowns)
 
 
