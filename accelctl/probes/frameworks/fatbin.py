@@ -26,6 +26,9 @@ _ENTRY_FLAGS_AT = 40  # 64-bit flags after the name offset/length words
 KIND_PTX, KIND_CUBIN = 1, 2
 # Entry flag bits seen on nvcc 13.0 output: 0x100000 on sm_90a cubins (arch-specific "a" targets).
 FLAG_ARCH_SPECIFIC = 0x100000
+# 0x200000 on family-specific "f" targets (sm_100f, sm_103f): seen on kernels compiled with nvcc 13.0 and in
+# torch 2.13+ wheels, where cuobjdump 13.5 names them plain "sm_103".
+FLAG_FAMILY_SPECIFIC = 0x200000
 _MAX_ENTRIES = 2_000_000
 _SCAN_STEP = 64 << 10
 
@@ -85,7 +88,8 @@ def find_section(read: Reader, name: bytes = b".nv_fatbin") -> Optional[Tuple[in
 
 
 def _arch_name(prefix: str, arch: int, flags: int) -> str:
-    return f"{prefix}_{arch}" + ("a" if flags & FLAG_ARCH_SPECIFIC else "")
+    suffix = "a" if flags & FLAG_ARCH_SPECIFIC else "f" if flags & FLAG_FAMILY_SPECIFIC else ""
+    return f"{prefix}_{arch}{suffix}"
 
 
 def walk(read: Reader, offset: int, size: int) -> FatbinTargets:
