@@ -28,6 +28,9 @@ from accelctl.host.commands import run_command
 from accelctl.host.filesystem import FileSystemHost
 
 
+KEEP_FILE = ".accelctl-keep"  # keeps an empty recorded folder in git; never shown to probes
+
+
 def call_key(call: str, args: Sequence[Any]) -> str:
     """The key a device-library call is recorded under."""
     return f"{call} {json.dumps(list(args))}"
@@ -54,6 +57,9 @@ class FixtureHost(FileSystemHost):
         self._commands: Dict[str, Any] = _load_json(os.path.join(self.folder, "commands.json")) or {}
         self._nvml: Optional[Dict[str, Any]] = _load_json(os.path.join(self.folder, "nvml.json"))
         self._amdsmi: Optional[Dict[str, Any]] = _load_json(os.path.join(self.folder, "amdsmi.json"))
+
+    def list_dir(self, path: str):
+        return [e for e in super().list_dir(path) if e.name != KEEP_FILE]
 
     def run(self, argv: Sequence[str], timeout: float = 5.0) -> CommandResult:
         if not self.can_run_commands:

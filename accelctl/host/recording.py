@@ -16,7 +16,7 @@ import threading
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from accelctl.host.base import CommandResult, DeviceLibraryError, DirEntry, Host, HostError
-from accelctl.host.fixture import call_key, command_key
+from accelctl.host.fixture import KEEP_FILE, call_key, command_key
 
 _SMALL_FILE = 1 << 20
 _STRINGS = re.compile(rb"[\x20-\x7e]{6,}")
@@ -278,6 +278,10 @@ def write_capture(rec: RecordingHost, folder: str, env: Mapping[str, str], readm
             for offset, data in sorted(pieces.items()):
                 fh.seek(offset)
                 fh.write(data)
+
+    for dirpath, dirnames, filenames in os.walk(files_root):
+        if not dirnames and not filenames:  # git keeps no empty folder; the replay hides this file
+            open(os.path.join(dirpath, KEEP_FILE), "wb").close()
 
     for path in sorted(rec.executables):
         dest = real(path)
