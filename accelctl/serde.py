@@ -109,10 +109,20 @@ def _build(tp: Any) -> Converter:
         item = _converter(args[0]) if args else _converter(Any)
         as_tuple = origin in (tuple, Tuple)
 
+        plain_str = args[:1] == (str,)
+
         def sequence(data: Any, path: str) -> Any:
             if not isinstance(data, list):
                 raise SchemaError(path, f"expected a list, got {_kind(data)}")
-            out = [item(v, f"{path}[{i}]") for i, v in enumerate(data)]
+            if plain_str and all(type(v) is str for v in data):  # the common case, without a call per item
+                out = list(data)
+            else:
+                out = []
+                for i, v in enumerate(data):
+                    try:
+                        out.append(item(v, ""))
+                    except SchemaError as exc:
+                        raise SchemaError(_join(f"{path}[{i}]", exc.path), exc.message) from None
             return tuple(out) if as_tuple else out
 
         return sequence
@@ -122,7 +132,13 @@ def _build(tp: Any) -> Converter:
         def mapping(data: Any, path: str) -> Any:
             if not isinstance(data, dict):
                 raise SchemaError(path, f"expected a mapping, got {_kind(data)}")
-            return {key_c(k, f"{path}.{k}"): val_c(v, f"{path}.{k}") for k, v in data.items()}
+            out = {}
+            for k, v in data.items():
+                try:
+                    out[key_c(k, "")] = val_c(v, "")
+                except SchemaError as exc:
+                    raise SchemaError(_join(f"{path}.{k}" if path else str(k), exc.path), exc.message) from None
+            return out
 
         return mapping
     if dataclasses.is_dataclass(tp):
@@ -188,10 +204,20 @@ def _convert_dataclass(cls: type, data: Any, path: str, skip: Tuple[str, ...]) -
     kwargs = {}
     for name, conv, required in fields:
         if name in data:
-            kwargs[name] = conv(data[name], f"{path}.{name}" if path else name)
+            try:
+                kwargs[name] = conv(data[name], "")
+            except SchemaError as exc:
+                raise SchemaError(_join(f"{path}.{name}" if path else name, exc.path), exc.message) from None
         elif required:
             raise SchemaError(f"{path}.{name}" if path else name, "missing required field")
     return cls(**kwargs)
+
+
+def _join(parent: str, child: str) -> str:
+    """Paths are built only when an error unwinds: parent 'a.b' + child '[0].c' -> 'a.b[0].c'."""
+    if not child:
+        return parent
+    return parent + child if child.startswith("[") else f"{parent}.{child}"
 
 
 def _kind(data: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from typing import Dict, Iterator, List, Optional, Tuple
@@ -14,8 +15,18 @@ from accelctl.inventory import Inventory
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
 
 
+@functools.lru_cache(maxsize=8192)
 def norm(name: str) -> str:
     return canonicalize_name(name)
+
+
+_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def requirement_name(line: str) -> str:
+    """The normalised project name of a Requirement-Dist line, without parsing the rest."""
+    m = _NAME.match(line)
+    return norm(m.group(1)) if m else ""
 
 
 def version(text: Optional[str]) -> Optional[Version]:
@@ -47,7 +58,9 @@ def frameworks(inv: Inventory, name: str) -> Iterator[Tuple[PythonEnvironment, F
                 yield env, fw
 
 
+@functools.lru_cache(maxsize=8192)
 def requirement(line: str) -> Optional[Requirement]:
+    """A parsed requirement (cached: fleets repeat the same lines); treat it as read-only."""
     try:
         return Requirement(line)
     except InvalidRequirement:

@@ -6,7 +6,7 @@ from typing import Iterator
 
 from accelctl.findings import Evidence, FixStep
 from accelctl.rules.base import Hit, RuleContext, rule
-from accelctl.rules.facts import applies, dists, gpu_vendors, norm, pip, requirement
+from accelctl.rules.facts import applies, dists, gpu_vendors, norm, pip, requirement, requirement_name
 
 # Packages whose requirements decide whether accelerated code runs (the focus of our `pip check`).
 ACCELERATOR_PACKAGES = {
@@ -105,6 +105,8 @@ def accelerator_requirement_conflict(ctx: RuleContext) -> Iterator[Hit]:
             if norm(dist.name) not in ACCELERATOR_PACKAGES:
                 continue
             for line in dist.requires:
+                if requirement_name(line) not in ACCELERATOR_PACKAGES:
+                    continue  # most requirements are not accelerator packages: skip parsing them
                 req = requirement(line)
                 if req is None or "extra" in str(req.marker or "") or not applies(req, env, ctx.inventory):
                     continue

@@ -24,6 +24,7 @@ CUDA fail to initialise.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -39,6 +40,7 @@ CDI_DIRS = ("/etc/cdi", "/var/run/cdi")
 _CDI_DRIVER_FILE = re.compile(r"lib(?:cuda|nvidia-ml|nvidia-ptxjitcompiler|nvidia-nvvm)\.so\.(\d+\.\d+(?:\.\d+)?)")
 
 
+@functools.lru_cache(maxsize=256)
 def parse_requirement(text: str) -> List[List[Factor]]:
     """One NVIDIA_REQUIRE_* value -> OR-list of AND-lists of (property, op, value)."""
     terms: List[List[Factor]] = []
