@@ -9,6 +9,8 @@ Layout of a fixture folder (what ``accelctl capture`` writes)::
     commands.json    {"nvidia-smi -q -x": {"returncode": 0, "stdout": "...", "stderr": ""}, ...}
     nvml.json        {"nvmlSystemGetDriverVersion []": "580.159.04", "nvmlInit []": {"error": {...}}}
     amdsmi.json      same shape as nvml.json
+    ranges.json      {"/path": {"size": N, "pieces": [[offset, "base64"], ...]}}: the byte ranges of large
+                     files (ELF headers and sections of libraries) that probes read with read_at
 
 A command is keyed by its program's base name and arguments joined by spaces;
 ``"prog *"`` matches any arguments. An entry ``{"exec": [...]}`` really runs
@@ -57,6 +59,26 @@ class FixtureHost(FileSystemHost):
         self._commands: Dict[str, Any] = _load_json(os.path.join(self.folder, "commands.json")) or {}
         self._nvml: Optional[Dict[str, Any]] = _load_json(os.path.join(self.folder, "nvml.json"))
         self._amdsmi: Optional[Dict[str, Any]] = _load_json(os.path.join(self.folder, "amdsmi.json"))
+        self._ranges: Dict[str, Any] = _load_json(os.path.join(self.folder, "ranges.json")) or {}
+
+    def read_at(self, path: str, offset: int, size: int) -> bytes:
+        recorded = self._ranges.get(self.realpath(path)) or self._ranges.get(path)
+        if recorded is None:
+            return super().read_at(path, offset, size)
+        import base64
+
+        end = min(offset + size, recorded["size"])
+        out = bytearray(max(0, end - offset))  # unrecorded bytes read as zeros, as from a sparse file
+        for start, data in recorded["pieces"]:
+            piece = base64.b64decode(data)
+            lo, hi = max(offset, start), min(end, start + len(piece))
+            if lo < hi:
+                out[lo - offset:hi - offset] = piece[lo - start:hi - start]
+        return bytes(out)
+
+    def file_size(self, path: str):
+        recorded = self._ranges.get(self.realpath(path)) or self._ranges.get(path)
+        return recorded["size"] if recorded else super().file_size(path)
 
     def list_dir(self, path: str):
         return [e for e in super().list_dir(path) if e.name != KEEP_FILE]

@@ -99,8 +99,11 @@ class RecordingHost:
 
     def read_at(self, path: str, offset: int, size: int) -> bytes:
         data = self.inner.read_at(path, offset, size)
+        total = self.inner.file_size(path)
         with self._lock:
             self.ranges.setdefault(path, {})[offset] = data
+            if total is not None:
+                self.sizes[path] = total
         self._note_links(path)
         return data
 
@@ -257,27 +260,34 @@ def write_capture(rec: RecordingHost, folder: str, env: Mapping[str, str], readm
         if os.path.isdir(dest):
             continue
         os.makedirs(os.path.dirname(dest), exist_ok=True)
-        if len(data) > _SMALL_FILE or b"\x00" in data[:4096]:
+        if len(data) > _SMALL_FILE:
             kept = b"\n".join(_STRINGS.findall(data))
             if data[:4] == b"\x7fELF":
                 kept = data[:64] + b"\n" + kept  # the header carries the architecture
             notes.append(f"{path}: binary, {len(data)} bytes read; kept its printable strings ({len(kept)} bytes)")
             data = kept
-        else:
+        elif b"\x00" not in data[:4096]:
             data = red.text(data.decode("utf-8", errors="replace")).encode("utf-8")
+        # small binary files (ld.so.cache, ELF headers) are kept as they are: probes parse them
         with open(dest, "wb") as fh:
             fh.write(data)
 
+    ranges: Dict[str, Any] = {}
     for path, pieces in sorted(rec.ranges.items()):
-        # A sparse copy: the byte ranges the probes read, at their offsets (ELF headers and sections).
+        # The byte ranges probes read from large files (ELF headers and sections), not the whole file.
+        import base64
+
         dest = real(path)
         if os.path.isdir(dest) or path in rec.files:
             continue
         os.makedirs(os.path.dirname(dest), exist_ok=True)
-        with open(dest, "r+b" if os.path.isfile(dest) else "wb") as fh:
-            for offset, data in sorted(pieces.items()):
-                fh.seek(offset)
-                fh.write(data)
+        if not os.path.lexists(dest):
+            open(dest, "wb").close()
+        size = rec.sizes.get(path, max(o + len(d) for o, d in pieces.items()))
+        ranges[rec.inner.realpath(path)] = {"size": size, "pieces": [[o, base64.b64encode(d).decode()] for o, d in sorted(pieces.items())]}
+    if ranges:
+        with open(os.path.join(folder, "ranges.json"), "w", encoding="utf-8") as fh:
+            json.dump(ranges, fh, indent=1, sort_keys=True)
 
     for dirpath, dirnames, filenames in os.walk(files_root):
         if not dirnames and not filenames:  # git keeps no empty folder; the replay hides this file
