@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 import threading
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
@@ -111,15 +112,23 @@ class RecordingHost:
         with self._lock:
             (self.dirs if is_dir else self.present_files).add(path)
 
-    def _note_links(self, path: str) -> None:
-        """Remember every symbolic link along ``path`` so the replay resolves it the same way."""
+    def _note_links(self, path: str, depth: int = 0) -> None:
+        """Remember every symbolic link along ``path``, and along their targets, so the replay resolves it the same way."""
+        if depth > 8:
+            return
         parts = path.strip("/").split("/")
         for i in range(1, len(parts) + 1):
             prefix = "/" + "/".join(parts[:i])
             target = self.inner.readlink(prefix)
-            if target is not None:
-                with self._lock:
-                    self.links[prefix] = target
+            if target is None:
+                continue
+            with self._lock:
+                known = self.links.get(prefix) == target
+                self.links[prefix] = target
+            if not known:  # follow the chain: /usr/local/cuda -> /etc/alternatives/cuda -> /usr/local/cuda-13.0
+                base = target if target.startswith("/") else posixpath.join(posixpath.dirname(prefix), target)
+                rest = "/".join(parts[i:])
+                self._note_links(posixpath.normpath(posixpath.join(base, rest) if rest else base), depth + 1)
 
     def exists(self, path: str) -> bool:
         ok = self.inner.exists(path)

@@ -43,7 +43,7 @@ def _markers(ctx: ProbeContext) -> Tuple[List[str], Optional[str]]:
     if host.exists("/run/.containerenv"):
         markers.append("/run/.containerenv")
         runtime = "podman"
-    if host.root == "/":
+    if host.can_run_commands:  # a running machine (live, or a capture of one), not an image
         try:
             found = runtime_from_cgroup(host.read_text("/proc/1/cgroup", 64 << 10))
             if found:
@@ -64,7 +64,7 @@ def _markers(ctx: ProbeContext) -> Tuple[List[str], Optional[str]]:
 def probe(ctx: ProbeContext) -> ContainerInfo:
     markers, runtime = _markers(ctx)
     in_container: Optional[bool] = bool(markers)
-    if ctx.host.root != "/":
+    if not ctx.host.can_run_commands:
         # An inspected rootfs *is* an image; whether it runs in a container is not the question.
         in_container = None
     return ContainerInfo(

@@ -144,7 +144,7 @@ def candidates(ctx: ProbeContext) -> List[Tuple[str, str]]:
         if found and not (own and found.startswith(own.rstrip("/") + "/")):
             real = through_pyenv_shim(host, found)
             out.append((real, f"{name} on PATH" + (" (through pyenv)" if real != found else "")))
-    if host.root != "/":
+    if not host.can_run_commands:  # an image: look where images keep Python
         out.extend((p, "a usual location in the image") for p in _ROOTFS_CANDIDATES)
     return out
 

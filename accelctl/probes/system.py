@@ -106,7 +106,7 @@ def probe(ctx: ProbeContext) -> OsInfo:
         ctx.unknown("distro", "no /etc/os-release or /usr/lib/os-release")
 
     kernel = None
-    if host.root == "/":
+    if host.can_run_commands:  # a running machine has a kernel; an image does not
         try:
             kernel = host.read_text("/proc/sys/kernel/osrelease", 256).strip() or None
             sources["kernel"] = "/proc/sys/kernel/osrelease"
