@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from accelctl.record import record
 from typing import List, Optional, Sequence
 
 from accelctl.findings import SEVERITY_ORDER
@@ -17,7 +17,7 @@ from accelctl.rules import all_rules, run_rules, select
 from accelctl.rules.base import RuleContext, RuleOptions
 
 
-@dataclass
+@record
 class Source:
     """Where the inventory comes from: exactly one of these, or the live machine."""
 
@@ -28,7 +28,7 @@ class Source:
     scan_fatbins: bool = False
 
 
-@dataclass
+@record
 class Diagnosis:
     expect: Sequence[str] = ()
     select: Sequence[str] = ()

@@ -5,7 +5,8 @@ Rules produce these; the plan orders their fixes; renderers only display them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+from dataclasses import field
 from typing import List, Optional
 
 from typing import Literal
@@ -15,7 +16,7 @@ SEVERITY_ORDER = {"error": 3, "warning": 2, "info": 1}
 Risk = Literal["needs-root", "needs-reboot", "drains-node", "changes-environment", "downloads", "rebuilds-image"]
 
 
-@dataclass
+@record
 class Evidence:
     """One fact a finding rests on, and where it was read."""
 
@@ -24,7 +25,7 @@ class Evidence:
     source: str = ""
 
 
-@dataclass
+@record
 class FixStep:
     """One concrete step; never run by accelctl itself."""
 
@@ -37,7 +38,7 @@ class FixStep:
     recommended: bool = True
 
 
-@dataclass
+@record
 class Finding:
     rule_id: str
     rule_name: str

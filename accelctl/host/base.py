@@ -7,7 +7,7 @@ so every probe runs unchanged on each of them, and tests need no hardware.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from accelctl.record import record
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 try:  # Python 3.8+: typing.Protocol
@@ -42,7 +42,7 @@ class DeviceLibraryError(HostError):
         self.message = message
 
 
-@dataclass
+@record
 class CommandResult:
     """What a command did; a missing or hung command is a result, not an exception."""
 
@@ -68,7 +68,7 @@ class CommandResult:
         return f"{cmd} exited with {self.returncode}" + (f": {first[0]}" if first else "")
 
 
-@dataclass
+@record
 class DirEntry:
     name: str
     is_dir: bool

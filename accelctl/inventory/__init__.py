@@ -12,7 +12,8 @@ frozen ones cost about a millisecond each to create at import, some 40 ms per
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from accelctl.record import record
+from dataclasses import field
 from typing import Any, Dict, List, Optional
 
 from accelctl.inventory.accelerators import Accelerator
@@ -28,7 +29,7 @@ from accelctl.serde import SchemaError, from_data, to_data
 SCHEMA_VERSION = 1
 
 
-@dataclass
+@record
 class Inventory:
     schema_version: int = SCHEMA_VERSION
     accelctl_version: str = ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from accelctl.record import record
 from typing import Optional
 
 from typing import Literal
@@ -10,7 +10,7 @@ from typing import Literal
 Vendor = Literal["nvidia", "amd", "intel", "google", "aws", "habana", "other"]
 
 
-@dataclass
+@record
 class Accelerator:
     vendor: Vendor
     index: int

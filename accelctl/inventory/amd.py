@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+from dataclasses import field
 from typing import Dict, List, Optional
 
 
-@dataclass
+@record
 class AmdGpu:
     index: int
     name: Optional[str] = None
@@ -22,7 +23,7 @@ class AmdGpu:
     name_source: str = ""  # amdsmi | sysfs product_name | matrix amd_gpus
 
 
-@dataclass
+@record
 class RocmInstall:
     path: str
     version: Optional[str] = None
@@ -32,7 +33,7 @@ class RocmInstall:
     active_because: Optional[str] = None  # ROCM_PATH, /opt/rocm link
 
 
-@dataclass
+@record
 class RocmBundle:
     """ROCm libraries shipped inside a framework wheel (torch 2.x+rocm6.y)."""
 
@@ -42,7 +43,7 @@ class RocmBundle:
     libraries: Dict[str, str] = field(default_factory=dict)  # file name -> version from the name ("" if none)
 
 
-@dataclass
+@record
 class AmdInfo:
     present: bool = False
     source: str = ""  # amdsmi | sysfs

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from accelctl.record import record
 from typing import Optional
 
 from typing import Literal
@@ -10,7 +10,7 @@ from typing import Literal
 ProbeStatus = Literal["ok", "partial", "failed", "timeout", "skipped"]
 
 
-@dataclass
+@record
 class Unknown:
     """A fact a probe could not learn, and why (never silently absent)."""
 
@@ -19,7 +19,7 @@ class Unknown:
     reason: str
 
 
-@dataclass
+@record
 class ProbeRun:
     """How one probe went: its status and cost."""
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+from dataclasses import field
 from typing import Dict, List, Optional
 
 
-@dataclass
+@record
 class IntelGpu:
     index: int
     name: Optional[str] = None
@@ -19,14 +20,14 @@ class IntelGpu:
     render_node: Optional[str] = None
 
 
-@dataclass
+@record
 class OneApiInstall:
     path: str
     components: Dict[str, str] = field(default_factory=dict)  # compiler, mkl, ccl ... -> version
     latest: Dict[str, str] = field(default_factory=dict)  # component -> version its `latest` link names
 
 
-@dataclass
+@record
 class IntelInfo:
     present: bool = False
     gpus: List[IntelGpu] = field(default_factory=list)

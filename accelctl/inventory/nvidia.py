@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+from dataclasses import field
 from typing import List, Optional
 
 
-@dataclass
+@record
 class NvidiaDriver:
     """The kernel module and userspace driver, which must agree."""
 
@@ -31,7 +32,7 @@ class NvidiaDriver:
     fabric_manager_matches_driver: Optional[bool] = None
 
 
-@dataclass
+@record
 class MigInstance:
     index: int
     name: Optional[str] = None
@@ -39,7 +40,7 @@ class MigInstance:
     memory_mib: Optional[int] = None
 
 
-@dataclass
+@record
 class NvidiaGpu:
     index: int
     name: str
@@ -57,7 +58,7 @@ class NvidiaGpu:
     source: str = ""
 
 
-@dataclass
+@record
 class CudaToolkit:
     path: str
     version: Optional[str] = None  # 13.0.88
@@ -72,7 +73,7 @@ class CudaToolkit:
     cudart_version: Optional[str] = None  # from libcudart.so.<full version>
 
 
-@dataclass
+@record
 class NativeLibrary:
     """One copy of a native library somewhere the loader or a framework looks."""
 
@@ -87,7 +88,7 @@ class NativeLibrary:
     file_version: Optional[str] = None  # from the file name libX.so.<full version>, when it carries one
 
 
-@dataclass
+@record
 class LibraryResolution:
     """Which copy of a library a framework really loads, by the loader's search order."""
 
@@ -106,7 +107,7 @@ class LibraryResolution:
     framework_note: Optional[str] = None  # how the framework's own loading changes the answer
 
 
-@dataclass
+@record
 class CdiSpec:
     path: str
     driver_version: Optional[str] = None
@@ -114,7 +115,7 @@ class CdiSpec:
     matches_driver: Optional[bool] = None  # against the loaded kernel module
 
 
-@dataclass
+@record
 class ContainerRuntimeView:
     """What the NVIDIA container runtime decides for this image on this host."""
 
@@ -129,7 +130,7 @@ class ContainerRuntimeView:
     compat_detail: str = ""
 
 
-@dataclass
+@record
 class NvidiaInfo:
     present: bool = False  # any NVIDIA device or driver seen
     driver: Optional[NvidiaDriver] = None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+from dataclasses import field
 from typing import Dict, List, Optional
 
 
-@dataclass
+@record
 class OtherAccelerator:
     vendor: str  # google | aws | habana
     kind: str  # tpu | neuron | hpu

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+from dataclasses import field
 from typing import Dict, List, Optional
 
 
-@dataclass
+@record
 class Distribution:
     """One installed distribution, read from its *.dist-info / *.egg-info metadata."""
 
@@ -19,7 +20,7 @@ class Distribution:
     wheel_tags: List[str] = field(default_factory=list)  # from WHEEL: cp312-cp312-manylinux_2_28_x86_64
 
 
-@dataclass
+@record
 class FrameworkInfo:
     """What a framework distribution was built for and what it expects (derived, no import)."""
 
@@ -51,7 +52,7 @@ class FrameworkInfo:
     notes: List[str] = field(default_factory=list)  # how facts were inferred, what could not be
 
 
-@dataclass
+@record
 class CudaWheel:
     """One installed NVIDIA/CUDA library wheel and the CUDA major it belongs to."""
 
@@ -61,7 +62,7 @@ class CudaWheel:
     major_source: str = ""  # name suffix | version | cuda-toolkit pin | cuda-runtime of the env
 
 
-@dataclass
+@record
 class RequirementProblem:
     """An installed accelerator package whose Requires-Dist is not met (a focused ``pip check``)."""
 
@@ -73,7 +74,7 @@ class RequirementProblem:
     kind: str = "conflict"  # missing | conflict
 
 
-@dataclass
+@record
 class PythonEnvironment:
     """One interpreter with its environment (venv, conda env or system)."""
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+from dataclasses import field
 from typing import Dict, List, Optional
 
 
-@dataclass
+@record
 class OsInfo:
     """Distribution, kernel, C library and CPU architecture."""
 
@@ -20,7 +21,7 @@ class OsInfo:
     sources: Dict[str, str] = field(default_factory=dict)  # fact -> where it was read
 
 
-@dataclass
+@record
 class ContainerInfo:
     """Whether we run inside a container, and the image facts its environment carries."""
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+from dataclasses import field
 from typing import Dict, List, Tuple
 
 from accelctl.findings import SEVERITY_ORDER, Finding, FixStep
 
 
-@dataclass
+@record
 class PlanStep:
     step: FixStep
     fixes: List[str] = field(default_factory=list)  # rule IDs (with subject) this step addresses

@@ -9,14 +9,15 @@ slips through and records that too).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from accelctl.record import record
+from dataclasses import field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from accelctl.host.base import Host
 from accelctl.inventory.common import Unknown
 
 
-@dataclass
+@record
 class ProbeOptions:
     """What the user asked for that changes what probes look at."""
 
@@ -26,7 +27,7 @@ class ProbeOptions:
     accelctl_prefix: Optional[str] = None  # accelctl's own venv, never mistaken for the user's
 
 
-@dataclass
+@record
 class ProbeContext:
     host: Host
     options: ProbeOptions
@@ -47,7 +48,7 @@ class ProbeContext:
         return view
 
 
-@dataclass
+@record
 class Probe:
     name: str
     section: str  # the Inventory field this probe fills

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+from dataclasses import field
 from typing import Any, Dict, List
 
 from accelctl import __version__
@@ -14,7 +15,7 @@ from accelctl.serde import to_data
 REPORT_SCHEMA_VERSION = 1
 
 
-@dataclass
+@record
 class Summary:
     errors: int
     warnings: int
@@ -22,7 +23,7 @@ class Summary:
     verdict: str  # ok | warnings | errors
 
 
-@dataclass
+@record
 class Report:
     inventory: Inventory
     findings: List[Finding]

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import inspect
-from dataclasses import dataclass, field
+from accelctl.record import record
+from dataclasses import field
 from typing import Callable, Iterable, Optional, Sequence, Tuple
 
 from accelctl.findings import Evidence, Finding, FixStep, Severity
@@ -19,7 +20,7 @@ from accelctl.matrices import MatrixSet
 DOCS_BASE = "https://github.com/accelctl/accelctl/blob/main/docs/rules"
 
 
-@dataclass
+@record
 class Hit:
     """What a rule reports for one occurrence; the engine adds the rule's metadata."""
 
@@ -30,13 +31,13 @@ class Hit:
     severity: Optional[Severity] = None  # overrides the rule's default for this occurrence
 
 
-@dataclass
+@record
 class RuleOptions:
     expect: Tuple[str, ...] = ()  # vendors that must be usable: nvidia, amd, intel, google, aws, habana
     today: Optional[_dt.date] = None
 
 
-@dataclass
+@record
 class RuleContext:
     inventory: Inventory
     matrices: MatrixSet
@@ -50,7 +51,7 @@ class RuleContext:
 Check = Callable[[RuleContext], Iterable[Hit]]
 
 
-@dataclass
+@record
 class Rule:
     id: str
     name: str

@@ -10,7 +10,7 @@ domain and drm_render_minor.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from accelctl.record import record
 from typing import Any, Dict, List, Optional
 
 from accelctl.host.base import HostError
@@ -19,7 +19,7 @@ KFD_NODES = "/sys/class/kfd/kfd/topology/nodes"
 AMD_VENDOR = 0x1002
 
 
-@dataclass
+@record
 class KfdNode:
     node: int
     properties: Dict[str, int]

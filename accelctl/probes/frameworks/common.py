@@ -9,7 +9,7 @@ interpreter (PEP 508), never for the Python running accelctl.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from accelctl.record import record
 from functools import lru_cache
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -51,7 +51,7 @@ def parse_requirement(line: str) -> Optional[Requirement]:
         return None
 
 
-@dataclass
+@record
 class MarkerEnv:
     """PEP 508 marker values of the inspected interpreter (Linux)."""
 

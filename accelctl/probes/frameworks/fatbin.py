@@ -14,7 +14,8 @@ output and ``cuobjdump --list-elf/--list-ptx`` on the H100 node
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from accelctl.record import record
+from dataclasses import field
 from typing import Callable, Dict, List, Optional, Tuple
 
 Reader = Callable[[int, int], bytes]
@@ -37,7 +38,7 @@ class FatbinError(ValueError):
     pass
 
 
-@dataclass
+@record
 class FatbinTargets:
     cubins: Dict[str, int] = field(default_factory=dict)  # "sm_90" -> count of cubins
     ptx: Dict[str, int] = field(default_factory=dict)  # "compute_90" -> count of PTX entries

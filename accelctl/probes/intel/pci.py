@@ -8,7 +8,7 @@ vendors asked for are read beyond their vendor file.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from accelctl.record import record
 from typing import Any, Iterable, List, Optional
 
 from accelctl.host.base import HostError
@@ -16,7 +16,7 @@ from accelctl.host.base import HostError
 PCI_DEVICES = "/sys/bus/pci/devices"
 
 
-@dataclass
+@record
 class PciDevice:
     address: str  # 0000:29:00.0
     vendor: str  # 0x8086

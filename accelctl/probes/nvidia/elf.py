@@ -9,7 +9,8 @@ costs a handful of small reads, not its size (ELF gABI, "Dynamic Section").
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from accelctl.record import record
+from dataclasses import field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 
@@ -27,7 +28,7 @@ class ElfError(ValueError):
     pass
 
 
-@dataclass
+@record
 class ElfDynamic:
     soname: Optional[str] = None
     needed: List[str] = field(default_factory=list)

@@ -15,7 +15,7 @@ glibc >= 2.32 writes only the new one. ld.so uses the new table when present.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from accelctl.record import record
 from typing import List, Optional
 
 OLD_MAGIC = b"ld.so-1.7.0"
@@ -32,7 +32,7 @@ DL_CACHE_HWCAP_EXTENSION = 1 << 62
 ARCH_FLAGS = {"x86_64": FLAG_ELF_LIBC6 | FLAG_X8664_LIB64, "aarch64": FLAG_ELF_LIBC6 | FLAG_AARCH64_LIB64}
 
 
-@dataclass
+@record
 class CacheEntry:
     soname: str
     path: str

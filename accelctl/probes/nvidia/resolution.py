@@ -21,7 +21,8 @@ glibc-hwcaps subdirectories ld.so also probes are not modelled.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from accelctl.record import record
+from dataclasses import field
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from accelctl.probes.nvidia.elf import ElfDynamic
@@ -34,7 +35,7 @@ DEFAULT_DIRS = {
 _LIB = {"x86_64": "lib/x86_64-linux-gnu", "aarch64": "lib/aarch64-linux-gnu"}
 
 
-@dataclass
+@record
 class LoadedObject:
     """An object in the load chain: its path and its dynamic section (None: unreadable)."""
 
@@ -50,7 +51,7 @@ class LoadedObject:
         return self.dynamic.runpath if self.dynamic else []
 
 
-@dataclass
+@record
 class Resolved:
     soname: str
     path: Optional[str]  # the file that loads, as found (not link-resolved)

@@ -1,0 +1,75 @@
+"""``@record``: a dataclass without generated code, for the many value types read on every run.
+
+``dataclasses.dataclass`` compiles an ``__init__``, ``__repr__`` and ``__eq__``
+per class with ``exec``; for the ~60 inventory, finding and probe types that is
+~70 ms at every start of ``doctor`` (more on slow nodes). ``record`` keeps the
+dataclass metadata (``dataclasses.fields``, ``replace``, ``is_dataclass`` and
+typing all work) and attaches shared, generic methods instead. Values are
+treated as immutable by convention: code changes them with ``dataclasses.replace``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, List, Tuple, Type, TypeVar
+
+T = TypeVar("T")
+_MISSING = dataclasses.MISSING
+Spec = List[Tuple[str, Any, Any]]  # (name, default, default_factory)
+
+
+def _spec(cls: type) -> Spec:
+    spec = cls.__dict__.get("__record_spec__")
+    if spec is None:
+        spec = [(f.name, f.default, f.default_factory) for f in dataclasses.fields(cls) if f.init]
+        cls.__record_spec__ = spec  # type: ignore[attr-defined]
+    return spec
+
+
+def _init(self: Any, *args: Any, **kwargs: Any) -> None:
+    spec = _spec(type(self))
+    if len(args) > len(spec):
+        raise TypeError(f"{type(self).__name__}() takes {len(spec)} positional arguments but {len(args)} were given")
+    setter = object.__setattr__
+    for (name, _, _), value in zip(spec, args):
+        if name in kwargs:
+            raise TypeError(f"{type(self).__name__}() got multiple values for argument {name!r}")
+        setter(self, name, value)
+    for name, default, factory in spec[len(args):]:
+        if name in kwargs:
+            setter(self, name, kwargs.pop(name))
+        elif default is not _MISSING:
+            setter(self, name, default)
+        elif factory is not _MISSING:
+            setter(self, name, factory())
+        else:
+            raise TypeError(f"{type(self).__name__}() missing required argument {name!r}")
+    if kwargs:
+        raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {next(iter(kwargs))!r}")
+
+
+def _values(self: Any) -> tuple:
+    return tuple(getattr(self, name) for name, _, _ in _spec(type(self)))
+
+
+def _eq(self: Any, other: Any) -> Any:
+    if other.__class__ is not self.__class__:
+        return NotImplemented
+    return _values(self) == _values(other)
+
+
+def _repr(self: Any) -> str:
+    inner = ", ".join(f"{name}={getattr(self, name)!r}" for name, _, _ in _spec(type(self)))
+    return f"{type(self).__name__}({inner})"
+
+
+def record(cls: Type[T]) -> Type[T]:
+    """Make ``cls`` a dataclass with shared (not generated) ``__init__``, ``__eq__`` and ``__repr__``."""
+    cls = dataclasses.dataclass(init=False, repr=False, eq=False)(cls)
+    cls.__init__ = _init  # type: ignore[misc]
+    cls.__eq__ = _eq  # type: ignore[assignment]
+    cls.__repr__ = _repr  # type: ignore[assignment]
+    cls.__hash__ = None  # type: ignore[assignment]  # mutable by the letter, like an eq dataclass
+    return cls
+
+
