@@ -70,15 +70,21 @@ def ubuntu_rootfs(tmp_path: Path) -> Path:
 
 
 def run_cli(args: List[str]):
-    """Run accelctl in-process; returns (exit code, stdout, stderr)."""
-    from typer.testing import CliRunner
+    """Run accelctl in-process as `accelctl ARGS`; returns (exit code, stdout, stderr).
 
-    from accelctl.cli import build_app
+    Streams are captured directly (not through click's test runner, whose stderr
+    handling differs between click versions on the Pythons we support).
+    """
+    import contextlib
+    import io
 
-    try:
-        runner = CliRunner(mix_stderr=False)
-    except TypeError:  # click >= 8.2 keeps stderr apart already
-        runner = CliRunner()
-    result = runner.invoke(build_app(), args, catch_exceptions=False)
-    stderr = getattr(result, "stderr", "") if getattr(result, "stderr_bytes", None) is not None else ""
-    return result.exit_code, result.stdout, stderr
+    from accelctl.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return code, out.getvalue(), err.getvalue()

@@ -10,6 +10,23 @@ import tempfile
 from typing import List, Tuple
 
 
+MIN_PIP = (23, 1)  # older pips checked Requires-Python against the running interpreter, not --python-version
+
+
+def pip_too_old() -> str:
+    """Why this pip cannot check a plan for another Python, or '' when it can."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        have = version("pip")
+    except PackageNotFoundError:
+        return "pip is not installed in accelctl's environment"
+    parts = tuple(int(p) for p in have.split(".")[:2] if p.isdigit())
+    if parts < MIN_PIP:
+        return f"pip {have} cannot resolve for another Python version (needs {MIN_PIP[0]}.{MIN_PIP[1]}+): python -m pip install -U pip"
+    return ""
+
+
 def platform_tags(arch: str, glibc: str) -> List[str]:
     """Every manylinux tag a system with this glibc accepts (pip matches --platform exactly)."""
     major, minor = (int(x) for x in glibc.split(".")[:2])
@@ -20,6 +37,9 @@ def platform_tags(arch: str, glibc: str) -> List[str]:
 def check_with_pip(requirements: str, python: str, arch: str = "x86_64", glibc: str = "2.35",
                    timeout: float = 300.0) -> Tuple[bool, str]:
     """Run ``pip install --dry-run --report`` for the target's Python and platform; nothing is installed."""
+    old = pip_too_old()
+    if old:
+        return False, old
     with tempfile.TemporaryDirectory(prefix="accelctl-resolve-") as tmp:
         req = os.path.join(tmp, "requirements.txt")
         report = os.path.join(tmp, "report.json")

@@ -60,8 +60,18 @@ def _index_reachable() -> bool:
 network = pytest.mark.skipif(not _index_reachable(), reason="needs a reachable package index (PyPI)")
 
 
+def _pip_ok() -> bool:
+    from accelctl.plan.resolve import pip_too_old
+
+    return not pip_too_old()
+
+
+recent_pip = pytest.mark.skipif(not _pip_ok(), reason="this pip cannot resolve for another Python version")
+
+
 @pytest.mark.network
 @network
+@recent_pip
 def test_cpu_plan_resolves_with_pip():
     code, _, err = run_cli(["plan", "jax", "--cpu", "--python", "3.11", "--resolve"])
     assert code == 0, err
@@ -70,6 +80,7 @@ def test_cpu_plan_resolves_with_pip():
 
 @pytest.mark.network
 @network
+@recent_pip
 def test_default_pypi_plan_resolves_with_pip():
     code, out, err = run_cli(["plan", "torch==2.8.0", "--driver", "570.86.10", "--cc", "9.0", "--python", "3.12", "--resolve"])
     assert code == 0, err
