@@ -119,3 +119,31 @@ def test_large_libraries_keep_only_their_head(tmp_path):
         kept = os.path.getsize(os.path.join(img.root, SITE, "torch/lib/libtorch_cuda.so"))
         assert kept == 4 << 20 and f"{SITE}/torch/lib/libtorch_cuda.so" in img.stats.truncated
         assert os.path.getsize(os.path.join(img.root, SITE, "torch/lib/libother.so")) == 0
+
+
+def test_a_huge_layer_is_streamed_and_not_kept(tmp_path):
+    """64 MiB of data the probes never read: streamed through, an empty placeholder kept."""
+    import io as _io
+
+    layer = tmp_path / "big-layer.tar"
+    with tarfile.open(layer, "w") as tar:
+        info = tarfile.TarInfo("opt/model/weights.bin")
+        info.size = 64 << 20
+        tar.addfile(info, _io.BytesIO(bytes(info.size)))
+    archive = tmp_path / "big.tar"
+    import hashlib
+    import json as _json
+
+    digest = hashlib.sha256(layer.read_bytes()).hexdigest()
+    config = b'{"config": {"Env": []}}'
+    with tarfile.open(archive, "w") as tar:
+        tar.add(layer, arcname=f"{digest}/layer.tar")
+        for name, data in ((f"{hashlib.sha256(config).hexdigest()}.json", config),
+                           ("manifest.json", _json.dumps([{"Config": f"{hashlib.sha256(config).hexdigest()}.json",
+                                                           "Layers": [f"{digest}/layer.tar"]}]).encode())):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, _io.BytesIO(data))
+    with unpack_image(str(archive)) as img:
+        assert os.path.getsize(os.path.join(img.root, "opt/model/weights.bin")) == 0
+        assert img.stats.kept_bytes == 0
