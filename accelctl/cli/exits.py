@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import sys
-from typing import Callable, TypeVar
+from typing import Callable, NoReturn, TypeVar
 
 T = TypeVar("T")
 
@@ -20,7 +20,7 @@ class InputError(Exception):
     """A user-supplied file or argument is unusable; the message names it."""
 
 
-def fail(message: str, code: Exit = Exit.USAGE) -> "NoReturn":  # type: ignore[name-defined]  # noqa: F821
+def fail(message: str, code: Exit = Exit.USAGE) -> "NoReturn":
     sys.stderr.write(f"accelctl: error: {message}\n")
     raise SystemExit(int(code))
 

@@ -71,6 +71,13 @@ class MatrixSet:
     def entries(self, name: str) -> list:
         return self.get(name).entries
 
+    def entries_or_empty(self, name: str) -> list:
+        """The entries, or [] when the matrix is missing or broken (callers then treat facts as unknown)."""
+        try:
+            return list(self.get(name).entries)
+        except MatrixError:
+            return []
+
     def names(self) -> List[str]:
         names = set()
         for folder in self.folders():

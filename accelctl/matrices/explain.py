@@ -12,17 +12,12 @@ from typing import Any, Callable, Dict, List, Optional
 
 from packaging.version import InvalidVersion, Version
 
-from accelctl.matrices import MatrixError, MatrixSet
+from accelctl.matrices import MatrixSet
 from accelctl.serde import to_data
 
 Answer = Dict[str, Any]
 
 
-def _entries(ms: MatrixSet, name: str) -> list:
-    try:
-        return list(ms.entries(name))
-    except MatrixError:
-        return []
 
 
 def _src(entry: Any) -> str:
@@ -42,12 +37,12 @@ def explain_cuda(ms: MatrixSet, version: str) -> Answer:
     from accelctl.matrices.subjects.cuda_minor_compat import for_major
     from accelctl.matrices.subjects.cuda_toolkit import find_release
 
-    rel = find_release(_entries(ms, "cuda_toolkit"), version)
+    rel = find_release(ms.entries_or_empty("cuda_toolkit"), version)
     if rel is None:
         return {"found": False, "text": f"CUDA {version} is not in the cuda_toolkit matrix (accelctl matrices show cuda_toolkit)."}
     v = _v(rel.cuda)
-    minor = for_major(_entries(ms, "cuda_minor_compat"), v.major) if v else None
-    archs = supported_archs(_entries(ms, "cuda_arch_support"), rel.cuda)
+    minor = for_major(ms.entries_or_empty("cuda_minor_compat"), v.major) if v else None
+    archs = supported_archs(ms.entries_or_empty("cuda_arch_support"), rel.cuda)
     lines = [f"CUDA {rel.cuda} ({rel.label})",
              f"  full features need driver >= {rel.min_driver_linux or 'unknown'} on Linux, "
              f">= {rel.min_driver_windows or 'unknown'} on Windows {_src(rel)}"]
@@ -68,10 +63,10 @@ def explain_driver(ms: MatrixSet, driver: str) -> Answer:
         driver_key(driver)
     except ValueError:
         return {"found": False, "text": f"{driver!r} is not a driver version like 535.104.05"}
-    newest = newest_cuda_for_driver(_entries(ms, "cuda_toolkit"), driver)
+    newest = newest_cuda_for_driver(ms.entries_or_empty("cuda_toolkit"), driver)
     lines = [f"NVIDIA driver {driver}", f"  full support up to CUDA {newest or 'none in the matrix'}"]
     majors = []
-    for e in _entries(ms, "cuda_minor_compat"):
+    for e in ms.entries_or_empty("cuda_minor_compat"):
         if e.min_driver_linux and driver_key(driver) >= driver_key(e.min_driver_linux):
             majors.append(e.cuda_major)
             lines.append(f"  runs any CUDA {e.cuda_major}.x program under minor-version compatibility (floor {e.min_driver_linux})")
@@ -82,7 +77,7 @@ def explain_driver(ms: MatrixSet, driver: str) -> Answer:
 
 
 def _driver_branch(ms: MatrixSet, driver: str) -> str:
-    for e in _entries(ms, "nvidia_driver_branches"):
+    for e in ms.entries_or_empty("nvidia_driver_branches"):
         name = str(getattr(e, "branch", ""))
         if name and driver.split(".")[0] == name.lstrip("R"):
             fields = {k: v for k, v in to_data(e).items() if k != "provenance" and v not in (None, "", [], {})}
@@ -94,8 +89,8 @@ def explain_cc(ms: MatrixSet, cc: str, gpu: Optional[str] = None) -> Answer:
     from accelctl.matrices.subjects.pytorch import supports_cc
     from accelctl.plan.fit import gpu_min_driver
 
-    arch = next((e for e in _entries(ms, "cuda_arch_support") if e.cc == cc), None)
-    builds = _entries(ms, "pytorch")
+    arch = next((e for e in ms.entries_or_empty("cuda_arch_support") if e.cc == cc), None)
+    builds = ms.entries_or_empty("pytorch")
     runs = [b for b in builds if supports_cc(b, cc) is True]
     unknown = [b for b in builds if b.runtime_kind == "cuda" and supports_cc(b, cc) is None]
     title = f"{gpu} (compute capability {cc}, sm_{cc.replace('.', '')})" if gpu else f"sm_{cc.replace('.', '')} (compute capability {cc})"
@@ -121,7 +116,7 @@ def explain_gpu(ms: MatrixSet, name: str) -> Answer:
         from accelctl.matrices.subjects import nvidia_gpus
     except ImportError:
         return {"found": False, "text": "no GPU matrix is installed"}
-    entry = nvidia_gpus.by_name(_entries(ms, "nvidia_gpus"), name)
+    entry = nvidia_gpus.by_name(ms.entries_or_empty("nvidia_gpus"), name)
     if entry is None:
         return {"found": False, "text": f"GPU {name!r} is not in the nvidia_gpus matrix (accelctl matrices show nvidia_gpus)."}
     cc = getattr(entry, "compute_capability", None) or getattr(entry, "cc", None)
@@ -134,10 +129,10 @@ def explain_torch(ms: MatrixSet, version: str) -> Answer:
     from accelctl.matrices.subjects import torch_companions
     from accelctl.matrices.subjects.pytorch import variants_for
 
-    builds = variants_for(_entries(ms, "pytorch"), version)
+    builds = variants_for(ms.entries_or_empty("pytorch"), version)
     if not builds:
         return {"found": False, "text": f"torch {version} is not in the pytorch matrix."}
-    comp = torch_companions.companions_for(_entries(ms, "torch_companions"), version)
+    comp = torch_companions.companions_for(ms.entries_or_empty("torch_companions"), version)
     lines = [f"torch {builds[0].torch}: {len(builds)} builds"]
     for b in builds:
         default = [p for p in ("x86_64", "aarch64") if getattr(b, f"pypi_default_linux_{p}")]
@@ -155,7 +150,7 @@ def explain_torch(ms: MatrixSet, version: str) -> Answer:
 
 
 def explain_rocm(ms: MatrixSet, version: str) -> Answer:
-    entries = _entries(ms, "rocm")
+    entries = ms.entries_or_empty("rocm")
     rel = next((e for e in entries if str(getattr(e, "rocm", "")) == version), None)
     if rel is None:
         rel = next((e for e in entries if str(getattr(e, "rocm", "")).startswith(version + ".")), None)
@@ -164,7 +159,7 @@ def explain_rocm(ms: MatrixSet, version: str) -> Answer:
     fields = {k: v for k, v in to_data(rel).items() if k != "provenance" and v not in (None, "", [], {})}
     lines = [f"ROCm {getattr(rel, 'rocm', version)} {_src(rel)}"] + [f"  {k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
                                                                   for k, v in fields.items() if k != "rocm"]
-    builds = [b for b in _entries(ms, "pytorch") if b.runtime_kind == "rocm" and b.runtime_version
+    builds = [b for b in ms.entries_or_empty("pytorch") if b.runtime_kind == "rocm" and b.runtime_version
               and (b.runtime_version == version or b.runtime_version.startswith(version + "."))]
     if builds:
         lines.append("  torch builds: " + ", ".join(f"{b.torch}+{b.variant}" for b in builds))
@@ -173,7 +168,7 @@ def explain_rocm(ms: MatrixSet, version: str) -> Answer:
 
 def _generic(name: str, key: str) -> Callable[[MatrixSet, str], Answer]:
     def explain(ms: MatrixSet, version: str) -> Answer:
-        for e in _entries(ms, name):
+        for e in ms.entries_or_empty(name):
             if str(getattr(e, key, "")) == version:
                 fields = {k: v for k, v in to_data(e).items() if k != "provenance" and v not in (None, "", [], {})}
                 text = f"{name} {version} {_src(e)}\n" + "\n".join(f"  {k}: {v}" for k, v in fields.items() if k != key)
@@ -207,7 +202,7 @@ def answer(query: str, ms: MatrixSet) -> Answer:
 
 def all_queries(ms: MatrixSet) -> List[str]:
     """Every query the matrices can answer (for tests and documentation)."""
-    out = [f"cuda {e.cuda}" for e in _entries(ms, "cuda_toolkit")]
-    out += [f"torch {t}" for t in sorted({e.torch for e in _entries(ms, "pytorch")}, key=Version)]
-    out += [f"rocm {e.rocm}" for e in _entries(ms, "rocm") if getattr(e, "rocm", None)]
+    out = [f"cuda {e.cuda}" for e in ms.entries_or_empty("cuda_toolkit")]
+    out += [f"torch {t}" for t in sorted({e.torch for e in ms.entries_or_empty("pytorch")}, key=Version)]
+    out += [f"rocm {e.rocm}" for e in ms.entries_or_empty("rocm") if getattr(e, "rocm", None)]
     return out

@@ -16,7 +16,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from accelctl.findings import FixStep
-from accelctl.matrices import MatrixError, MatrixSet
+from accelctl.matrices import MatrixSet
 from accelctl.matrices.base import driver_key
 
 if TYPE_CHECKING:
@@ -26,18 +26,14 @@ if TYPE_CHECKING:
 RUNTIME_OF_VENDOR = {"nvidia": "cuda", "amd": "rocm", "intel": "xpu", "cpu": "cpu"}
 
 
-def _v(text: Optional[str]) -> Version:
+def version_of(text: Optional[str]) -> Version:
+    """A Version, with unknown or unparsable text ordering first (as 0)."""
     try:
         return Version(text or "0")
     except InvalidVersion:
         return Version("0")
 
 
-def _entries(matrices: MatrixSet, name: str) -> list:
-    try:
-        return list(matrices.entries(name))
-    except MatrixError:
-        return []
 
 
 def on_pypi(build, arch: str = "x86_64") -> bool:
@@ -51,10 +47,10 @@ def cuda_max_for_driver(matrices: MatrixSet, driver: Optional[str]) -> Optional[
         return None
     from accelctl.matrices.subjects.cuda_toolkit import newest_cuda_for_driver
 
-    newest = newest_cuda_for_driver(_entries(matrices, "cuda_toolkit"), driver)
+    newest = newest_cuda_for_driver(matrices.entries_or_empty("cuda_toolkit"), driver)
     if not newest:
         return None
-    v = _v(newest)
+    v = version_of(newest)
     return f"{v.major}.{v.minor}"
 
 
@@ -65,7 +61,7 @@ def driver_needed(matrices: MatrixSet, runtime_version: str, ccs: Tuple[str, ...
     """
     from accelctl.matrices.subjects.cuda_toolkit import min_driver_for
 
-    floors = [minor_compat_floor(matrices, _v(runtime_version).major) or min_driver_for(_entries(matrices, "cuda_toolkit"), runtime_version)]
+    floors = [minor_compat_floor(matrices, version_of(runtime_version).major) or min_driver_for(matrices.entries_or_empty("cuda_toolkit"), runtime_version)]
     floors += [gpu_min_driver(matrices, cc) for cc in ccs]
     known = [f for f in floors if f]
     return max(known, key=driver_key) if known else None
@@ -84,22 +80,22 @@ def gpu_min_driver(matrices: MatrixSet, cc: str) -> Optional[str]:
     first = _first_cuda_for_cc(matrices, cc)
     if first is None:
         return None
-    return min_driver_for(_entries(matrices, "cuda_toolkit"), f"{first.major}.{first.minor}")
+    return min_driver_for(matrices.entries_or_empty("cuda_toolkit"), f"{first.major}.{first.minor}")
 
 
 def minor_compat_floor(matrices: MatrixSet, major: int) -> Optional[str]:
     from accelctl.matrices.subjects.cuda_minor_compat import for_major
 
-    e = for_major(_entries(matrices, "cuda_minor_compat"), int(major))
+    e = for_major(matrices.entries_or_empty("cuda_minor_compat"), int(major))
     return e.min_driver_linux if e else None
 
 
 def _cuda_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, str, str]:
     """(fits, note, reason if not) for the build's CUDA runtime on the target's driver."""
-    runtime = _v(build.runtime_version)
+    runtime = version_of(build.runtime_version)
     if t.cuda_max is None and t.driver is None:
         return True, "driver unknown: CUDA support not checked", ""
-    limit = _v(t.cuda_max) if t.cuda_max else None
+    limit = version_of(t.cuda_max) if t.cuda_max else None
     if limit is not None and (runtime.major, runtime.minor) <= (limit.major, limit.minor):
         return True, "", ""
     floor = minor_compat_floor(matrices, runtime.major)
@@ -124,7 +120,7 @@ def _arch_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, str, str]:
             return False, "", f"{t.name}: torch {build.torch}+{build.variant} has no kernels for sm_{cc.replace('.', '')}"
         if verdict is None:
             first = _first_cuda_for_cc(matrices, cc)
-            if first is not None and _v(build.runtime_version) < first:
+            if first is not None and version_of(build.runtime_version) < first:
                 # no SASS can exist for it; only PTX could run, and this build's PTX is not recorded
                 return False, "", (f"{t.name}: sm_{cc.replace('.', '')} needs CUDA {first} or newer; "
                                    f"torch {build.torch}+{build.variant} is built with CUDA {build.runtime_version}")
@@ -133,10 +129,10 @@ def _arch_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, str, str]:
 
 
 def _first_cuda_for_cc(matrices: MatrixSet, cc: str) -> Optional[Version]:
-    for e in _entries(matrices, "cuda_arch_support"):
+    for e in matrices.entries_or_empty("cuda_arch_support"):
         if str(getattr(e, "cc", getattr(e, "compute_capability", ""))) == cc:
             first = getattr(e, "first_cuda", None) or getattr(e, "introduced", None) or getattr(e, "added", None)
-            return _v(first) if first else None
+            return version_of(first) if first else None
     return None
 
 
@@ -147,7 +143,7 @@ def torch_build_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, List[
     if t.python and build.python and not SpecifierSet(build.python).contains(t.python + ".0" if t.python.count(".") == 1 else t.python):
         return False, [], f"{t.name}: torch {build.torch} needs Python {build.python}, the target has {t.python}"
     floor = manylinux_glibc(build.manylinux) if build.manylinux else None
-    if t.glibc and floor and _v(floor) > _v(t.glibc):
+    if t.glibc and floor and version_of(floor) > version_of(t.glibc):
         return False, [], f"{t.name}: torch {build.torch} wheels need glibc {floor}, the target has {t.glibc}"
     wanted_kind = RUNTIME_OF_VENDOR[t.vendor]
     if build.runtime_kind != wanted_kind:
@@ -211,10 +207,10 @@ def variant_fix_steps(ctx, env, fw, vendor: str) -> Iterator[FixStep]:
         return
     target = from_inventory(ctx.inventory, ctx.matrices, "this node")
     release = public(fw.version)
-    builds = sorted(_entries(ctx.matrices, "pytorch"),
-                    key=lambda b: (_v(b.torch), on_pypi(b, target.arch), _v(b.runtime_version)), reverse=True)
+    builds = sorted(ctx.matrices.entries_or_empty("pytorch"),
+                    key=lambda b: (version_of(b.torch), on_pypi(b, target.arch), version_of(b.runtime_version)), reverse=True)
     # keep the installed release when one of its builds runs here; otherwise the newest build that does
-    same = [b for b in builds if _v(b.torch) == _v(release)]
+    same = [b for b in builds if version_of(b.torch) == version_of(release)]
     best = first_fitting(same, [target], ctx.matrices, []) or first_fitting(builds, [target], ctx.matrices, [])
     if best is None:
         yield FixStep(f"No torch build in the matrices runs on this node ({target.describe()})",

@@ -19,9 +19,9 @@ class BaseImage:
 
 
 def _vkey(text: str):
-    from accelctl.plan.fit import _v
+    from accelctl.plan.fit import version_of
 
-    return _v(text)
+    return version_of(text)
 
 
 def _requirement_line(pin) -> str:

@@ -12,11 +12,10 @@ from typing import Dict, List, Optional, Sequence
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
-from accelctl.matrices import MatrixError, MatrixSet
+from accelctl.matrices import MatrixSet
 from accelctl.matrices.base import cc_key, driver_key
-from accelctl.plan.fit import first_fitting, minor_compat_floor, on_pypi, torch_build_fits
+from accelctl.plan.fit import first_fitting, minor_compat_floor, on_pypi, torch_build_fits, version_of
 from accelctl.plan.target import Target
 
 PYPI = "https://pypi.org/simple"
@@ -56,18 +55,8 @@ class Plan:
         return sorted({p.index for p in self.pins if p.index})
 
 
-def _v(text: Optional[str]) -> Version:
-    try:
-        return Version(text or "0")
-    except InvalidVersion:
-        return Version("0")
 
 
-def _entries(matrices: MatrixSet, name: str) -> list:
-    try:
-        return list(matrices.entries(name))
-    except MatrixError:
-        return []
 
 
 def parse_wants(wants: Sequence[str]) -> List[Requirement]:
@@ -90,17 +79,17 @@ def _want(reqs: List[Requirement], name: str) -> Optional[Requirement]:
 
 
 def _ordered_builds(matrices: MatrixSet, spec: SpecifierSet, strategy: str, targets: List[Target]) -> list:
-    builds = [b for b in _entries(matrices, "pytorch") if spec.contains(b.torch, prereleases=False)]
+    builds = [b for b in matrices.entries_or_empty("pytorch") if spec.contains(b.torch, prereleases=False)]
     installed = next((t.installed.get("torch") for t in targets if t.installed.get("torch")), None)
     if strategy == "closest" and installed:
-        have = _v(installed.split("+")[0])
-        builds.sort(key=lambda b: (abs(_v(b.torch).release[0] - have.release[0]) * 1000
-                                   + abs(_v(b.torch).release[1] - have.release[1]) if len(have.release) > 1 else 0,
-                                   -_v(b.runtime_version).major if b.runtime_version else 0))
+        have = version_of(installed.split("+")[0])
+        builds.sort(key=lambda b: (abs(version_of(b.torch).release[0] - have.release[0]) * 1000
+                                   + abs(version_of(b.torch).release[1] - have.release[1]) if len(have.release) > 1 else 0,
+                                   -version_of(b.runtime_version).major if b.runtime_version else 0))
         return builds
     # newest torch first; within a release the PyPI default first (no extra index), then the newest runtime
     arch = targets[0].arch if targets else "x86_64"
-    builds.sort(key=lambda b: (_v(b.torch), on_pypi(b, arch), _v(b.runtime_version)), reverse=True)
+    builds.sort(key=lambda b: (version_of(b.torch), on_pypi(b, arch), version_of(b.runtime_version)), reverse=True)
     return builds
 
 
@@ -122,8 +111,8 @@ def _torch_family(reqs: List[Requirement], targets: List[Target], matrices: Matr
 
     vllm_choice = None
     if vllm_req:
-        releases = sorted((v for v in _entries(matrices, "vllm") if vllm_req.specifier.contains(v.vllm, prereleases=False) and v.torch),
-                          key=lambda v: _v(v.vllm), reverse=True)
+        releases = sorted((v for v in matrices.entries_or_empty("vllm") if vllm_req.specifier.contains(v.vllm, prereleases=False) and v.torch),
+                          key=lambda v: version_of(v.vllm), reverse=True)
         for rel in releases:
             pinned = [b for b in _ordered_builds(matrices, SpecifierSet(f"=={rel.torch}"), strategy, targets)
                       if on_pypi(b, arch) and spec.contains(b.torch)]
@@ -134,7 +123,7 @@ def _torch_family(reqs: List[Requirement], targets: List[Target], matrices: Matr
         if vllm_choice is None:
             pinned = {r.torch for r in releases}
             plan["refusals"].append(_refuse(str(vllm_req), reasons, targets, matrices,  # type: ignore[union-attr]
-                                            [b for b in _entries(matrices, "pytorch") if on_pypi(b, arch) and b.torch in pinned]))
+                                            [b for b in matrices.entries_or_empty("pytorch") if on_pypi(b, arch) and b.torch in pinned]))
             return
 
     if vllm_choice:
@@ -158,7 +147,7 @@ def _torch_family(reqs: List[Requirement], targets: List[Target], matrices: Matr
     for name, version in sorted((build.pins or {}).items()):
         spec_text = version if version[:1] in "=<>~!" else f"=={version}"
         pins.append(Pin(name, spec_text, f"pinned by torch {build.torch}+{build.variant}"))
-    comp = torch_companions.companions_for(_entries(matrices, "torch_companions"), build.torch)
+    comp = torch_companions.companions_for(matrices.entries_or_empty("torch_companions"), build.torch)
     for req in companions:
         name = canonicalize_name(req.name)
         versions = [v for v in (getattr(comp, name, None) or []) if req.specifier.contains(v)] if comp else []
@@ -180,7 +169,7 @@ def _companions_ok(build, companions: List[Requirement], matrices: MatrixSet) ->
 
     if not companions:
         return True
-    comp = torch_companions.companions_for(_entries(matrices, "torch_companions"), build.torch)
+    comp = torch_companions.companions_for(matrices.entries_or_empty("torch_companions"), build.torch)
     return comp is not None and all(
         any(r.specifier.contains(v) for v in (getattr(comp, canonicalize_name(r.name), None) or [])) for r in companions)
 
@@ -188,7 +177,7 @@ def _companions_ok(build, companions: List[Requirement], matrices: MatrixSet) ->
 def _extensions_ok(build, ext_reqs: List[Requirement], matrices: MatrixSet) -> bool:
     from accelctl.matrices.subjects import torch_extensions
 
-    entries = _entries(matrices, "torch_extensions")
+    entries = matrices.entries_or_empty("torch_extensions")
     for req in ext_reqs:
         name = canonicalize_name(req.name)
         ok = any(canonicalize_name(e.package) == name and req.specifier.contains(e.version)
@@ -201,11 +190,11 @@ def _extensions_ok(build, ext_reqs: List[Requirement], matrices: MatrixSet) -> b
 def _extension_pin(req: Requirement, build, matrices: MatrixSet) -> Pin:
     from accelctl.matrices.subjects import torch_extensions
 
-    entries = _entries(matrices, "torch_extensions")
+    entries = matrices.entries_or_empty("torch_extensions")
     name = canonicalize_name(req.name)
     fits = sorted((e for e in entries if canonicalize_name(e.package) == name and req.specifier.contains(e.version)
                    and torch_extensions.torch_compatible(entries, e.package, e.version, build.torch)),
-                  key=lambda e: _v(e.version), reverse=True)
+                  key=lambda e: version_of(e.version), reverse=True)
     e = fits[0]
     why = f"newest {e.package} built for torch {build.torch}"
     if not e.on_pypi:
@@ -261,7 +250,7 @@ def _jax(reqs: List[Requirement], targets: List[Target], matrices: MatrixSet, pl
     if req is None:
         return
     wants_cuda = any(x.startswith("cuda") for x in req.extras) or all(t.vendor == "nvidia" for t in targets)
-    releases = sorted((r for r in _entries(matrices, "jax") if req.specifier.contains(r.jax)), key=lambda r: _v(r.jax), reverse=True)
+    releases = sorted((r for r in matrices.entries_or_empty("jax") if req.specifier.contains(r.jax)), key=lambda r: version_of(r.jax), reverse=True)
     reasons: List[str] = []
     for rel in releases:
         py_bad = [t for t in targets if t.python and not SpecifierSet(rel.python).contains(t.python + ".0")]
@@ -302,7 +291,7 @@ def _jax_stack_blocks(stack, t: Target, matrices: MatrixSet) -> str:
                 return f"{t.name}: driver {t.driver} supports CUDA {t.cuda_max or '?'}; jax's CUDA {stack.cuda_major} plugin needs driver {floor}"
         except ValueError:
             return ""
-    elif t.cuda_max and _v(t.cuda_max).major < stack.cuda_major:
+    elif t.cuda_max and version_of(t.cuda_max).major < stack.cuda_major:
         return f"{t.name}: driver supports CUDA {t.cuda_max}; jax's plugin needs CUDA {stack.cuda_major}"
     return ""
 
@@ -313,16 +302,16 @@ def _tensorflow(reqs: List[Requirement], targets: List[Target], matrices: Matrix
         return
     gpu = all(t.vendor == "nvidia" for t in targets)
     reasons: List[str] = []
-    for rel in sorted((r for r in _entries(matrices, "tensorflow") if req.specifier.contains(r.tensorflow)),
-                      key=lambda r: _v(r.tensorflow), reverse=True):
+    for rel in sorted((r for r in matrices.entries_or_empty("tensorflow") if req.specifier.contains(r.tensorflow)),
+                      key=lambda r: version_of(r.tensorflow), reverse=True):
         py = [t for t in targets if t.python and rel.requires_python and not SpecifierSet(rel.requires_python).contains(t.python + ".0")]
         if py:
             reasons.append(f"tensorflow {rel.tensorflow} needs Python {rel.requires_python}")
             continue
         if gpu and rel.cuda:
-            need = _v(rel.cuda)
-            bad = [t for t in targets if t.cuda_max and (_v(t.cuda_max).major, _v(t.cuda_max).minor) < (need.major, need.minor)
-                   and not (t.driver and minor_compat_floor(matrices, need.major) and _v(t.cuda_max).major == need.major
+            need = version_of(rel.cuda)
+            bad = [t for t in targets if t.cuda_max and (version_of(t.cuda_max).major, version_of(t.cuda_max).minor) < (need.major, need.minor)
+                   and not (t.driver and minor_compat_floor(matrices, need.major) and version_of(t.cuda_max).major == need.major
                             and driver_key(t.driver) >= driver_key(minor_compat_floor(matrices, need.major) or "0"))]
             if bad:
                 reasons.append(f"{bad[0].name}: driver supports CUDA {bad[0].cuda_max}; tensorflow {rel.tensorflow} is built with CUDA {rel.cuda}")

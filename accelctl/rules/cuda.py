@@ -7,7 +7,6 @@ from typing import Iterator, List, Optional
 from packaging.version import InvalidVersion, Version
 
 from accelctl.findings import Evidence, FixStep
-from accelctl.matrices import MatrixError
 from accelctl.rules.base import Hit, RuleContext, rule
 from accelctl.rules.facts import pip
 
@@ -17,17 +16,12 @@ def _driver(ctx: RuleContext) -> Optional[str]:
     return (d.version or d.kernel_module_version) if d else None
 
 
-def _entries(ctx: RuleContext, name: str) -> list:
-    try:
-        return ctx.matrices.entries(name)
-    except MatrixError:
-        return []
 
 
 def _limits(ctx: RuleContext, major: int) -> List[str]:
     from accelctl.matrices.subjects.cuda_minor_compat import for_major
 
-    e = for_major(_entries(ctx, "cuda_minor_compat"), major)
+    e = for_major(ctx.matrices.entries_or_empty("cuda_minor_compat"), major)
     return [lim.what for lim in (e.limits if e else [])]
 
 
@@ -51,7 +45,7 @@ def driver_too_old_for_cuda_runtime(ctx: RuleContext) -> Iterator[Hit]:
     driver = _driver(ctx)
     if not driver or not ctx.inventory.nvidia.gpus:
         return
-    toolkit, minor = _entries(ctx, "cuda_toolkit"), _entries(ctx, "cuda_minor_compat")
+    toolkit, minor = ctx.matrices.entries_or_empty("cuda_toolkit"), ctx.matrices.entries_or_empty("cuda_minor_compat")
     for env in ctx.inventory.python:
         for fw in env.frameworks:
             if fw.runtime_kind != "cuda" or not fw.runtime_version:
@@ -106,7 +100,7 @@ def gpu_arch_not_in_wheel(ctx: RuleContext) -> Iterator[Hit]:
     gpus = ctx.inventory.nvidia.gpus
     if not gpus:
         return
-    builds = _entries(ctx, "pytorch")
+    builds = ctx.matrices.entries_or_empty("pytorch")
     arch = ctx.inventory.os.arch or "x86_64"
     for env, fw in ((e, f) for e in ctx.inventory.python for f in e.frameworks if f.name == "torch" and f.runtime_kind == "cuda"):
         for gpu in gpus:

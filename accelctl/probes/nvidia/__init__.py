@@ -12,7 +12,7 @@ import posixpath
 from typing import Any, Dict, List, Optional, Tuple
 
 from accelctl.host.base import DeviceLibraryError, HostError, NotSupported
-from accelctl.inventory.nvidia import (ContainerRuntimeView, CudaToolkit, LibraryResolution, NativeLibrary,
+from accelctl.inventory.nvidia import (ContainerRuntimeView, CudaToolkit, LibraryResolution,
                                        NvidiaDriver, NvidiaGpu, NvidiaInfo)
 from accelctl.probes.base import Probe, ProbeContext
 from accelctl.probes.nvidia import container_view, driver as drv, gpus as gpu_mod, libraries as libs, toolkit as tk
