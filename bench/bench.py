@@ -61,6 +61,30 @@ def per_probe(python: str, env: Dict[str, str]) -> List[Tuple[str, str, float]]:
     return [(p["name"], p["status"], p["duration_ms"]) for p in data["inventory"]["probes"]]
 
 
+def per_probe_alone(runs: int = 5) -> List[Tuple[str, float]]:
+    """Each probe run alone (after the ones it needs), in this process: its own cost without contention."""
+    sys.path.insert(0, str(REPO))
+    from accelctl.host.live import LiveHost
+    from accelctl.probes import all_probes
+    from accelctl.probes.base import ProbeContext, ProbeOptions
+    from accelctl.probes.runner import run_probes
+
+    probes = all_probes()
+    by_section = {p.section: p for p in probes}
+    out = []
+    for probe in probes:
+        needed = [by_section[r] for r in probe.requires if r in by_section]
+        times = []
+        for _ in range(runs + 1):
+            ctx = ProbeContext(LiveHost(), ProbeOptions())
+            run_probes(needed, ctx)
+            start = time.perf_counter()
+            run_probes([probe], ctx)
+            times.append(time.perf_counter() - start)
+        out.append((probe.name, statistics.median(times[1:]) * 1000.0))
+    return out
+
+
 def scale(n: int, snapshot: str) -> Dict[str, float]:
     """doctor --from over n snapshot files in one process (what a fleet check costs)."""
     sys.path.insert(0, str(REPO))
@@ -90,6 +114,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--python", default=sys.executable, help="interpreter that runs accelctl")
     ap.add_argument("--torch-python", help="interpreter with torch installed, for collect_env")
     ap.add_argument("--per-probe", action="store_true")
+    ap.add_argument("--alone", action="store_true", help="with --per-probe: each probe alone, without contention")
     ap.add_argument("--scale", type=int, metavar="N")
     ap.add_argument("--markdown", action="store_true")
     args = ap.parse_args(argv)
@@ -98,6 +123,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     machine = f"{platform.node() or 'unknown'} ({platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()})"
 
+    if args.per_probe and args.alone:
+        print(f"Each probe alone (median of 5, in one process) on {machine}:")
+        for name, ms in per_probe_alone():
+            print(f"  {name:<20} {ms:8.2f} ms")
+        return 0
     if args.per_probe:
         rows = per_probe(args.python, env)
         print(f"Per-probe cost inside one `doctor --json` on {machine}:")
