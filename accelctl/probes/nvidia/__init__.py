@@ -66,17 +66,33 @@ def _smi(ctx: ProbeContext, argv: Tuple[str, ...]) -> Optional[str]:
     return None
 
 
+def _driver_signs(host: Any, cache: List[CacheEntry]) -> bool:
+    """Any sign of an NVIDIA driver: its /proc folder, its control device, or libnvidia-ml known to the loader."""
+    if host.exists("/proc/driver/nvidia") or host.exists("/dev/nvidiactl") or host.exists("/dev/nvidia0"):
+        return True
+    if any(e.soname.startswith("libnvidia-ml.so") for e in cache):
+        return True
+    for folder in host.env.get("LD_LIBRARY_PATH", "").split(":"):
+        if folder.startswith("/") and host.exists(folder.rstrip("/") + "/libnvidia-ml.so.1"):
+            return True
+    return False
+
+
 def probe_driver(ctx: ProbeContext, cache: List[CacheEntry], exists: _Files) -> Tuple[NvidiaDriver, bool, List[NvidiaGpu]]:
     """(driver, NVML answered, GPUs)."""
     host = ctx.host
     nvml_ok, nvml_error, nvml_code = False, None, None
-    try:
-        host.nvml("nvmlInit")
-        nvml_ok = True
-    except DeviceLibraryError as exc:
-        nvml_error, nvml_code = exc.message, exc.code
-    except (NotSupported, HostError) as exc:
-        ctx.unknown("nvidia.nvml", f"NVML not available: {exc}")
+    if not _driver_signs(host, cache):
+        # No kernel module, no device node, no libnvidia-ml: loading pynvml and NVML would only fail, slowly.
+        ctx.unknown("nvidia.nvml", "not queried: no /proc/driver/nvidia, /dev/nvidiactl or libnvidia-ml.so.1 on this machine")
+    else:
+        try:
+            host.nvml("nvmlInit")
+            nvml_ok = True
+        except DeviceLibraryError as exc:
+            nvml_error, nvml_code = exc.message, exc.code
+        except (NotSupported, HostError) as exc:
+            ctx.unknown("nvidia.nvml", f"NVML not available: {exc}")
     version = cuda = nvml_version = None
     gpus: List[NvidiaGpu] = []
     if nvml_ok:
