@@ -62,17 +62,15 @@ _CONVERTERS: Dict[Any, Converter] = {}
 
 
 def _converter(tp: Any) -> Converter:
-    """A converter for ``tp``, built once per type (the type analysis is the slow part)."""
+    """A converter for ``tp``, built once per type (the type analysis is the slow part).
+
+    Dataclass converters look their fields up when first called, so building
+    never recurses, even for types that contain themselves.
+    """
     conv = _CONVERTERS.get(tp)
     if conv is None:
-        _CONVERTERS[tp] = lambda data, path: _CONVERTERS_BUILT[tp](data, path)  # recursion guard
-        built = _build(tp)
-        _CONVERTERS_BUILT[tp] = built
-        _CONVERTERS[tp] = conv = built
+        conv = _CONVERTERS[tp] = _build(tp)
     return conv
-
-
-_CONVERTERS_BUILT: Dict[Any, Converter] = {}
 
 
 def _build(tp: Any) -> Converter:
