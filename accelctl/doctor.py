@@ -92,14 +92,14 @@ def diagnose(inventory: Inventory, diagnosis: Diagnosis, matrices: Optional[Matr
     if diagnosis.assume:
         from accelctl.assume import apply_assumptions
 
-        inventory = apply_assumptions(inventory, diagnosis.assume, gpu_cc=lambda name: _gpu_cc(matrices, name))
+        inventory = apply_assumptions(inventory, diagnosis.assume, gpu_cc=lambda name: gpu_cc(matrices, name))
     ctx = RuleContext(inventory, matrices, RuleOptions(expect=tuple(diagnosis.expect)))
     rules = select(all_rules(), diagnosis.select, diagnosis.ignore)
     findings = run_rules(ctx, rules)
     return Report(inventory, findings, build_plan(findings))
 
 
-def _gpu_cc(matrices: MatrixSet, name: str) -> Optional[str]:
+def gpu_cc(matrices: MatrixSet, name: str) -> Optional[str]:
     """Compute capability of a GPU model from the nvidia_gpus matrix (None when unknown)."""
     from accelctl.matrices import MatrixError
 

@@ -41,7 +41,7 @@ def gate(
         raise typer.BadParameter("--image and --rootfs cannot be combined")
 
     def body() -> int:
-        from accelctl.doctor import _gpu_cc, matrix_set
+        from accelctl.doctor import gpu_cc, matrix_set
         from accelctl.gate.evaluate import evaluate
         from accelctl.gate.fleet import FleetError, load_fleet
         from accelctl.gate.image import ImageError
@@ -52,7 +52,7 @@ def gate(
             inventory = _image_inventory(image, rootfs, python)
         except (FleetError, ImageError) as exc:
             raise InputError(str(exc)) from None
-        result = evaluate(inventory, fleet, ms, lambda name: _gpu_cc(ms, name))
+        result = evaluate(inventory, fleet, ms, lambda name: gpu_cc(ms, name))
         text = RENDERERS[fmt](result) if fmt != "text" else RENDERERS["text"](result, color=sys.stdout.isatty() and not output)
         if output:
             with open(output, "w", encoding="utf-8") as fh:

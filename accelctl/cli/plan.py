@@ -51,7 +51,7 @@ def plan(
         raise typer.BadParameter("expected newest or closest", param_hint="--strategy")
 
     def body() -> int:
-        from accelctl.doctor import _gpu_cc, matrix_set
+        from accelctl.doctor import gpu_cc, matrix_set
         from accelctl.plan import render
         from accelctl.plan.solve import solve
 
@@ -62,7 +62,7 @@ def plan(
         if not items:
             raise InputError("nothing to plan: name what you want (e.g. torch torchvision) or pass -r requirements.txt")
         targets = _targets(ms, from_file, fleet_path, driver, gpu, cc, cuda, rocm, gfx, xpu, cpu, python, glibc, arch,
-                           lambda name: _gpu_cc(ms, name))
+                           lambda name: gpu_cc(ms, name))
         try:
             result = solve(items, targets, ms, strategy)
         except ValueError as exc:
