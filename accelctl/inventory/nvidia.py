@@ -71,6 +71,8 @@ class CudaToolkit:
     compat_version: Optional[str] = None  # driver version of that compat libcuda
     nvcc_version: Optional[str] = None  # the compiler's release, "13.0.88"
     cudart_version: Optional[str] = None  # from libcudart.so.<full version>
+    host_gcc: Optional[str] = None  # version of the host gcc nvcc would use ("13.3.0", or "12" from gcc-12); active toolkit only
+    host_gcc_source: Optional[str] = None  # NVCC_CCBIN=..., CUDAHOSTCXX=..., gcc on PATH; and how the version was learned
 
 
 @record

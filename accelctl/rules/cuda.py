@@ -273,3 +273,41 @@ def nvswitch_without_fabric_manager(ctx: RuleContext) -> Iterator[Hit]:
                              commands=[f"sudo apt-get install -y nvidia-fabricmanager-{branch}={d.version}-1",
                                        "sudo systemctl enable --now nvidia-fabricmanager"],
                              risks=["needs-root"], verify="systemctl status nvidia-fabricmanager && nvidia-smi -q | grep -A2 Fabric")])
+
+
+@rule("TK002", "host-compiler-too-new-for-nvcc", "warning")
+def host_compiler_too_new_for_nvcc(ctx: RuleContext) -> Iterator[Hit]:
+    """The host gcc that nvcc would use is newer than the active CUDA toolkit supports.
+
+    nvcc compiles host code with GCC, and each toolkit's ``crt/host_config.h``
+    rejects a GCC major newer than it was qualified with: every CUDA extension
+    build (``torch.utils.cpp_extension``, flash-attn, apex ...) stops with
+    ``unsupported GNU version! gcc versions later than N are not supported``.
+    Install a GCC the toolkit supports and point nvcc at it with NVCC_CCBIN or
+    CUDAHOSTCXX, or use a newer toolkit.
+    """
+    from accelctl.matrices.subjects.cuda_host_compilers import max_gcc_for
+
+    active = [t for t in ctx.inventory.nvidia.toolkits if t.active and t.version and t.host_gcc]
+    if not active:
+        return
+    tk = active[0]
+    limit = max_gcc_for(ctx.matrices.entries_or_empty("cuda_host_compilers"), tk.version)
+    try:
+        major = int(str(tk.host_gcc).split(".")[0])
+    except ValueError:
+        return
+    if limit is None or major <= limit:
+        return
+    yield Hit(f"nvcc {tk.version} at {tk.path} supports host GCC up to {limit}, but would use GCC {tk.host_gcc}: "
+              f"building CUDA extensions fails with \"unsupported GNU version\".",
+              subject=f"host compiler for {tk.path}",
+              evidence=[Evidence("host gcc", tk.host_gcc, tk.host_gcc_source or ""),
+                        Evidence(f"newest GCC for CUDA {tk.version}", str(limit), "cuda_host_compilers matrix")],
+              fixes=[FixStep(f"Install GCC {limit} (or older) and have nvcc use it",
+                             commands=[f"sudo apt-get install -y gcc-{limit} g++-{limit}",
+                                       f"export NVCC_CCBIN=/usr/bin/gcc-{limit}",
+                                       f"export CUDAHOSTCXX=/usr/bin/g++-{limit}"],
+                             why=f"CUDA {tk.version}'s host_config.h rejects GCC newer than {limit}",
+                             risks=["needs-root", "changes-environment"],
+                             verify="accelctl doctor --select TK002")])

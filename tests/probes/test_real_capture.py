@@ -28,10 +28,19 @@ def _redacted(data):
     return json.loads(text)
 
 
+def _as_recorded(got, real):
+    """``got`` cut to the fields the recorded report has (fields added to the model since are not compared)."""
+    if isinstance(got, dict) and isinstance(real, dict):
+        return {k: _as_recorded(got[k], real[k]) for k in real if k in got}
+    if isinstance(got, list) and isinstance(real, list) and len(got) == len(real):
+        return [_as_recorded(g, r) for g, r in zip(got, real)]
+    return got
+
+
 @pytest.mark.parametrize("section", ["os", "nvidia", "accelerators", "amd", "intel", "other_accelerators"])
 def test_section_equals_the_real_node(replay, section):
     real = _redacted(REAL[section])
-    got = replay[section]
+    got = _as_recorded(replay[section], real)
     assert got == real
 
 

@@ -128,3 +128,18 @@ def test_drv005_blackwell_on_r535():
     [f] = run_rule("DRV005", make_inventory(driver="535.104.05", gpus=[RTX5090]))
     assert f.message == "NVIDIA GeForce RTX 5090 (sm_120) needs driver 570.26 or newer; the driver is 535.104.05."
     assert run_rule("DRV005", make_inventory(driver="570.86.10", gpus=[RTX5090])) == []
+
+
+def test_tk002_host_gcc_newer_than_the_toolkit_supports():
+    # CUDA 12.4's host_config.h (nvidia-cuda-nvcc-cu12 12.4.131 wheel): "#if __GNUC__ > 13" -> unsupported
+    inv = make_inventory(driver="580.159.04", gpus=[H100])
+    tk = CudaToolkit(path="/usr/local/cuda-12.4", version="12.4.131", active=True, active_because="CUDA_HOME",
+                     host_gcc="14.2.0", host_gcc_source="gcc on PATH (/usr/bin/gcc -dumpfullversion)")
+    inv = dataclasses.replace(inv, nvidia=dataclasses.replace(inv.nvidia, toolkits=[tk]))
+    [f] = run_rule("TK002", inv)
+    assert f.severity == "warning" and "up to 13" in f.message and "GCC 14.2.0" in f.message
+    assert "export NVCC_CCBIN=/usr/bin/gcc-13" in f.fixes[0].commands
+    at_max = dataclasses.replace(tk, host_gcc="13", host_gcc_source="NVCC_CCBIN=gcc-13 (file name)")
+    assert run_rule("TK002", dataclasses.replace(inv, nvidia=dataclasses.replace(inv.nvidia, toolkits=[at_max]))) == []
+    unknown = dataclasses.replace(tk, version="11.2.152")  # no max known for 11.2: silent
+    assert run_rule("TK002", dataclasses.replace(inv, nvidia=dataclasses.replace(inv.nvidia, toolkits=[unknown]))) == []

@@ -212,8 +212,31 @@ def probe_toolkits(ctx: ProbeContext, penvs: List[Any]) -> List[CudaToolkit]:
         t = tk.describe(host, root, origins[root], run_nvcc, penvs)
         if t.version is None:
             ctx.unknown(f"nvidia.toolkit.{root}", "no version.json, version.txt, nvcc dist-info, working nvcc or libcudart file name")
-        out.append(dataclasses.replace(t, active=root == active, active_because=why if root == active else None))
+        t = dataclasses.replace(t, active=root == active, active_because=why if root == active else None)
+        if t.active:
+            t = _with_host_gcc(ctx, t)
+        out.append(t)
     return out
+
+
+def _with_host_gcc(ctx: ProbeContext, t: CudaToolkit) -> CudaToolkit:
+    """The active toolkit with the version of the host gcc its nvcc would use (rule TK002)."""
+    host = ctx.host
+
+    def run(argv: List[str]) -> Any:
+        if not host.can_run_commands:
+            return None
+        try:
+            return host.run(argv, timeout=ctx.options.command_timeout)
+        except NotSupported:
+            return None
+
+    version, source, why = tk.host_gcc_version(host, run)
+    if version is None:
+        ctx.unknown("nvidia.toolkit.host_gcc", (why or "the host compiler's version could not be learned")
+                    + (f" (compiler from {source})" if source else ""))
+        return t
+    return dataclasses.replace(t, host_gcc=version, host_gcc_source=source)
 
 
 def probe_libraries(ctx: ProbeContext, cache: List[CacheEntry], toolkits: List[CudaToolkit],

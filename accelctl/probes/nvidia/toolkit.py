@@ -183,6 +183,61 @@ def describe(host: Any, root: str, origin: str, run_nvcc: Any, penvs: List[Any])
                        nvcc_version=nvcc_version, cudart_version=rt)
 
 
+_VERSIONED_GCC = re.compile(r"^(?:[\w.+-]+-)?(?:gcc|g\+\+)-(\d+)(?:\.\d+)*$")
+_FULL_VERSION = re.compile(r"^\s*(\d+(?:\.\d+){0,2})\s*$")
+
+
+def gcc_major_from_name(path: str) -> Optional[str]:
+    """gcc-12, /usr/bin/g++-13, x86_64-linux-gnu-gcc-14 -> "12", "13", "14"; plain gcc -> None."""
+    m = _VERSIONED_GCC.match(posixpath.basename(path))
+    return m.group(1) if m else None
+
+
+def parse_dumpfullversion(text: str) -> Optional[str]:
+    """`gcc -dumpfullversion` -> "13.3.0" (its whole output is the version)."""
+    m = _FULL_VERSION.match(text or "")
+    return m.group(1) if m else None
+
+
+def host_compiler(host: Any) -> Tuple[Optional[str], str]:
+    """(compiler, why) nvcc would use: $NVCC_CCBIN, else $CUDAHOSTCXX, else gcc on PATH."""
+    env = host.env
+    for var in ("NVCC_CCBIN", "CUDAHOSTCXX"):
+        value = env.get(var, "").strip()
+        if value:
+            return value, f"{var}={value}"
+    gcc = host.which("gcc")
+    return (gcc, "gcc on PATH") if gcc else (None, "")
+
+
+def host_gcc_version(host: Any, run: Any) -> Tuple[Optional[str], str, Optional[str]]:
+    """(version, source, why unknown) of the host compiler nvcc would use.
+
+    ``run(argv)`` returns a CommandResult or None when commands cannot run.
+    A versioned name (gcc-12) gives the major without running anything.
+    """
+    compiler, why = host_compiler(host)
+    if not compiler:
+        return None, "", "no NVCC_CCBIN or CUDAHOSTCXX set and no gcc on PATH"
+    if host.is_dir(compiler):  # -ccbin may name a folder: nvcc then runs the gcc in it
+        compiler = posixpath.join(compiler, "gcc")
+    major = gcc_major_from_name(compiler)
+    if major:
+        return major, f"{why} (file name)", None
+    name = posixpath.basename(compiler)
+    if "clang" in name or name in ("icpx", "icx", "nvc++", "cl.exe"):
+        return None, why, f"{compiler} is not GCC"
+    result = run([compiler, "-dumpfullversion"])
+    if result is None:
+        return None, why, f"cannot run {compiler} -dumpfullversion on this host"
+    if not result.ok:
+        return None, why, f"{compiler} -dumpfullversion: {result.why_failed()}"
+    version = parse_dumpfullversion(result.stdout)
+    if not version:
+        return None, why, f"{compiler} -dumpfullversion printed no version"
+    return version, f"{why} ({compiler} -dumpfullversion)", None
+
+
 def choose_active(host: Any, toolkits: List[CudaToolkit], found_by: Dict[str, List[str]]) -> Tuple[Optional[str], Optional[str]]:
     """(root, why) of the toolkit a build would use: CUDA_HOME/CUDA_PATH, else nvcc on PATH, else /usr/local/cuda."""
     for reason in ("CUDA_HOME", "CUDA_PATH", "CUDA_ROOT", "CUDA_TOOLKIT_ROOT_DIR", "nvcc on PATH"):
