@@ -181,6 +181,7 @@ def parse_matrix(spec: MatrixSpec, raw: Any, path: str, check_kinds: bool = True
     if sink.problems:
         raise MatrixError(sink.problems)
     sink.labels = [_label(spec, e) for e in entries]
+    _check_unique_keys(entries, sink)
     if spec.check is not None:
         spec.check(entries, sink)
     if sink.problems:
@@ -235,6 +236,18 @@ def _provenance(data: dict, i: int, sink: ErrorSink) -> Optional[Provenance]:
     if not ok:
         return None
     return Provenance(source=tuple(sources), read=read, note=note)  # type: ignore[arg-type]
+
+
+def _check_unique_keys(entries: List[Any], sink: ErrorSink) -> None:
+    """Every entry's key (what layering merges on) must be unique within a file."""
+    first: dict = {}
+    for i, label in enumerate(sink.labels):
+        if not label:
+            continue
+        if label in first:
+            sink.add(i, None, f"duplicate entry: the same key as entry {first[label]}")
+        else:
+            first[label] = i
 
 
 def _raw_label(spec: MatrixSpec, item: Any) -> str:

@@ -89,3 +89,11 @@ def test_compiled_and_yaml_give_the_same_entries():
     fast, slow = MatrixSet(), MatrixSet(use_compiled=False)
     for name in fast.names():
         assert fast.entries(name) == slow.entries(name), name
+
+
+def test_duplicate_keys_in_one_file_are_errors(tmp_path):
+    entry = '  - cuda: "99.0.0"\n    label: "CUDA 99.0 GA"\n    source: https://x.invalid\n    read: 2026-11-22\n'
+    path = write(tmp_path / "ours", "cuda_toolkit", HEADER + entry + entry)
+    with pytest.raises(MatrixError) as info:
+        MatrixSet(overlays=[tmp_path / "ours"]).get("cuda_toolkit")
+    assert any(str(path) in p and "entry 1 (99.0.0)" in p and "duplicate" in p for p in info.value.problems)
