@@ -106,10 +106,9 @@ def gpu_cc(matrices: MatrixSet, name: str) -> Optional[str]:
     try:
         from accelctl.matrices.subjects import nvidia_gpus
 
-        entry = nvidia_gpus.by_name(matrices.entries("nvidia_gpus"), name)
+        return nvidia_gpus.cc_for_name(matrices.entries("nvidia_gpus"), name)
     except (ImportError, MatrixError):
         return None
-    return (getattr(entry, "compute_capability", None) or getattr(entry, "cc", None)) if entry else None
 
 
 def exit_code(report: Report, fail_on: str) -> int:

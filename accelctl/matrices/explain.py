@@ -116,12 +116,14 @@ def explain_gpu(ms: MatrixSet, name: str) -> Answer:
         from accelctl.matrices.subjects import nvidia_gpus
     except ImportError:
         return {"found": False, "text": "no GPU matrix is installed"}
-    entry = nvidia_gpus.by_name(ms.entries_or_empty("nvidia_gpus"), name)
-    if entry is None:
-        return {"found": False, "text": f"GPU {name!r} is not in the nvidia_gpus matrix (accelctl matrices show nvidia_gpus)."}
-    cc = getattr(entry, "compute_capability", None) or getattr(entry, "cc", None)
-    ans = explain_cc(ms, cc, getattr(entry, "name", name))
-    ans["gpu"] = to_data(entry)
+    entries = ms.entries_or_empty("nvidia_gpus")
+    entry = nvidia_gpus.by_name(entries, name)
+    cc = entry.cc if entry else nvidia_gpus.cc_for_name(entries, name)
+    if cc is None:
+        return {"found": False, "text": f"GPU {name!r} is not in the nvidia_gpus matrix, or names several kinds of GPU "
+                                        "(accelctl matrices show nvidia_gpus)."}
+    ans = explain_cc(ms, cc, name)
+    ans["gpu"] = to_data(entry) if entry else None
     return ans
 
 

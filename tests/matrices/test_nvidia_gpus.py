@@ -106,3 +106,21 @@ def test_check_rejects_duplicates_and_bad_ids():
     G._check([a, b], sink)
     text = "\n".join(sink.problems)
     assert "segment" in text and "also a name of" in text and "also listed for" in text and "'1235'" in text
+
+
+def test_cc_for_names_people_type():
+    from accelctl.matrices import load
+    from accelctl.matrices.subjects.nvidia_gpus import cc_for_name
+
+    entries = load("nvidia_gpus").entries
+    # developer.nvidia.com/cuda-gpus: RTX 5090 12.0, H100 9.0, A100 8.0, V100 7.0, T4 7.5
+    assert [cc_for_name(entries, q) for q in ("RTX 5090", "H100", "A100", "V100", "T4")] == ["12.0", "9.0", "8.0", "7.0", "7.5"]
+    assert cc_for_name(entries, "RTX") is None  # several architectures: no guess
+    assert cc_for_name(entries, "NVIDIA H100 80GB HBM3") == "9.0"
+
+
+def test_plan_and_assume_take_short_names():
+    from tests.conftest import run_cli
+
+    code, out, _ = run_cli(["plan", "torch", "--driver", "535.104.05", "--gpu", "RTX 5090"])
+    assert code == 1 and "sm_120" in out

@@ -152,3 +152,23 @@ def models_with_cc(entries: List[GpuModel], cc: str) -> List[GpuModel]:
     """Every model of compute capability ``cc`` (suffixes like "9.0a" ignored)."""
     want = cc_key(cc)
     return [e for e in entries if e.cc is not None and cc_key(e.cc) == want]
+
+
+def cc_for_name(entries: List[GpuModel], name: str) -> Optional[str]:
+    """Compute capability for a GPU name as people type it ("RTX 5090", "H100", "A100-SXM4-80GB").
+
+    An exact ``by_name`` match first; otherwise every model whose names end with the
+    typed words, and only when they all share one compute capability (all H100
+    variants are 9.0; "RTX" alone is ambiguous and gives None).
+    """
+    exact = by_name(entries, name)
+    if exact is not None:
+        return exact.cc
+    want = normalize_name(name)
+    if not want:
+        return None
+    ccs = {e.cc for e in entries
+           if any(n == want or n.endswith(" " + want) or n.startswith(want + " ") or f" {want} " in f" {n} "
+                  for n in [normalize_name(x) for x in [*e.nvml_names, e.model]])}
+    ccs.discard(None)
+    return ccs.pop() if len(ccs) == 1 else None
