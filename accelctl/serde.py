@@ -112,15 +112,13 @@ def _build(tp: Any) -> Converter:
         def sequence(data: Any, path: str) -> Any:
             if not isinstance(data, list):
                 raise SchemaError(path, f"expected a list, got {_kind(data)}")
-            if plain_str and all(type(v) is str for v in data):  # the common case, without a call per item
+            if plain_str and set(map(type, data)) <= _STR_ONLY:  # the common case, without a call per item
                 out = list(data)
             else:
-                out = []
-                for i, v in enumerate(data):
-                    try:
-                        out.append(item(v, ""))
-                    except SchemaError as exc:
-                        raise SchemaError(_join(f"{path}[{i}]", exc.path), exc.message) from None
+                try:
+                    out = [item(v, "") for v in data]
+                except SchemaError:
+                    out = _locate_item_error(item, data, path)
             return tuple(out) if as_tuple else out
 
         return sequence
@@ -140,7 +138,7 @@ def _build(tp: Any) -> Converter:
 
         return mapping
     if dataclasses.is_dataclass(tp):
-        return lambda data, path: _convert_dataclass(tp, data, path, ())
+        return _dataclass_converter(tp)
     if tp is float:
         def number(data: Any, path: str) -> Any:
             if isinstance(data, bool) or not isinstance(data, (int, float)):
@@ -174,6 +172,90 @@ def _build(tp: Any) -> Converter:
     raise SchemaError("", f"unsupported field type {tp!r}")
 
 
+_STR_ONLY = {str}
+_NONE = type(None)
+
+
+def _as_is_types(tp: Any) -> frozenset:
+    """Exact JSON types a field of type ``tp`` keeps unchanged (checked inline, without a call).
+
+    Anything else goes through the field's full converter, which converts it or
+    raises the error. ``bool`` is never accepted for ``int`` (``type(True) is bool``).
+    """
+    if tp in (str, int, bool):
+        return frozenset((tp,))
+    if tp is Any:
+        return frozenset()
+    if typing.get_origin(tp) is Union:
+        args = typing.get_args(tp)
+        if all(a in (str, int, bool, _NONE) for a in args):
+            return frozenset(args)
+    return frozenset()
+
+
+def _dataclass_converter(cls: type) -> Converter:
+    """Build ``cls`` objects from mappings; the per-class plan is made on first use (types may nest)."""
+    plan: List[Any] = []
+
+    def dataclass(data: Any, path: str) -> Any:
+        if not plan:
+            plan.append(_plan(cls))
+        names, convs, as_is, defaults, factories, required, direct = plan[0]
+        if type(data) is not dict:
+            raise SchemaError(path, f"expected a mapping, got {_kind(data)}")
+        if not names.issuperset(data):
+            where = f"{path}." if path else ""
+            unknown = sorted((k for k in data if k not in names), key=str)
+            raise SchemaError(f"{where}{unknown[0]}", f"unknown field (expected one of: {', '.join(sorted(names))})")
+        values = dict(defaults)
+        for name, factory in factories:
+            if name not in data:
+                values[name] = factory()
+        name = ""
+        try:
+            for name, value in data.items():
+                if type(value) not in as_is[name]:
+                    value = convs[name](value, "")
+                values[name] = value
+        except SchemaError as exc:
+            raise SchemaError(_join(f"{path}.{name}" if path else name, exc.path), exc.message) from None
+        if not required.issubset(data):
+            missing = next(n for n in required_order(cls) if n not in data)
+            raise SchemaError(f"{path}.{missing}" if path else missing, "missing required field")
+        if direct:
+            obj = cls.__new__(cls)
+            obj.__dict__.update(values)
+            return obj
+        return cls(**values)
+
+    return dataclass
+
+
+def required_order(cls: type) -> List[str]:
+    return [name for name, _, required in _fields(cls) if required]
+
+
+def _plan(cls: type) -> Tuple[Any, ...]:
+    """What converting one mapping to ``cls`` needs, computed once per class.
+
+    ``direct``: the object can be filled without calling ``__init__`` (a plain
+    or frozen dataclass with no ``__post_init__`` and no ``__slots__``): the
+    same object ``__init__`` would make, for a fraction of the cost.
+    """
+    hints = type_hints(cls)
+    fields = [f for f in dataclasses.fields(cls) if f.init]
+    names = frozenset(f.name for f in fields)
+    convs = {f.name: _converter(hints[f.name]) for f in fields}
+    as_is = {f.name: _as_is_types(hints[f.name]) for f in fields}
+    defaults = {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}
+    factories = [(f.name, f.default_factory) for f in fields if f.default_factory is not dataclasses.MISSING]
+    required = frozenset(f.name for f in fields
+                         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+    direct = (not hasattr(cls, "__post_init__") and not hasattr(cls, "__slots__")
+              and len(fields) == len(dataclasses.fields(cls)))
+    return names, convs, as_is, defaults, factories, required, direct
+
+
 _FIELDS: Dict[type, List[Tuple[str, Converter, bool]]] = {}
 
 
@@ -197,7 +279,7 @@ def _convert_dataclass(cls: type, data: Any, path: str, skip: Tuple[str, ...]) -
     for key in data:
         if key not in names:
             where = f"{path}." if path else ""
-            unknown = sorted(k for k in data if k not in names)
+            unknown = sorted((k for k in data if k not in names), key=str)
             raise SchemaError(f"{where}{unknown[0]}", f"unknown field (expected one of: {', '.join(sorted(names))})")
     kwargs = {}
     for name, conv, required in fields:
@@ -209,6 +291,16 @@ def _convert_dataclass(cls: type, data: Any, path: str, skip: Tuple[str, ...]) -
         elif required:
             raise SchemaError(f"{path}.{name}" if path else name, "missing required field")
     return cls(**kwargs)
+
+
+def _locate_item_error(item: Converter, data: list, path: str) -> list:
+    """Convert again one by one to say which item failed (only on the error path)."""
+    for i, v in enumerate(data):
+        try:
+            item(v, "")
+        except SchemaError as exc:
+            raise SchemaError(_join(f"{path}[{i}]", exc.path), exc.message) from None
+    raise AssertionError("unreachable: an item failed once and not again")
 
 
 def _join(parent: str, child: str) -> str:

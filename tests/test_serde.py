@@ -44,3 +44,39 @@ def test_errors_name_the_path(data, path, message):
 
 def test_int_is_accepted_where_a_number_is_expected():
     assert from_data(Outer, {"ratio": 2}).ratio == 2.0
+
+
+@dataclass(frozen=True)
+class Checked:
+    """__post_init__ must still run: such classes are built through __init__."""
+
+    name: str
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("empty name")
+
+
+def test_defaults_and_factories_are_fresh_per_object():
+    a, b = from_data(Outer, {}), from_data(Outer, {})
+    assert a == Outer() and a.items == [] and a.items is not b.items
+
+
+def test_objects_built_without_init_equal_those_built_with_it():
+    data = {"items": [{"name": "a", "size": 2}], "tags": {"x": "y"}, "ratio": 0.5, "flag": True}
+    built = from_data(Outer, data)
+    assert built == Outer([Inner("a", 2)], {"x": "y"}, 0.5, True)
+    assert hash(built.items[0]) == hash(Inner("a", 2))
+
+
+def test_post_init_runs():
+    assert from_data(Checked, {"name": "x"}).name == "x"
+    with pytest.raises(ValueError, match="empty name"):
+        from_data(Checked, {"name": ""})
+
+
+def test_the_failing_item_of_a_long_list_is_named():
+    data = {"items": [{"name": str(i)} for i in range(50)] + [{"name": None}]}
+    with pytest.raises(SchemaError) as info:
+        from_data(Outer, data)
+    assert info.value.path == "items[50].name"

@@ -33,7 +33,7 @@ def _root(
 
 def build_app() -> typer.Typer:
     """A fresh application with every command registered (no module-level state)."""
-    from accelctl.cli import capture, doctor, explain, fix, gate, matrices, plan
+    from accelctl.cli import capture, doctor, explain, fix, fleet, gate, matrices, plan
 
     app = typer.Typer(name="accelctl", help=HELP, no_args_is_help=True, add_completion=False,
                       pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -44,6 +44,7 @@ def build_app() -> typer.Typer:
     matrices.register(app)
     plan.register(app)
     gate.register(app)
+    fleet.register(app)
     capture.register(app)
     return app
 

@@ -16,6 +16,8 @@ every 615.x.y release. Used by the driver rules (toolkit vs driver checks,
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 from typing import List, Optional
 
@@ -41,8 +43,14 @@ class CudaToolkitRelease:
     provenance: Provenance = UNSOURCED
 
 
+@functools.lru_cache(maxsize=1024)
+def _parsed(version: str) -> Version:
+    """Matrix versions are few and checked on every snapshot: parse each once."""
+    return Version(version)
+
+
 def _minor(version: str) -> tuple:
-    v = Version(version)
+    v = _parsed(version)
     return (v.major, v.minor)
 
 
@@ -92,7 +100,7 @@ def find_release(entries: List[CudaToolkitRelease], cuda: str) -> Optional[CudaT
                 return e
         return None
     for e in entries:
-        if Version(e.cuda) == wanted:
+        if _parsed(e.cuda) == wanted:
             return e
     return None
 
