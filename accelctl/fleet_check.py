@@ -1,0 +1,155 @@
+"""Check many nodes' snapshots at once: the same diagnosis as ``doctor --from``, per node, plus a roll-up.
+
+Nodes write ``accelctl doctor --snapshot`` files (cheap, no rules); one process
+checks them all against one set of matrices. With ``jobs > 1`` the snapshots
+are split over worker processes, each loading the matrices once.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import field
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from accelctl.doctor import Diagnosis, diagnose, matrix_set
+from accelctl.findings import SEVERITY_ORDER
+from accelctl.inventory import SnapshotError, load_snapshot
+from accelctl.matrices import MatrixSet
+from accelctl.record import record
+
+FLEET_SCHEMA_VERSION = 1
+
+
+@record
+class NodeFinding:
+    rule_id: str
+    severity: str
+    title: str
+    subject: Optional[str] = None
+
+
+@record
+class NodeResult:
+    """One snapshot's outcome; ``error`` set (and no findings) when the file could not be read."""
+
+    path: str
+    node: str = ""  # the file name without .json: snapshots carry no host name
+    errors: int = 0
+    warnings: int = 0
+    infos: int = 0
+    findings: List[NodeFinding] = field(default_factory=list)
+    error: Optional[str] = None
+
+    @property
+    def verdict(self) -> str:
+        if self.error is not None:
+            return "unreadable"
+        return "errors" if self.errors else "warnings" if self.warnings else "ok"
+
+
+@record
+class RuleCount:
+    """How many nodes one rule fired on (a node counts once, however many findings it has)."""
+
+    rule_id: str
+    severity: str
+    title: str
+    nodes: int
+
+
+@record
+class FleetReport:
+    nodes: List[NodeResult]
+
+    def counts(self) -> Dict[str, int]:
+        out = {"ok": 0, "warnings": 0, "errors": 0, "unreadable": 0}
+        for node in self.nodes:
+            out[node.verdict] += 1
+        return out
+
+    def by_rule(self) -> List[RuleCount]:
+        seen: Dict[str, Tuple[str, str, set]] = {}
+        for node in self.nodes:
+            for f in node.findings:
+                entry = seen.setdefault(f.rule_id, (f.severity, f.title, set()))
+                entry[2].add(node.path)
+        rows = [RuleCount(rid, sev, title, len(paths)) for rid, (sev, title, paths) in seen.items()]
+        return sorted(rows, key=lambda r: (-SEVERITY_ORDER[r.severity], -r.nodes, r.rule_id))
+
+
+def snapshot_paths(inputs: Sequence[str]) -> List[str]:
+    """Files as given; folders expand to their ``*.json`` files (sorted, not recursive)."""
+    from accelctl.cli.exits import InputError
+
+    paths: List[str] = []
+    for item in inputs:
+        if os.path.isdir(item):
+            try:
+                names = sorted(n for n in os.listdir(item) if n.endswith(".json"))
+            except OSError as exc:
+                raise InputError(f"{item}: cannot list: {exc.strerror or exc}") from None
+            paths.extend(os.path.join(item, n) for n in names)
+        elif os.path.exists(item):
+            paths.append(item)
+        else:
+            raise InputError(f"{item}: no such file or folder")
+    return paths
+
+
+def check_node(path: str, diagnosis: Diagnosis, matrices: MatrixSet) -> NodeResult:
+    try:
+        inventory = load_snapshot(path)
+    except SnapshotError as exc:
+        return NodeResult(path=path, node=_node_name(path), error=str(exc))
+    report = diagnose(inventory, diagnosis, matrices)
+    s = report.summary
+    findings = [NodeFinding(f.rule_id, f.severity, f.title, f.subject) for f in report.findings]
+    return NodeResult(path=path, node=_node_name(path), errors=s.errors, warnings=s.warnings, infos=s.infos,
+                      findings=findings)
+
+
+def _node_name(path: str) -> str:
+    name = os.path.basename(path)
+    return name[:-5] if name.endswith(".json") else name
+
+
+def check_fleet(paths: Sequence[str], diagnosis: Diagnosis, jobs: int = 1) -> FleetReport:
+    matrices = matrix_set(diagnosis.matrices)
+    for name in matrices.names():  # a broken overlay stops the run (exit 2) before any node is judged
+        matrices.get(name)
+    if jobs <= 1 or len(paths) < 2 * jobs:
+        return FleetReport([check_node(p, diagnosis, matrices) for p in paths])
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = _chunks(list(paths), jobs * 4)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(diagnosis,)) as pool:
+        parts = list(pool.map(_worker_check, chunks))
+    return FleetReport([node for part in parts for node in part])
+
+
+def _chunks(items: List[str], count: int) -> List[List[str]]:
+    size = max(1, -(-len(items) // count))
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+# Worker processes: the diagnosis and the loaded matrices live for the worker's lifetime.
+_WORKER: Dict[str, Any] = {}
+
+
+def _worker_init(diagnosis: Diagnosis) -> None:
+    _WORKER["diagnosis"] = diagnosis
+    _WORKER["matrices"] = matrix_set(diagnosis.matrices)
+
+
+def _worker_check(paths: Iterable[str]) -> List[NodeResult]:
+    return [check_node(p, _WORKER["diagnosis"], _WORKER["matrices"]) for p in paths]
+
+
+def exit_code(report: FleetReport, fail_on: str) -> int:
+    """2 when a snapshot was unreadable; else 1 when a node has findings at or above ``fail_on``."""
+    if any(n.error is not None for n in report.nodes):
+        return 2
+    if fail_on == "never":
+        return 0
+    threshold = SEVERITY_ORDER[fail_on]
+    return 1 if any(SEVERITY_ORDER[f.severity] >= threshold for n in report.nodes for f in n.findings) else 0

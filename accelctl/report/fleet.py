@@ -1,0 +1,78 @@
+"""Outputs of ``accelctl fleet``: a roll-up by rule, then the nodes that need attention."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List
+
+from accelctl import __version__
+from accelctl.fleet_check import FLEET_SCHEMA_VERSION, FleetReport, NodeResult
+from accelctl.serde import to_data
+
+FLEET_FORMATS = ("text", "json", "markdown")
+
+
+def _headline(report: FleetReport) -> str:
+    c = report.counts()
+    parts = [f"{c['errors']} with errors", f"{c['warnings']} with warnings only", f"{c['ok']} clean"]
+    if c["unreadable"]:
+        parts.append(f"{c['unreadable']} unreadable")
+    return f"accelctl fleet: {len(report.nodes)} snapshot(s): " + ", ".join(parts)
+
+
+def _attention(report: FleetReport) -> List[NodeResult]:
+    order = {"unreadable": 0, "errors": 1, "warnings": 2, "ok": 3}
+    return sorted((n for n in report.nodes if n.verdict != "ok"), key=lambda n: (order[n.verdict], n.node))
+
+
+def _node_ids(node: NodeResult) -> str:
+    return ", ".join(sorted({f.rule_id for f in node.findings if f.severity != "info"})) or "—"
+
+
+def render_text(report: FleetReport, limit: int = 50) -> str:
+    out = [_headline(report), ""]
+    rules = report.by_rule()
+    if rules:
+        width = max(len(r.rule_id) for r in rules)
+        out.append("By rule (nodes affected):")
+        for r in rules:
+            out.append(f"  {r.rule_id:<{width}}  {r.severity:<7}  {r.nodes:>6}  {r.title}")
+        out.append("")
+    nodes = _attention(report)
+    if nodes:
+        out.append("Nodes to look at:" if len(nodes) <= limit else f"Nodes to look at (first {limit} of {len(nodes)}; --json has all):")
+        for n in nodes[:limit]:
+            detail = n.error if n.error is not None else _node_ids(n)
+            out.append(f"  {n.node:<24} {n.verdict:<10} {detail}")
+        out.append("")
+        out.append("Details of one node: accelctl doctor --from SNAPSHOT")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render_markdown(report: FleetReport, limit: int = 200) -> str:
+    out = [f"## {_headline(report)}", ""]
+    rules = report.by_rule()
+    if rules:
+        out += ["| rule | severity | nodes | title |", "|---|---|---|---|"]
+        out += [f"| {r.rule_id} | {r.severity} | {r.nodes} | {r.title} |" for r in rules]
+        out.append("")
+    nodes = _attention(report)
+    if nodes:
+        out += ["| node | verdict | rules / problem |", "|---|---|---|"]
+        for n in nodes[:limit]:
+            detail = n.error if n.error is not None else _node_ids(n)
+            out.append(f"| `{n.node}` | {n.verdict} | {detail.replace('|', '/')} |")
+        if len(nodes) > limit:
+            out.append(f"\n{len(nodes) - limit} more node(s) in the JSON output.")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render_json(report: FleetReport) -> str:
+    data: Dict[str, Any] = {
+        "fleet_schema_version": FLEET_SCHEMA_VERSION,
+        "accelctl_version": __version__,
+        "summary": report.counts(),
+        "rules": to_data(report.by_rule()),
+        "nodes": [{**to_data(n), "verdict": n.verdict} for n in report.nodes],
+    }
+    return json.dumps(data, indent=2) + "\n"
