@@ -61,6 +61,11 @@ Converter = Callable[[Any, str], Any]
 _CONVERTERS: Dict[Any, Converter] = {}
 
 
+def converter(tp: Any) -> Converter:
+    """The strict converter ``from_data`` uses for ``tp``: ``convert(data, path)``."""
+    return _converter(tp)
+
+
 def _converter(tp: Any) -> Converter:
     """A converter for ``tp``, built once per type (the type analysis is the slow part).
 

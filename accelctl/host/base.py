@@ -8,7 +8,7 @@ so every probe runs unchanged on each of them, and tests need no hardware.
 from __future__ import annotations
 
 from accelctl.record import record
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
 
 try:  # Python 3.8+: typing.Protocol
     from typing import Protocol
@@ -102,7 +102,10 @@ class Host(Protocol):
 
     def is_file(self, path: str) -> bool: ...
 
-    def list_dir(self, path: str) -> List[DirEntry]: ...
+    def list_dir(self, path: str, match: Optional[Callable[[str], bool]] = None) -> List[DirEntry]:
+        """Entries sorted by name; with ``match``, only names it accepts (filtered before any stat:
+        system library folders hold thousands of entries)."""
+        ...
 
     def readlink(self, path: str) -> Optional[str]: ...
 

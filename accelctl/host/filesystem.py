@@ -11,7 +11,7 @@ import errno
 import os
 import posixpath
 import stat
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from accelctl.host.base import (
     AccessDenied,
@@ -120,12 +120,14 @@ class FileSystemHost:
         except (HostError, OSError):
             return False
 
-    def list_dir(self, path: str) -> List[DirEntry]:
+    def list_dir(self, path: str, match: Optional[Callable[[str], bool]] = None) -> List[DirEntry]:
         real = self._host_path(path)
         entries = []
         try:
             with os.scandir(real) as it:
                 for e in it:
+                    if match is not None and not match(e.name):
+                        continue
                     try:
                         is_link = e.is_symlink()
                         is_dir = e.is_dir(follow_symlinks=not is_link) or (

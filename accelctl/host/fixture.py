@@ -80,8 +80,8 @@ class FixtureHost(FileSystemHost):
         recorded = self._ranges.get(self.realpath(path)) or self._ranges.get(path)
         return recorded["size"] if recorded else super().file_size(path)
 
-    def list_dir(self, path: str):
-        return [e for e in super().list_dir(path) if e.name != KEEP_FILE]
+    def list_dir(self, path: str, match=None):
+        return [e for e in super().list_dir(path, match) if e.name != KEEP_FILE]
 
     def run(self, argv: Sequence[str], timeout: float = 5.0) -> CommandResult:
         if not self.can_run_commands:

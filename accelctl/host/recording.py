@@ -14,7 +14,7 @@ import os
 import posixpath
 import re
 import threading
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from accelctl.host.base import CommandResult, DeviceLibraryError, DirEntry, Host, HostError
 from accelctl.host.fixture import KEEP_FILE, call_key, command_key
@@ -151,8 +151,8 @@ class RecordingHost:
             self._note_links(path)
         return ok
 
-    def list_dir(self, path: str) -> List[DirEntry]:
-        entries = self.inner.list_dir(path)
+    def list_dir(self, path: str, match: Optional[Callable[[str], bool]] = None) -> List[DirEntry]:
+        entries = self.inner.list_dir(path, match)
         self._note_presence(path, True)
         self._note_links(path)
         for e in entries:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from accelctl.matrices.base import Matrix, MatrixError, MatrixSpec, parse_matrix, parse_yaml
+from accelctl.matrices.base import Matrix, MatrixError, MatrixSpec, parse_matrix, parse_trusted, parse_yaml
 
 ENV_VAR = "ACCELCTL_MATRICES"
 
@@ -111,7 +111,7 @@ def load_file(subject: MatrixSpec, path: Path, use_compiled: bool = False) -> Ma
         raise MatrixError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
     compiled = read_compiled(path, data) if use_compiled else None
     if compiled is not None:
-        return parse_matrix(subject, compiled, str(path), check_kinds=False)
+        return parse_trusted(subject, compiled, str(path))
     try:
         raw = parse_yaml(data)
     except Exception as exc:  # yaml.YAMLError and friends: report, never a traceback

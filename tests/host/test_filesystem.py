@@ -52,6 +52,14 @@ def test_listing_reports_links_and_dirs(tree):
     assert not names["libcuda.so.580.159.04"].is_symlink
 
 
+def test_listing_with_a_name_filter_keeps_only_matching_names(tree):
+    host = FileSystemHost(str(tree))
+    every = [e.name for e in host.list_dir("/usr/local/nvidia/lib64")]
+    kept = host.list_dir("/usr/local/nvidia/lib64", lambda n: n.count(".") > 3)
+    assert "libcuda.so.1" in every
+    assert [(e.name, e.is_symlink) for e in kept] == [("libcuda.so.580.159.04", False)]
+
+
 def test_a_rootfs_runs_no_commands_and_no_nvml(tree):
     host = FileSystemHost(str(tree))
     with pytest.raises(NotSupported):

@@ -349,7 +349,7 @@ def _resolution(host: Any, exists: _Files, scan: libs.LibraryScanner, soname: st
         folder, prefix = TORCH_PRELOAD[library]
         lib_dir = posixpath.join(site, "nvidia", folder, "lib")
         try:
-            match = sorted(e.name for e in host.list_dir(lib_dir) if e.name.startswith(prefix))
+            match = sorted(e.name for e in host.list_dir(lib_dir, lambda n: n.startswith(prefix)))
         except HostError:
             match = []
         if match:

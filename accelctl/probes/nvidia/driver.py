@@ -102,11 +102,15 @@ def read_kernel_module(host: Any) -> Tuple[Optional[str], Optional[str], str]:
     return None, None, ""
 
 
+def _is_libcuda(name: str) -> bool:
+    return name.startswith("libcuda.so.")
+
+
 def libcuda_from_dirs(host: Any) -> Tuple[Optional[str], Optional[str]]:
     """(path, version) of the first libcuda.so.<version> in the usual driver folders."""
     for folder in DRIVER_LIB_DIRS:
         try:
-            names = [e.name for e in host.list_dir(folder) if e.name.startswith("libcuda.so.")]
+            names = [e.name for e in host.list_dir(folder, _is_libcuda)]
         except HostError:
             continue
         for name in sorted(names):

@@ -28,6 +28,7 @@ LIBRARIES: Dict[str, str] = {
     "tensorrt": r"libnvinfer\.so\.\d+(?:\.\d+)*",
 }
 _PATTERNS = {name: re.compile("^" + pat + "$") for name, pat in LIBRARIES.items()}
+_ANY_LIBRARY = re.compile("^(?:" + "|".join(f"(?:{pat})" for pat in LIBRARIES.values()) + ")$")
 # Which wheels ship which library (when RECORD is not there to say): normalised name prefixes.
 WHEEL_PREFIXES = {
     "cudart": ("nvidia-cuda-runtime",), "cublas": ("nvidia-cublas",), "cudnn": ("nvidia-cudnn",),
@@ -37,6 +38,11 @@ WHEEL_PREFIXES = {
 STANDARD_DIRS = ("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib",
                  "/usr/lib/aarch64-linux-gnu", "/usr/local/nvidia/lib64", "/usr/local/nvidia/lib")
 _HEADER_DEFINE = re.compile(r"^#define\s+(\w+)\s+(\d+)\s*$", re.M)
+
+
+def is_library_name(file_name: str) -> bool:
+    """Whether ``classify`` would name it: one pattern, for filtering big folders before any stat."""
+    return _ANY_LIBRARY.match(file_name) is not None
 
 
 def classify(file_name: str) -> Optional[str]:
@@ -91,6 +97,7 @@ class LibraryScanner:
         self.found: Dict[str, NativeLibrary] = {}  # realpath -> library
         self.order: List[str] = []
         self._listed: Dict[str, List[Any]] = {}
+        self._libraries_in: Dict[str, List[Any]] = {}
         self._headers: Dict[str, Optional[str]] = {}
 
     def listing(self, folder: str) -> List[Any]:
@@ -114,7 +121,12 @@ class LibraryScanner:
 
     def scan_dir(self, folder: str, origin: str, provider: Optional[Tuple[str, str]] = None,
                  dists: Iterable[Any] = ()) -> None:
-        for entry in self.listing(folder):
+        if folder not in self._libraries_in:
+            try:
+                self._libraries_in[folder] = self.host.list_dir(folder, is_library_name)
+            except HostError:
+                self._libraries_in[folder] = []
+        for entry in self._libraries_in[folder]:
             if entry.is_dir:
                 continue
             library = classify(entry.name)
