@@ -7,7 +7,8 @@ inventory document (``os.libc_version=2.31``), validated like a snapshot.
 
 from __future__ import annotations
 
-import re
+from accelctl.lazy_re import lazy_compile
+
 from typing import Any, Dict, List, Sequence, Tuple
 
 from accelctl.inventory import Inventory, SnapshotError, inventory_from_data
@@ -21,7 +22,7 @@ SHORTCUTS = {
     "glibc": "glibc version (e.g. 2.31)",
     "<distribution>": "any installed distribution's version, e.g. torch=2.5.1+cu124 (the framework facts follow its local tag)",
 }
-_LOCAL_RUNTIME = re.compile(r"^(cu|rocm|xpu|cpu)(.*)$")
+_LOCAL_RUNTIME = lazy_compile(r"^(cu|rocm|xpu|cpu)(.*)$")
 
 
 class AssumptionError(SnapshotError):

@@ -11,7 +11,7 @@ treated as immutable by convention: code changes them with ``dataclasses.replace
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, List, Tuple, Type, TypeVar
+from typing import Any, List, Optional, Tuple, Type, TypeVar
 
 T = TypeVar("T")
 _MISSING = dataclasses.MISSING
@@ -63,13 +63,35 @@ def _repr(self: Any) -> str:
     return f"{type(self).__name__}({inner})"
 
 
-def record(cls: Type[T]) -> Type[T]:
-    """Make ``cls`` a dataclass with shared (not generated) ``__init__``, ``__eq__`` and ``__repr__``."""
-    cls = dataclasses.dataclass(init=False, repr=False, eq=False)(cls)
-    cls.__init__ = _init  # type: ignore[misc]
-    cls.__eq__ = _eq  # type: ignore[assignment]
-    cls.__repr__ = _repr  # type: ignore[assignment]
-    cls.__hash__ = None  # type: ignore[assignment]  # mutable by the letter, like an eq dataclass
-    return cls
+def _hash(self: Any) -> int:
+    return hash(_values(self))
 
 
+def _frozen_setattr(self: Any, name: str, value: Any) -> None:
+    raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def _frozen_delattr(self: Any, name: str) -> None:
+    raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+def record(cls: Optional[Type[T]] = None, *, frozen: bool = False) -> Any:
+    """Make ``cls`` a dataclass with shared (not generated) ``__init__``, ``__eq__`` and ``__repr__``.
+
+    ``@record(frozen=True)`` is the same as ``@dataclass(frozen=True)`` for its
+    users: assignment raises ``FrozenInstanceError`` and values hash by their fields.
+    """
+    def wrap(klass: Type[T]) -> Type[T]:
+        klass = dataclasses.dataclass(init=False, repr=False, eq=False)(klass)
+        klass.__init__ = _init  # type: ignore[misc]
+        klass.__eq__ = _eq  # type: ignore[assignment]
+        klass.__repr__ = _repr  # type: ignore[assignment]
+        if frozen:
+            klass.__setattr__ = _frozen_setattr  # type: ignore[assignment]
+            klass.__delattr__ = _frozen_delattr  # type: ignore[assignment]
+            klass.__hash__ = _hash  # type: ignore[assignment]
+        else:
+            klass.__hash__ = None  # type: ignore[assignment]  # mutable by the letter, like an eq dataclass
+        return klass
+
+    return wrap(cls) if cls is not None else wrap

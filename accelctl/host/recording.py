@@ -9,6 +9,8 @@ written, so the folder can be attached to a bug report.
 
 from __future__ import annotations
 
+from accelctl.lazy_re import lazy_compile
+
 import json
 import os
 import posixpath
@@ -20,11 +22,11 @@ from accelctl.host.base import CommandResult, DeviceLibraryError, DirEntry, Host
 from accelctl.host.fixture import KEEP_FILE, call_key, command_key
 
 _SMALL_FILE = 1 << 20
-_STRINGS = re.compile(rb"[\x20-\x7e]{6,}")
-_UUID = re.compile(r"\b(GPU|MIG)-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
-_MAC = re.compile(r"\b(?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}\b")
-_SERIAL_LINE = re.compile(r"(?im)^(\s*(?:serial(?: number)?|board part number)\s*[:=]\s*).*$")
-_SERIAL_XML = re.compile(r"(?i)(<serial>)[^<]*(</serial>)")
+_STRINGS = lazy_compile(rb"[\x20-\x7e]{6,}")
+_UUID = lazy_compile(r"\b(GPU|MIG)-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
+_MAC = lazy_compile(r"\b(?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}\b")
+_SERIAL_LINE = lazy_compile(r"(?im)^(\s*(?:serial(?: number)?|board part number)\s*[:=]\s*).*$")
+_SERIAL_XML = lazy_compile(r"(?i)(<serial>)[^<]*(</serial>)")
 _SERIAL_CALLS = ("nvmlDeviceGetSerial", "nvmlDeviceGetBoardPartNumber", "amdsmi_get_gpu_asic_info")
 
 

@@ -9,10 +9,13 @@ errors that name file, entry and field.
 
 from __future__ import annotations
 
+from accelctl.record import record
+
+from accelctl.lazy_re import lazy_compile
+
 import dataclasses
 import datetime as _dt
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Generic, List, Optional, Sequence, Tuple, TypeVar, Union
 
@@ -32,11 +35,11 @@ CC = "cc"  # compute capability "9.0", "12.0"
 SPECIFIER = "specifier"  # PEP 440 specifier set, e.g. ">=2.4,<2.6"
 DATE = "date"  # ISO date
 
-_DRIVER_RE = re.compile(r"^\d+(\.\d+){0,3}$")
-_CC_RE = re.compile(r"^\d+\.\d+[af]?$")
+_DRIVER_RE = lazy_compile(r"^\d+(\.\d+){0,3}$")
+_CC_RE = lazy_compile(r"^\d+\.\d+[af]?$")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Provenance:
     """Where an entry's facts were read and when."""
 
@@ -74,7 +77,7 @@ class ErrorSink:
         self.problems.append(": ".join(where) + f": {message}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MatrixSpec(Generic[E]):
     """What a subject module declares about its matrix."""
 
@@ -85,7 +88,7 @@ class MatrixSpec(Generic[E]):
     description: str = ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Matrix(Generic[E]):
     """A loaded, validated matrix."""
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import re
+from accelctl.lazy_re import lazy_compile
+
 from typing import Dict, List, Optional, Tuple
 
 from accelctl.host.base import HostError
@@ -14,11 +15,11 @@ IMAGE_ENV_PREFIXES = ("NVIDIA_", "NV_", "CUDA_", "CUDNN_", "NCCL_VERSION", "ROCM
 IMAGE_ENV_NAMES = ("CUDA_VERSION", "NCCL_VERSION", "CUDNN_VERSION", "TENSORRT_VERSION", "ROCM_VERSION", "PYTORCH_VERSION", "NVIDIA_REQUIRE_CUDA", "NVIDIA_DISABLE_REQUIRE", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES")
 
 _CGROUP_HINTS = (
-    (re.compile(r"kubepods"), "kubernetes"),
-    (re.compile(r"docker[-/]"), "docker"),
-    (re.compile(r"libpod|podman"), "podman"),
-    (re.compile(r"containerd|cri-containerd"), "containerd"),
-    (re.compile(r"/lxc/|lxc\.payload"), "lxc"),
+    (lazy_compile(r"kubepods"), "kubernetes"),
+    (lazy_compile(r"docker[-/]"), "docker"),
+    (lazy_compile(r"libpod|podman"), "podman"),
+    (lazy_compile(r"containerd|cri-containerd"), "containerd"),
+    (lazy_compile(r"/lxc/|lxc\.payload"), "lxc"),
 )
 
 

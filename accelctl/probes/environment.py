@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import re
+from accelctl.lazy_re import lazy_compile
+
 from typing import Dict
 
 from accelctl.probes.base import Probe, ProbeContext
@@ -14,7 +15,7 @@ RELEVANT_PREFIXES = (
 )
 RELEVANT_NAMES = ("PATH", "LD_LIBRARY_PATH", "LD_PRELOAD", "LIBRARY_PATH", "CPATH")
 SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "KEY", "CREDENTIAL", "AUTH")
-_URL_CREDENTIALS = re.compile(r"//[^/@\s]+@")
+_URL_CREDENTIALS = lazy_compile(r"//[^/@\s]+@")
 
 
 def relevant_env(env: Dict[str, str]) -> Dict[str, str]:

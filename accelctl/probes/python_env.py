@@ -7,6 +7,8 @@ prefix, version and site-packages follow from its path, ``pyvenv.cfg`` and the
 
 from __future__ import annotations
 
+from accelctl.lazy_re import lazy_compile
+
 import posixpath
 import re
 from typing import Dict, List, Optional, Tuple
@@ -16,7 +18,7 @@ from accelctl.inventory.python_env import PythonEnvironment
 from accelctl.probes.base import Probe, ProbeContext
 from accelctl.probes.distributions import read_site_packages
 
-_PYDIR = re.compile(r"^python(\d+)\.(\d+)t?$")
+_PYDIR = lazy_compile(r"^python(\d+)\.(\d+)t?$")
 # Where images and nodes usually keep environments, for a rootfs with no PATH to follow.
 _ROOTFS_CANDIDATES = (
     "/opt/conda/bin/python3",

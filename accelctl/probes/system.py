@@ -6,7 +6,8 @@ architecture comes from an ELF header, glibc's version from libc itself.
 
 from __future__ import annotations
 
-import re
+from accelctl.lazy_re import lazy_compile
+
 import struct
 from typing import Dict, Optional, Tuple
 
@@ -26,7 +27,7 @@ _LIBC_PATHS = (
     "/lib/libc.so.6",
     "/usr/lib/libc.so.6",
 )
-_GLIBC_RE = re.compile(rb"GNU C Library [^\n\x00]*?(?:release )?version (\d+\.\d+)")
+_GLIBC_RE = lazy_compile(rb"GNU C Library [^\n\x00]*?(?:release )?version (\d+\.\d+)")
 
 
 def parse_os_release(text: str) -> Dict[str, str]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from accelctl.lazy_re import lazy_compile
+
 import functools
-import re
 import shlex
 from typing import Dict, Iterator, List, Optional, Tuple
 
@@ -20,7 +21,7 @@ def norm(name: str) -> str:
     return canonicalize_name(name)
 
 
-_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_NAME = lazy_compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 def requirement_name(line: str) -> str:
@@ -102,7 +103,7 @@ def pip(env: PythonEnvironment, *args: str) -> str:
     return " ".join(shlex.quote(a) for a in (python, "-m", "pip", *args))
 
 
-_CUDA_MAJOR_SUFFIX = re.compile(r"-cu(\d+)$")
+_CUDA_MAJOR_SUFFIX = lazy_compile(r"-cu(\d+)$")
 
 
 def cuda_major_of_wheel(name: str) -> Optional[str]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import re
+from accelctl.lazy_re import lazy_compile
+
 from typing import Iterator, Optional, Tuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -12,7 +13,7 @@ from accelctl.rules.base import Hit, RuleContext, rule
 from accelctl.rules.frameworks import ACCELERATOR_PACKAGES
 from accelctl.rules.facts import norm
 
-_MANYLINUX = re.compile(r"manylinux_(\d+)_(\d+)_|manylinux(1|2010|2014)_")
+_MANYLINUX = lazy_compile(r"manylinux_(\d+)_(\d+)_|manylinux(1|2010|2014)_")
 _LEGACY = {"1": (2, 5), "2010": (2, 12), "2014": (2, 17)}  # PEP 600's aliases
 
 

@@ -11,8 +11,12 @@ the rules that check a GPU target against the installed ROCm.
 
 from __future__ import annotations
 
+from accelctl.record import record
+
+from accelctl.lazy_re import lazy_compile
+
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import List, Optional
 
 from accelctl.matrices.base import UNSOURCED, ErrorSink, MatrixSpec, Provenance
@@ -20,11 +24,11 @@ from accelctl.matrices.base import UNSOURCED, ErrorSink, MatrixSpec, Provenance
 SEGMENTS = ("instinct", "radeon-pro", "radeon")
 AMD_PCI_VENDOR = "0x1002"
 
-_GFX_RE = re.compile(r"^gfx([0-9]{1,2})([0-9a-f])([0-9a-f])$")
-_PCI_RE = re.compile(r"^0x[0-9a-f]{4}$")
+_GFX_RE = lazy_compile(r"^gfx([0-9]{1,2})([0-9a-f])([0-9a-f])$")
+_PCI_RE = lazy_compile(r"^0x[0-9a-f]{4}$")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AmdGpu:
     """One AMD GPU product and how software identifies it."""
 
@@ -144,7 +148,7 @@ def _norm_pci(device_id: object) -> Optional[str]:
     return f"0x{text}" if re.match(r"^[0-9a-f]{4}$", text) else None
 
 
-_DROP = re.compile(r"[™®]|\(tm\)|\(r\)")
+_DROP = lazy_compile(r"[™®]|\(tm\)|\(r\)")
 _WORDS = {"amd", "accelerator", "gpu", "instinct", "radeon"}
 
 

@@ -15,8 +15,11 @@ patch release of each CUDA minor version supported.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from accelctl.record import record
+
+from accelctl.lazy_re import lazy_compile
+
+from dataclasses import field
 from typing import Dict, List, Optional, Tuple
 
 from packaging.version import InvalidVersion, Version
@@ -46,7 +49,7 @@ _ALIASES = {"nvcr.io/nvidia/cuda": "nvidia/cuda"}
 _HUB_PREFIXES = ("docker.io/", "index.docker.io/", "registry-1.docker.io/")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ContainerImage:
     """One image line: a repository and a concrete tag."""
 
@@ -197,7 +200,7 @@ def is_end_of_life(entries: List[ContainerImage], reference: str) -> Optional[bo
     return e.status == "end-of-life"
 
 
-_CUDA_TAG = re.compile(r"^(\d+\.\d+\.\d+)-(?:cudnn\d*-)?(base|runtime|devel)-(\S+)$")
+_CUDA_TAG = lazy_compile(r"^(\d+\.\d+\.\d+)-(?:cudnn\d*-)?(base|runtime|devel)-(\S+)$")
 
 
 def newest_patch_tag(entries: List[ContainerImage], reference: str) -> Optional[ContainerImage]:

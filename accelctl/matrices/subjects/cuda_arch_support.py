@@ -11,7 +11,9 @@ and ``supported_archs``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+
+from dataclasses import field
 from typing import List, Optional
 
 from packaging.version import InvalidVersion, Version
@@ -22,7 +24,7 @@ VARIANTS = ("base", "a", "f")
 STATUSES = ("supported", "deprecated", "dropped", "too-new", "unknown")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CudaArch:
     """One compilation target (compute capability) and its life cycle in the CUDA toolkit."""
 

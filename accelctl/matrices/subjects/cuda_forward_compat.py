@@ -18,8 +18,12 @@ Used by the driver rules (compat-libcuda checks) through ``may_use_compat``.
 
 from __future__ import annotations
 
+from accelctl.record import record
+
+from accelctl.lazy_re import lazy_compile
+
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import List, Optional
 
 from packaging.version import InvalidVersion, Version
@@ -33,7 +37,7 @@ VERDICTS = ("compatible", "not-needed", "incompatible", "branch-not-supported", 
             "gpu-not-supported-by-cuda", "unknown")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ForwardCompatEntry:
     """A forward-compatibility fact: a package's branch table, GPU eligibility, or a feature exception."""
 
@@ -98,7 +102,7 @@ def _check(entries: List[ForwardCompatEntry], errors: ErrorSink) -> None:
 SPEC = MatrixSpec(name="cuda_forward_compat", entry_type=ForwardCompatEntry, check=_check, key=_key)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CompatVerdict:
     """Answer of ``may_use_compat``: a status from VERDICTS and the reason in words."""
 
@@ -111,7 +115,7 @@ class CompatVerdict:
 
 
 # Name patterns for ``gpu_segment``: a heuristic over marketing names, not NVIDIA data.
-_DATACENTER = re.compile(
+_DATACENTER = lazy_compile(
     r"\b(tesla|a2|a10g?|a16|a30|a40|a100|a800|h20|h100|h200|h800|b100|b200|b300|gh200|gb200|gb300"
     r"|l4|l20|l40s?|t4|v100|p100|p40|p4|k40|k80|m10|m40|m60)\b|\bhgx\b|\bdgx\b",
     re.IGNORECASE,

@@ -8,7 +8,9 @@ header was read). Used by rule TK002 through ``max_gcc_for``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+
+from dataclasses import field
 from typing import List, Optional
 
 from packaging.version import InvalidVersion, Version
@@ -16,7 +18,7 @@ from packaging.version import InvalidVersion, Version
 from accelctl.matrices.base import UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CudaHostCompiler:
     """The newest host GCC major one CUDA toolkit minor supports."""
 

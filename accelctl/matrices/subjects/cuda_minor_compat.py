@@ -10,7 +10,9 @@ newer driver) is listed per major. Used by the driver rules through
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+
+from dataclasses import field
 from typing import List, Optional
 
 from packaging.version import InvalidVersion, Version
@@ -21,7 +23,7 @@ from accelctl.matrices.subjects.cuda_toolkit import CudaToolkitRelease, min_driv
 STATUSES = ("full", "minor-compat", "unsupported", "unknown")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CompatLimit:
     """One thing that does not work under minor-version compatibility."""
 
@@ -31,7 +33,7 @@ class CompatLimit:
     source: str = ""  # URL the limit was read from
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CudaMinorCompat:
     """Minor-version compatibility of one CUDA major (11, 12, 13)."""
 

@@ -16,9 +16,11 @@ every 615.x.y release. Used by the driver rules (toolkit vs driver checks,
 
 from __future__ import annotations
 
+from accelctl.record import record
+
 import functools
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import List, Optional
 
 from packaging.version import InvalidVersion, Version
@@ -28,7 +30,7 @@ from accelctl.matrices.base import DATE, DRIVER, UNSOURCED, VERSION, ErrorSink, 
 OSES = ("linux", "windows")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CudaToolkitRelease:
     """One CUDA toolkit release (a row of the release notes' driver table)."""
 

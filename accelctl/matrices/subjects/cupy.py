@@ -10,7 +10,9 @@ Used by the library rules (installed cupy-cudaXX vs the node's CUDA driver/toolk
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+
+from dataclasses import field
 from typing import List, Optional, Tuple
 
 from accelctl.matrices.base import CC, UNSOURCED, ErrorSink, MatrixSpec, Provenance
@@ -18,7 +20,7 @@ from accelctl.matrices.base import CC, UNSOURCED, ErrorSink, MatrixSpec, Provena
 KINDS = ("package", "release")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CupyEntry:
     """A CuPy wheel package (kind=package) or a CuPy major release (kind=release)."""
 

@@ -9,7 +9,9 @@ torch vs Gaudi software, OS vs release.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+
+from dataclasses import field
 from typing import Dict, List, Optional
 
 from packaging.version import InvalidVersion, Version
@@ -17,7 +19,7 @@ from packaging.version import InvalidVersion, Version
 from accelctl.matrices.base import UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class GaudiRelease:
     """One Intel Gaudi software release."""
 

@@ -10,7 +10,9 @@ by the Intel rules: IPEX vs torch, oneAPI runtime vs torch +xpu, GPU family.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+
+from dataclasses import field
 from typing import Dict, List, Optional
 
 from packaging.specifiers import SpecifierSet
@@ -22,7 +24,7 @@ PACKAGES = ("intel-extension-for-pytorch", "torch")
 DEVICES = ("xpu", "cpu")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IntelXpuRelease:
     """One IPEX or torch +xpu release and what it needs."""
 

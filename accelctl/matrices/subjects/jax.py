@@ -12,7 +12,9 @@ framework/driver checks).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+
+from dataclasses import field
 from typing import Dict, List, Optional
 
 from packaging.specifiers import SpecifierSet
@@ -23,7 +25,7 @@ from accelctl.matrices.base import CC, DRIVER, SPECIFIER, UNSOURCED, VERSION, Er
 STACK_KINDS = ("plugin", "jaxlib-local")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class JaxCudaStack:
     """How one CUDA major version is installed for one jax release."""
 
@@ -51,7 +53,7 @@ class JaxCudaStack:
     min_cc: Optional[str] = field(default=None, metadata={"kind": CC})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class JaxRelease:
     """One jax release on PyPI."""
 

@@ -11,8 +11,10 @@ Inferentia rules: driver vs SDK, torch vs torch-neuronx.
 
 from __future__ import annotations
 
+from accelctl.record import record
+
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import List, Optional
 
 from packaging.version import InvalidVersion, Version
@@ -20,7 +22,7 @@ from packaging.version import InvalidVersion, Version
 from accelctl.matrices.base import DRIVER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class NeuronRelease:
     """One Neuron SDK release and the component versions it ships."""
 

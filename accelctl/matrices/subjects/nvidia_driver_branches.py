@@ -15,20 +15,24 @@ branches and to say which CUDA a branch runs natively.
 
 from __future__ import annotations
 
+from accelctl.record import record
+
+from accelctl.lazy_re import lazy_compile
+
 import calendar
 import datetime as _dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import List, Optional, Union
 
 from accelctl.matrices.base import DATE, DRIVER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
 
 TYPES = ("ltsb", "production", "new-feature")
-_BRANCH_RE = re.compile(r"^R(\d{3})$")
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_BRANCH_RE = lazy_compile(r"^R(\d{3})$")
+_MONTH_RE = lazy_compile(r"^(\d{4})-(\d{2})$")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DriverBranch:
     """One NVIDIA driver branch."""
 

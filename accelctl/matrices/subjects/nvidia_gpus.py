@@ -15,8 +15,12 @@ what the node reports (a name or a PCI id) into a compute capability.
 
 from __future__ import annotations
 
+from accelctl.record import record
+
+from accelctl.lazy_re import lazy_compile
+
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import List, Optional, Union
 
 from accelctl.matrices.base import CC, UNSOURCED, ErrorSink, MatrixSpec, Provenance, cc_key
@@ -25,10 +29,10 @@ SEGMENTS = ("datacenter", "workstation", "consumer", "embedded")
 # This matrix's segment -> the segment names of cuda_forward_compat.SEGMENTS.
 _COMPAT_SEGMENT = {"datacenter": "datacenter", "workstation": "workstation", "consumer": "geforce", "embedded": "jetson"}
 
-_PCI_ID_RE = re.compile(r"^0x[0-9a-f]{4}$")
+_PCI_ID_RE = lazy_compile(r"^0x[0-9a-f]{4}$")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class GpuModel:
     """One NVIDIA GPU model (or board variant)."""
 

@@ -17,7 +17,9 @@ Used by the library rules (wheel vs CUDA major, cuDNN vs driver) through
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+
+from dataclasses import field
 from typing import List, Optional
 
 from packaging.version import InvalidVersion, Version
@@ -29,7 +31,7 @@ KINDS = ("release", "wheel")
 OSES = ("linux", "windows")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CudaBuild:
     """A library release built for one CUDA major."""
 
@@ -43,7 +45,7 @@ class CudaBuild:
     note: Optional[str] = None  # what distinguishes this build (e.g. "Blackwell-enabled build")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LibraryEntry:
     """A library release, or the PyPI wheel project of a library for one CUDA major."""
 

@@ -9,7 +9,9 @@ Used by the library rules (onnxruntime-gpu vs the node's CUDA/cuDNN).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+
+from dataclasses import field
 from typing import Dict, List, Optional
 
 from packaging.version import Version
@@ -17,7 +19,7 @@ from packaging.version import Version
 from accelctl.matrices.base import SPECIFIER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OrtGpuRelease:
     """One onnxruntime-gpu release (or a minor series, e.g. "1.19" for all 1.19.x)."""
 

@@ -10,8 +10,10 @@ versions of the NVIDIA / triton wheels it pins. ``None`` always means "not read"
 
 from __future__ import annotations
 
+from accelctl.record import record
+
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Dict, List, Optional, Tuple
 
 from packaging.version import InvalidVersion, Version
@@ -26,7 +28,7 @@ INDEX_BASE = "https://download.pytorch.org/whl/"
 _LEGACY_MANYLINUX_GLIBC = {"manylinux1": "2.5", "manylinux2010": "2.12", "manylinux2014": "2.17"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TorchBuild:
     """One torch release built for one accelerator runtime (a wheel variant)."""
 

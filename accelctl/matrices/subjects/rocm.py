@@ -11,18 +11,22 @@ vs installed ROCm, OS vs ROCm, driver vs user space) through ``supports_gfx``,
 
 from __future__ import annotations
 
+from accelctl.record import record
+
+from accelctl.lazy_re import lazy_compile
+
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import List, Optional
 
 from packaging.version import InvalidVersion, Version
 
 from accelctl.matrices.base import UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
 
-_GFX_RE = re.compile(r"^gfx[0-9]{2,3}[0-9a-f]$")
+_GFX_RE = lazy_compile(r"^gfx[0-9]{2,3}[0-9a-f]$")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RocmRelease:
     """One ROCm release and what AMD supports it on (Linux)."""
 

@@ -12,7 +12,9 @@ rules that compare TensorFlow with the node's CUDA/cuDNN and pip NVIDIA wheels.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+
+from dataclasses import field
 from typing import Dict, List, Optional
 
 from packaging.specifiers import SpecifierSet
@@ -21,7 +23,7 @@ from packaging.version import Version
 from accelctl.matrices.base import SPECIFIER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TensorFlowRelease:
     """One TensorFlow release: its tested GPU build configuration and/or its and-cuda pins."""
 

@@ -7,7 +7,9 @@ such pinned release was found (the note says whether one exists without a pin).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+
+from dataclasses import field
 from typing import List, Optional
 
 from packaging.version import Version
@@ -15,7 +17,7 @@ from packaging.version import Version
 from accelctl.matrices.base import UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TorchCompanions:
     """The domain-library releases built for one torch release."""
 

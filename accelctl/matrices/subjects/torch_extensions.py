@@ -10,7 +10,9 @@ at that tag. Used by the framework pin rules (extension vs installed torch).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+
+from dataclasses import field
 from typing import List, Optional
 
 from packaging.specifiers import SpecifierSet
@@ -21,7 +23,7 @@ from accelctl.matrices.base import SPECIFIER, UNSOURCED, VERSION, ErrorSink, Mat
 PACKAGES = ("xformers", "flash-attn")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ExtensionRelease:
     """One release of a torch extension and the torch builds it targets."""
 

@@ -9,7 +9,9 @@ torch vs torch_xla.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+
+from dataclasses import field
 from typing import List, Optional
 
 from packaging.specifiers import SpecifierSet
@@ -20,7 +22,7 @@ from accelctl.matrices.base import SPECIFIER, UNSOURCED, VERSION, ErrorSink, Mat
 PACKAGES = ("jax", "torch-xla")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TpuPairing:
     """One jax or torch-xla release and the TPU runtime pins of its ``tpu`` extra."""
 

@@ -9,7 +9,9 @@ that torch's METADATA). Used by the framework pin rules (torch/vllm mismatch).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from accelctl.record import record
+
+from dataclasses import field
 from typing import Optional, List
 
 from packaging.version import Version
@@ -17,7 +19,7 @@ from packaging.version import Version
 from accelctl.matrices.base import SPECIFIER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class VllmRelease:
     """One vllm release and the pins of its PyPI wheel."""
 

@@ -8,6 +8,8 @@ version headers, and the version suffixes of shared-library file names
 
 from __future__ import annotations
 
+from accelctl.lazy_re import lazy_compile
+
 import posixpath
 import re
 from typing import Any, Dict, List, Optional, Tuple
@@ -26,8 +28,8 @@ COMPONENTS: Dict[str, Tuple[str, str, str]] = {
 # what a +rocm torch wheel bundles in torch/lib (names as the wheels ship them)
 BUNDLED_PREFIXES = ("libamdhip64.so", "librccl.so", "libMIOpen.so", "librocblas.so", "libhipblaslt.so",
                     "libhsa-runtime64.so", "libroctx64.so", "librocm_smi64.so", "libhipblas.so")
-_DEFINE = re.compile(r"^\s*#\s*define\s+(\w+)\s+(\d+)\b", re.M)
-_VERSION_TAIL = re.compile(r"\.so\.(\d+(?:\.\d+)*)$")
+_DEFINE = lazy_compile(r"^\s*#\s*define\s+(\w+)\s+(\d+)\b", re.M)
+_VERSION_TAIL = lazy_compile(r"\.so\.(\d+(?:\.\d+)*)$")
 
 
 def parse_info_version(text: str) -> Optional[str]:

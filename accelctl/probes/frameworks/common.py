@@ -8,6 +8,8 @@ interpreter (PEP 508), never for the Python running accelctl.
 
 from __future__ import annotations
 
+from accelctl.lazy_re import lazy_compile
+
 import re
 from accelctl.record import record
 from functools import lru_cache
@@ -33,9 +35,9 @@ ACCELERATOR_PACKAGES = frozenset({
 _STACK_PREFIXES = ("nvidia-", "cuda-", "triton", "pytorch-triton", "intel-", "tcmlib", "umf", "onemkl", "dpcpp",
                    "impi", "oneccl", "mkl", "libtpu", "jax", "torch", "tensorflow", "xformers", "flash-attn",
                    "tensorrt", "onnxruntime", "cupy", "neuron", "libneuronxla", "paddle", "vllm", "flashinfer")
-_MANYLINUX = re.compile(r"manylinux_(\d+)_(\d+)_(\w+)|manylinux(1|2010|2014)_(\w+)")
+_MANYLINUX = lazy_compile(r"manylinux_(\d+)_(\d+)_(\w+)|manylinux(1|2010|2014)_(\w+)")
 _LEGACY_GLIBC = {"1": "2.5", "2010": "2.12", "2014": "2.17"}  # PEP 513 / 571 / 599 aliases
-_LINUX_PLATFORM = re.compile(r"linux\w*?_(x86_64|aarch64|ppc64le|s390x)$")
+_LINUX_PLATFORM = lazy_compile(r"linux\w*?_(x86_64|aarch64|ppc64le|s390x)$")
 
 
 def norm(name: str) -> str:
@@ -154,7 +156,7 @@ def release_of(version: str) -> Optional[Version]:
         return None
 
 
-_LOCAL_RUNTIME = re.compile(r"^(cu|rocm|xpu|cpu)(.*)$")
+_LOCAL_RUNTIME = lazy_compile(r"^(cu|rocm|xpu|cpu)(.*)$")
 
 
 def runtime_from_local(local: Optional[str]) -> Tuple[Optional[str], Optional[str]]:

@@ -12,13 +12,15 @@ cuda-toolkit's pins, and the environment's unsuffixed CUDA runtime.
 
 from __future__ import annotations
 
+from accelctl.lazy_re import lazy_compile
+
 import re
 from typing import Dict, List, Optional, Tuple
 
 from accelctl.inventory.python_env import CudaWheel, Distribution
 from accelctl.probes.frameworks.common import norm, parse_requirement
 
-_SUFFIX = re.compile(r"-cu(\d{2})$|-cuda(\d{2})x?$|-cuda(\d{2})\d$|-cu(\d{2})-")
+_SUFFIX = lazy_compile(r"-cu(\d{2})$|-cuda(\d{2})x?$|-cuda(\d{2})\d$|-cu(\d{2})-")
 # Unsuffixed components whose version starts with the CUDA major (cuda-toolkit 13.0.2's pins:
 # nvidia-cublas 13.1.0.3, nvidia-cuda-runtime 13.0.96, nvidia-npp 13.0.1.2, nvidia-nvjpeg 13.0.1.86 ...).
 TRACKS_CUDA = frozenset({

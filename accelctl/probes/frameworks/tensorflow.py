@@ -10,6 +10,8 @@ also runs on a system CUDA installation.
 
 from __future__ import annotations
 
+from accelctl.lazy_re import lazy_compile
+
 import posixpath
 import re
 from dataclasses import replace
@@ -20,7 +22,7 @@ from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnv
 from accelctl.probes.frameworks.common import MarkerEnv, base_info, norm
 from accelctl.probes.frameworks.cuda_wheels import runtime_from_pins
 
-_ITEM = re.compile(r"['\"](\w+)['\"]\s*:\s*(?:['\"]([^'\"]*)['\"]|(True|False))")
+_ITEM = lazy_compile(r"['\"](\w+)['\"]\s*:\s*(?:['\"]([^'\"]*)['\"]|(True|False))")
 NAMES = ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tf-nightly", "tensorflow-rocm")
 
 

@@ -17,6 +17,8 @@ fatbin scan of ``torch/lib/libtorch_cuda.so`` when asked (``--scan-fatbins``).
 
 from __future__ import annotations
 
+from accelctl.lazy_re import lazy_compile
+
 import posixpath
 import re
 from dataclasses import replace
@@ -28,7 +30,7 @@ from accelctl.probes.frameworks import fatbin
 from accelctl.probes.frameworks.common import MarkerEnv, base_info, runtime_from_local, split_local
 from accelctl.probes.frameworks.cuda_wheels import runtime_from_pins
 
-_ASSIGN = re.compile(r"^(__version__|cuda|hip|rocm|xpu)\s*(?::[^=]*)?=\s*(?:'([^']*)'|\"([^\"]*)\"|None)\s*$", re.M)
+_ASSIGN = lazy_compile(r"^(__version__|cuda|hip|rocm|xpu)\s*(?::[^=]*)?=\s*(?:'([^']*)'|\"([^\"]*)\"|None)\s*$", re.M)
 Unknown = Callable[[str, str], None]
 
 

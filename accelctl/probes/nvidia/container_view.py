@@ -24,6 +24,8 @@ CUDA fail to initialise.
 
 from __future__ import annotations
 
+from accelctl.lazy_re import lazy_compile
+
 import functools
 import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -37,7 +39,7 @@ _TRUE = ("1", "true", "yes", "on", "y", "t")
 # Brands without forward-compatibility support (CUDA Compatibility guide: data-center GPUs only).
 NO_FORWARD_COMPAT_BRANDS = ("geforce", "geforcertx", "titan", "titanrtx")
 CDI_DIRS = ("/etc/cdi", "/var/run/cdi")
-_CDI_DRIVER_FILE = re.compile(r"lib(?:cuda|nvidia-ml|nvidia-ptxjitcompiler|nvidia-nvvm)\.so\.(\d+\.\d+(?:\.\d+)?)")
+_CDI_DRIVER_FILE = lazy_compile(r"lib(?:cuda|nvidia-ml|nvidia-ptxjitcompiler|nvidia-nvvm)\.so\.(\d+\.\d+(?:\.\d+)?)")
 
 
 @functools.lru_cache(maxsize=256)

@@ -10,6 +10,8 @@ dist-info, the file name (libcudnn.so.9.14.0), and the headers next to the copy
 
 from __future__ import annotations
 
+from accelctl.lazy_re import lazy_compile
+
 import posixpath
 import re
 from typing import Any, Dict, Iterable, List, Optional, Tuple
@@ -27,8 +29,8 @@ LIBRARIES: Dict[str, str] = {
     "nvjitlink": r"libnvJitLink\.so\.\d+(?:\.\d+)*",
     "tensorrt": r"libnvinfer\.so\.\d+(?:\.\d+)*",
 }
-_PATTERNS = {name: re.compile("^" + pat + "$") for name, pat in LIBRARIES.items()}
-_ANY_LIBRARY = re.compile("^(?:" + "|".join(f"(?:{pat})" for pat in LIBRARIES.values()) + ")$")
+_PATTERNS = {name: lazy_compile("^" + pat + "$") for name, pat in LIBRARIES.items()}
+_ANY_LIBRARY = lazy_compile("^(?:" + "|".join(f"(?:{pat})" for pat in LIBRARIES.values()) + ")$")
 # Which wheels ship which library (when RECORD is not there to say): normalised name prefixes.
 WHEEL_PREFIXES = {
     "cudart": ("nvidia-cuda-runtime",), "cublas": ("nvidia-cublas",), "cudnn": ("nvidia-cudnn",),
@@ -37,7 +39,7 @@ WHEEL_PREFIXES = {
 }
 STANDARD_DIRS = ("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib",
                  "/usr/lib/aarch64-linux-gnu", "/usr/local/nvidia/lib64", "/usr/local/nvidia/lib")
-_HEADER_DEFINE = re.compile(r"^#define\s+(\w+)\s+(\d+)\s*$", re.M)
+_HEADER_DEFINE = lazy_compile(r"^#define\s+(\w+)\s+(\d+)\s*$", re.M)
 
 
 def is_library_name(file_name: str) -> bool:

@@ -1,0 +1,56 @@
+"""``@record``: dataclass semantics without generated code (start-up cost), frozen or not."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import field
+from typing import List, Optional, Tuple
+
+import pytest
+
+from accelctl.lazy_re import lazy_compile
+from accelctl.record import record
+
+
+@record(frozen=True)
+class Entry:
+    name: str
+    tags: Tuple[str, ...] = ()
+    note: Optional[str] = None
+
+
+@record
+class Box:
+    items: List[str] = field(default_factory=list)
+
+
+def test_frozen_record_behaves_like_a_frozen_dataclass():
+    e = Entry("a", ("x",))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        e.name = "b"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del e.note
+    assert e == Entry("a", ("x",)) and hash(e) == hash(Entry("a", ("x",))) and e != Entry("b")
+    assert {e, Entry("a", ("x",))} == {e}
+    assert dataclasses.replace(e, note="n") == Entry("a", ("x",), "n")
+    assert [f.name for f in dataclasses.fields(Entry)] == ["name", "tags", "note"]
+    assert repr(e) == "Entry(name='a', tags=('x',), note=None)"
+
+
+def test_plain_record_is_mutable_unhashable_with_fresh_defaults():
+    a, b = Box(), Box()
+    a.items.append("x")
+    assert b.items == [] and Box.__hash__ is None
+    with pytest.raises(TypeError, match="missing required argument 'name'"):
+        Entry()  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+        Entry("a", bogus=1)  # type: ignore[call-arg]
+
+
+def test_lazy_pattern_compiles_on_first_use_and_acts_like_a_pattern():
+    pat = lazy_compile(r"(\d+)\.(\d+)")
+    assert pat._compiled is None
+    assert pat.match("12.4").groups() == ("12", "4")
+    assert pat.pattern == r"(\d+)\.(\d+)" and pat.groups == 2
+    assert [m.group(0) for m in pat.finditer("11.8 and 12.4")] == ["11.8", "12.4"]
+    assert pat.sub("X", "v12.4") == "vX"
