@@ -37,6 +37,7 @@ _STACK_PREFIXES = ("nvidia-", "cuda-", "triton", "pytorch-triton", "intel-", "tc
                    "tensorrt", "onnxruntime", "cupy", "neuron", "libneuronxla", "paddle", "vllm", "flashinfer")
 _MANYLINUX = lazy_compile(r"manylinux_(\d+)_(\d+)_(\w+)|manylinux(1|2010|2014)_(\w+)")
 _LEGACY_GLIBC = {"1": "2.5", "2010": "2.12", "2014": "2.17"}  # PEP 513 / 571 / 599 aliases
+_QUOTED = lazy_compile(r"""(["'])(.*?)\1""")
 _LINUX_PLATFORM = lazy_compile(r"linux\w*?_(x86_64|aarch64|ppc64le|s390x)$")
 
 
@@ -51,6 +52,26 @@ def parse_requirement(line: str) -> Optional[Requirement]:
         return Requirement(line)
     except InvalidRequirement:
         return None
+
+
+_MARKER_TEXTS: Dict[int, Tuple[Requirement, str]] = {}
+
+
+def marker_text(req: Requirement) -> str:
+    """``str(req.marker)``, remembered per requirement object: formatting a marker is slow.
+
+    Keyed by identity (requirements are shared through ``parse_requirement``'s
+    cache); the entry holds the object itself, so an id is never reused while
+    its entry lives. Bounded: cleared past 16k entries.
+    """
+    hit = _MARKER_TEXTS.get(id(req))
+    if hit is not None and hit[0] is req:
+        return hit[1]
+    text = str(req.marker) if req.marker is not None else ""
+    if len(_MARKER_TEXTS) > 16384:
+        _MARKER_TEXTS.clear()
+    _MARKER_TEXTS[id(req)] = (req, text)
+    return text
 
 
 @record
@@ -83,7 +104,7 @@ def applies(req: Requirement, env: MarkerEnv, extras: Iterable[str] = ("",)) -> 
     """Whether ``req`` holds for ``env`` under any of ``extras`` ("" = no extra)."""
     if req.marker is None:
         return True
-    text = str(req.marker)
+    text = marker_text(req)
     for extra in extras:
         if env.python is None and "python_" in text:
             # The interpreter's version is unknown: decide by the extra alone.
@@ -100,7 +121,23 @@ def applies(req: Requirement, env: MarkerEnv, extras: Iterable[str] = ("",)) -> 
 
 def extra_only(req: Requirement, extra: str, env: MarkerEnv) -> bool:
     """True when ``req`` applies with ``extra`` but not without any extra."""
+    if req.marker is None or not _mentions_extra(marker_text(req), extra):
+        return False  # the marker cannot tell this extra from none: same answer both ways
     return applies(req, env, (extra,)) and not applies(req, env, ("",))
+
+
+@lru_cache(maxsize=8192)
+def _mentions_extra(marker: str, extra: str) -> bool:
+    """Whether a marker names ``extra`` (compared the way PEP 685 normalises extra names).
+
+    A marker that does not name it evaluates the same with ``extra`` as with no
+    extra, so the full evaluation (slow: a meta-package like cuda-toolkit has
+    dozens of lines times dozens of extras) is only needed when this is true.
+    """
+    if "extra" not in marker:
+        return False
+    wanted = canonicalize_name(extra)
+    return any(canonicalize_name(m.group(2)) == wanted for m in _QUOTED.finditer(marker))
 
 
 def spec_text(req: Requirement) -> str:
