@@ -49,7 +49,7 @@ def test_supports_gfx_boundaries():
 def test_releases_supporting():
     es = entries()
     got = R.releases_supporting(es, "gfx950")
-    assert got[0] == "7.1.0" and "6.4.1" not in got
+    assert got[0] == "7.0.0" and "6.4.3" not in got  # MI350 (gfx950) arrived with ROCm 7.0
     assert R.releases_supporting(es, "gfx906") == ["5.5.1", "5.6.0", "5.6.1", "5.7.0", "5.7.1"]
     assert R.releases_supporting(es, "gfx9999") == []
 
