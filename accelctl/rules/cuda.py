@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator, List, Optional
+from typing import Any, Iterator, List, Optional
 
 from packaging.version import InvalidVersion, Version
 
@@ -242,11 +242,24 @@ def toolkit_mismatches_torch_cuda(ctx: RuleContext) -> Iterator[Hit]:
                       subject=f"CUDA toolkit for {env.prefix}", severity=severity,
                       evidence=[Evidence("active toolkit", f"{tk.version} ({tk.active_because})", tk.version_source),
                                 Evidence("torch CUDA", fw.runtime_version, fw.variant_source or fw.source)],
-                      fixes=[FixStep(f"Use a CUDA {want.major}.{want.minor} toolkit for extension builds",
-                                     commands=[pip(env, "install", f"nvidia-cuda-nvcc-cu{want.major}=={want.major}.{want.minor}.*")
-                                               if want.major < 13 else pip(env, "install", f"nvidia-cuda-nvcc=={want.major}.{want.minor}.*")],
-                                     why="nvcc must match torch's CUDA when compiling extensions",
-                                     risks=["changes-environment", "downloads"])])
+                      fixes=[_matching_nvcc_step(ctx, env, want.major, want.minor)])
+
+
+def _matching_nvcc_step(ctx: RuleContext, env: Any, major: int, minor: int) -> FixStep:
+    """nvcc of CUDA major.minor: the PyPI wheel where one exists for that minor, else NVIDIA's installer."""
+    from accelctl.matrices.subjects import nvidia_libraries
+
+    wheel = nvidia_libraries.wheel_for_minor(ctx.matrices.entries_or_empty("nvidia_libraries"), "nvcc", major, minor)
+    title = f"Use a CUDA {major}.{minor} toolkit for extension builds"
+    why = "nvcc must match torch's CUDA when compiling extensions"
+    if wheel:
+        return FixStep(title, commands=[pip(env, "install", f"{wheel}=={major}.{minor}.*")], why=why,
+                       risks=["changes-environment", "downloads"])
+    return FixStep(title, commands=[f"export CUDA_HOME=/usr/local/cuda-{major}.{minor}",
+                                    'export PATH="$CUDA_HOME/bin:$PATH"'],
+                   why=f"{why}; PyPI has no nvcc wheel for CUDA {major}.{minor}: install that toolkit from NVIDIA's "
+                       "archive (https://developer.nvidia.com/cuda-toolkit-archive) and point CUDA_HOME at it",
+                   risks=["needs-root", "downloads"])
 
 
 @rule("DRV004", "nvswitch-without-fabric-manager", "error")

@@ -85,3 +85,15 @@ def test_check_rejects_bad_rows():
     text = "\n".join(sink.problems)
     for word in ("is not CUDA 12.x", "duplicate", "must be one of", "at least one build", "needs 'cuda_major'"):
         assert word in text, word
+
+
+def test_nvcc_wheels_exist_only_for_the_minors_pypi_has():
+    from accelctl.matrices import MatrixSet
+    from accelctl.matrices.subjects.nvidia_libraries import wheel_for_minor
+
+    es = MatrixSet().entries("nvidia_libraries")
+    assert wheel_for_minor(es, "nvcc", 11, 3) is None  # cu11 wheels: 11.7.99 and 11.8.89 only
+    assert wheel_for_minor(es, "nvcc", 11, 8) == "nvidia-cuda-nvcc-cu11"
+    assert wheel_for_minor(es, "nvcc", 12, 4) == "nvidia-cuda-nvcc-cu12"
+    assert wheel_for_minor(es, "nvcc", 13, 0) == "nvidia-cuda-nvcc"
+    assert wheel_for_minor(es, "nvcc", 14, 0) is None

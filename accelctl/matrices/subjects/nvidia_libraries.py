@@ -26,7 +26,7 @@ from packaging.version import InvalidVersion, Version
 
 from accelctl.matrices.base import DRIVER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
 
-LIBRARIES = ("cudnn", "nccl", "cusparselt", "tensorrt", "cublas")
+LIBRARIES = ("cudnn", "nccl", "cusparselt", "tensorrt", "cublas", "nvcc")  # nvcc: wheel entries only
 KINDS = ("release", "wheel")
 OSES = ("linux", "windows")
 
@@ -166,6 +166,20 @@ def wheel_name(entries: List[LibraryEntry], library: str, cuda_major: int) -> Op
     """PyPI project carrying ``library`` for CUDA ``cuda_major`` ("nvidia-cudnn-cu12"); None if none."""
     e = next((e for e in entries if e.kind == "wheel" and e.library == library and e.cuda_major == cuda_major), None)
     return e.wheel if e is not None else None
+
+
+def wheel_for_minor(entries: List[LibraryEntry], library: str, major: int, minor: int) -> Optional[str]:
+    """The wheel project carrying ``library`` for CUDA ``major.minor``, when PyPI has releases of that minor.
+
+    Wheel versions follow the CUDA version (nvidia-cuda-nvcc-cu12 12.4.131 is CUDA
+    12.4), so a minor between the oldest and newest listed release is published;
+    outside that range (nvcc for CUDA 11.3) no wheel exists: None.
+    """
+    e = next((e for e in entries if e.kind == "wheel" and e.library == library and e.cuda_major == major), None)
+    if e is None or not e.first_version or not e.last_version:
+        return None
+    first, last = Version(e.first_version).release[:2], Version(e.last_version).release[:2]
+    return e.wheel if first <= (major, minor) <= last else None
 
 
 def cublas_for_toolkit(entries: List[LibraryEntry], cuda: str) -> Optional[str]:
