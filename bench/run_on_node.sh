@@ -5,6 +5,10 @@ set -u
 OUT=${OUT:-./node-out}
 mkdir -p "$OUT"
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
+# Run from a source tree as an installed accelctl runs: with cached bytecode (pip byte-compiles at install,
+# even under PYTHONDONTWRITEBYTECODE, which the node sets). The cache lives outside the tree.
+unset PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX=${PYTHONPYCACHEPREFIX:-/tmp/accelctl-pycache}
 PY=${PY:-python3}
 {
   echo "### date"; date -u
@@ -25,6 +29,7 @@ PY=${PY:-python3}
   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-} ldd "$S/torch/lib/libtorch_cuda.so" 2>&1 | grep -E 'cudnn|nccl'
   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-} "$PY" -m accelctl doctor --json | "$PY" -c "import json,sys;d=json.load(sys.stdin);[print(r['soname'],r['resolved_path'],r.get('resolved_via'),'shadowed' if r['shadowed'] else '') for r in d['inventory']['nvidia']['resolutions']];print([f['rule_id'] for f in d['findings']])"
   echo "### per probe"; "$PY" bench/bench.py --per-probe
+  echo "### timeline: one doctor run as sequential steps"; "$PY" bench/timeline.py; "$PY" bench/timeline.py
   echo "### --scan-fatbins: torch's compiled architectures read from libtorch_cuda.so"
   "$PY" -m accelctl doctor --json --scan-fatbins | "$PY" -c "import json,sys;d=json.load(sys.stdin);[print(f['name'],f['version'],f['compiled_archs'],f['compiled_ptx'],f['archs_source']) for e in d['inventory']['python'] for f in e['frameworks'] if f['name']=='torch']"
   echo "### accelerators reported (vendor-neutral)"
@@ -33,6 +38,6 @@ PY=${PY:-python3}
   "$PY" -X importtime -m accelctl doctor --json 2>&1 >/dev/null | sort -t'|' -k2 -n -r | head -25
 } > "$OUT/checks.txt" 2>&1
 "$PY" bench/bench.py --runs ${RUNS:-7} ${TORCH_PY:+--torch-python "$TORCH_PY"} --markdown > "$OUT/bench.md" 2>&1
-"$PY" bench/bench.py --scale ${SCALE:-10000} >> "$OUT/bench.md" 2>&1
+"$PY" bench/bench.py --scale ${SCALE:-10000} --jobs ${JOBS:-$(nproc)} >> "$OUT/bench.md" 2>&1
 rm -rf /tmp/accelctl-cap && "$PY" -m accelctl capture /tmp/accelctl-cap > /dev/null 2>&1 && tar czf "$OUT/capture.tgz" -C /tmp accelctl-cap
 ls -la "$OUT"
