@@ -1,4 +1,4 @@
-from accelctl.cli import main
+from accelctl.entry import main
 
 if __name__ == "__main__":
     main()
