@@ -14,8 +14,6 @@ class LazyPattern:
     """Stands in for ``re.compile(pattern, flags)``; compiles when first used (thread-safe enough:
     two threads may both compile, and both get the same pattern)."""
 
-    __slots__ = ("_pattern", "_flags", "_compiled")
-
     def __init__(self, pattern: str, flags: int = 0) -> None:
         self._pattern = pattern
         self._flags = flags
@@ -25,6 +23,9 @@ class LazyPattern:
         c = self._compiled
         if c is None:
             c = self._compiled = re.compile(self._pattern, self._flags)
+            # From now on calls go straight to the compiled pattern (instance attributes shadow the methods).
+            self.__dict__.update(match=c.match, fullmatch=c.fullmatch, search=c.search, finditer=c.finditer,
+                                 findall=c.findall, sub=c.sub, split=c.split)
         return c
 
     def match(self, *args: Any) -> Any:

@@ -19,7 +19,10 @@ def parse_metadata_headers(text: str) -> Dict[str, List[str]]:
     """RFC 822 style headers of a METADATA / PKG-INFO file; repeated keys kept in order."""
     headers: Dict[str, List[str]] = {}
     last: Optional[str] = None
-    for line in text.splitlines():
+    end = text.find("\n\n")  # the body (often a long README) is never split into lines
+    if end < 0:
+        end = text.find("\r\n\r\n")
+    for line in (text[:end] if end >= 0 else text).splitlines():
         if not line.strip():
             break
         if line[0] in " \t" and last is not None:

@@ -53,3 +53,21 @@ def test_active_venv_is_preferred_and_accelctls_own_venv_skipped(tmp_path):
     host = FileSystemHost(str(root), env={"PATH": "/home/u/.local/pipx/venvs/accelctl/bin"})
     ctx = ProbeContext(host, ProbeOptions(accelctl_prefix="/home/u/.local/pipx/venvs/accelctl"), "python")
     assert probe(ctx) == []
+
+
+def test_metadata_body_is_not_read_as_headers():
+    from accelctl.probes.distributions import parse_metadata_headers
+
+    text = "Name: torch\nVersion: 2.11.0\nRequires-Dist: filelock\n\nName: not-a-header\nVersion: 0\n"
+    assert parse_metadata_headers(text) == {"name": ["torch"], "version": ["2.11.0"], "requires-dist": ["filelock"]}
+    crlf = text.replace("\n", "\r\n")
+    assert parse_metadata_headers(crlf)["name"] == ["torch"]
+
+
+def test_requirement_lines_are_filtered_by_their_leading_name():
+    from accelctl.probes.frameworks.common import names_stack_package
+
+    assert names_stack_package('nvidia-cudnn-cu13==9.19.0.56; platform_system == "Linux"')
+    assert names_stack_package("Triton (==3.6.0)")
+    assert not names_stack_package("filelock")
+    assert not names_stack_package("sympy>=1.13.3")

@@ -161,6 +161,17 @@ def is_stack_name(name: str) -> bool:
     return norm(name).startswith(_STACK_PREFIXES)
 
 
+_LEADING_NAME = lazy_compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+@lru_cache(maxsize=8192)
+def names_stack_package(line: str) -> bool:
+    """Whether a Requires-Dist line is about an accelerator-stack package, read from its leading name
+    (PEP 508 puts the name first), so the other lines are never parsed."""
+    m = _LEADING_NAME.match(line)
+    return m is not None and is_stack_name(m.group(1))
+
+
 def glibc_floor(tags: Iterable[str]) -> Optional[str]:
     """Lowest glibc a wheel's manylinux tags accept: manylinux_2_28 -> "2.28", manylinux2014 -> "2.17"."""
     floors: List[Tuple[int, int]] = []
@@ -220,8 +231,10 @@ def stack_pins(dist: Distribution, env: MarkerEnv, extras: Iterable[str] = ("",)
     """Requirement name -> specifier for the accelerator-stack requirements that apply."""
     out: Dict[str, str] = {}
     for line in dist.requires:
+        if not names_stack_package(line):
+            continue
         req = parse_requirement(line)
-        if req is None or not is_stack_name(req.name) or not applies(req, env, extras):
+        if req is None or not applies(req, env, extras):
             continue
         out[norm(req.name)] = spec_text(req)
     return out
@@ -231,8 +244,10 @@ def extra_pins(dist: Distribution, env: MarkerEnv, extra: str) -> Dict[str, str]
     """Pins that only the extra ``extra`` adds (tensorflow[and-cuda], jax-cuda12-plugin[with-cuda])."""
     out: Dict[str, str] = {}
     for line in dist.requires:
+        if not names_stack_package(line):
+            continue
         req = parse_requirement(line)
-        if req is None or not is_stack_name(req.name) or not extra_only(req, extra, env):
+        if req is None or not extra_only(req, extra, env):
             continue
         out[norm(req.name)] = spec_text(req)
     return out
@@ -249,8 +264,8 @@ def nested_extra_pins(dist: Distribution, installed: Dict[str, Distribution], en
         if meta is None:
             continue
         for sub in meta.requires:
-            r = parse_requirement(sub)
-            if r is None or not is_stack_name(r.name):
+            r = parse_requirement(sub) if names_stack_package(sub) else None
+            if r is None:
                 continue
             if any(extra_only(r, e, env) for e in req.extras):
                 out.setdefault(norm(r.name), spec_text(r))

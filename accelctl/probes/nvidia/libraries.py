@@ -29,8 +29,7 @@ LIBRARIES: Dict[str, str] = {
     "nvjitlink": r"libnvJitLink\.so\.\d+(?:\.\d+)*",
     "tensorrt": r"libnvinfer\.so\.\d+(?:\.\d+)*",
 }
-_PATTERNS = {name: lazy_compile("^" + pat + "$") for name, pat in LIBRARIES.items()}
-_ANY_LIBRARY = lazy_compile("^(?:" + "|".join(f"(?:{pat})" for pat in LIBRARIES.values()) + ")$")
+_ANY_LIBRARY = lazy_compile("^(?:" + "|".join(f"(?P<{name}>{pat})" for name, pat in LIBRARIES.items()) + ")$")
 # Which wheels ship which library (when RECORD is not there to say): normalised name prefixes.
 WHEEL_PREFIXES = {
     "cudart": ("nvidia-cuda-runtime",), "cublas": ("nvidia-cublas",), "cudnn": ("nvidia-cudnn",),
@@ -48,10 +47,8 @@ def is_library_name(file_name: str) -> bool:
 
 
 def classify(file_name: str) -> Optional[str]:
-    for name, pat in _PATTERNS.items():
-        if pat.match(file_name):
-            return name
-    return None
+    m = _ANY_LIBRARY.match(file_name)
+    return m.lastgroup if m is not None else None
 
 
 def soname_of(file_name: str) -> str:
