@@ -456,3 +456,69 @@ def test_py002_linux_tagged_wheel_needs_glibc_2_28_on_ubuntu_18_04():
     inv = dataclasses.replace(inv, os=dataclasses.replace(inv.os, arch="aarch64"))
     found = run_rule("PY002", inv)
     assert [f.rule_id for f in found] == ["PY002"] and "glibc 2.28" in found[0].message
+
+
+# --- FW004 tensorflow-cudnn-older-than-build ---------------------------------------------------
+
+
+def _tensorflow(inv, cuda: str):
+    return with_framework(inv, "tensorflow", runtime_kind="cuda", runtime_version=cuda, variant=f"cu{cuda.replace('.', '')}")
+
+
+def _system_cudnn(inv, version: str, folder: str = "/usr/lib/x86_64-linux-gnu"):
+    from accelctl.inventory.nvidia import NativeLibrary
+
+    major = version.split(".")[0]
+    lib = NativeLibrary("cudnn", f"{folder}/libcudnn.so.{version}", version=version, soname=f"libcudnn.so.{major}",
+                        origin="system", source="test")
+    return with_nvidia(inv, libraries=list(inv.nvidia.libraries) + [lib])
+
+
+def test_fw004_tensorflow_2_12_on_a_system_cudnn_8_5():
+    """https://github.com/tensorflow/tensorflow/issues/60913
+
+    Facts: "Loaded runtime CuDNN library: 8.5.0 but source was compiled with:
+    8.6.0", "TF 2.12" (its tested build: cuDNN 8.6, CUDA 11.8, tensorflow matrix).
+    TensorFlow 2.12 has no and-cuda extra, so it loads the system copy. GPU and
+    driver are not stated: an unnamed GPU and the builder's defaults stand in.
+    """
+    inv = make_inventory(driver="535.104.05", gpus=[UNSTATED_GPU], dists=[("tensorflow", "2.12.0", [])],
+                         frameworks=("tensorflow",))
+    inv = _system_cudnn(_tensorflow(inv, "11.8"), "8.5.0")
+    [f] = run_rule("FW004", inv)
+    assert f.severity == "error"
+    assert "built with cuDNN 8.6" in f.message and "will load is 8.5" in f.message
+    [step] = f.fixes  # 2.12 has no and-cuda extra: only the system cuDNN step
+    assert "at least 8.6" in step.title and step.recommended
+
+
+def test_fw004_cudnn_wheel_9_1_under_a_tensorflow_built_with_9_3():
+    """https://github.com/tensorflow/tensorflow/issues/60913 (a later comment)
+
+    Facts: "Loaded runtime CuDNN library: 9.1.0 but source was compiled with:
+    9.3.0". The TensorFlow version is not stated: 2.18.0 stands in (its tested
+    build uses cuDNN 9.3, tensorflow matrix), with an nvidia-cudnn-cu12 9.1 wheel.
+    """
+    inv = make_inventory(driver="550.54.15", gpus=[UNSTATED_GPU], frameworks=("tensorflow",),
+                         dists=[("tensorflow", "2.18.0", []), ("nvidia-cudnn-cu12", "9.1.0.70", [])])
+    [f] = run_rule("FW004", _tensorflow(inv, "12.5"))
+    assert f.severity == "error" and "will load is 9.1" in f.message and "nvidia-cudnn-cu12 9.1.0.70" in f.message
+    wheel = [s for s in f.fixes if s.alternative == "cuDNN wheel"]
+    assert wheel and wheel[0].recommended and "'tensorflow[and-cuda]==2.18.0'" in wheel[0].commands[0]
+
+
+def test_fw004_silent_when_the_wheel_is_new_enough_or_there_is_no_nvidia_stack():
+    ok = make_inventory(driver="550.54.15", gpus=[UNSTATED_GPU], frameworks=("tensorflow",),
+                        dists=[("tensorflow", "2.18.0", []), ("nvidia-cudnn-cu12", "9.3.0.75", [])])
+    assert run_rule("FW004", _tensorflow(ok, "12.5")) == []
+    # an older system copy does not matter when TensorFlow (2.14+) finds its wheel
+    assert run_rule("FW004", _system_cudnn(_tensorflow(ok, "12.5"), "9.0.0")) == []
+    cpu_node = make_inventory(frameworks=("tensorflow",), dists=[("tensorflow", "2.18.0", [])])
+    assert run_rule("FW004", _tensorflow(cpu_node, "12.5")) == []
+
+
+def test_fw004_no_cudnn_at_all_on_a_gpu_node():
+    inv = make_inventory(driver="550.54.15", gpus=[UNSTATED_GPU], frameworks=("tensorflow",),
+                         dists=[("tensorflow", "2.18.0", [])])
+    [f] = run_rule("FW004", _tensorflow(inv, "12.5"))
+    assert "no cuDNN 9 was found" in f.message and "run on the CPU" in f.message
