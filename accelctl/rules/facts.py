@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from accelctl.lazy_re import lazy_compile
+from accelctl.requirements import parse_requirement
 
 import functools
 import shlex
 from typing import Dict, Iterator, List, Optional, Tuple
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -59,13 +60,9 @@ def frameworks(inv: Inventory, name: str) -> Iterator[Tuple[PythonEnvironment, F
                 yield env, fw
 
 
-@functools.lru_cache(maxsize=8192)
 def requirement(line: str) -> Optional[Requirement]:
-    """A parsed requirement (cached: fleets repeat the same lines); treat it as read-only."""
-    try:
-        return Requirement(line)
-    except InvalidRequirement:
-        return None
+    """A parsed requirement (cached, shared with the probes: fleets repeat the same lines); treat it as read-only."""
+    return parse_requirement(line)
 
 
 def marker_env(env: PythonEnvironment, inv: Inventory) -> Dict[str, str]:

@@ -9,6 +9,7 @@ interpreter (PEP 508), never for the Python running accelctl.
 from __future__ import annotations
 
 from accelctl.lazy_re import lazy_compile
+from accelctl.requirements import parse_requirement as _parse_requirement
 
 import re
 from accelctl.record import record
@@ -16,7 +17,7 @@ from functools import lru_cache
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -45,13 +46,9 @@ def norm(name: str) -> str:
     return canonicalize_name(name)
 
 
-@lru_cache(maxsize=8192)
 def parse_requirement(line: str) -> Optional[Requirement]:
-    """A parsed Requires-Dist line (cached: the same lines are read by several readers)."""
-    try:
-        return Requirement(line)
-    except InvalidRequirement:
-        return None
+    """A parsed Requires-Dist line (one cache for the probes and the rules)."""
+    return _parse_requirement(line)
 
 
 _MARKER_TEXTS: Dict[int, Tuple[Requirement, str]] = {}
