@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 from accelctl.findings import Evidence, FixStep
+from accelctl.lazy_re import lazy_compile
 from accelctl.rules.base import Hit, RuleContext, rule
 from accelctl.rules.facts import applies, dists, gpu_vendors, norm, pip, requirement, requirement_name
 
@@ -137,62 +138,88 @@ def accelerator_requirement_conflict(ctx: RuleContext) -> Iterator[Hit]:
 
 
 _TENSORFLOW_GPU = ("tensorflow", "tensorflow-gpu", "tf-nightly")
+_JAX_PLUGIN = lazy_compile(r"^jax-cuda(\d+)-plugin$")
 
 
-@rule("FW004", "tensorflow-cudnn-older-than-build", "error")
-def tensorflow_cudnn_older_than_build(ctx: RuleContext) -> Iterator[Hit]:
-    """The cuDNN TensorFlow will load is older than the cuDNN it was built with (or is missing).
+@rule("FW004", "cudnn-older-than-build", "error")
+def cudnn_older_than_build(ctx: RuleContext) -> Iterator[Hit]:
+    """The cuDNN TensorFlow or JAX will load is older than the one it was built with (or is missing).
 
-    TensorFlow compares the cuDNN it loads with the one it was compiled against
-    and refuses a different major version or an older minor ("Loaded runtime
-    CuDNN library: 9.1.0 but source was compiled with: 9.3.0"): every DNN op then
-    fails. With no cuDNN of its major at all, it skips the GPU and runs on the
-    CPU. From 2.14 TensorFlow finds the ``nvidia-cudnn-cuNN`` wheel that its
-    ``and-cuda`` extra installs; otherwise it loads a system copy. Install the
-    cuDNN wheel it was tested with (``tensorflow[and-cuda]``), or a system cuDNN
-    of the same major and at least that minor.
+    TensorFlow and JAX (through XLA) compare the cuDNN they load with the one
+    they were compiled against and refuse another major version or an older
+    minor ("Loaded runtime CuDNN library: 9.1.0 but source was compiled with:
+    9.3.0"): every DNN operation then fails. With no cuDNN of that major at all
+    they cannot use the GPU. JAX's CUDA plugin and TensorFlow 2.14+ use the
+    ``nvidia-cudnn-cuNN`` wheel of their environment when it is installed
+    (``jax[cudaNN]``, ``tensorflow[and-cuda]``); otherwise they load a system
+    copy. Install the wheels they were released with, or a system cuDNN of the
+    same major and at least that minor.
     """
-    from accelctl.matrices.subjects import tensorflow as tf_matrix
-
-    entries = ctx.matrices.entries_or_empty("tensorflow")
+    tf_entries = ctx.matrices.entries_or_empty("tensorflow")
+    jax_entries = ctx.matrices.entries_or_empty("jax")
     for env in ctx.inventory.python:
         installed = dists(env)
         for fw in env.frameworks:
-            if norm(fw.name) not in _TENSORFLOW_GPU or fw.runtime_kind != "cuda" or not fw.runtime_version:
+            if fw.runtime_kind != "cuda" or not fw.runtime_version:
                 continue
-            tf_version = fw.version.split("+", 1)[0]
-            built = tf_matrix.cudnn_for(entries, tf_version)
-            need = _major_minor(built)
             cuda_major = fw.runtime_version.split(".", 1)[0]
+            built_and_fix = _cudnn_build(fw, cuda_major, tf_entries, jax_entries)
+            if built_and_fix is None:
+                continue
+            built, uses_wheels, wheel_install = built_and_fix
+            need = _major_minor(built)
             if need is None:
                 continue
             wheel_name = f"nvidia-cudnn-cu{cuda_major}"
-            wheel = installed.get(wheel_name)
-            uses_wheels = _major_minor(tf_version) is not None and _major_minor(tf_version) >= (2, 14)
-            found = _tensorflow_cudnn(ctx, wheel if uses_wheels else None, need[0])
+            found = _cudnn_loaded(ctx, installed.get(wheel_name) if uses_wheels else None, need[0])
             if found is not None and found[0] is not None and found[0][0] == need[0] and found[0][1] >= need[1]:
                 continue
             if found is None and not ctx.inventory.nvidia.present:
                 continue  # no NVIDIA stack here at all: FW001 / GEN rules speak about that
-            fixes = list(_tensorflow_cudnn_fixes(ctx, env, fw, tf_version, built or "", cuda_major, entries))
+            fixes = list(_cudnn_fixes(env, built, cuda_major, wheel_install))
+            built_from = "tensorflow matrix (tested build configurations)" if wheel_install.startswith("tensorflow") \
+                else "jax matrix (XLA's build cuDNN)"
             if found is None:
                 yield Hit(f"{fw.name} {fw.version} was built with cuDNN {built}, but no cuDNN {need[0]} was found "
-                          f"({wheel_name} is not installed and no system copy is on the loader's path): TensorFlow "
-                          "will skip the GPU and run on the CPU.",
+                          f"({wheel_name} is not installed and no system copy is on the loader's path): it cannot use "
+                          "the GPU and will run on the CPU.",
                           subject=f"{fw.name} in {env.prefix}",
-                          evidence=[Evidence("built with cuDNN", built or "", "tensorflow matrix (tested build configurations)"),
+                          evidence=[Evidence("built with cuDNN", built, built_from),
                                     Evidence("cuDNN found", "none", "dist-info, linker cache, LD_LIBRARY_PATH, standard folders")],
                           fixes=fixes)
                 continue
             version, where = found
             shown = ".".join(str(x) for x in version) if version else "unknown"
             yield Hit(f"{fw.name} {fw.version} was built with cuDNN {built}, but the cuDNN it will load is {shown} "
-                      f"({where}): TensorFlow needs the same major version and an equal or newer minor, so every "
-                      "DNN operation fails.",
+                      f"({where}): it needs the same major version and an equal or newer minor, so every DNN "
+                      "operation fails.",
                       subject=f"{fw.name} in {env.prefix}",
-                      evidence=[Evidence("built with cuDNN", built or "", "tensorflow matrix (tested build configurations)"),
+                      evidence=[Evidence("built with cuDNN", built, built_from),
                                 Evidence("cuDNN it loads", f"{shown} at {where}", "dist-info / library scan")],
                       fixes=fixes)
+
+
+def _cudnn_build(fw, cuda_major: str, tf_entries, jax_entries):
+    """(cuDNN it was built with, whether it uses the environment's cuDNN wheel, the pip requirement that
+    installs the matching wheels or "") for TensorFlow and JAX's CUDA plugin; None for anything else."""
+    from accelctl.matrices.subjects import jax as jax_matrix
+    from accelctl.matrices.subjects import tensorflow as tf_matrix
+
+    name = norm(fw.name)
+    if name in _TENSORFLOW_GPU:
+        version = fw.version.split("+", 1)[0]
+        built = tf_matrix.cudnn_for(tf_entries, version)
+        mm = _major_minor(version)
+        install = f"{fw.name}[and-cuda]=={version}" if tf_matrix.and_cuda_pins(tf_entries, version) else ""
+        return (built, mm is not None and mm >= (2, 14), install) if built else None
+    m = _JAX_PLUGIN.match(name)
+    if m and m.group(1) == cuda_major:
+        jax_version = fw.related.get("jax") or fw.version
+        stack = jax_matrix.plugin_pins(jax_entries, jax_version, int(cuda_major))
+        if stack is None or not stack.built_with_cudnn:
+            return None
+        return stack.built_with_cudnn, True, f"jax[cuda{cuda_major}]=={jax_version}"
+    return None
 
 
 def _major_minor(text: Optional[str]):
@@ -205,10 +232,10 @@ def _major_minor(text: Optional[str]):
     return int(parts[0]), int(parts[1].split("+")[0])
 
 
-def _tensorflow_cudnn(ctx: RuleContext, wheel, major: int):
-    """((major, minor) or None, where) of the cuDNN TensorFlow loads; None when there is no copy of ``major``.
+def _cudnn_loaded(ctx: RuleContext, wheel, major: int):
+    """((major, minor) or None, where) of the cuDNN a framework loads; None when there is no copy of ``major``.
 
-    The environment's cuDNN wheel when TensorFlow looks there (2.14+), else the
+    The environment's cuDNN wheel when the framework looks there, else the
     first system copy of that major: LD_LIBRARY_PATH folders in order, then the
     linker cache and the standard folders (the loader's order for a dlopen).
     """
@@ -231,22 +258,20 @@ def _tensorflow_cudnn(ctx: RuleContext, wheel, major: int):
     return None
 
 
-def _tensorflow_cudnn_fixes(ctx: RuleContext, env, fw, tf_version: str, built: str, cuda_major: str, entries):
+def _cudnn_fixes(env, built: str, cuda_major: str, wheel_install: str):
     import shlex
 
-    from accelctl.matrices.subjects import tensorflow as tf_matrix
-
-    verify = (f"{shlex.quote(env.interpreter)} -c "
-              + shlex.quote("import tensorflow as tf; print(tf.config.list_physical_devices('GPU'))"))
-    wheel_step = bool(tf_matrix.and_cuda_pins(entries, tf_version))
-    if wheel_step:
-        yield FixStep(f"Install the CUDA libraries TensorFlow {tf_version} was tested with",
-                      commands=[pip(env, "install", f"{fw.name}[and-cuda]=={tf_version}")],
-                      why="the and-cuda extra installs the nvidia-cudnn wheel TensorFlow finds by itself",
+    probe = ("import tensorflow as tf; print(tf.config.list_physical_devices('GPU'))" if wheel_install.startswith("tensorflow")
+             else "import jax; print(jax.devices())")
+    verify = f"{shlex.quote(env.interpreter)} -c {shlex.quote(probe)}"
+    if wheel_install:
+        yield FixStep(f"Install the CUDA libraries {wheel_install.split('[')[0]} was released with",
+                      commands=[pip(env, "install", wheel_install)],
+                      why="the extra installs the nvidia-cudnn wheel the framework finds by itself",
                       risks=["changes-environment", "downloads"], verify=verify,
                       alternative="cuDNN wheel", recommended=True)
     yield FixStep(f"Install a system cuDNN {built.split('.')[0]}.x (at least {built}) for CUDA {cuda_major}",
-                  why="without a cuDNN wheel TensorFlow loads a system copy: install one from NVIDIA's cuDNN packages "
+                  why="without a cuDNN wheel the framework loads a system copy: install one from NVIDIA's cuDNN packages "
                       "or archive (https://developer.nvidia.com/cudnn-archive) and put its folder first on the loader path",
                   risks=["needs-root", "downloads"], verify=verify,
-                  alternative="system cuDNN" if wheel_step else None, recommended=not wheel_step)
+                  alternative="system cuDNN" if wheel_install else None, recommended=not wheel_install)

@@ -458,7 +458,7 @@ def test_py002_linux_tagged_wheel_needs_glibc_2_28_on_ubuntu_18_04():
     assert [f.rule_id for f in found] == ["PY002"] and "glibc 2.28" in found[0].message
 
 
-# --- FW004 tensorflow-cudnn-older-than-build ---------------------------------------------------
+# --- FW004 cudnn-older-than-build ---------------------------------------------------------------
 
 
 def _tensorflow(inv, cuda: str):
@@ -522,3 +522,29 @@ def test_fw004_no_cudnn_at_all_on_a_gpu_node():
                          dists=[("tensorflow", "2.18.0", [])])
     [f] = run_rule("FW004", _tensorflow(inv, "12.5"))
     assert "no cuDNN 9 was found" in f.message and "run on the CPU" in f.message
+
+
+def test_fw004_jax_plugin_on_a_system_cudnn_9_5():
+    """https://github.com/AlphaGPU/leetgpu-challenges/issues/205
+
+    Facts: "Loaded runtime CuDNN library: 9.5.1 but source was compiled with:
+    9.8.0", JAX on a GPU service (2026-03). The jax version is not stated: 0.9.0
+    stands in (its CUDA 12 plugin is built with cuDNN 9.8, jax matrix), installed
+    without the with-cuda wheels, so the plugin loads the system cuDNN 9.5.1.
+    """
+    inv = make_inventory(driver="570.124.06", gpus=[UNSTATED_GPU], frameworks=("jax-cuda12-plugin",),
+                         dists=[("jax", "0.9.0", []), ("jaxlib", "0.9.0", []), ("jax-cuda12-plugin", "0.9.0", [])])
+    inv = with_framework(inv, "jax-cuda12-plugin", runtime_kind="cuda", runtime_version="12.8", related={"jax": "0.9.0"})
+    [f] = run_rule("FW004", _system_cudnn(inv, "9.5.1"))
+    assert f.severity == "error" and "built with cuDNN 9.8" in f.message and "will load is 9.5" in f.message
+    wheel = [s for s in f.fixes if s.alternative == "cuDNN wheel"]
+    assert wheel and "'jax[cuda12]==0.9.0'" in wheel[0].commands[0]
+    assert "jax.devices()" in (wheel[0].verify or "")
+
+
+def test_fw004_silent_for_jax_with_its_cudnn_wheel():
+    inv = make_inventory(driver="570.124.06", gpus=[UNSTATED_GPU], frameworks=("jax-cuda12-plugin",),
+                         dists=[("jax", "0.9.0", []), ("jaxlib", "0.9.0", []), ("jax-cuda12-plugin", "0.9.0", []),
+                                ("nvidia-cudnn-cu12", "9.10.2.21", [])])
+    inv = with_framework(inv, "jax-cuda12-plugin", runtime_kind="cuda", runtime_version="12.8", related={"jax": "0.9.0"})
+    assert run_rule("FW004", _system_cudnn(inv, "9.5.1")) == []
