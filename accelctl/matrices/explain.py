@@ -102,9 +102,14 @@ def explain_cc(ms: MatrixSet, cc: str, gpu: Optional[str] = None) -> Answer:
     floor = gpu_min_driver(ms, cc)
     if floor:
         lines.append(f"  needs an NVIDIA driver >= {floor} (the driver of the first CUDA that targets it)")
-    lines.append(f"  torch builds with kernels for it ({len(runs)}): "
+    lines.append(f"  torch builds with kernels for it ({len(runs)}, Linux x86_64 wheels): "
                  + (", ".join(f"{b.torch}+{b.variant}" for b in runs[:40]) or "none recorded")
                  + (" ..." if len(runs) > 40 else ""))
+    arm = [b for b in builds if b.arch_list_aarch64 is not None]
+    if arm:
+        arm_runs = [f"{b.torch}+{b.variant}" for b in arm if supports_cc(b, cc, "aarch64") is True]
+        lines.append(f"  on Linux aarch64 (the {len(arm)} builds whose aarch64 wheels were read): "
+                     + (", ".join(arm_runs) or "none of them"))
     if unknown:
         lines.append(f"  torch builds whose architecture list is not recorded: {len(unknown)}")
     return {"found": bool(arch or runs), "text": "\n".join(lines), "cc": cc,
@@ -144,6 +149,9 @@ def explain_torch(ms: MatrixSet, version: str) -> Answer:
                      + (f"; {b.manylinux}" if b.manylinux else ""))
         if b.arch_list:
             lines.append("      archs: " + ", ".join(b.arch_list) + (f"; PTX {', '.join(b.ptx)}" if b.ptx else ""))
+        if b.arch_list_aarch64:
+            lines.append("      archs (aarch64 wheel): " + ", ".join(b.arch_list_aarch64)
+                         + (f"; PTX {', '.join(b.ptx_aarch64)}" if b.ptx_aarch64 else ""))
         if b.pins:
             lines.append("      pins: " + ", ".join(f"{k}=={v}" if v[:1].isdigit() else f"{k}{v}" for k, v in sorted(b.pins.items())))
     if comp:

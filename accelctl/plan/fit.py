@@ -115,7 +115,7 @@ def _arch_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, str, str]:
 
     notes = []
     for cc in t.ccs:
-        verdict = supports_cc(build, cc)
+        verdict = supports_cc(build, cc, t.arch if t.arch in ("x86_64", "aarch64") else "x86_64")
         if verdict is False:
             return False, "", f"{t.name}: torch {build.torch}+{build.variant} has no kernels for sm_{cc.replace('.', '')}"
         if verdict is None:

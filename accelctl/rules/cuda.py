@@ -94,7 +94,7 @@ def gpu_arch_not_in_wheel(ctx: RuleContext) -> Iterator[Hit]:
     a Pascal GPU with a wheel that dropped sm_60). Install a build whose
     architecture list covers the GPU.
     """
-    from accelctl.matrices.subjects.pytorch import resolve_installed, supports_cc
+    from accelctl.matrices.subjects.pytorch import archs_for, resolve_installed, supports_cc
     from accelctl.plan.fit import variant_fix_steps
 
     gpus = ctx.inventory.nvidia.gpus
@@ -112,10 +112,12 @@ def gpu_arch_not_in_wheel(ctx: RuleContext) -> Iterator[Hit]:
                 source = fw.archs_source or "compiled architectures"
                 archs = ", ".join(fw.compiled_archs + [f"{p} (PTX)" for p in fw.compiled_ptx])
             else:
-                build = resolve_installed(builds, fw.version, arch if arch in ("x86_64", "aarch64") else "x86_64")
-                verdict = supports_cc(build, cc) if build else None
-                source = "pytorch matrix"
-                archs = ", ".join((build.arch_list or []) + [f"{p} (PTX)" for p in (build.ptx or [])]) if build else ""
+                platform = arch if arch in ("x86_64", "aarch64") else "x86_64"
+                build = resolve_installed(builds, fw.version, platform)
+                verdict = supports_cc(build, cc, platform) if build else None
+                source = f"pytorch matrix ({platform} wheel)"
+                sass, ptx = archs_for(build, platform) if build else (None, [])
+                archs = ", ".join((sass or []) + [f"{p} (PTX)" for p in ptx])
             if verdict is not False:
                 continue
             yield Hit(f"{fw.name} {fw.version} has no kernels for {gpu.name} (sm_{cc.replace('.', '')}): "

@@ -111,3 +111,17 @@ def test_pypi_wheel_fatbin_arch_lists(es):
     assert arch_list(es, "2.8.0", "cu128") == ["7.0", "7.5", "8.0", "8.6", "9.0", "10.0", "12.0"]
     # torch-2.6.0-cp312-cp312-manylinux1_x86_64.whl: 341 fatbins, Maxwell..Hopper
     assert arch_list(es, "2.6.0", "cu124") == ["5.0", "6.0", "7.0", "7.5", "8.0", "8.6", "9.0"]
+
+
+def test_aarch64_wheels_have_their_own_arch_lists():
+    from accelctl.matrices import MatrixSet
+    from accelctl.matrices.subjects.pytorch import archs_for, default_variant, supports_cc
+
+    es = MatrixSet().entries("pytorch")
+    build = default_variant(es, "2.11.0", "aarch64")
+    assert archs_for(build, "aarch64") == (["8.0", "9.0", "10.0", "11.0", "12.0"], [])
+    assert supports_cc(build, "7.5", "aarch64") is False and supports_cc(build, "7.5", "x86_64") is True
+    assert supports_cc(build, "11.0", "aarch64") is True
+    old = default_variant(es, "2.6.0", "x86_64")
+    assert archs_for(old, "aarch64") == (None, [])  # not recorded: nothing assumed
+    assert supports_cc(old, "9.0", "aarch64") is None

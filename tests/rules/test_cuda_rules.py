@@ -143,3 +143,24 @@ def test_tk002_host_gcc_newer_than_the_toolkit_supports():
     assert run_rule("TK002", dataclasses.replace(inv, nvidia=dataclasses.replace(inv.nvidia, toolkits=[at_max]))) == []
     unknown = dataclasses.replace(tk, version="11.2.152")  # no max known for 11.2: silent
     assert run_rule("TK002", dataclasses.replace(inv, nvidia=dataclasses.replace(inv.nvidia, toolkits=[unknown]))) == []
+
+
+def test_arch001_judges_an_aarch64_node_by_the_aarch64_wheel():
+    """PyPI torch 2.11.0 for aarch64 carries SASS for 8.0, 9.0, 10.0, 11.0, 12.0 only (pytorch matrix,
+    from the wheel's fatbins): a Turing GPU (sm_75) that the x86_64 wheel covers has no kernels there."""
+    import dataclasses
+
+    turing = ("Turing GPU", "7.5")
+    x86 = make_inventory(driver="580.159.04", gpus=[turing], dists=[("torch", "2.11.0", TORCH_2_11_CU130_PINS)])
+    env = x86.python[0]
+    # what the probe derives for a plain "2.11.0" (no local tag): the PyPI default build, CUDA 13.0
+    fw = dataclasses.replace(env.frameworks[0], runtime_kind="cuda", runtime_version="13.0", variant="cu130")
+    x86 = dataclasses.replace(x86, python=[dataclasses.replace(env, frameworks=[fw])])
+    assert run_rule("ARCH001", x86) == []
+    arm = dataclasses.replace(x86, os=dataclasses.replace(x86.os, arch="aarch64"))
+    [f] = run_rule("ARCH001", arm)
+    assert "sm_75" in f.message and "8.0, 9.0, 10.0, 11.0, 12.0" in f.message
+    assert "aarch64 wheel" in f.evidence[1].source
+    # Grace Hopper (sm_90) is covered by the aarch64 wheel
+    gh = dataclasses.replace(arm, nvidia=dataclasses.replace(arm.nvidia, gpus=[dataclasses.replace(arm.nvidia.gpus[0], compute_capability="9.0")]))
+    assert run_rule("ARCH001", gh) == []

@@ -43,6 +43,10 @@ class TorchBuild:
     manylinux: Optional[str] = None  # platform tag of the PyPI x86_64 wheel: "manylinux1", "manylinux_2_28"
     arch_list: Optional[List[str]] = field(default=None, metadata={"kind": CC})  # SASS targets (TORCH_CUDA_ARCH_LIST)
     ptx: Optional[List[str]] = field(default=None, metadata={"kind": CC})  # targets also shipped as PTX (+PTX)
+    # The PyPI Linux aarch64 wheel of the same build, where its own fatbins were read (it differs from x86_64
+    # from 2.11 on); None: not recorded, so nothing is assumed for aarch64.
+    arch_list_aarch64: Optional[List[str]] = field(default=None, metadata={"kind": CC})
+    ptx_aarch64: Optional[List[str]] = field(default=None, metadata={"kind": CC})
     pins: Optional[Dict[str, str]] = None  # distribution -> exact version ("9.1.0.70") or specifier ("~=3.8.0")
     provenance: Provenance = UNSOURCED
 
@@ -79,6 +83,10 @@ def _check(entries: List[TorchBuild], errors: ErrorSink) -> None:
             errors.add(i, "arch_list", "only CUDA builds carry a CUDA arch list")
         if e.ptx and e.arch_list is not None and not set(e.ptx) <= set(e.arch_list):
             errors.add(i, "ptx", "every PTX target must also be in arch_list")
+        if e.ptx_aarch64 and not set(e.ptx_aarch64) <= set(e.arch_list_aarch64 or []):
+            errors.add(i, "ptx_aarch64", "every PTX target must also be in arch_list_aarch64")
+        if e.runtime_kind != "cuda" and (e.arch_list_aarch64 or e.ptx_aarch64):
+            errors.add(i, "arch_list_aarch64", "only CUDA builds carry a CUDA arch list")
         if e.manylinux is not None and manylinux_glibc(e.manylinux) is None:
             errors.add(i, "manylinux", f"not a manylinux tag: {e.manylinux!r}")
         for platform, flag in (("x86_64", e.pypi_default_linux_x86_64), ("aarch64", e.pypi_default_linux_aarch64)):
@@ -162,20 +170,35 @@ def arch_list(entries: List[TorchBuild], torch: str, variant: Optional[str] = No
     return list(e.arch_list) if e is not None and e.arch_list is not None else None
 
 
-def supports_cc(build: TorchBuild, cc: str) -> Optional[bool]:
-    """Whether the build has kernels a GPU of compute capability ``cc`` can run.
+def archs_for(build: TorchBuild, platform: str = "x86_64") -> Tuple[Optional[List[str]], List[str]]:
+    """(SASS targets, PTX targets) of the build's wheel for Linux ``platform``; (None, []) when not recorded.
+
+    The x86_64 and aarch64 wheels of one build are compiled for different lists
+    (2.11-2.15 on aarch64: 8.0, 9.0, 10.0, 11.0, 12.0 only), so an aarch64 node
+    is never judged by the x86_64 list.
+    """
+    if platform == "aarch64":
+        if build.arch_list_aarch64 is None:
+            return None, []
+        return list(build.arch_list_aarch64), list(build.ptx_aarch64 or [])
+    return (list(build.arch_list) if build.arch_list is not None else None), list(build.ptx or [])
+
+
+def supports_cc(build: TorchBuild, cc: str, platform: str = "x86_64") -> Optional[bool]:
+    """Whether the build's wheel for ``platform`` has kernels a GPU of compute capability ``cc`` can run.
 
     SASS for X.Y runs on X.Z with Z >= Y (same major); PTX for X.Y can be JIT-compiled
     for any cc >= X.Y. None when the arch list of the build was not recorded.
     """
-    if build.runtime_kind != "cuda" or build.arch_list is None:
+    archs, ptx = archs_for(build, platform)
+    if build.runtime_kind != "cuda" or archs is None:
         return None
     have = cc_key(cc)
-    for arch in build.arch_list:
+    for arch in archs:
         major, minor = cc_key(arch)
         if major == have[0] and minor <= have[1]:
             return True
-    return any(cc_key(p) <= have for p in (build.ptx or []))
+    return any(cc_key(p) <= have for p in ptx)
 
 
 def releases_running_on(entries: List[TorchBuild], cc: str, driver_max_cuda: str) -> List[TorchBuild]:

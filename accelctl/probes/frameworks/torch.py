@@ -154,10 +154,13 @@ def read_torch(host: Host, env: PythonEnvironment, dist: Distribution, installed
     archs, ptx, archs_source, archs_lib = [], [], None, None
     if kind == "cuda" and scan_fatbins and pkg:
         archs, ptx, archs_source, archs_lib = _scan(host, pkg, unknown)
-    if not archs_source and build is not None and build.arch_list:
-        archs = [f"sm_{a.replace('.', '')}" for a in build.arch_list]
-        ptx = [f"compute_{a.replace('.', '')}" for a in (build.ptx or [])]
-        archs_source = f"pytorch matrix ({build.torch}+{build.variant})"
+    from accelctl.matrices.subjects.pytorch import archs_for
+
+    matrix_archs, matrix_ptx = archs_for(build, platform) if build is not None else (None, [])
+    if not archs_source and matrix_archs:
+        archs = [f"sm_{a.replace('.', '')}" for a in matrix_archs]
+        ptx = [f"compute_{a.replace('.', '')}" for a in matrix_ptx]
+        archs_source = f"pytorch matrix ({build.torch}+{build.variant}{', aarch64 wheel' if platform == 'aarch64' else ''})"
     if kind == "cuda" and not archs_source:
         why = "not recorded in the pytorch matrix" if build is not None else "not an official build in the pytorch matrix"
         unknown("torch.compiled_archs", f"torch {version}: {why}; run with --scan-fatbins to read them from libtorch_cuda.so")
