@@ -44,7 +44,8 @@ class FrameworkInfo:
     runtime_source: Optional[str] = None  # where runtime_kind/runtime_version came from
     pins_ok: Dict[str, Optional[bool]] = field(default_factory=dict)  # pin satisfied by the installed version (None: absent)
     extra_pins: Dict[str, str] = field(default_factory=dict)  # pins of an extra it documents (tensorflow[and-cuda])
-    glibc_floor: Optional[str] = None  # "2.28" from the manylinux tag of its WHEEL
+    glibc_floor: Optional[str] = None  # "2.28" from the manylinux tag of its WHEEL (else from its libraries)
+    glibc_floor_source: Optional[str] = None  # "manylinux tag", or the library whose GLIBC_x.y needs set it
     platform: Optional[str] = None  # x86_64 | aarch64, from its WHEEL tag
     related: Dict[str, str] = field(default_factory=dict)  # companions released in lockstep -> installed version
     consistent: Optional[bool] = None  # companions agree (jax/jaxlib/plugins); None when not applicable

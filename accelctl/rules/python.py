@@ -60,21 +60,31 @@ def glibc_too_old_for_wheel(ctx: RuleContext) -> Iterator[Hit]:
 
     A ``manylinux_2_28`` wheel links against glibc 2.28 symbols; on an older
     system (CentOS 7 has 2.17, Ubuntu 20.04 has 2.31) it fails to import with
-    ``GLIBC_2.xx not found``. Upgrade the base OS or image, or install an older
-    release built for an older manylinux tag.
+    ``GLIBC_2.xx not found``. A framework installed without a manylinux tag (a
+    ``linux_*`` wheel, conda, a source build) is judged by the newest GLIBC
+    symbol version its own libraries need. Upgrade the base OS or image, or
+    install an older release built for an older manylinux tag.
     """
     libc = ctx.inventory.os.libc_version
     if ctx.inventory.os.libc != "glibc" or not libc:
         return
     have = tuple(int(x) for x in libc.split(".")[:2])
     for env in ctx.inventory.python:
+        from_libraries = {norm(f.name): f for f in env.frameworks
+                          if f.glibc_floor and f.glibc_floor_source not in (None, "manylinux tag")}
         for d in env.distributions:
             floor = glibc_floor(d.wheel_tags)
+            evidence = Evidence("wheel tags", ", ".join(d.wheel_tags), d.location or "")
+            fw = from_libraries.get(norm(d.name))
+            if floor is None and fw is not None:
+                major, _, minor = fw.glibc_floor.partition(".")
+                floor = (int(major), int(minor)) if major.isdigit() and minor.isdigit() else None
+                evidence = Evidence("GLIBC symbol versions its library needs", f"GLIBC_{fw.glibc_floor}",
+                                    fw.glibc_floor_source or "")
             if floor is None or floor <= have:
                 continue
             yield Hit(f"{d.name} {d.version} needs glibc {floor[0]}.{floor[1]} or newer; this system has glibc {libc}.",
                       subject=f"{d.name} in {env.prefix}",
-                      evidence=[Evidence("wheel tags", ", ".join(d.wheel_tags), d.location or ""),
-                                Evidence("glibc", libc, ctx.inventory.os.sources.get("libc", ""))],
+                      evidence=[evidence, Evidence("glibc", libc, ctx.inventory.os.sources.get("libc", ""))],
                       fixes=[FixStep(f"Use a base OS or image with glibc {floor[0]}.{floor[1]} or newer",
                                      why="the wheel's compiled code calls newer glibc symbols", risks=["rebuilds-image"])])

@@ -47,7 +47,9 @@ def test_section_equals_the_real_node(replay, section):
 def test_python_environment_equals_the_real_node(replay):
     [real], [got] = REAL["python"], replay["python"]
     assert got["distributions"] == real["distributions"]
-    assert got["frameworks"] == real["frameworks"]
+    # fields added since the node's report was recorded are not in it: compare the ones it has
+    assert len(got["frameworks"]) == len(real["frameworks"])
+    assert [{k: g.get(k) for k in r} for g, r in zip(got["frameworks"], real["frameworks"])] == real["frameworks"]
     assert (got["interpreter"], got["version"], got["kind"], got["prefix"]) == (
         "/opt/torch/.venv/bin/python3", "3.12.3", "venv", "/opt/torch/.venv")
 

@@ -442,20 +442,38 @@ def test_rocm004_override_for_rx6700xt():
 # --- PY002 glibc-too-old-for-wheel ---------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="PY002 reads the glibc floor only from manylinux tags; a wheel tagged linux_aarch64 (built "
-                          "on a newer system) carries none, so the rule is silent")
-def test_py002_linux_tagged_wheel_needs_glibc_2_28_on_ubuntu_18_04():
+def test_py002_linux_tagged_wheel_needs_glibc_2_28_on_ubuntu_18_04(tmp_path):
     """https://github.com/KumaTea/pytorch-aarch64/issues/16
 
     Facts: "ubuntu 18.04" (glibc 2.27, as the maintainer answers), "python3.7.10",
-    "torch-1.6.0-cp37-cp37m-linux_aarch64.whl", "GLIBC_2.28' not found".
+    "torch-1.6.0-cp37-cp37m-linux_aarch64.whl", "GLIBC_2.28' not found". A
+    ``linux_*`` wheel declares no glibc floor, so the probe reads the GLIBC
+    symbol versions its libraries need: the rootfs here carries a torch whose
+    libtorch_cpu.so needs GLIBC_2.28 (built with the report's facts; the rest of
+    the library is absent).
     """
-    inv = make_inventory(glibc="2.27", python="3.7.10", dists=[("torch", "1.6.0", [])],
-                         wheel_tags={"torch": ["cp37-cp37m-linux_aarch64"]})
-    inv = dataclasses.replace(inv, os=dataclasses.replace(inv.os, arch="aarch64"))
-    found = run_rule("PY002", inv)
-    assert [f.rule_id for f in found] == ["PY002"] and "glibc 2.28" in found[0].message
+    from accelctl.doctor import Diagnosis, Source, diagnose, gather
+    from tests.conftest import make_tree
+    from tests.probes.nvidia.elfbuild import build_shared_object
+
+    site = "opt/venv/lib/python3.7/site-packages"
+    aarch64 = 183
+    root = make_tree(tmp_path / "rootfs", {
+        "etc/os-release": 'NAME="Ubuntu"\nVERSION_ID="18.04"\nID=ubuntu\nPRETTY_NAME="Ubuntu 18.04.5 LTS"\n',
+        "bin/sh": build_shared_object([], machine=aarch64)[:64],
+        "lib/aarch64-linux-gnu/libc.so.6": b"\x00GNU C Library (Ubuntu GLIBC 2.27-3ubuntu1) stable release version 2.27.\n\x00",
+        "opt/venv/pyvenv.cfg": "home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.7.10\n",
+        "opt/venv/bin/python3": None,
+        f"{site}/torch-1.6.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: torch\nVersion: 1.6.0\n",
+        f"{site}/torch-1.6.0.dist-info/WHEEL": "Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: cp37-cp37m-linux_aarch64\n",
+        f"{site}/torch/lib/libtorch_cpu.so": build_shared_object(
+            ["libc.so.6"], soname="libtorch_cpu.so", machine=aarch64,
+            version_needs={"libc.so.6": ["GLIBC_2.17", "GLIBC_2.28"]}),
+    }, links={"opt/venv/bin/python": "python3"})
+    report = diagnose(gather(Source(root=str(root))), Diagnosis(select=("PY002",)))
+    [f] = report.findings
+    assert "torch 1.6.0 needs glibc 2.28 or newer; this system has glibc 2.27" in f.message
+    assert f.evidence[0].value == "GLIBC_2.28" and f.evidence[0].source.endswith("torch/lib/libtorch_cpu.so")
 
 
 # --- FW004 cudnn-older-than-build ---------------------------------------------------------------

@@ -9,8 +9,9 @@ when asked, fatbin headers are read as files.
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import replace
-from typing import List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import FrameworkInfo, PythonEnvironment
@@ -20,6 +21,7 @@ from accelctl.probes.frameworks import others, pipcheck, tensorflow
 from accelctl.probes.frameworks import torch as torch_reader
 from accelctl.probes.frameworks.common import MarkerEnv, by_name, tag_platform
 from accelctl.probes.frameworks.cuda_wheels import cuda_wheels
+from accelctl.probes.nvidia.elf import ElfError, read_elf_dynamic
 
 _ELF_MACHINES = {62: "x86_64", 183: "aarch64", 21: "ppc64le", 22: "s390x"}
 _JAX_FAMILY = ("jax", "jaxlib")
@@ -71,9 +73,46 @@ def describe_frameworks(ctx: ProbeContext, env: PythonEnvironment) -> PythonEnvi
         if name in others.NAMES:
             out.append(others.read_other(host, env, installed[name], installed, menv, torch_info,
                                          ctx.options.scan_fatbins, unknown))
+    out = [_with_elf_glibc_floor(host, installed, fw) for fw in out]
     wheels, majors = cuda_wheels(env.distributions)
     return replace(env, frameworks=out, cuda_wheels=wheels, cuda_majors=majors,
                    requirement_problems=pipcheck.check(env.distributions, menv))
+
+
+_MAX_ELF_FILES = 32
+
+
+def _with_elf_glibc_floor(host: Host, installed: Dict[str, Any], fw: FrameworkInfo) -> FrameworkInfo:
+    """A framework whose wheel has no manylinux tag (a ``linux_*`` build, conda, a source build) declares
+    no glibc floor: read it from the GLIBC_x.y symbol versions its own libraries need."""
+    if fw.glibc_floor:
+        return replace(fw, glibc_floor_source=fw.glibc_floor_source or "manylinux tag")
+    dist = installed.get(fw.name)
+    if dist is None or not dist.location:
+        return fw
+    package = posixpath.join(posixpath.dirname(dist.location), fw.name.replace("-", "_"))
+    best: Optional[Tuple[Tuple[int, int], str]] = None
+    checked = 0
+    for folder in (package, posixpath.join(package, "lib")):
+        try:
+            entries = host.list_dir(folder, lambda n: ".so" in n)
+        except HostError:
+            continue
+        for e in entries:
+            if e.is_dir or e.is_symlink or checked >= _MAX_ELF_FILES:
+                continue
+            checked += 1
+            path = posixpath.join(folder, e.name)
+            try:
+                need = read_elf_dynamic(host, path).glibc_needed()
+            except (ElfError, HostError):
+                continue
+            if need is not None and (best is None or need > best[0]):
+                best = (need, path)
+    if best is None:
+        return fw
+    return replace(fw, glibc_floor=f"{best[0][0]}.{best[0][1]}", glibc_floor_source=best[1],
+                   notes=list(fw.notes) + [f"glibc >= {best[0][0]}.{best[0][1]}: GLIBC symbol versions {best[1]} needs"])
 
 
 def probe(ctx: ProbeContext) -> List[PythonEnvironment]:

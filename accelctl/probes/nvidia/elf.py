@@ -18,9 +18,11 @@ Reader = Callable[[int, int], bytes]  # (offset, size) -> bytes, short at end of
 
 PT_LOAD, PT_DYNAMIC = 1, 2
 DT_NULL, DT_NEEDED, DT_STRTAB, DT_STRSZ, DT_SONAME, DT_RPATH, DT_RUNPATH = 0, 1, 5, 10, 14, 15, 29
+DT_VERNEED, DT_VERNEEDNUM = 0x6FFFFFFE, 0x6FFFFFFF
 EM_NAMES = {3: "i386", 62: "x86_64", 183: "aarch64", 21: "ppc64", 20: "ppc"}
 _MAX_PHNUM = 512
 _MAX_DYN = 4096
+_MAX_VERNEED = 256
 _STRING_CHUNK = 4096
 
 
@@ -36,6 +38,20 @@ class ElfDynamic:
     runpath: List[str] = field(default_factory=list)  # DT_RUNPATH entries, unexpanded
     machine: Optional[str] = None
     bits: int = 64
+    # Symbol versions it needs, per library (DT_VERNEED): {"libc.so.6": ["GLIBC_2.17", "GLIBC_2.28"]}.
+    version_needs: Dict[str, List[str]] = field(default_factory=dict)
+
+    def glibc_needed(self) -> Optional[Tuple[int, int]]:
+        """The newest GLIBC_x.y symbol version it needs: the oldest glibc it can load with."""
+        best: Optional[Tuple[int, int]] = None
+        for names in self.version_needs.values():
+            for name in names:
+                if name.startswith("GLIBC_") and not name.startswith("GLIBC_PRIVATE"):
+                    parts = name[6:].split(".")
+                    if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
+                        v = (int(parts[0]), int(parts[1]))
+                        best = v if best is None or v > best else best
+        return best
 
 
 def _split_path(value: str) -> List[str]:
@@ -114,6 +130,15 @@ def read_dynamic(read: Reader) -> ElfDynamic:
             buf += piece
             base += _STRING_CHUNK
 
+    version_needs: Dict[str, List[str]] = {}
+    verneed = next((v for t, v in tags if t == DT_VERNEED), None)
+    verneednum = next((v for t, v in tags if t == DT_VERNEEDNUM), None)
+    if verneed is not None and verneednum:
+        try:
+            version_needs = _read_verneed(read, loads, verneed, verneednum, endian, string)
+        except ElfError:  # auxiliary: a damaged version chain must not cost the loader facts
+            version_needs = {}
+
     soname = None
     needed: List[str] = []
     rpath: List[str] = []
@@ -127,7 +152,36 @@ def read_dynamic(read: Reader) -> ElfDynamic:
             rpath.extend(_split_path(string(val)))
         elif tag == DT_RUNPATH:
             runpath.extend(_split_path(string(val)))
-    return ElfDynamic(soname, needed, rpath, runpath, EM_NAMES.get(machine, str(machine)), bits)
+    return ElfDynamic(soname, needed, rpath, runpath, EM_NAMES.get(machine, str(machine)), bits, version_needs)
+
+
+def _read_verneed(read: Reader, loads: List[Tuple[int, int, int]], addr: int, count: int, endian: str,
+                  string: Any) -> Dict[str, List[str]]:
+    """Walk the Elf_Verneed chain (same layout for 32 and 64 bit): library -> version names it needs."""
+    offset = _file_offset(loads, addr)
+    if offset is None:
+        raise ElfError("DT_VERNEED is outside every PT_LOAD segment")
+    out: Dict[str, List[str]] = {}
+    for _ in range(min(count, _MAX_VERNEED)):
+        raw = read(offset, 16)
+        if len(raw) < 16:
+            raise ElfError("truncated version-needed entry")
+        _, cnt, file_off, aux, nxt = struct.unpack_from(endian + "HHIII", raw)
+        names = out.setdefault(string(file_off), [])
+        aux_at = offset + aux
+        for _ in range(min(cnt, _MAX_VERNEED)):
+            entry = read(aux_at, 16)
+            if len(entry) < 16:
+                raise ElfError("truncated version-needed aux entry")
+            _, _, _, name_off, aux_next = struct.unpack_from(endian + "IHHII", entry)
+            names.append(string(name_off))
+            if not aux_next:
+                break
+            aux_at += aux_next
+        if not nxt:
+            break
+        offset += nxt
+    return out
 
 
 def _file_offset(loads: List[Tuple[int, int, int]], addr: int) -> Optional[int]:

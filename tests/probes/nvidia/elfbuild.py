@@ -5,11 +5,13 @@ from __future__ import annotations
 import struct
 from typing import Dict, List, Optional, Tuple
 
-from accelctl.probes.nvidia.elf import DT_NEEDED, DT_NULL, DT_RPATH, DT_RUNPATH, DT_SONAME, DT_STRSZ, DT_STRTAB, PT_DYNAMIC, PT_LOAD
+from accelctl.probes.nvidia.elf import (DT_NEEDED, DT_NULL, DT_RPATH, DT_RUNPATH, DT_SONAME, DT_STRSZ, DT_STRTAB,
+                                        DT_VERNEED, DT_VERNEEDNUM, PT_DYNAMIC, PT_LOAD)
 
 
 def build_shared_object(needed: List[str], soname: Optional[str] = None, rpath: Optional[str] = None,
-                        runpath: Optional[str] = None, machine: int = 62) -> bytes:
+                        runpath: Optional[str] = None, machine: int = 62,
+                        version_needs: Optional[Dict[str, List[str]]] = None) -> bytes:
     """A minimal, valid 64-bit little-endian ELF shared object carrying just a dynamic section.
 
     Used to rebuild fixture libraries from recorded ``readelf -d`` answers: the
@@ -32,9 +34,20 @@ def build_shared_object(needed: List[str], soname: Optional[str] = None, rpath: 
         dyn.append((DT_RPATH, add(rpath)))
     if runpath is not None:
         dyn.append((DT_RUNPATH, add(runpath)))
+    # DT_VERNEED: one Elf_Verneed per library, each followed by its Elf_Vernaux entries (16 bytes each)
+    verneed = b""
+    for i, (lib, names) in enumerate((version_needs or {}).items()):
+        last = i == len(version_needs or {}) - 1
+        size = 16 + 16 * len(names)
+        verneed += struct.pack("<HHIII", 1, len(names), add(lib), 16, 0 if last else size)
+        for j, name in enumerate(names):
+            verneed += struct.pack("<IHHII", 0, 0, 2 + j, add(name), 0 if j == len(names) - 1 else 16)
     ehsize, phentsize, phnum = 64, 56, 2
     str_at = ehsize + phentsize * phnum
-    dyn_at = (str_at + len(strings) + 7) & ~7
+    ver_at = (str_at + len(strings) + 7) & ~7
+    dyn_at = (ver_at + len(verneed) + 7) & ~7
+    if verneed:
+        dyn += [(DT_VERNEED, ver_at), (DT_VERNEEDNUM, len(version_needs or {}))]
     dyn += [(DT_STRTAB, str_at), (DT_STRSZ, len(strings)), (DT_NULL, 0)]
     dyn_bytes = b"".join(struct.pack("<qQ", t, v) for t, v in dyn)
     total = dyn_at + len(dyn_bytes)
@@ -43,4 +56,5 @@ def build_shared_object(needed: List[str], soname: Optional[str] = None, rpath: 
     load = struct.pack("<IIQQQQQQ", PT_LOAD, 6, 0, 0, 0, total, total, 0x1000)
     dynamic = struct.pack("<IIQQQQQQ", PT_DYNAMIC, 6, dyn_at, dyn_at, dyn_at, len(dyn_bytes), len(dyn_bytes), 8)
     body = header + load + dynamic + strings
+    body += b"\0" * (ver_at - len(body)) + verneed
     return body + b"\0" * (dyn_at - len(body)) + dyn_bytes

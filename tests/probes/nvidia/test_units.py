@@ -85,3 +85,27 @@ def test_cdi_driver_version():
     text = "containerEdits:\n  mounts:\n  - hostPath: /usr/lib/x86_64-linux-gnu/libcuda.so.550.54.15\n" \
            "  - hostPath: /usr/lib/x86_64-linux-gnu/libnvidia-ml.so.550.54.15\n"
     assert cv.parse_cdi_driver_version(text) == "550.54.15"
+
+
+def test_version_needs_give_the_glibc_floor():
+    from accelctl.probes.nvidia.elf import bytes_reader, read_dynamic
+    from tests.probes.nvidia.elfbuild import build_shared_object
+
+    so = build_shared_object(["libc.so.6", "libm.so.6"], version_needs={
+        "libc.so.6": ["GLIBC_2.17", "GLIBC_2.34", "GLIBC_PRIVATE"], "libm.so.6": ["GLIBC_2.29"]})
+    dyn = read_dynamic(bytes_reader(so))
+    assert dyn.version_needs == {"libc.so.6": ["GLIBC_2.17", "GLIBC_2.34", "GLIBC_PRIVATE"], "libm.so.6": ["GLIBC_2.29"]}
+    assert dyn.glibc_needed() == (2, 34)
+    assert read_dynamic(bytes_reader(build_shared_object(["libc.so.6"]))).glibc_needed() is None
+
+
+def test_a_damaged_version_chain_leaves_the_loader_facts_intact():
+    from accelctl.probes.nvidia.elf import bytes_reader, read_dynamic
+    from tests.probes.nvidia.elfbuild import build_shared_object
+
+    so = build_shared_object(["libc.so.6"], version_needs={"libc.so.6": ["GLIBC_2.28"]})
+    ver_at = so.find(b"\x01\x00\x01\x00")  # vn_version 1, vn_cnt 1: the Elf_Verneed entry
+    assert ver_at > 0
+    broken = so[:ver_at] + b"\x01\x00\x01\x00" + (0).to_bytes(4, "little") + (10 ** 6).to_bytes(4, "little") + so[ver_at + 12:]
+    dyn = read_dynamic(bytes_reader(broken))
+    assert dyn.needed == ["libc.so.6"] and dyn.version_needs == {} and dyn.glibc_needed() is None
