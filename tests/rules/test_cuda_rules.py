@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from accelctl.inventory.nvidia import ContainerRuntimeView, CudaToolkit, NvidiaInfo
+from accelctl.inventory.nvidia import ContainerRuntimeView, CudaToolkit
 from tests.builders import H100, TORCH_2_11_CU130_PINS, make_inventory, run_rule
 
 A100 = ("NVIDIA A100-SXM4-80GB", "8.0")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import re
 
-import pytest
 
 from accelctl.inventory.nvidia import ContainerRuntimeView, CudaToolkit, LibraryResolution
 from accelctl.probes.nvidia.container_view import compat_judgement
