@@ -149,6 +149,8 @@ def explain_torch(ms: MatrixSet, version: str) -> Answer:
                      + (f"; {b.manylinux}" if b.manylinux else ""))
         if b.arch_list:
             lines.append("      archs: " + ", ".join(b.arch_list) + (f"; PTX {', '.join(b.ptx)}" if b.ptx else ""))
+        if b.gfx_list:
+            lines.append("      gfx: " + ", ".join(b.gfx_list))
         if b.arch_list_aarch64:
             lines.append("      archs (aarch64 wheel): " + ", ".join(b.arch_list_aarch64)
                          + (f"; PTX {', '.join(b.ptx_aarch64)}" if b.ptx_aarch64 else ""))

@@ -161,8 +161,8 @@ def torch_build_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, List[
                 return False, [], why
             if note:
                 notes.append(note)
-    if wanted_kind == "rocm" and t.gfx and build.arch_list:
-        missing = [g for g in t.gfx if g not in build.arch_list]
+    if wanted_kind == "rocm" and t.gfx and build.gfx_list:
+        missing = [g for g in t.gfx if g not in build.gfx_list]
         if missing:
             return False, [], f"{t.name}: torch {build.torch}+{build.variant} has no kernels for {', '.join(missing)}"
     return True, notes, ""

@@ -110,7 +110,7 @@ def torch_rocm_build_lacks_gfx(ctx: RuleContext) -> Iterator[Hit]:
             archs = list(fw.compiled_archs)
             if not archs:
                 build = entry(builds, fw.version)
-                archs = list(build.arch_list or []) if build else []
+                archs = list(build.gfx_list or []) if build else []
             if not archs:
                 continue
             for gfx in gfxs:

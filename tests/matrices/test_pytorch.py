@@ -125,3 +125,23 @@ def test_aarch64_wheels_have_their_own_arch_lists():
     old = default_variant(es, "2.6.0", "x86_64")
     assert archs_for(old, "aarch64") == (None, [])  # not recorded: nothing assumed
     assert supports_cc(old, "9.0", "aarch64") is None
+
+
+def test_gfx_lists_belong_to_rocm_builds_only():
+    from accelctl.matrices import MatrixError
+    from accelctl.matrices.base import parse_matrix
+    from accelctl.matrices.subjects.pytorch import SPEC
+
+    def doc(entry):
+        base = {"torch": "2.5.1", "index_url": "https://download.pytorch.org/whl/rocm6.2",
+                "source": "https://example.invalid/build.sh", "read": "2026-11-22", **entry}
+        return {"schema": 1, "name": "pytorch", "version": 1, "updated": "2026-11-22", "description": "t", "entries": [base]}
+
+    ok = parse_matrix(SPEC, doc({"variant": "rocm6.2", "runtime_kind": "rocm", "runtime_version": "6.2",
+                                 "gfx_list": ["gfx90a", "gfx942"]}), "t.yaml", check_kinds=False)
+    assert ok.entries[0].gfx_list == ["gfx90a", "gfx942"]
+    for bad, field in (({"variant": "cu124", "runtime_kind": "cuda", "runtime_version": "12.4", "gfx_list": ["gfx90a"]}, "gfx_list"),
+                       ({"variant": "rocm6.2", "runtime_kind": "rocm", "runtime_version": "6.2", "gfx_list": ["sm_90"]}, "gfx_list")):
+        with pytest.raises(MatrixError) as info:
+            parse_matrix(SPEC, doc(bad), "t.yaml", check_kinds=False)
+        assert any(field in p for p in info.value.problems)

@@ -10,6 +10,8 @@ versions of the NVIDIA / triton wheels it pins. ``None`` always means "not read"
 
 from __future__ import annotations
 
+from accelctl.lazy_re import lazy_compile
+
 from accelctl.record import record
 
 import re
@@ -22,6 +24,7 @@ from accelctl.matrices.base import CC, SPECIFIER, UNSOURCED, VERSION, ErrorSink,
 
 RUNTIME_KINDS = ("cuda", "rocm", "xpu", "cpu")
 PLATFORMS = ("x86_64", "aarch64")
+_GFX = lazy_compile(r"^gfx[0-9a-f]+$")
 INDEX_BASE = "https://download.pytorch.org/whl/"
 
 # glibc floor of a manylinux platform tag (PEP 513 / 599 / 600).
@@ -47,6 +50,7 @@ class TorchBuild:
     # from 2.11 on); None: not recorded, so nothing is assumed for aarch64.
     arch_list_aarch64: Optional[List[str]] = field(default=None, metadata={"kind": CC})
     ptx_aarch64: Optional[List[str]] = field(default=None, metadata={"kind": CC})
+    gfx_list: Optional[List[str]] = None  # ROCm builds: the PYTORCH_ROCM_ARCH gfx targets ("gfx90a", "gfx942")
     pins: Optional[Dict[str, str]] = None  # distribution -> exact version ("9.1.0.70") or specifier ("~=3.8.0")
     provenance: Provenance = UNSOURCED
 
@@ -87,6 +91,12 @@ def _check(entries: List[TorchBuild], errors: ErrorSink) -> None:
             errors.add(i, "ptx_aarch64", "every PTX target must also be in arch_list_aarch64")
         if e.runtime_kind != "cuda" and (e.arch_list_aarch64 or e.ptx_aarch64):
             errors.add(i, "arch_list_aarch64", "only CUDA builds carry a CUDA arch list")
+        if e.gfx_list is not None:
+            if e.runtime_kind != "rocm":
+                errors.add(i, "gfx_list", "only ROCm builds carry a gfx list")
+            bad = [g for g in e.gfx_list if not _GFX.match(g)]
+            if bad:
+                errors.add(i, "gfx_list", f"not gfx targets: {', '.join(bad)}")
         if e.manylinux is not None and manylinux_glibc(e.manylinux) is None:
             errors.add(i, "manylinux", f"not a manylinux tag: {e.manylinux!r}")
         for platform, flag in (("x86_64", e.pypi_default_linux_x86_64), ("aarch64", e.pypi_default_linux_aarch64)):

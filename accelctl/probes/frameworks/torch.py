@@ -157,6 +157,8 @@ def read_torch(host: Host, env: PythonEnvironment, dist: Distribution, installed
     from accelctl.matrices.subjects.pytorch import archs_for
 
     matrix_archs, matrix_ptx = archs_for(build, platform) if build is not None else (None, [])
+    if not archs_source and kind == "rocm" and build is not None and build.gfx_list:
+        archs, archs_source = list(build.gfx_list), f"pytorch matrix ({build.torch}+{build.variant})"
     if not archs_source and matrix_archs:
         archs = [f"sm_{a.replace('.', '')}" for a in matrix_archs]
         ptx = [f"compute_{a.replace('.', '')}" for a in matrix_ptx]
