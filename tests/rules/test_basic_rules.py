@@ -146,3 +146,17 @@ def test_xpu001_ipex_for_another_torch():
     assert f.message == "intel-extension-for-pytorch 2.7.10+xpu needs torch 2.7.*, but torch 2.8.0+xpu is installed."
     ok = make_inventory(dists=[("torch", "2.7.0+xpu", []), ("intel-extension-for-pytorch", "2.7.10+xpu", [])])
     assert run_rule("XPU001", ok) == []
+
+
+def test_rocm002_uses_the_matrix_gfx_list_of_an_official_build():
+    # torch 2.4.1+rocm6.1: PYTORCH_ROCM_ARCH gfx900;gfx906;gfx908;gfx90a;gfx1030;gfx1100;gfx942
+    # (pytorch/builder release/2.4 manywheel/build_docker.sh, in the pytorch matrix)
+    inv = make_inventory(amd_gpus=[("AMD Radeon RX 7800 XT", "gfx1101")], dists=[("torch", "2.4.1+rocm6.1", [])])
+    [f] = run_rule("ROCM002", inv)
+    assert "this GPU is gfx1101" in f.message and "gfx942" in f.message
+    assert f.evidence[0].source == "pytorch matrix"
+    ok = make_inventory(amd_gpus=[("AMD Instinct MI300X", "gfx942")], dists=[("torch", "2.4.1+rocm6.1", [])])
+    assert run_rule("ROCM002", ok) == []
+    # 2.5 and later: the list is not recorded, so nothing is claimed
+    unknown = make_inventory(amd_gpus=[("AMD Radeon RX 7800 XT", "gfx1101")], dists=[("torch", "2.5.1+rocm6.2", [])])
+    assert run_rule("ROCM002", unknown) == []
