@@ -9,10 +9,8 @@ from accelctl.probes.base import Probe
 
 def all_probes() -> List[Probe]:
     from accelctl.probes import container, environment, python_env, system
-    from accelctl.probes.nvidia import nvml_start
 
     return [
-        nvml_start.PROBE,
         system.PROBE,
         container.PROBE,
         environment.PROBE,

@@ -109,37 +109,3 @@ def test_a_damaged_version_chain_leaves_the_loader_facts_intact():
     broken = so[:ver_at] + b"\x01\x00\x01\x00" + (0).to_bytes(4, "little") + (10 ** 6).to_bytes(4, "little") + so[ver_at + 12:]
     dyn = read_dynamic(bytes_reader(broken))
     assert dyn.needed == ["libc.so.6"] and dyn.version_needs == {} and dyn.glibc_needed() is None
-
-
-def test_nvml_start_initialises_in_the_background_only_where_a_driver_shows():
-    import threading
-    import time
-
-    from accelctl.host.base import DeviceLibraryError
-    from accelctl.probes.base import ProbeContext, ProbeOptions
-    from accelctl.probes.nvidia import nvml_start
-
-    class Host:
-        can_query_devices = True
-
-        def __init__(self, files, fail=False):
-            self.files, self.fail, self.calls, self.done = files, fail, [], threading.Event()
-
-        def exists(self, path):
-            return path in self.files
-
-        def nvml(self, call, *args):
-            self.calls.append(call)
-            self.done.set()
-            if self.fail:
-                raise DeviceLibraryError("NVML", 18, "Driver/library version mismatch")
-
-    for fail in (False, True):
-        host = Host({"/proc/driver/nvidia"}, fail=fail)
-        start = time.perf_counter()
-        assert nvml_start.start(ProbeContext(host, ProbeOptions())) is None
-        assert host.done.wait(5) and host.calls == ["nvmlInit"]
-        assert time.perf_counter() - start < 5
-    quiet = Host(set())
-    nvml_start.start(ProbeContext(quiet, ProbeOptions()))
-    assert not quiet.done.wait(0.2) and quiet.calls == []
