@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from typing import List, Optional
 
 import typer
 
-from accelctl.cli.exits import Exit, InputError, guarded
+from accelctl.cli.exits import Exit
 
 
 def register(app: typer.Typer) -> None:
@@ -44,48 +43,15 @@ def doctor(
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force or disable colour (default: on a terminal)."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
 ) -> None:
-    from accelctl import doctor as logic
-    from accelctl.report import FORMATS, renderer
+    from accelctl.cli.doctor_run import DoctorArgs, check, run
 
-    fmt = "json" if json_out else fmt
-    if fmt not in FORMATS:
-        raise typer.BadParameter(f"unknown format {fmt!r}; expected one of: {', '.join(FORMATS)}", param_hint="--format")
-    if fail_on not in ("error", "warning", "never"):
-        raise typer.BadParameter("expected error, warning or never", param_hint="--fail-on")
-    if sum(x is not None for x in (from_file, root)) > 1:
-        raise typer.BadParameter("--from and --root cannot be combined")
-
-    def body() -> int:
-        if from_file and (python or scan_fatbins):
-            raise InputError("--from loads a snapshot: --python and --scan-fatbins do not apply")
-        inventory = logic.gather(logic.Source(snapshot=from_file, root=root, python=python, scan_fatbins=scan_fatbins))
-        if snapshot:
-            _write(snapshot, inventory.to_json() + "\n")
-        report = logic.diagnose(inventory, logic.Diagnosis(expect=expect, select=select, ignore=ignore,
-                                                           matrices=matrices, assume=assume))
-        render = renderer(fmt)
-        if fmt == "text":
-            use_color = sys.stdout.isatty() if color is None and not output else bool(color)
-            text = render(report, color=use_color)
-        else:
-            text = render(report)
-        if output:
-            _write(output, text)
-        else:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        return logic.exit_code(report, fail_on)
-
-    code = guarded(body, debug)
-    raise typer.Exit(code)
-
-
-def _write(path: str, text: str) -> None:
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    args = DoctorArgs(json_out=json_out, fmt=fmt, snapshot=snapshot, from_file=from_file, root=root, python=python,
+                      expect=list(expect), assume=list(assume), fail_on=fail_on, select=list(select), ignore=list(ignore),
+                      matrices=list(matrices), scan_fatbins=scan_fatbins, output=output, color=color, debug=debug)
+    problem = check(args)
+    if problem is not None:
+        raise typer.BadParameter(problem[0], param_hint=problem[1])
+    raise typer.Exit(run(args))
 
 
 __all__ = ["register", "Exit"]
