@@ -1,71 +1,31 @@
-"""The command line: thin commands that parse options, call the logic, render the result."""
+"""The command line: thin commands that parse options, call the logic, render the result.
+
+This package imports no CLI framework by itself: ``accelctl.cli.app`` builds the
+typer application when a command line needs it (plain ``doctor`` runs go
+through ``accelctl.cli.fastpath`` and never do).
+"""
 
 from __future__ import annotations
 
-import sys
-from typing import List, Optional
+from typing import Any, List, Optional
 
-import typer
-
-from accelctl import __version__
 from accelctl.cli.exits import Exit, guarded
-
-HELP = (
-    "Runtime compatibility doctor for AI accelerator nodes.\n\n"
-    "Probes drivers, GPUs, toolkits, native libraries and framework wheels, checks them against "
-    "sourced compatibility matrices, and tells you what is broken and exactly how to fix it.\n\n"
-    "Exit codes: 0 clean (or below --fail-on), 1 findings at/above --fail-on, 2 bad usage or input file, "
-    "3 accelctl itself failed."
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        print(f"accelctl {__version__}")
-        raise typer.Exit()
-
-
-def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
-) -> None:
-    """Runtime compatibility doctor for AI accelerator nodes."""
-
 
 # Command name -> the module that registers it (`rules` lives with `explain`).
 COMMANDS = {"doctor": "doctor", "explain": "explain", "rules": "explain", "fix": "fix", "matrices": "matrices",
             "plan": "plan", "gate": "gate", "fleet": "fleet", "capture": "capture"}
 
 
-def build_app(only: Optional[str] = None) -> typer.Typer:
-    """A fresh application (no module-level state): every command, or just the module of ``only``.
+def build_app(only: Optional[str] = None) -> Any:
+    from accelctl.cli.app import build_app as build
 
-    Turning a command's signature into a click command costs about 1 ms a
-    command; a run needs one, while help and unknown names need them all.
-    """
-    import importlib
-
-    app = typer.Typer(name="accelctl", help=HELP, no_args_is_help=True, add_completion=False,
-                      pretty_exceptions_enable=False, rich_markup_mode=None)
-    app.callback()(_root)
-    modules = [COMMANDS[only]] if only in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
-    for name in modules:
-        importlib.import_module(f"accelctl.cli.{name}").register(app)
-    return app
-
-
-def _command_name(args: List[str]) -> Optional[str]:
-    """The subcommand named on the command line (the first word that is not an option)."""
-    return next((a for a in args if not a.startswith("-")), None)
+    return build(only)
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    args = list(sys.argv[1:] if argv is None else argv)
-    app = build_app(only=_command_name(args))
-    try:
-        app(args=args, prog_name="accelctl", standalone_mode=True)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else int(Exit.USAGE))
-        sys.exit(code)
+    from accelctl.cli.app import main as run
+
+    run(argv)
 
 
-__all__ = ["build_app", "guarded", "main"]
+__all__ = ["COMMANDS", "Exit", "build_app", "guarded", "main"]
