@@ -84,8 +84,7 @@ class FileSystemHost:
     def read_bytes(self, path: str, limit: int = 4 << 20) -> bytes:
         real = self._host_path(path)
         try:
-            with open(real, "rb") as fh:
-                return fh.read(limit)
+            return _read_fd_range(real, 0, limit)
         except OSError as exc:
             raise _os_error(path, exc) from None
 
@@ -96,9 +95,7 @@ class FileSystemHost:
         """A range of a file (ELF headers of large libraries are read this way)."""
         real = self._host_path(path)
         try:
-            with open(real, "rb") as fh:
-                fh.seek(offset)
-                return fh.read(size)
+            return _read_fd_range(real, offset, size)
         except OSError as exc:
             raise _os_error(path, exc) from None
 
@@ -198,6 +195,48 @@ class FileSystemHost:
 
     def amdsmi(self, call: str, *args: Any) -> Any:
         raise NotSupported(f"{self.label}: amdsmi is not queried on an inspected filesystem")
+
+
+# O_NONBLOCK: opening a FIFO planted where a file should be must not wait for a writer (never hang).
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+_CHUNK = 64 << 10
+
+
+def _read_fd_range(real: str, offset: int, size: int) -> bytes:
+    """Up to ``size`` bytes of ``real`` from ``offset``: exactly as many as are there, in as few system calls.
+
+    A buffered ``open(...).read(limit)`` first allocates ``limit`` bytes (4 MiB for a
+    ``read_bytes``), which is a fresh mapping and page faults per small file; reading
+    with the file's own size costs an open, an fstat, one pread and a close. Files whose
+    size says nothing (procfs, sysfs, pipes) are read in chunks until end of file.
+    """
+    fd = os.open(real, _OPEN_FLAGS)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory", real)
+        known = stat.S_ISREG(info.st_mode) and info.st_size > 0
+        if known:
+            want = max(0, min(size, info.st_size - offset))
+            data = os.pread(fd, want, offset) if want else b""
+            if len(data) == want:
+                return data
+            os.lseek(fd, offset + len(data), os.SEEK_SET)  # the file shrank under us: read on to its end
+        else:
+            data = b""
+            if offset:
+                os.lseek(fd, offset, os.SEEK_SET)
+        parts = [data]
+        total = len(data)
+        while total < size:
+            piece = os.read(fd, min(_CHUNK, size - total))
+            if not piece:
+                break
+            parts.append(piece)
+            total += len(piece)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
 
 
 def _os_error(path: str, exc: OSError) -> HostError:

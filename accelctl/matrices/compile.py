@@ -1,4 +1,4 @@
-"""Write matrices/_compiled/<name>.json: the validated data of each bundled YAML file, keyed by its hash.
+"""Write matrices/_compiled/<name>.json: the validated data of each bundled YAML file, keyed by a checksum of the YAML.
 
     python -m accelctl.matrices.compile      # after editing matrices/*.yaml
 
@@ -9,12 +9,11 @@ at run time (the YAML is read instead), so this only affects speed.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import sys
 from pathlib import Path
 
-from accelctl.matrices import COMPILED_DIR, bundled_dir, load_file, specs
+from accelctl.matrices import COMPILED_DIR, bundled_dir, load_file, source_fingerprint, specs
 from accelctl.matrices.base import parse_yaml
 
 
@@ -39,7 +38,7 @@ def compile_all(folder: Path) -> int:
         data = path.read_bytes()
         (out / f"{path.stem}.json").unlink(missing_ok=True)
         load_file(known[path.stem], path)  # validate (from the YAML) before writing the twin
-        twin = {"sha256": hashlib.sha256(data).hexdigest(), "data": _plain(parse_yaml(data))}
+        twin = {"source": source_fingerprint(data), "data": _plain(parse_yaml(data))}
         (out / f"{path.stem}.json").write_text(json.dumps(twin, separators=(",", ":"), sort_keys=True) + "\n", encoding="utf-8")
         count += 1
     return count

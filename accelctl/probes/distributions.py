@@ -7,12 +7,36 @@ site-packages of hundreds of distributions is read in a few milliseconds.
 from __future__ import annotations
 
 import posixpath
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import Distribution
 
 _HEADER_LIMIT = 256 << 10
+_HEADER_FIRST_READ = 16 << 10  # headers of real METADATA files end well inside this; the body (a README) is skipped
+
+
+def read_metadata_headers_text(host: Host, path: str) -> str:
+    """The header block of a METADATA / PKG-INFO file as text, without reading or decoding its body.
+
+    Descriptions run to hundreds of kilobytes; only the headers (up to the first
+    blank line) carry what accelctl needs. A file whose headers do not end in
+    the first read is read again up to the full header limit.
+    """
+    data = host.read_bytes(path, _HEADER_FIRST_READ)
+    end = _header_end(data)
+    if end < 0 and len(data) >= _HEADER_FIRST_READ:
+        data = host.read_bytes(path, _HEADER_LIMIT)
+        end = _header_end(data)
+    return (data[:end] if end >= 0 else data).decode("utf-8", errors="replace")
+
+
+def _header_end(data: bytes) -> int:
+    end = data.find(b"\n\n")
+    crlf = data.find(b"\r\n\r\n")
+    if crlf >= 0 and (end < 0 or crlf < end):
+        return crlf
+    return end
 
 
 def parse_metadata_headers(text: str) -> Dict[str, List[str]]:
@@ -52,7 +76,7 @@ def read_distribution(host: Host, folder: str, with_tags: bool = False) -> Optio
     try:
         if kind == "egg-info" and host.is_file(folder):  # old single-file egg-info
             meta_path = folder
-        headers = parse_metadata_headers(host.read_text(meta_path, _HEADER_LIMIT))
+        headers = parse_metadata_headers(read_metadata_headers_text(host, meta_path))
     except HostError:
         return None
     name = (headers.get("name") or [""])[0]
@@ -101,8 +125,8 @@ def _egg_requires(host: Host, folder: str) -> List[str]:
     return out
 
 
-def read_site_packages(host: Host, site: str, tagged: Tuple[str, ...] = ()) -> List[Distribution]:
-    """Every distribution in one site-packages folder; ``tagged`` names get their WHEEL tags too."""
+def read_site_packages(host: Host, site: str, tagged: Callable[[str], bool] = lambda name: False) -> List[Distribution]:
+    """Every distribution in one site-packages folder; those ``tagged`` accepts (by name) get their WHEEL tags too."""
     try:
         entries = host.list_dir(site)
     except HostError:
@@ -112,7 +136,7 @@ def read_site_packages(host: Host, site: str, tagged: Tuple[str, ...] = ()) -> L
         if not (entry.name.endswith(".dist-info") or entry.name.endswith(".egg-info")):
             continue
         stem = entry.name.split("-", 1)[0].lower().replace("_", "-")
-        dist = read_distribution(host, posixpath.join(site, entry.name), with_tags=stem in tagged)
+        dist = read_distribution(host, posixpath.join(site, entry.name), with_tags=tagged(stem))
         if dist is not None:
             out.append(dist)
     return out

@@ -27,8 +27,23 @@ _ROOTFS_CANDIDATES = (
     "/usr/local/bin/python3",
     "/usr/bin/python3",
 )
-# Distributions whose WHEEL tags (platform, glibc floor) the framework readers need.
-TAGGED = ("torch", "jaxlib", "tensorflow", "vllm", "xformers", "flash-attn", "onnxruntime-gpu", "paddlepaddle-gpu")
+# Distributions whose WHEEL tags (platform, glibc floor) the framework readers need: every package the
+# frameworks probe describes. A tag gives the glibc floor for the price of one small file, where a wheel
+# without one has its libraries' ELF symbol versions read (tests keep this in step with the readers).
+TAGGED = frozenset((
+    "torch", "jax", "jaxlib", "tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tf-nightly", "tensorflow-rocm",
+    "torchvision", "torchaudio", "xformers", "vllm", "flash-attn", "intel-extension-for-pytorch", "torch-neuronx",
+    "torch-xla", "deepspeed", "bitsandbytes", "torchao", "flashinfer-python", "triton", "pytorch-triton",
+    "pytorch-triton-rocm", "pytorch-triton-xpu", "onnxruntime-gpu", "tensorrt", "tensorrt-cu11", "tensorrt-cu12",
+    "tensorrt-cu13", "cupy-cuda11x", "cupy-cuda12x", "cupy-cuda13x", "libtpu", "libtpu-nightly", "paddlepaddle-gpu",
+    "paddlepaddle",
+))
+_TAGGED_PREFIXES = ("jax-cuda", "jax-rocm")  # jax-cuda13-plugin, jax-cuda12-pjrt, jax-rocm7-plugin ...
+
+
+def wants_wheel_tags(name: str) -> bool:
+    """Whether the distribution ``name`` (normalised, dashes) gets its WHEEL tags read."""
+    return name in TAGGED or name.startswith(_TAGGED_PREFIXES)
 
 
 def parse_pyvenv_cfg(text: str) -> Dict[str, str]:
@@ -100,7 +115,7 @@ def describe(host: Host, interpreter: str, because: str) -> Optional[PythonEnvir
 
     distributions = []
     for site in sites:
-        distributions.extend(read_site_packages(host, site, TAGGED))
+        distributions.extend(read_site_packages(host, site, wants_wheel_tags))
     return PythonEnvironment(
         interpreter=interpreter,
         version=version,

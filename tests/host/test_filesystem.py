@@ -67,3 +67,35 @@ def test_a_rootfs_runs_no_commands_and_no_nvml(tree):
     with pytest.raises(NotSupported):
         host.nvml("nvmlSystemGetDriverVersion")
     assert host.access("/etc/motd") is None  # unknowable for another machine's users
+
+
+def test_reads_return_exactly_what_the_file_holds(tmp_path):
+    big = bytes(range(256)) * 400  # 100 KiB
+    root = make_tree(tmp_path / "r", {"big.bin": big, "empty": b"", "small": b"abc"})
+    host = FileSystemHost(str(root))
+    assert host.read_bytes("/big.bin") == big
+    assert host.read_bytes("/big.bin", 1000) == big[:1000]
+    assert host.read_at("/big.bin", 99_000, 5_000) == big[99_000:]
+    assert host.read_at("/big.bin", 200_000, 10) == b""
+    assert host.read_bytes("/empty") == b"" and host.read_text("/small", 2) == "ab"
+
+
+def test_files_without_a_size_are_read_to_their_end(tmp_path):
+    """procfs and sysfs files say size 0 (or 4096) whatever they hold."""
+    host = FileSystemHost("/")
+    status = host.read_text("/proc/self/status")
+    assert status.startswith("Name:") and "VmRSS" in status
+    assert host.read_at("/proc/self/status", 5, 3) == status[5:8].encode()
+
+
+def test_a_directory_or_a_fifo_is_an_error_not_a_hang(tmp_path):
+    import os
+
+    from accelctl.host.base import HostError
+
+    root = make_tree(tmp_path / "r", {"dir/file": "x"})
+    os.mkfifo(root / "fifo")
+    host = FileSystemHost(str(root))
+    with pytest.raises(HostError):
+        host.read_bytes("/dir")
+    assert host.read_bytes("/fifo") == b""  # no writer: nothing to read, and no waiting for one

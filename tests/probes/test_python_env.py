@@ -71,3 +71,30 @@ def test_requirement_lines_are_filtered_by_their_leading_name():
     assert names_stack_package("Triton (==3.6.0)")
     assert not names_stack_package("filelock")
     assert not names_stack_package("sympy>=1.13.3")
+
+
+def test_every_framework_the_readers_describe_gets_its_wheel_tags():
+    """The glibc floor and platform come from WHEEL tags; a framework left out would have its ELF files read."""
+    from accelctl.probes.frameworks import others, tensorflow
+    from accelctl.probes.python_env import wants_wheel_tags
+
+    names = {"torch", "jax", "jaxlib", "jax-cuda13-plugin", "jax-cuda12-pjrt", "jax-rocm7-plugin",
+             *tensorflow.NAMES, *others.NAMES}
+    assert [n for n in sorted(names) if not wants_wheel_tags(n)] == []
+    assert not wants_wheel_tags("requests") and not wants_wheel_tags("nvidia-cudnn-cu13")
+
+
+def test_metadata_headers_are_read_without_the_body(tmp_path):
+    from accelctl.host.filesystem import FileSystemHost
+    from accelctl.probes.distributions import read_metadata_headers_text
+    from tests.conftest import make_tree
+
+    body = "\n\n" + "x" * 300_000
+    long_headers = "".join(f"Requires-Dist: pkg{i}\n" for i in range(2_000))  # 40 KB: past the first read
+    root = make_tree(tmp_path / "r", {"a/METADATA": "Name: a\nVersion: 1\n" + body,
+                                      "b/METADATA": "Name: b\r\nVersion: 2\r\n\r\n" + "y" * 100,
+                                      "c/METADATA": "Name: c\nVersion: 3\n" + long_headers + body})
+    host = FileSystemHost(str(root))
+    assert read_metadata_headers_text(host, "/a/METADATA") == "Name: a\nVersion: 1"
+    assert read_metadata_headers_text(host, "/b/METADATA") == "Name: b\r\nVersion: 2"
+    assert read_metadata_headers_text(host, "/c/METADATA").endswith("Requires-Dist: pkg1999")

@@ -90,6 +90,8 @@ def _with_elf_glibc_floor(host: Host, installed: Dict[str, Any], fw: FrameworkIn
     dist = installed.get(fw.name)
     if dist is None or not dist.location:
         return fw
+    if dist.wheel_tags and all(tag.endswith("-any") for tag in dist.wheel_tags):
+        return fw  # a pure-Python wheel has no libraries of its own, so no glibc floor
     package = posixpath.join(posixpath.dirname(dist.location), fw.name.replace("-", "_"))
     best: Optional[Tuple[Tuple[int, int], str]] = None
     checked = 0

@@ -109,3 +109,45 @@ def test_a_damaged_version_chain_leaves_the_loader_facts_intact():
     broken = so[:ver_at] + b"\x01\x00\x01\x00" + (0).to_bytes(4, "little") + (10 ** 6).to_bytes(4, "little") + so[ver_at + 12:]
     dyn = read_dynamic(bytes_reader(broken))
     assert dyn.needed == ["libc.so.6"] and dyn.version_needs == {} and dyn.glibc_needed() is None
+
+
+def test_block_reader_returns_the_same_bytes_in_fewer_reads():
+    import random
+
+    from accelctl.probes.nvidia.elf import block_reader, bytes_reader
+
+    data = bytes(random.Random(7).randrange(256) for _ in range(10_000))
+    calls = []
+
+    def direct(off, size):
+        calls.append((off, size))
+        return data[off:off + size]
+
+    cached = block_reader(direct, block=1024)
+    rng = random.Random(3)
+    for _ in range(300):
+        off, size = rng.randrange(12_000), rng.randrange(0, 3_000)
+        assert cached(off, size) == bytes_reader(data)(off, size), (off, size)
+    assert len(calls) <= 11  # each block of the file fetched at most once (10 blocks, one short at the end)
+    assert all(off % 1024 == 0 and size % 1024 == 0 for off, size in calls)
+
+
+def test_a_library_is_parsed_from_a_handful_of_reads():
+    """Dozens of 16-byte version-needed entries and string lookups must not each cost an open and a read."""
+    from accelctl.probes.nvidia.elf import block_reader, bytes_reader, read_dynamic
+    from tests.probes.nvidia.elfbuild import build_shared_object
+
+    versions = {"libc.so.6": [f"GLIBC_2.{i}" for i in range(2, 40)], "libm.so.6": ["GLIBC_2.29"],
+                "libstdc++.so.6": [f"GLIBCXX_3.4.{i}" for i in range(30)]}
+    so = build_shared_object(["libc.so.6", "libm.so.6", "libstdc++.so.6"], soname="libx.so.1", rpath="$ORIGIN",
+                             version_needs=versions)
+    plain = read_dynamic(bytes_reader(so))
+    calls = []
+
+    def counted(off, size):
+        calls.append(off)
+        return so[off:off + size]
+
+    assert read_dynamic(block_reader(counted)) == plain
+    assert plain.glibc_needed() == (2, 39) and plain.version_needs == versions
+    assert len(calls) <= 4
