@@ -36,6 +36,7 @@ class FileSystemHost:
         self._plain = self.root == "/"
         self._env: Dict[str, str] = dict(env or {})
         self.label = label or (f"rootfs {self.root}" if not self._plain else "this machine")
+        self._realpaths: Dict[str, str] = {}
 
     # -- environment -------------------------------------------------------
     @property
@@ -146,9 +147,13 @@ class FileSystemHost:
             return None
 
     def realpath(self, path: str) -> str:
-        if self._plain:
-            return os.path.realpath(path)
-        return self._to_machine(self._resolve(path, True))
+        """The path with every link resolved; remembered, as probes resolve the same folders again and again
+        (one ``lstat`` per path component each time) and a doctor run is a snapshot of one moment."""
+        known = self._realpaths.get(path)
+        if known is None:
+            known = os.path.realpath(path) if self._plain else self._to_machine(self._resolve(path, True))
+            self._realpaths[path] = known
+        return known
 
     def file_size(self, path: str) -> Optional[int]:
         try:
