@@ -51,7 +51,8 @@ def own_prefix() -> Optional[str]:
     return prefix if any(m in prefix + "/" for m in _TOOL_ENV_MARKERS) else None
 
 
-def gather(source: Source) -> Inventory:
+def gather(source: Source, matrices: Optional[MatrixSet] = None) -> Inventory:
+    """The inventory: loaded from a snapshot, or probed (``matrices``: the run's, so probes and rules share loads)."""
     if source.snapshot:
         return load_snapshot(source.snapshot)
     from accelctl.probes.collect import collect
@@ -60,7 +61,7 @@ def gather(source: Source) -> Inventory:
     if source.fixture:
         from accelctl.host.fixture import FixtureHost
 
-        return collect(FixtureHost(source.fixture), options, mode="fixture")
+        return collect(FixtureHost(source.fixture), options, mode="fixture", matrices=matrices)
     if source.root:
         from accelctl.host.filesystem import FileSystemHost
 
@@ -68,10 +69,10 @@ def gather(source: Source) -> Inventory:
             from accelctl.cli.exits import InputError
 
             raise InputError(f"--root {source.root}: not a directory")
-        return collect(FileSystemHost(source.root), options, mode="rootfs")
+        return collect(FileSystemHost(source.root), options, mode="rootfs", matrices=matrices)
     from accelctl.host.live import LiveHost
 
-    return collect(LiveHost(), options, mode="live")
+    return collect(LiveHost(), options, mode="live", matrices=matrices)
 
 
 def matrix_set(overlays: Sequence[str] = ()) -> MatrixSet:

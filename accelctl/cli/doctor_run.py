@@ -61,12 +61,13 @@ def run(args: DoctorArgs) -> int:
     def body() -> int:
         if args.from_file and (args.python or args.scan_fatbins):
             raise InputError("--from loads a snapshot: --python and --scan-fatbins do not apply")
+        matrices = logic.matrix_set(args.matrices)
         inventory = logic.gather(logic.Source(snapshot=args.from_file, root=args.root, python=args.python,
-                                              scan_fatbins=args.scan_fatbins))
+                                              scan_fatbins=args.scan_fatbins), matrices)
         if args.snapshot:
             _write(args.snapshot, inventory.to_json() + "\n")
         report = logic.diagnose(inventory, logic.Diagnosis(expect=args.expect, select=args.select, ignore=args.ignore,
-                                                           matrices=args.matrices, assume=args.assume))
+                                                           matrices=args.matrices, assume=args.assume), matrices)
         render = renderer(fmt)
         if fmt == "text":
             use_color = sys.stdout.isatty() if args.color is None and not args.output else bool(args.color)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import List, Optional, Sequence
+from typing import Any, List, Optional, Sequence
 
 from accelctl import __version__
 from accelctl.host.base import Host
@@ -15,8 +15,9 @@ from accelctl.probes.runner import run_probes
 
 
 def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Optional[Sequence[Probe]] = None,
-            now: Optional[_dt.datetime] = None) -> Inventory:
-    ctx = ProbeContext(host, options)
+            now: Optional[_dt.datetime] = None, matrices: Any = None) -> Inventory:
+    """Run the probes on ``host``; ``matrices`` (a MatrixSet) is the run's, shared with the rules that follow."""
+    ctx = ProbeContext(host, options, matrices=matrices)
     sections, runs = run_probes(list(probes) if probes is not None else all_probes(), ctx)
     created = (now or _dt.datetime.now(_dt.timezone.utc)).replace(microsecond=0).isoformat()
     inv = Inventory(

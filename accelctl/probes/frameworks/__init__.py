@@ -62,10 +62,10 @@ def describe_frameworks(ctx: ProbeContext, env: PythonEnvironment) -> PythonEnvi
     torch_info = None
     if "torch" in installed:
         torch_info = torch_reader.read_torch(host, env, installed["torch"], installed, menv,
-                                             torch_reader.matrix_entries("pytorch"), ctx.options.scan_fatbins, unknown)
+                                             ctx.matrix_entries("pytorch"), ctx.options.scan_fatbins, unknown)
         out.append(torch_info)
     if any(n in installed for n in _JAX_FAMILY):
-        out.extend(jax_reader.read_jax(env, installed, menv, torch_reader.matrix_entries("jax")))
+        out.extend(jax_reader.read_jax(env, installed, menv, ctx.matrix_entries("jax")))
     for name in tensorflow.NAMES:
         if name in installed:
             out.append(tensorflow.read_tensorflow(host, env, installed[name], installed, menv))

@@ -22,7 +22,7 @@ from accelctl.lazy_re import lazy_compile
 import posixpath
 import re
 from dataclasses import replace
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
@@ -199,18 +199,3 @@ def _scan(host: Host, pkg: str, unknown: Unknown) -> Tuple[List[str], List[str],
     return found.sm(), found.compute(), how, lib
 
 
-def matrix_entries(name: str) -> Optional[List[Any]]:
-    """A bundled matrix's entries, or None when it is missing or broken (never fatal for a probe)."""
-    if name in _CACHE:
-        return _CACHE[name]
-    try:
-        from accelctl.matrices import load
-
-        entries = list(load(name).entries)
-    except Exception:
-        entries = None
-    _CACHE[name] = entries
-    return entries
-
-
-_CACHE: Dict[str, Optional[List[Any]]] = {}
