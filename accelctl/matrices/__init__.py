@@ -10,7 +10,6 @@ other entries are added, and the result is validated as a whole.
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -32,6 +31,8 @@ def specs() -> Dict[str, MatrixSpec]:
     from accelctl.matrices import subjects
 
     found: Dict[str, MatrixSpec] = {}
+    import pkgutil  # only for listing every subject (matrices list/validate), never in doctor
+
     for info in pkgutil.iter_modules(subjects.__path__):
         module = importlib.import_module(f"{subjects.__name__}.{info.name}")
         spec = getattr(module, "SPEC", None)

@@ -166,10 +166,12 @@ def image_require_cuda_not_met(ctx: RuleContext) -> Iterator[Hit]:
     ``NVIDIA_DISABLE_REQUIRE`` set it starts anyway and fails at the first CUDA
     call instead. Use an image for an older CUDA, or upgrade the node's driver.
     """
+    image_env = ctx.inventory.container.image_env
+    if not image_env.get("CUDA_VERSION") and not any(k.startswith("NVIDIA_REQUIRE_") for k in image_env):
+        return  # no requirement at all (the common case), before importing what the check needs
     from accelctl.plan.fit import cuda_max_for_driver
     from accelctl.probes.nvidia.container_view import evaluate, requirements_from_env
 
-    image_env = ctx.inventory.container.image_env
     reqs, disabled = requirements_from_env(image_env)
     driver = _driver(ctx)
     if not reqs or not driver or not ctx.inventory.nvidia.gpus:

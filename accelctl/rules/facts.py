@@ -6,7 +6,6 @@ from accelctl.lazy_re import lazy_compile
 from accelctl.requirements import parse_requirement
 
 import functools
-import shlex
 from typing import Dict, Iterator, List, Optional, Tuple
 
 from packaging.requirements import Requirement
@@ -97,6 +96,8 @@ def applies(req: Requirement, env: PythonEnvironment, inv: Inventory) -> bool:
 def pip(env: PythonEnvironment, *args: str) -> str:
     """A pip command line for the inspected environment, every argument quoted."""
     python = env.interpreter or "python3"
+    import shlex  # only when a fix is written out
+
     return " ".join(shlex.quote(a) for a in (python, "-m", "pip", *args))
 
 

@@ -155,15 +155,13 @@ def cudnn_older_than_build(ctx: RuleContext) -> Iterator[Hit]:
     copy. Install the wheels they were released with, or a system cuDNN of the
     same major and at least that minor.
     """
-    tf_entries = ctx.matrices.entries_or_empty("tensorflow")
-    jax_entries = ctx.matrices.entries_or_empty("jax")
     for env in ctx.inventory.python:
         installed = dists(env)
         for fw in env.frameworks:
             if fw.runtime_kind != "cuda" or not fw.runtime_version:
                 continue
             cuda_major = fw.runtime_version.split(".", 1)[0]
-            built_and_fix = _cudnn_build(fw, cuda_major, tf_entries, jax_entries)
+            built_and_fix = _cudnn_build(fw, cuda_major, ctx.matrices)
             if built_and_fix is None:
                 continue
             built, uses_wheels, wheel_install = built_and_fix
@@ -199,14 +197,16 @@ def cudnn_older_than_build(ctx: RuleContext) -> Iterator[Hit]:
                       fixes=fixes)
 
 
-def _cudnn_build(fw, cuda_major: str, tf_entries, jax_entries):
+def _cudnn_build(fw, cuda_major: str, matrices):
     """(cuDNN it was built with, whether it uses the environment's cuDNN wheel, the pip requirement that
-    installs the matching wheels or "") for TensorFlow and JAX's CUDA plugin; None for anything else."""
-    from accelctl.matrices.subjects import jax as jax_matrix
-    from accelctl.matrices.subjects import tensorflow as tf_matrix
+    installs the matching wheels or "") for TensorFlow and JAX's CUDA plugin; None for anything else.
 
+    Each matrix is loaded only when a framework it describes is there."""
     name = norm(fw.name)
     if name in _TENSORFLOW_GPU:
+        from accelctl.matrices.subjects import tensorflow as tf_matrix
+
+        tf_entries = matrices.entries_or_empty("tensorflow")
         version = fw.version.split("+", 1)[0]
         built = tf_matrix.cudnn_for(tf_entries, version)
         mm = _major_minor(version)
@@ -214,8 +214,10 @@ def _cudnn_build(fw, cuda_major: str, tf_entries, jax_entries):
         return (built, mm is not None and mm >= (2, 14), install) if built else None
     m = _JAX_PLUGIN.match(name)
     if m and m.group(1) == cuda_major:
+        from accelctl.matrices.subjects import jax as jax_matrix
+
         jax_version = fw.related.get("jax") or fw.version
-        stack = jax_matrix.plugin_pins(jax_entries, jax_version, int(cuda_major))
+        stack = jax_matrix.plugin_pins(matrices.entries_or_empty("jax"), jax_version, int(cuda_major))
         if stack is None or not stack.built_with_cudnn:
             return None
         return stack.built_with_cudnn, True, f"jax[cuda{cuda_major}]=={jax_version}"

@@ -19,7 +19,6 @@ from accelctl.record import record
 
 from accelctl.lazy_re import lazy_compile
 
-import calendar
 import datetime as _dt
 import re
 from dataclasses import field
@@ -54,7 +53,8 @@ def _eol_last_day(eol: str) -> Optional[_dt.date]:
         year, month = int(m.group(1)), int(m.group(2))
         if not 1 <= month <= 12:
             return None
-        return _dt.date(year, month, calendar.monthrange(year, month)[1])
+        first_of_next = _dt.date(year + month // 12, month % 12 + 1, 1)  # no calendar import: 1.3 ms a run
+        return first_of_next - _dt.timedelta(days=1)
     try:
         return _dt.date.fromisoformat(eol)
     except ValueError:
