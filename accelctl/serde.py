@@ -36,10 +36,20 @@ def type_hints(cls: type) -> Dict[str, Any]:
     return hints
 
 
+_PLAIN = (str, int, float, bool, type(None))
+_FIELD_NAMES: Dict[type, Tuple[str, ...]] = {}
+
+
 def to_data(value: Any) -> Any:
     """Turn a dataclass tree into JSON-ready dicts/lists, dropping nothing."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    names = _FIELD_NAMES.get(kind)
+    if names is None and dataclasses.is_dataclass(kind):
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    if names is not None:
+        return {name: to_data(getattr(value, name)) for name in names}
     if isinstance(value, (list, tuple)):
         return [to_data(v) for v in value]
     if isinstance(value, dict):

@@ -52,6 +52,10 @@ class Inventory:
         return to_data(self)
 
     def to_json(self, indent: Optional[int] = 2) -> str:
+        if indent == 2:
+            from accelctl.report.jsontext import dumps_indent2
+
+            return dumps_indent2(self.to_data())
         return json.dumps(self.to_data(), indent=indent, sort_keys=False)
 
 

@@ -7,7 +7,10 @@ site-packages of hundreds of distributions is read in a few milliseconds.
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Callable, Dict, List, Optional, Tuple
+
+from accelctl.lazy_re import lazy_compile
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import Distribution
@@ -39,14 +42,32 @@ def _header_end(data: bytes) -> int:
     return end
 
 
+_HEADER_LINE = lazy_compile(r"^([^:\n]*):([^\n]*)$", re.MULTILINE)
+# Characters str.splitlines() also breaks lines at (and the general reader with it).
+_OTHER_LINE_BREAKS = lazy_compile("[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
 def parse_metadata_headers(text: str) -> Dict[str, List[str]]:
     """RFC 822 style headers of a METADATA / PKG-INFO file; repeated keys kept in order."""
-    headers: Dict[str, List[str]] = {}
-    last: Optional[str] = None
     end = text.find("\n\n")  # the body (often a long README) is never split into lines
     if end < 0:
         end = text.find("\r\n\r\n")
-    for line in (text[:end] if end >= 0 else text).splitlines():
+    block = text[:end] if end >= 0 else text
+    if ("\r" not in block and "\n " not in block and "\n\t" not in block and block[:1] not in (" ", "\t")
+            and not _OTHER_LINE_BREAKS.search(block)):
+        # No folded lines (nearly every wheel's METADATA): one regular expression splits the lines.
+        headers: Dict[str, List[str]] = {}
+        for key, value in _HEADER_LINE.findall(block):
+            headers.setdefault(key.strip().lower(), []).append(value.strip())
+        return headers
+    return _parse_folded_headers(block)
+
+
+def _parse_folded_headers(block: str) -> Dict[str, List[str]]:
+    """The general reader: continuation lines, CRLF, stray blank lines."""
+    headers: Dict[str, List[str]] = {}
+    last: Optional[str] = None
+    for line in block.splitlines():
         if not line.strip():
             break
         if line[0] in " \t" and last is not None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
+from accelctl.report.jsontext import dumps_indent2
 from accelctl.report.model import Report
 
 
 def render(report: Report) -> str:
-    return json.dumps(report.to_data(), indent=2) + "\n"
+    return dumps_indent2(report.to_data()) + "\n"

@@ -98,3 +98,35 @@ def test_metadata_headers_are_read_without_the_body(tmp_path):
     assert read_metadata_headers_text(host, "/a/METADATA") == "Name: a\nVersion: 1"
     assert read_metadata_headers_text(host, "/b/METADATA") == "Name: b\r\nVersion: 2"
     assert read_metadata_headers_text(host, "/c/METADATA").endswith("Requires-Dist: pkg1999")
+
+
+def _fixture_metadata_files():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "fixtures"
+    return sorted(p for p in root.rglob("*") if p.name in ("METADATA", "PKG-INFO") and p.is_file())
+
+
+def test_fast_header_split_equals_the_general_reader_on_every_fixture_file():
+    """The one-regex split is taken only for unfolded headers, and there gives what the line reader gives."""
+    from accelctl.probes.distributions import _parse_folded_headers, parse_metadata_headers
+
+    files = _fixture_metadata_files()
+    assert len(files) > 500
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        end = text.find("\n\n")
+        if end < 0:
+            end = text.find("\r\n\r\n")
+        block = text[:end] if end >= 0 else text
+        assert parse_metadata_headers(text) == _parse_folded_headers(block), path
+
+
+def test_folded_and_odd_headers_take_the_general_reader():
+    from accelctl.probes.distributions import parse_metadata_headers
+
+    folded = "Name: a\nLicense: line one\n  line two\nVersion: 1\n\nbody"
+    assert parse_metadata_headers(folded) == {"name": ["a"], "license": ["line one line two"], "version": ["1"]}
+    odd = "Name: a\nSummary: x\u2028Version: 9\nVersion: 1\n"
+    assert parse_metadata_headers(odd)["version"] == ["9", "1"]  # str.splitlines breaks at U+2028, as before
+    assert parse_metadata_headers(": stray\nName: a")[""] == ["stray"]

@@ -16,6 +16,7 @@ from accelctl.record import record
 
 import re
 from dataclasses import field
+from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
 from packaging.version import InvalidVersion, Version
@@ -133,10 +134,17 @@ def split_local(version: str) -> Tuple[str, Optional[str]]:
 
 
 def _same_release(a: str, b: str) -> bool:
+    return a == b or _release(a) == _release(b)
+
+
+@lru_cache(maxsize=4096)
+def _release(text: str) -> object:
+    """The parsed version (remembered: every lookup compares against each of the matrix's builds), or the
+    text itself when it is not a version, which then equals only itself."""
     try:
-        return Version(a) == Version(b)
+        return Version(text)
     except InvalidVersion:
-        return a == b
+        return text
 
 
 def variants_for(entries: List[TorchBuild], torch: str) -> List[TorchBuild]:

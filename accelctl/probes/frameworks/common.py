@@ -42,7 +42,9 @@ _QUOTED = lazy_compile(r"""(["'])(.*?)\1""")
 _LINUX_PLATFORM = lazy_compile(r"linux\w*?_(x86_64|aarch64|ppc64le|s390x)$")
 
 
+@lru_cache(maxsize=16384)
 def norm(name: str) -> str:
+    """PEP 503 normalised name (remembered: the readers normalise the same few hundred names thousands of times)."""
     return canonicalize_name(name)
 
 
@@ -108,12 +110,29 @@ def applies(req: Requirement, env: MarkerEnv, extras: Iterable[str] = ("",)) -> 
             if ("extra" in text) == bool(extra):
                 return True
             continue
-        try:
-            if req.marker.evaluate(env.values(extra)):
-                return True
-        except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
+        if _evaluate(req, text, env, extra):
             return True
     return False
+
+
+_EVALUATED: Dict[Tuple[str, Optional[str], Optional[str], str], bool] = {}
+
+
+def _evaluate(req: Requirement, text: str, env: MarkerEnv, extra: str) -> bool:
+    """``req.marker`` for ``env`` and ``extra``, remembered by the marker's text: the same few markers
+    (``platform_system == "Linux"``, ``extra == "cuda"``) recur on hundreds of lines. A marker that cannot be
+    evaluated counts as holding, so its pin is still checked."""
+    key = (text, env.python, env.machine, extra)
+    hit = _EVALUATED.get(key)
+    if hit is None:
+        try:
+            hit = bool(req.marker.evaluate(env.values(extra)))  # type: ignore[union-attr]
+        except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
+            hit = True
+        if len(_EVALUATED) > 16384:
+            _EVALUATED.clear()
+        _EVALUATED[key] = hit
+    return hit
 
 
 def extra_only(req: Requirement, extra: str, env: MarkerEnv) -> bool:
