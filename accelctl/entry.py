@@ -19,7 +19,27 @@ def main() -> None:
         if parsed is not None:
             from accelctl.cli.doctor_run import run
 
-            sys.exit(run(parsed))
+            finish(run(parsed))
     from accelctl.cli import main as cli_main
 
     cli_main()
+
+
+def finish(code: int) -> None:
+    """Flush the output and end the process at once.
+
+    The report is written and every command accelctl ran has been waited for;
+    what interpreter shutdown would still do (tearing down ~150 modules, freeing
+    the heap one object at a time) is ~17 ms of a doctor run on the H100 node
+    and changes nothing outside the process. Only the executable ends this way:
+    code that calls ``run`` (tests, other tools) keeps a normal interpreter.
+    """
+    import os
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (| head): nothing more can be said on it
+            pass
+    os._exit(code)

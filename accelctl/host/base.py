@@ -122,3 +122,6 @@ class Host(Protocol):
     def nvml(self, call: str, *args: Any) -> Any: ...
 
     def amdsmi(self, call: str, *args: Any) -> Any: ...
+
+    def warm_up(self) -> None:
+        """Start slow, read-only device-library set-up (NVML) in the background; calls wait for it."""

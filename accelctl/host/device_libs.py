@@ -35,7 +35,15 @@ def plain(value: Any) -> Any:
 
 
 class LiveNvml:
-    """Lazily imported pynvml (from the nvidia-ml-py distribution)."""
+    """Lazily imported pynvml (from the nvidia-ml-py distribution).
+
+    ``start`` begins the slow, read-only part (loading libnvidia-ml, ``nvmlInit``
+    and each GPU's first handle, 15-30 ms on an H100 node, most of it inside the
+    driver) in a background thread, so it overlaps the probes that read files.
+    A later ``call`` waits for it, at most ``warm_up_timeout`` seconds.
+    """
+
+    warm_up_timeout = 20.0
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -43,6 +51,31 @@ class LiveNvml:
         self._handles: Dict[str, Any] = {}
         self._init_error: Optional[DeviceLibraryError] = None
         self._initialised = False
+        self._warm: Optional[threading.Event] = None
+
+    def start(self) -> None:
+        """Initialise NVML and open every GPU's handle in the background (once; errors are kept for ``call``)."""
+        if self._warm is not None:
+            return
+        done = self._warm = threading.Event()
+
+        def warm_up() -> None:
+            # Every failure here is met again, and reported, by the probe's own call of the same function.
+            try:
+                with self._lock:
+                    self._ensure_init()
+                    count = int(self._module.nvmlDeviceGetCount())
+                    for index in range(count):
+                        try:
+                            self._handle(index)
+                        except Exception:  # noqa: BLE001 - one lost GPU must not keep the others' handles
+                            continue
+            except Exception:  # noqa: BLE001
+                pass
+            finally:
+                done.set()
+
+        threading.Thread(target=warm_up, name="nvml-warm-up", daemon=True).start()
 
     def _load(self) -> Any:
         if self._module is None:
@@ -85,6 +118,8 @@ class LiveNvml:
         return self._handles[key]
 
     def call(self, name: str, *args: Any) -> Any:
+        if self._warm is not None and not self._warm.wait(self.warm_up_timeout):
+            raise DeviceLibraryError("NVML", None, f"nvmlInit did not return within {self.warm_up_timeout:.0f} s")
         with self._lock:
             if name == "nvmlInit":
                 self._ensure_init()

@@ -191,6 +191,9 @@ class FileSystemHost:
         except (HostError, OSError):
             return False
 
+    def warm_up(self) -> None:
+        """Begin slow device-library set-up in the background before the probes run; a file tree has none."""
+
     # -- what a file tree cannot answer ------------------------------------
     def run(self, argv: Sequence[str], timeout: float = 5.0) -> CommandResult:
         raise NotSupported(f"{self.label}: commands are not run on an inspected filesystem")

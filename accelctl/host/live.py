@@ -22,6 +22,11 @@ class LiveHost(FileSystemHost):
         self._nvml = LiveNvml()
         self._amdsmi = LiveAmdSmi()
 
+    def warm_up(self) -> None:
+        """Start NVML's initialisation in the background when an NVIDIA driver shows itself (a file check)."""
+        if os.path.exists("/proc/driver/nvidia") or os.path.exists("/dev/nvidiactl"):
+            self._nvml.start()
+
     def run(self, argv: Sequence[str], timeout: float = 5.0) -> CommandResult:
         return run_command(argv, timeout, env=self.env)
 

@@ -208,6 +208,9 @@ class RecordingHost:
             self.commands[command_key(argv)] = record
         return result
 
+    def warm_up(self) -> None:
+        self.inner.warm_up()
+
     def nvml(self, call: str, *args: Any) -> Any:
         return self._device(self.inner.nvml, self.nvml_calls, call, args)
 

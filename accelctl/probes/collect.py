@@ -18,6 +18,7 @@ def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Optio
             now: Optional[_dt.datetime] = None, matrices: Any = None) -> Inventory:
     """Run the probes on ``host``; ``matrices`` (a MatrixSet) is the run's, shared with the rules that follow."""
     ctx = ProbeContext(host, options, matrices=matrices)
+    host.warm_up()  # NVML's start (mostly waiting on the driver) overlaps the probes that read files
     sections, runs = run_probes(list(probes) if probes is not None else all_probes(), ctx)
     created = (now or _dt.datetime.now(_dt.timezone.utc)).replace(microsecond=0).isoformat()
     inv = Inventory(

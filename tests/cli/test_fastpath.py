@@ -64,6 +64,7 @@ def test_anything_else_goes_to_typer(argv):
 
 
 def test_the_executable_gives_the_same_report_either_way(tmp_path, monkeypatch, capsys):
+    import os
     import sys
 
     from accelctl import entry
@@ -74,7 +75,36 @@ def test_the_executable_gives_the_same_report_either_way(tmp_path, monkeypatch, 
     argv = ["doctor", "--from", str(snap), "--json", "--fail-on", "warning"]
     code, typer_out, _ = run_cli(argv)
     monkeypatch.setattr(sys, "argv", ["accelctl", *argv])
+
+    def exit_now(status):  # the executable ends with os._exit; here that would end pytest
+        raise SystemExit(status)
+
+    monkeypatch.setattr(os, "_exit", exit_now)
     with pytest.raises(SystemExit) as info:
         entry.main()
     assert info.value.code == code == 1
     assert capsys.readouterr().out == typer_out
+
+
+def test_the_executable_flushes_everything_before_it_ends(tmp_path):
+    """The fast exit skips interpreter shutdown: the whole report must still arrive, with the exit code."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.builders import H100, make_inventory
+
+    snap = tmp_path / "node.json"
+    snap.write_text(make_inventory(driver="535.104.05", gpus=[H100], dists=[("torch", "2.11.0+cu130", [])]).to_json())
+    repo = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-m", "accelctl", "doctor", "--from", str(snap), "--json", "--fail-on", "warning"],
+                         capture_output=True, text=True, cwd=str(repo), timeout=60)
+    assert out.returncode == 1, out.stderr
+    report = json.loads(out.stdout)
+    assert report["summary"]["warnings"] + report["summary"]["errors"] >= 1
+    written = tmp_path / "report.json"
+    again = subprocess.run([sys.executable, "-m", "accelctl", "doctor", "--from", str(snap), "--json", "-o", str(written)],
+                           capture_output=True, text=True, cwd=str(repo), timeout=60)
+    assert again.returncode == (1 if report["summary"]["errors"] else 0) and again.stdout == ""
+    assert json.loads(written.read_text()) == report
