@@ -43,8 +43,17 @@ def _header_end(data: bytes) -> int:
 
 
 _HEADER_LINE = lazy_compile(r"^([^:\n]*):([^\n]*)$", re.MULTILINE)
-# Characters str.splitlines() also breaks lines at (and the general reader with it).
-_OTHER_LINE_BREAKS = lazy_compile("[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# Characters beyond ASCII that str.splitlines() also breaks lines at (and the general reader with it).
+_WIDE_LINE_BREAKS = lazy_compile("[\x85\u2028\u2029]")
+
+
+def _unfolded(block: str) -> bool:
+    """Whether every header of ``block`` is one plain line, so splitting at newlines gives the general reader's lines."""
+    if "\r" in block or "\n " in block or "\n\t" in block or block[:1] in (" ", "\t"):
+        return False
+    if "\x0b" in block or "\x0c" in block or "\x1c" in block or "\x1d" in block or "\x1e" in block:
+        return False
+    return block.isascii() or not _WIDE_LINE_BREAKS.search(block)
 
 
 def parse_metadata_headers(text: str) -> Dict[str, List[str]]:
@@ -53,14 +62,32 @@ def parse_metadata_headers(text: str) -> Dict[str, List[str]]:
     if end < 0:
         end = text.find("\r\n\r\n")
     block = text[:end] if end >= 0 else text
-    if ("\r" not in block and "\n " not in block and "\n\t" not in block and block[:1] not in (" ", "\t")
-            and not _OTHER_LINE_BREAKS.search(block)):
+    if _unfolded(block):
         # No folded lines (nearly every wheel's METADATA): one regular expression splits the lines.
         headers: Dict[str, List[str]] = {}
         for key, value in _HEADER_LINE.findall(block):
             headers.setdefault(key.strip().lower(), []).append(value.strip())
         return headers
     return _parse_folded_headers(block)
+
+
+# The headers a Distribution keeps; Classifier lines and the like (most of a header block) are never split.
+USED_HEADERS = ("name", "version", "requires-dist", "requires-python")
+_USED_LINE = lazy_compile(r"^(name|version|requires-dist|requires-python)[ \t]*:([^\n]*)$", re.MULTILINE | re.IGNORECASE)
+
+
+def used_metadata_headers(text: str) -> Dict[str, List[str]]:
+    """``parse_metadata_headers`` restricted to ``USED_HEADERS``, reading only those lines where it can."""
+    end = text.find("\n\n")
+    if end < 0:
+        end = text.find("\r\n\r\n")
+    block = text[:end] if end >= 0 else text
+    if _unfolded(block):
+        headers: Dict[str, List[str]] = {}
+        for key, value in _USED_LINE.findall(block):
+            headers.setdefault(key.lower(), []).append(value.strip())
+        return headers
+    return {k: v for k, v in _parse_folded_headers(block).items() if k in USED_HEADERS}
 
 
 def _parse_folded_headers(block: str) -> Dict[str, List[str]]:
@@ -97,7 +124,7 @@ def read_distribution(host: Host, folder: str, with_tags: bool = False) -> Optio
     try:
         if kind == "egg-info" and host.is_file(folder):  # old single-file egg-info
             meta_path = folder
-        headers = parse_metadata_headers(read_metadata_headers_text(host, meta_path))
+        headers = used_metadata_headers(read_metadata_headers_text(host, meta_path))
     except HostError:
         return None
     name = (headers.get("name") or [""])[0]

@@ -130,3 +130,14 @@ def test_folded_and_odd_headers_take_the_general_reader():
     odd = "Name: a\nSummary: x\u2028Version: 9\nVersion: 1\n"
     assert parse_metadata_headers(odd)["version"] == ["9", "1"]  # str.splitlines breaks at U+2028, as before
     assert parse_metadata_headers(": stray\nName: a")[""] == ["stray"]
+
+
+def test_used_headers_equal_the_full_reader_on_every_fixture_file():
+    from accelctl.probes.distributions import USED_HEADERS, parse_metadata_headers, used_metadata_headers
+
+    for path in _fixture_metadata_files():
+        text = path.read_text(encoding="utf-8", errors="replace")
+        full = {k: v for k, v in parse_metadata_headers(text).items() if k in USED_HEADERS}
+        assert used_metadata_headers(text) == full, path
+    assert used_metadata_headers("NAME : x\nVersion:1 \nRequires-Dist: a; extra == 'b'\nClassifier: z\n") == {
+        "name": ["x"], "version": ["1"], "requires-dist": ["a; extra == 'b'"]}
