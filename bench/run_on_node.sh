@@ -30,6 +30,8 @@ PY=${PY:-python3}
   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-} "$PY" -m accelctl doctor --json | "$PY" -c "import json,sys;d=json.load(sys.stdin);[print(r['soname'],r['resolved_path'],r.get('resolved_via'),'shadowed' if r['shadowed'] else '') for r in d['inventory']['nvidia']['resolutions']];print([f['rule_id'] for f in d['findings']])"
   echo "### per probe"; "$PY" bench/bench.py --per-probe
   echo "### timeline: one doctor run as sequential steps"; "$PY" bench/timeline.py; "$PY" bench/timeline.py
+  echo "### trace: the real run, phase by phase"; "$PY" bench/trace.py
+  [ -n "${BASE:-}" ] && { echo "### A/B on this machine: $BASE against this tree"; "$PY" bench/ab.py "$BASE" . --runs "${RUNS:-15}"; }
   echo "### --scan-fatbins: torch's compiled architectures read from libtorch_cuda.so"
   "$PY" -m accelctl doctor --json --scan-fatbins | "$PY" -c "import json,sys;d=json.load(sys.stdin);[print(f['name'],f['version'],f['compiled_archs'],f['compiled_ptx'],f['archs_source']) for e in d['inventory']['python'] for f in e['frameworks'] if f['name']=='torch']"
   echo "### accelerators reported (vendor-neutral)"

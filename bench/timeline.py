@@ -2,9 +2,11 @@
 
     python3 bench/timeline.py            # run it in a fresh interpreter (it re-executes itself)
 
-The real doctor runs independent probes in threads; here every step runs one
-after the other, so the steps add up to the process's CPU-bound work and show
-what to cut. Each step pays for the modules it imports first (as in a real run).
+Every step runs one after the other, as the probes of a real run do; the real
+run also starts NVML in the background before the first probe (Host.warm_up),
+which this leaves out, so NVML's start is charged to the nvidia probe here. The
+steps add up to the process's work and show what to cut; each step pays for
+the modules it imports first (as in a real run). bench/trace.py times the real run.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def main() -> int:
     from accelctl.probes.collect import collect
 
     inventory = collect(ctx.host, ProbeOptions(accelctl_prefix=logic.own_prefix()), probes=probes)
-    mark("collect again with threads (warm caches: the concurrent run's floor)")
+    mark("collect again (warm caches: what the probes cost once imports and first uses are paid)")
     matrices = logic.matrix_set()
     report = logic.diagnose(inventory, logic.Diagnosis(), matrices)
     mark("rules + plan (loading the matrices they use)")

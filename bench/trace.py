@@ -1,0 +1,92 @@
+"""When each phase and each probe of a real `doctor --json` run starts and ends (ms after the script starts).
+
+    python3 bench/trace.py            # median of 9 fresh processes
+    python3 bench/trace.py --runs 15
+
+Unlike bench/timeline.py (every step alone, one after another), this is the
+doctor users run, probes and NVML's background start included; only clocks are
+added around it. The interpreter's own start (see `python -c pass` in
+bench/bench.py) comes before the first number.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def traced_run() -> dict:
+    """One doctor --json in this process, with marks; returns {event: ms}."""
+    t0 = time.perf_counter()
+    marks: dict = {}
+
+    def mark(event: str) -> None:
+        marks[event] = round(1000 * (time.perf_counter() - t0), 2)
+
+    sys.path.insert(0, REPO)
+    import accelctl.doctor as logic
+    import accelctl.probes.runner as runner
+    from accelctl.host import device_libs
+
+    mark("imports (doctor, matrices, rules' base) done")
+    one = runner._run_one
+
+    def run_one(probe, ctx, slot):  # type: ignore[no-untyped-def]
+        mark(f"probe {probe.name} start")
+        try:
+            return one(probe, ctx, slot)
+        finally:
+            mark(f"probe {probe.name} end")
+
+    runner._run_one = run_one
+    gather, diagnose = logic.gather, logic.diagnose
+
+    def timed(fn, name):  # type: ignore[no-untyped-def]
+        def inner(*args, **kwargs):  # type: ignore[no-untyped-def]
+            mark(f"{name} start")
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                mark(f"{name} end")
+        return inner
+
+    logic.gather, logic.diagnose = timed(gather, "gather"), timed(diagnose, "diagnose")
+    start = device_libs.LiveNvml.start
+    device_libs.LiveNvml.start = timed(start, "NVML background start (returns at once)")  # type: ignore[method-assign]
+    from accelctl.cli.doctor_run import run
+    from accelctl.cli.fastpath import parse_doctor
+
+    out, sys.stdout = sys.stdout, open(os.devnull, "w")
+    try:
+        run(parse_doctor(["--json"]))  # type: ignore[arg-type]
+    finally:
+        sys.stdout.close()
+        sys.stdout = out
+    mark("report written")
+    return marks
+
+
+def main() -> int:
+    if "--child" in sys.argv:
+        print(json.dumps(traced_run()))
+        return 0
+    runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 9
+    env = dict(os.environ)
+    cmd = [sys.executable, os.path.abspath(__file__), "--child"]
+    subprocess.run(cmd, capture_output=True, env=env, cwd=REPO)  # warm-up: bytecode and page caches
+    rows = [json.loads(subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO).stdout) for _ in range(runs)]
+    events = sorted(rows[0], key=lambda e: statistics.median(r.get(e, 0.0) for r in rows))
+    print(f"median of {runs} runs, ms after the script starts:")
+    for event in events:
+        print(f"  {statistics.median(r.get(event, 0.0) for r in rows):8.1f}  {event}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
