@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from accelctl.lazy_re import lazy_compile
 
@@ -56,19 +56,29 @@ def _unfolded(block: str) -> bool:
     return block.isascii() or not _WIDE_LINE_BREAKS.search(block)
 
 
-def parse_metadata_headers(text: str) -> Dict[str, List[str]]:
-    """RFC 822 style headers of a METADATA / PKG-INFO file; repeated keys kept in order."""
-    end = text.find("\n\n")  # the body (often a long README) is never split into lines
+def _header_block(text: str) -> str:
+    """The headers of a METADATA text: up to the first blank line (the body, often a README, is never split)."""
+    end = text.find("\n\n")
     if end < 0:
         end = text.find("\r\n\r\n")
-    block = text[:end] if end >= 0 else text
-    if _unfolded(block):
-        # No folded lines (nearly every wheel's METADATA): one regular expression splits the lines.
-        headers: Dict[str, List[str]] = {}
-        for key, value in _HEADER_LINE.findall(block):
-            headers.setdefault(key.strip().lower(), []).append(value.strip())
-        return headers
-    return _parse_folded_headers(block)
+    return text[:end] if end >= 0 else text
+
+
+def _split_unfolded(block: str, line: Any, keep: Optional[Tuple[str, ...]]) -> Dict[str, List[str]]:
+    """Headers of ``block`` through one regular expression (nearly every wheel's METADATA), else the
+    general reader; ``keep`` limits them to some names."""
+    if not _unfolded(block):
+        headers = _parse_folded_headers(block)
+        return headers if keep is None else {k: v for k, v in headers.items() if k in keep}
+    out: Dict[str, List[str]] = {}
+    for key, value in line.findall(block):
+        out.setdefault(key.strip().lower(), []).append(value.strip())
+    return out
+
+
+def parse_metadata_headers(text: str) -> Dict[str, List[str]]:
+    """RFC 822 style headers of a METADATA / PKG-INFO file; repeated keys kept in order."""
+    return _split_unfolded(_header_block(text), _HEADER_LINE, None)
 
 
 # The headers a Distribution keeps; Classifier lines and the like (most of a header block) are never split.
@@ -78,16 +88,7 @@ _USED_LINE = lazy_compile(r"^(name|version|requires-dist|requires-python)[ \t]*:
 
 def used_metadata_headers(text: str) -> Dict[str, List[str]]:
     """``parse_metadata_headers`` restricted to ``USED_HEADERS``, reading only those lines where it can."""
-    end = text.find("\n\n")
-    if end < 0:
-        end = text.find("\r\n\r\n")
-    block = text[:end] if end >= 0 else text
-    if _unfolded(block):
-        headers: Dict[str, List[str]] = {}
-        for key, value in _USED_LINE.findall(block):
-            headers.setdefault(key.lower(), []).append(value.strip())
-        return headers
-    return {k: v for k, v in _parse_folded_headers(block).items() if k in USED_HEADERS}
+    return _split_unfolded(_header_block(text), _USED_LINE, USED_HEADERS)
 
 
 def _parse_folded_headers(block: str) -> Dict[str, List[str]]:

@@ -56,37 +56,28 @@ def _write(value: Any, pad: str, out: Callable[[str], None]) -> None:
     elif kind is float:
         out(_float(value))
     elif kind is dict:
-        if not value:
-            out("{}")
-            return
-        inner = pad + "  "
-        separator = ",\n" + inner
-        out("{\n" + inner)
-        first = True
-        for key, item in value.items():
-            if type(key) is not str:
-                raise _NotPlain
-            if first:
-                first = False
-            else:
-                out(separator)
-            out(encode_basestring_ascii(key) + ": ")
-            _write(item, inner, out)
-        out("\n" + pad + "}")
+        _container(value.items(), "{", "}", pad, out, keyed=True)
     elif kind is list or kind is tuple:
-        if not value:
-            out("[]")
-            return
-        inner = pad + "  "
-        separator = ",\n" + inner
-        out("[\n" + inner)
-        first = True
-        for item in value:
-            if first:
-                first = False
-            else:
-                out(separator)
-            _write(item, inner, out)
-        out("\n" + pad + "]")
+        _container(value, "[", "]", pad, out, keyed=False)
     else:
         raise _NotPlain
+
+
+def _container(items: Any, opening: str, closing: str, pad: str, out: Callable[[str], None], keyed: bool) -> None:
+    """An object (``keyed``: items are key/value pairs) or an array, one member a line, indented by two."""
+    inner = pad + "  "
+    separator = ",\n" + inner
+    first = True
+    for item in items:
+        if first:
+            out(opening + "\n" + inner)
+            first = False
+        else:
+            out(separator)
+        if keyed:
+            key, item = item
+            if type(key) is not str:
+                raise _NotPlain
+            out(encode_basestring_ascii(key) + ": ")
+        _write(item, inner, out)
+    out(opening + closing if first else "\n" + pad + closing)
