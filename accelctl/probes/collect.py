@@ -17,6 +17,10 @@ from accelctl.probes.runner import run_probes
 def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Optional[Sequence[Probe]] = None,
             now: Optional[_dt.datetime] = None, matrices: Any = None) -> Inventory:
     """Run the probes on ``host``; ``matrices`` (a MatrixSet) is the run's, shared with the rules that follow."""
+    if matrices is None:
+        from accelctl.matrices import MatrixSet
+
+        matrices = MatrixSet()  # one for every probe of the run (each probe's view shares it)
     ctx = ProbeContext(host, options, matrices=matrices)
     host.warm_up()  # NVML's start (mostly waiting on the driver) overlaps the probes that read files
     sections, runs = run_probes(list(probes) if probes is not None else all_probes(), ctx)
