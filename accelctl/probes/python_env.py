@@ -11,7 +11,8 @@ from accelctl.lazy_re import lazy_compile
 
 import posixpath
 import re
-from typing import Dict, List, Optional, Tuple
+from functools import lru_cache
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import PythonEnvironment
@@ -27,23 +28,22 @@ _ROOTFS_CANDIDATES = (
     "/usr/local/bin/python3",
     "/usr/bin/python3",
 )
-# Distributions whose WHEEL tags (platform, glibc floor) the framework readers need: every package the
-# frameworks probe describes. A tag gives the glibc floor for the price of one small file, where a wheel
-# without one has its libraries' ELF symbol versions read (tests keep this in step with the readers).
-TAGGED = frozenset((
-    "torch", "jax", "jaxlib", "tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tf-nightly", "tensorflow-rocm",
-    "torchvision", "torchaudio", "xformers", "vllm", "flash-attn", "intel-extension-for-pytorch", "torch-neuronx",
-    "torch-xla", "deepspeed", "bitsandbytes", "torchao", "flashinfer-python", "triton", "pytorch-triton",
-    "pytorch-triton-rocm", "pytorch-triton-xpu", "onnxruntime-gpu", "tensorrt", "tensorrt-cu11", "tensorrt-cu12",
-    "tensorrt-cu13", "cupy-cuda11x", "cupy-cuda12x", "cupy-cuda13x", "libtpu", "libtpu-nightly", "paddlepaddle-gpu",
-    "paddlepaddle",
-))
 _TAGGED_PREFIXES = ("jax-cuda", "jax-rocm")  # jax-cuda13-plugin, jax-cuda12-pjrt, jax-rocm7-plugin ...
 
 
+@lru_cache(maxsize=1)
+def _framework_names() -> FrozenSet[str]:
+    """Every package the frameworks probe describes, from its readers' own name lists."""
+    from accelctl.probes.frameworks import others, tensorflow
+
+    return frozenset(("torch", "jax", "jaxlib", *tensorflow.NAMES, *others.NAMES))
+
+
 def wants_wheel_tags(name: str) -> bool:
-    """Whether the distribution ``name`` (normalised, dashes) gets its WHEEL tags read."""
-    return name in TAGGED or name.startswith(_TAGGED_PREFIXES)
+    """Whether the distribution ``name`` (normalised, dashes) gets its WHEEL tags read: every framework the
+    frameworks probe describes, since a tag gives its platform and glibc floor for the price of one small
+    file, where a wheel without one has its libraries' ELF symbol versions read."""
+    return name.startswith(_TAGGED_PREFIXES) or name in _framework_names()
 
 
 def parse_pyvenv_cfg(text: str) -> Dict[str, str]:
