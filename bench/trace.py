@@ -2,10 +2,13 @@
 
     python3 bench/trace.py            # median of 9 fresh processes
     python3 bench/trace.py --runs 15
+    python3 bench/trace.py --fork     # fork the heavy probes even below probes.forked.MIN_CPUS
 
 Unlike bench/timeline.py (every step alone, one after another), this is the
-doctor users run, probes and NVML's background start included; only clocks are
-added around it. The interpreter's own start (see `python -c pass` in
+doctor users run, probes and NVML's start included; only clocks are added around
+it. A probe that runs in a forked process of its own (probes.forked) is timed
+by that process: its line says how long it ran there, between its level's
+"forked" marks. The interpreter's own start (see `python -c pass` in
 bench/bench.py) comes before the first number.
 """
 
@@ -45,6 +48,26 @@ def traced_run() -> dict:
             mark(f"probe {probe.name} end")
 
     runner._run_one = run_one
+    from accelctl.probes import forked
+
+    run_level = forked.run_level
+
+    def traced_level(level, to_fork, ctx, one, here):  # type: ignore[no-untyped-def]
+        names = ", ".join(p.name for p in to_fork)
+        mark(f"level with forked {names}: start")
+        try:
+            runs = run_level(level, to_fork, ctx, one, here)
+        finally:
+            mark(f"level with forked {names}: end")
+        for r in runs:
+            if r.name in {p.name for p in to_fork}:
+                marks[f"  (probe {r.name} ran {r.duration_ms:.1f} ms in its own process)"] = marks[
+                    f"level with forked {names}: end"]
+        return runs
+
+    forked.run_level = traced_level
+    if "--fork" in sys.argv:
+        forked.usable_cpus = lambda: 16  # type: ignore[assignment]
     gather, diagnose = logic.gather, logic.diagnose
 
     def timed(fn, name):  # type: ignore[no-untyped-def]
@@ -59,6 +82,10 @@ def traced_run() -> dict:
     logic.gather, logic.diagnose = timed(gather, "gather"), timed(diagnose, "diagnose")
     start = device_libs.LiveNvml.start
     device_libs.LiveNvml.start = timed(start, "NVML background start (returns at once)")  # type: ignore[method-assign]
+    from accelctl.host import nvml_process
+
+    fork_nvml = nvml_process.NvmlProcess.start
+    nvml_process.NvmlProcess.start = timed(fork_nvml, "NVML process start (returns at once)")  # type: ignore[method-assign]
     from accelctl.cli.doctor_run import run
     from accelctl.cli.fastpath import parse_doctor
 
@@ -78,7 +105,7 @@ def main() -> int:
         return 0
     runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 9
     env = dict(os.environ)
-    cmd = [sys.executable, os.path.abspath(__file__), "--child"]
+    cmd = [sys.executable, os.path.abspath(__file__), "--child", *(["--fork"] if "--fork" in sys.argv else [])]
     subprocess.run(cmd, capture_output=True, env=env, cwd=REPO)  # warm-up: bytecode and page caches
     rows = [json.loads(subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO).stdout) for _ in range(runs)]
     events = sorted(rows[0], key=lambda e: statistics.median(r.get(e, 0.0) for r in rows))

@@ -86,6 +86,7 @@ class Host(Protocol):
     root: str
     can_run_commands: bool
     can_query_devices: bool
+    forks_probes: bool  # probes may run in forked processes (the host remembers nothing in process)
 
     @property
     def env(self) -> Mapping[str, str]: ...
@@ -125,3 +126,6 @@ class Host(Protocol):
 
     def warm_up(self) -> None:
         """Start slow, read-only device-library set-up (NVML) in the background; calls wait for it."""
+
+    def release(self) -> None:
+        """End what warm_up started (NVML's process) once the probes are done."""

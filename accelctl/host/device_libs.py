@@ -53,29 +53,37 @@ class LiveNvml:
         self._initialised = False
         self._warm: Optional[threading.Event] = None
 
+    @property
+    def started(self) -> bool:
+        return self._warm is not None or self._initialised or self._init_error is not None
+
     def start(self) -> None:
-        """Initialise NVML and open every GPU's handle in the background (once; errors are kept for ``call``)."""
+        """Initialise NVML and open every GPU's handle in a background thread (once; errors are kept for ``call``)."""
         if self._warm is not None:
             return
         done = self._warm = threading.Event()
 
         def warm_up() -> None:
-            # Every failure here is met again, and reported, by the probe's own call of the same function.
             try:
-                with self._lock:
-                    self._ensure_init()
-                    count = int(self._module.nvmlDeviceGetCount())
-                    for index in range(count):
-                        try:
-                            self._handle(index)
-                        except Exception:  # noqa: BLE001 - one lost GPU must not keep the others' handles
-                            continue
-            except Exception:  # noqa: BLE001
-                pass
+                self.warm_up_now()
             finally:
                 done.set()
 
         threading.Thread(target=warm_up, name="nvml-warm-up", daemon=True).start()
+
+    def warm_up_now(self) -> None:
+        """Initialise NVML and open every GPU's handle now; failures are kept and met again by ``call``."""
+        try:
+            with self._lock:
+                self._ensure_init()
+                count = int(self._module.nvmlDeviceGetCount())
+                for index in range(count):
+                    try:
+                        self._handle(index)
+                    except Exception:  # noqa: BLE001 - one lost GPU must not keep the others' handles
+                        continue
+        except Exception:  # noqa: BLE001 - every failure here is reported by the probe's own call
+            pass
 
     def _load(self) -> Any:
         if self._module is None:

@@ -30,6 +30,7 @@ class FileSystemHost:
 
     can_run_commands = False
     can_query_devices = False
+    forks_probes = False  # probes run in this process (see probes.forked; the live host allows forking)
 
     def __init__(self, root: str = "/", env: Optional[Mapping[str, str]] = None, label: str = "") -> None:
         self.root = os.path.abspath(root)
@@ -193,6 +194,9 @@ class FileSystemHost:
 
     def warm_up(self) -> None:
         """Begin slow device-library set-up in the background before the probes run; a file tree has none."""
+
+    def release(self) -> None:
+        """End what warm_up started; a file tree started nothing."""
 
     # -- what a file tree cannot answer ------------------------------------
     def run(self, argv: Sequence[str], timeout: float = 5.0) -> CommandResult:

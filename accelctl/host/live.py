@@ -16,16 +16,34 @@ class LiveHost(FileSystemHost):
 
     can_run_commands = True
     can_query_devices = True
+    forks_probes = True  # nothing is remembered in process: probes may run in forked processes
 
     def __init__(self, env: Optional[Mapping[str, str]] = None) -> None:
         super().__init__("/", env if env is not None else dict(os.environ), label="this machine")
-        self._nvml = LiveNvml()
+        self._nvml: Any = LiveNvml()  # an NvmlProcess once warm_up has started one
         self._amdsmi = LiveAmdSmi()
 
     def warm_up(self) -> None:
-        """Start NVML's initialisation in the background when an NVIDIA driver shows itself (a file check)."""
-        if os.path.exists("/proc/driver/nvidia") or os.path.exists("/dev/nvidiactl"):
-            self._nvml.start()
+        """Start NVML in a process of its own (else a thread) when an NVIDIA driver shows itself (a file check)."""
+        if not (os.path.exists("/proc/driver/nvidia") or os.path.exists("/dev/nvidiactl")):
+            return
+        nvml = self._nvml
+        if not isinstance(nvml, LiveNvml) or nvml.started:
+            return  # already served from its process, or already starting in this one
+        from accelctl.host.nvml_process import NvmlProcess
+
+        served = NvmlProcess(LiveNvml)
+        if served.start():
+            self._nvml = served
+        else:
+            nvml.start()
+
+    def release(self) -> None:
+        """End NVML's process, if warm_up started one; later calls use NVML in this process."""
+        close = getattr(self._nvml, "close", None)
+        if close is not None:
+            close()
+            self._nvml = LiveNvml()
 
     def run(self, argv: Sequence[str], timeout: float = 5.0) -> CommandResult:
         return run_command(argv, timeout, env=self.env)

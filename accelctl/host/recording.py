@@ -72,6 +72,7 @@ class RecordingHost:
         self.root = inner.root
         self.can_run_commands = inner.can_run_commands
         self.can_query_devices = inner.can_query_devices
+        self.forks_probes = False  # what the probes read is remembered here, in this process
         self._lock = threading.Lock()
         self.files: Dict[str, bytes] = {}
         self.ranges: Dict[str, Dict[int, bytes]] = {}
@@ -210,6 +211,9 @@ class RecordingHost:
 
     def warm_up(self) -> None:
         self.inner.warm_up()
+
+    def release(self) -> None:
+        self.inner.release()
 
     def nvml(self, call: str, *args: Any) -> Any:
         return self._device(self.inner.nvml, self.nvml_calls, call, args)

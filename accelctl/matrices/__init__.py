@@ -79,6 +79,15 @@ class MatrixSet:
         except MatrixError:
             return []
 
+    def loaded(self) -> Dict[str, Matrix]:
+        """The matrices loaded so far, by name."""
+        return dict(self._cache)
+
+    def adopt(self, loaded: Dict[str, Matrix]) -> None:
+        """Take matrices another process of the run loaded from these same folders (a probe's, see probes.forked)."""
+        for name, matrix in loaded.items():
+            self._cache.setdefault(name, matrix)
+
     def names(self) -> List[str]:
         names = set()
         for folder in self.folders():

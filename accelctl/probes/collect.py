@@ -23,7 +23,10 @@ def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Optio
         matrices = MatrixSet()  # one for every probe of the run (each probe's view shares it)
     ctx = ProbeContext(host, options, matrices=matrices)
     host.warm_up()  # NVML's start (mostly waiting on the driver) overlaps the probes that read files
-    sections, runs = run_probes(list(probes) if probes is not None else all_probes(), ctx)
+    try:
+        sections, runs = run_probes(list(probes) if probes is not None else all_probes(), ctx)
+    finally:
+        host.release()
     created = (now or _dt.datetime.now(_dt.timezone.utc)).replace(microsecond=0).isoformat()
     inv = Inventory(
         accelctl_version=__version__,

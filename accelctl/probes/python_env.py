@@ -182,4 +182,4 @@ def probe(ctx: ProbeContext) -> List[PythonEnvironment]:
     return []
 
 
-PROBE = Probe(name="python", section="python", run=probe)
+PROBE = Probe(name="python", section="python", run=probe, own_process=True)

@@ -1,13 +1,13 @@
-"""Runs the probes: dependencies first, one at a time, each in its own thread with a timeout.
+"""Runs the probes: dependencies first; the heavy ones in forked processes where allowed, else one at a time.
 
 Probes are Python work on file contents, and Python runs one thread at a time:
-run side by side they only queue for the interpreter lock, and on a virtual
-machine every hand-over of the lock between cores costs a wake-up (on the H100
-node the five probes after the python probe took 68 ms side by side, and 41 ms
-one after another with NVML starting in the background meanwhile).
-So each probe runs alone, in a thread only so that a wedged one can be left
-behind at its timeout. What really waits (NVML's start inside the driver) runs
-in the background from the start: see ``Host.warm_up``.
+threads side by side only queue for the interpreter lock (on the H100 node the
+five probes after the python probe took 68 ms in threads, 41 ms one after
+another). Where the host allows it and the machine has the cores, a level's
+probes run at once in forked processes (``probes.forked``); otherwise each
+probe runs alone, in a thread only so that a wedged one can be left behind at
+its timeout. What really waits (NVML's start inside the driver) starts before
+the first probe: see ``Host.warm_up``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from accelctl.inventory.common import ProbeRun, Unknown
 from accelctl.probes.base import Probe, ProbeContext
@@ -41,16 +41,38 @@ def _levels(probes: Sequence[Probe]) -> List[List[Probe]]:
     return levels
 
 
-def run_probes(probes: Sequence[Probe], ctx: ProbeContext) -> Tuple[Dict[str, Any], List[ProbeRun]]:
-    """Run every probe; return the sections they filled and how each went."""
+def run_probes(probes: Sequence[Probe], ctx: ProbeContext,
+               processes: Optional[bool] = None) -> Tuple[Dict[str, Any], List[ProbeRun]]:
+    """Run every probe; return the sections they filled and how each went.
+
+    ``processes``: None lets the host decide (``Host.forks_probes``); True or
+    False forces it (tests). Either way the sections, unknowns and runs come
+    out in the same order, and forking is only used where it is safe now.
+    """
+    if processes is None:
+        processes = bool(getattr(ctx.host, "forks_probes", False))
     previous = sys.getswitchinterval()
     if SWITCH_INTERVAL_S:
         sys.setswitchinterval(min(previous, SWITCH_INTERVAL_S))
+    runs: List[ProbeRun] = []
+    forker = _forked() if processes else None
+    cpus = forker.usable_cpus() if forker else 1
     try:
-        runs = [_run_with_timeout(probe, ctx) for level in _levels(probes) for probe in level]
+        for level in _levels(probes):
+            to_fork = forker.to_fork(level, cpus) if forker and forker.can_fork() else []
+            if to_fork:
+                runs.extend(forker.run_level(level, to_fork, ctx, _run_one, _run_with_timeout))
+            else:
+                runs.extend(_run_with_timeout(probe, ctx) for probe in level)
     finally:
         sys.setswitchinterval(previous)
     return ctx.results, runs
+
+
+def _forked() -> Any:
+    from accelctl.probes import forked  # pickle, select, signal: only where probes fork
+
+    return forked
 
 
 def _run_with_timeout(probe: Probe, ctx: ProbeContext) -> ProbeRun:
@@ -59,7 +81,7 @@ def _run_with_timeout(probe: Probe, ctx: ProbeContext) -> ProbeRun:
     t.start()
     t.join(probe.timeout)
     if t.is_alive():
-        ctx.unknowns.append(Unknown(probe.name, "*", f"the probe did not finish within {probe.timeout:.0f} s"))
+        ctx.unknowns.append(Unknown(probe.name, "*", f"the probe did not finish within {probe.timeout:g} s"))
         return ProbeRun(probe.name, "timeout", probe.timeout * 1000.0, "timed out")
     if "value" in slot:
         ctx.results[probe.section] = slot["value"]

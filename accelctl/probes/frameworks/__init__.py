@@ -122,6 +122,6 @@ def probe(ctx: ProbeContext) -> List[PythonEnvironment]:
     return [describe_frameworks(ctx, env) for env in envs]
 
 
-PROBE = Probe(name="frameworks", section="python", run=probe, requires=("python",), timeout=60.0)
+PROBE = Probe(name="frameworks", section="python", run=probe, requires=("python",), timeout=60.0, own_process=True)
 
 __all__ = ["PROBE", "describe_frameworks", "env_platform", "interpreter_machine"]

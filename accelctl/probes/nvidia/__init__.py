@@ -426,4 +426,5 @@ def probe(ctx: ProbeContext) -> NvidiaInfo:
                       fabric_manager_required=fm_required)
 
 
-PROBE = Probe(name="nvidia", section="nvidia", run=probe, requires=("python",), timeout=30.0)
+PROBE = Probe(name="nvidia", section="nvidia", run=probe, requires=("python",), timeout=30.0,
+              own_process=True)

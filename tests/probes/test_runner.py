@@ -1,0 +1,233 @@
+"""The probe runner: the same answers in threads and in forked processes, and no probe can hang or kill a run."""
+
+from __future__ import annotations
+
+import faulthandler
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from accelctl import serde
+from accelctl.host.fixture import FixtureHost
+from accelctl.matrices import MatrixSet
+from accelctl.probes import all_probes, forked
+from accelctl.probes.base import Probe, ProbeContext, ProbeOptions
+from accelctl.probes.runner import run_probes
+
+NODE = Path(__file__).resolve().parents[1] / "fixtures" / "hosts" / "h100-node-capture"
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="forked probes need os.fork")
+
+
+@pytest.fixture
+def many_cpus(monkeypatch):
+    """Fork as a GPU node would, whatever this machine has."""
+    monkeypatch.setattr(forked, "usable_cpus", lambda: 16)
+
+
+def _ctx(host=None) -> ProbeContext:
+    return ProbeContext(host or FixtureHost(str(NODE)), ProbeOptions(), matrices=MatrixSet())
+
+
+def _run(probes, processes, host=None):
+    ctx = _ctx(host)
+    start = time.monotonic()
+    results, runs = run_probes(probes, ctx, processes=processes)
+    return ctx, results, {r.name: r for r in runs}, [r.name for r in runs], time.monotonic() - start
+
+
+def _probe(name, fn, section=None, own_process=True, timeout=10.0, requires=()):
+    return Probe(name=name, section=section or name, run=fn, own_process=own_process, timeout=timeout,
+                 requires=requires)
+
+
+@needs_fork
+def test_forked_probes_give_the_threaded_answer_on_the_node_capture(many_cpus):
+    t_ctx, t_results, t_runs, t_order, _ = _run(all_probes(), processes=False)
+    f_ctx, f_results, f_runs, f_order, _ = _run(all_probes(), processes=True)
+    assert serde.to_data(f_results) == serde.to_data(t_results)
+    assert f_ctx.unknowns == t_ctx.unknowns  # the same unknowns in the same order
+    assert f_order == t_order
+    assert {n: r.status for n, r in f_runs.items()} == {n: r.status for n, r in t_runs.items()}
+    assert f_runs["nvidia"].status == "partial" and f_results["nvidia"].gpus  # real work came back
+    # the matrices the frameworks probe loaded in its process are the rules' too, not loaded again
+    assert {"pytorch", "jax"} <= set(f_ctx.matrices.loaded())
+
+
+@needs_fork
+def test_only_probes_marked_own_process_leave_this_process(many_cpus):
+    probes = [_probe("heavy", lambda ctx: os.getpid()), _probe("light", lambda ctx: os.getpid(), own_process=False)]
+    _, results, runs, order, _ = _run(probes, processes=True)
+    assert results["heavy"] != os.getpid()
+    assert results["light"] == os.getpid()
+    assert order == ["heavy", "light"] and runs["heavy"].status == runs["light"].status == "ok"
+
+
+@needs_fork
+def test_unknowns_keep_the_level_order_whoever_ran_first(many_cpus):
+    def slow_heavy(ctx):
+        time.sleep(0.05)
+        ctx.unknown("a", "from the forked probe")
+        return 1
+
+    def light(ctx):
+        ctx.unknown("b", "from this process")
+        return 2
+
+    probes = [_probe("heavy", slow_heavy), _probe("light", light, own_process=False)]
+    ctx, results, _, _, _ = _run(probes, processes=True)
+    assert [(u.probe, u.fact) for u in ctx.unknowns] == [("heavy", "a"), ("light", "b")]
+    assert results == {"heavy": 1, "light": 2}
+
+
+@needs_fork
+def test_a_wedged_forked_probe_is_killed_at_its_timeout(many_cpus):
+    def wedged(ctx):
+        time.sleep(30)
+
+    probes = [_probe("wedged", wedged, timeout=0.3), _probe("fine", lambda ctx: "ok")]
+    ctx, results, runs, _, elapsed = _run(probes, processes=True)
+    assert runs["wedged"].status == "timeout"
+    assert runs["fine"].status == "ok" and results["fine"] == "ok"
+    assert "wedged" not in results
+    assert [(u.probe, u.reason) for u in ctx.unknowns] == [("wedged", "the probe did not finish within 0.3 s")]
+    assert elapsed < 5
+
+
+@needs_fork
+def test_a_finished_child_is_not_late_while_this_process_runs_a_slow_probe(many_cpus):
+    def slow_here(ctx):
+        time.sleep(0.6)
+        return "slow"
+
+    probes = [_probe("quick", lambda ctx: "quick", timeout=0.2), _probe("slow", slow_here, own_process=False)]
+    _, results, runs, _, _ = _run(probes, processes=True)
+    assert runs["quick"].status == "ok" and results == {"quick": "quick", "slow": "slow"}
+
+
+@needs_fork
+@pytest.mark.parametrize("how, words", [
+    (lambda: (faulthandler.disable(), os.kill(os.getpid(), signal.SIGSEGV)), "killed by SIGSEGV"),  # pytest's dump off
+    (lambda: os._exit(3), "exit code 3"),
+])
+def test_a_probe_that_kills_its_process_costs_only_that_probe(many_cpus, how, words):
+    probes = [_probe("doomed", lambda ctx: how()), _probe("fine", lambda ctx: 7)]
+    ctx, results, runs, _, _ = _run(probes, processes=True)
+    assert runs["doomed"].status == "failed" and words in (runs["doomed"].error or "")
+    assert results == {"fine": 7}
+    assert ctx.unknowns[0].probe == "doomed" and words in ctx.unknowns[0].reason
+
+
+@needs_fork
+def test_a_probe_exception_reads_the_same_in_a_process_as_in_a_thread(many_cpus):
+    def broken(ctx):
+        raise ValueError("garbage version 'x.y'")
+
+    probes = [_probe("broken", broken), _probe("fine", lambda ctx: 1)]
+    f_ctx, _, f_runs, _, _ = _run(probes, processes=True)
+    t_ctx, _, t_runs, _, _ = _run(probes, processes=False)
+    assert f_runs["broken"].status == t_runs["broken"].status == "failed"
+    assert f_runs["broken"].error == t_runs["broken"].error == "ValueError: garbage version 'x.y'"
+    assert f_ctx.unknowns == t_ctx.unknowns
+
+
+@needs_fork
+def test_a_result_that_cannot_travel_is_a_failure_with_its_reason(many_cpus):
+    probes = [_probe("odd", lambda ctx: threading.Lock()), _probe("fine", lambda ctx: 1)]
+    ctx, results, runs, _, _ = _run(probes, processes=True)
+    assert runs["odd"].status == "failed" and "could not be sent back" in runs["odd"].error
+    assert "odd" not in results and results["fine"] == 1
+    assert "could not be sent back" in ctx.unknowns[0].reason
+
+
+@needs_fork
+def test_a_large_section_comes_back_whole(many_cpus):
+    big = ["x" * 100 for _ in range(40_000)]  # ~4 MB: many pipe buffers
+    probes = [_probe("big", lambda ctx: big), _probe("small", lambda ctx: 1)]
+    _, results, runs, _, _ = _run(probes, processes=True)
+    assert results["big"] == big and runs["big"].status == "ok"
+
+
+@needs_fork
+def test_later_levels_see_sections_that_forked_probes_filled(many_cpus):
+    probes = [_probe("first", lambda ctx: [1, 2]), _probe("other", lambda ctx: 0),
+              _probe("second", lambda ctx: ctx.results["first"] + [3], requires=("first",)),
+              _probe("third", lambda ctx: len(ctx.results["first"]), requires=("first",))]
+    _, results, _, order, _ = _run(probes, processes=True)
+    assert results["second"] == [1, 2, 3] and results["third"] == 2
+    assert order == ["first", "other", "second", "third"]
+
+
+def test_probes_stay_in_this_process_on_small_machines_or_with_a_thread_alive(monkeypatch):
+    level = [_probe("a", lambda ctx: 0), _probe("b", lambda ctx: 0, own_process=False), _probe("c", lambda ctx: 0)]
+    assert forked.to_fork(level, forked.MIN_CPUS - 1) == []
+    assert [p.name for p in forked.to_fork(level, 16)] == ["a", "c"]
+    assert [p.name for p in forked.to_fork(level, forked.MIN_CPUS)] == ["a", "c"][:forked.MIN_CPUS - 1]
+    monkeypatch.setattr(forked, "usable_cpus", lambda: 16)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not forked.can_fork()
+        _, results, _, _, _ = _run([_probe("x", lambda ctx: os.getpid()), _probe("y", lambda ctx: 0)], processes=True)
+        assert results["x"] == os.getpid()
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_a_wedged_probe_in_a_thread_is_left_behind_at_its_timeout():
+    release = threading.Event()
+    probes = [_probe("wedged", lambda ctx: release.wait(30), timeout=0.2), _probe("fine", lambda ctx: 5)]
+    try:
+        ctx, results, runs, _, elapsed = _run(probes, processes=False)
+    finally:
+        release.set()
+    assert runs["wedged"].status == "timeout" and results == {"fine": 5}
+    assert ctx.unknowns[0].probe == "wedged" and "did not finish within" in ctx.unknowns[0].reason
+    assert elapsed < 5
+
+
+@needs_fork
+def test_a_probe_that_cannot_have_a_process_runs_here(many_cpus, monkeypatch):
+    def no_processes():
+        raise BlockingIOError(11, "Resource temporarily unavailable")  # what a full pids cgroup answers
+
+    monkeypatch.setattr(forked.os, "fork", no_processes)
+    probes = [_probe("heavy", lambda ctx: os.getpid()), _probe("light", lambda ctx: 1, own_process=False)]
+    ctx, results, runs, order, _ = _run(probes, processes=True)
+    assert results == {"heavy": os.getpid(), "light": 1} and order == ["heavy", "light"]
+    assert runs["heavy"].status == "ok" and not ctx.unknowns
+
+
+@needs_fork
+def test_an_interrupted_level_leaves_no_child_working(many_cpus, monkeypatch):
+    def interrupted(children):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(forked, "_wait", interrupted)
+    seen = {}
+    real_fork = forked._fork
+
+    def remember(probe, ctx, run_one):
+        child = real_fork(probe, ctx, run_one)
+        seen[probe.name] = child.pid
+        return child
+
+    monkeypatch.setattr(forked, "_fork", remember)
+    with pytest.raises(KeyboardInterrupt):
+        _run([_probe("long", lambda ctx: time.sleep(30)), _probe("x", lambda ctx: 0)], processes=True)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(seen["long"], os.WNOHANG)  # killed and reaped
+
+
+@pytest.mark.parametrize("text, cap", [("200000 100000\n", 2), ("150000 100000\n", 1), ("50000 100000\n", 1),
+                                       ("max 100000\n", None), ("garbage\n", None)])
+def test_a_pods_cpu_limit_caps_the_cpus_probes_may_use(tmp_path, text, cap):
+    cpu_max = tmp_path / "cpu.max"
+    cpu_max.write_text(text)
+    unlimited = forked.usable_cpus(str(tmp_path / "absent"))
+    assert forked.usable_cpus(str(cpu_max)) == (min(unlimited, cap) if cap else unlimited)
