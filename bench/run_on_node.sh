@@ -32,6 +32,10 @@ PY=${PY:-python3}
   echo "### timeline: one doctor run as sequential steps"; "$PY" bench/timeline.py; "$PY" bench/timeline.py
   echo "### trace: the real run, phase by phase"; "$PY" bench/trace.py
   [ -n "${BASE:-}" ] && { echo "### A/B on this machine: $BASE against this tree"; "$PY" bench/ab.py "$BASE" . --runs "${RUNS:-15}"; }
+  echo "### probes in one process against forked, this machine's files and the node capture"
+  "$PY" bench/fork_ab.py --live --runs "${RUNS:-15}"; "$PY" bench/fork_ab.py --runs "${RUNS:-15}"
+  echo "### leftover processes after a doctor run (NVML's and the probes' must all be gone)"
+  "$PY" -m accelctl doctor --json > /dev/null; sleep 0.2; ps -eo pid,stat,args | grep -c "[a]ccelctl" || true
   echo "### --scan-fatbins: torch's compiled architectures read from libtorch_cuda.so"
   "$PY" -m accelctl doctor --json --scan-fatbins | "$PY" -c "import json,sys;d=json.load(sys.stdin);[print(f['name'],f['version'],f['compiled_archs'],f['compiled_ptx'],f['archs_source']) for e in d['inventory']['python'] for f in e['frameworks'] if f['name']=='torch']"
   echo "### accelerators reported (vendor-neutral)"
