@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from accelctl.record import record
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 from accelctl.findings import SEVERITY_ORDER
 from accelctl.inventory import Inventory, load_snapshot
@@ -51,8 +51,10 @@ def own_prefix() -> Optional[str]:
     return prefix if any(m in prefix + "/" for m in _TOOL_ENV_MARKERS) else None
 
 
-def gather(source: Source, matrices: Optional[MatrixSet] = None) -> Inventory:
-    """The inventory: loaded from a snapshot, or probed (``matrices``: the run's, so probes and rules share loads)."""
+def gather(source: Source, matrices: Optional[MatrixSet] = None,
+           meanwhile: Optional[Callable[[], None]] = None) -> Inventory:
+    """The inventory: loaded from a snapshot, or probed (``matrices``: the run's, so probes and rules share loads;
+    ``meanwhile``: the caller's next imports, done while probes run in their own processes)."""
     if source.snapshot:
         return load_snapshot(source.snapshot)
     from accelctl.probes.collect import collect
@@ -72,7 +74,19 @@ def gather(source: Source, matrices: Optional[MatrixSet] = None) -> Inventory:
         return collect(FileSystemHost(source.root), options, mode="rootfs", matrices=matrices)
     from accelctl.host.live import LiveHost
 
-    return collect(LiveHost(), options, mode="live", matrices=matrices)
+    return collect(LiveHost(), options, mode="live", matrices=matrices, meanwhile=meanwhile)
+
+
+def prepare_diagnosis(fmt: str) -> None:
+    """Import what diagnosing and rendering will need: the rule modules and ``fmt``'s renderer (rich for text)."""
+    from accelctl.report import renderer
+
+    all_rules()
+    renderer(fmt)
+    if fmt == "text":
+        from accelctl.report.text import prepare
+
+        prepare()
 
 
 def matrix_set(overlays: Sequence[str] = ()) -> MatrixSet:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, List, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence
 
 from accelctl import __version__
 from accelctl.host.base import Host
@@ -15,8 +15,12 @@ from accelctl.probes.runner import run_probes
 
 
 def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Optional[Sequence[Probe]] = None,
-            now: Optional[_dt.datetime] = None, matrices: Any = None) -> Inventory:
-    """Run the probes on ``host``; ``matrices`` (a MatrixSet) is the run's, shared with the rules that follow."""
+            now: Optional[_dt.datetime] = None, matrices: Any = None,
+            meanwhile: Optional[Callable[[], None]] = None) -> Inventory:
+    """Run the probes on ``host``; ``matrices`` (a MatrixSet) is the run's, shared with the rules that follow.
+
+    ``meanwhile``: what the caller imports next, done while probes run in their own processes (run_probes).
+    """
     if matrices is None:
         from accelctl.matrices import MatrixSet
 
@@ -24,7 +28,7 @@ def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Optio
     ctx = ProbeContext(host, options, matrices=matrices)
     host.warm_up()  # NVML's start (mostly waiting on the driver) overlaps the probes that read files
     try:
-        sections, runs = run_probes(list(probes) if probes is not None else all_probes(), ctx)
+        sections, runs = run_probes(list(probes) if probes is not None else all_probes(), ctx, meanwhile=meanwhile)
     finally:
         host.release()
     created = (now or _dt.datetime.now(_dt.timezone.utc)).replace(microsecond=0).isoformat()

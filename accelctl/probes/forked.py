@@ -78,12 +78,15 @@ class _Child:
 
 
 def run_level(level: Sequence[Probe], forked: Sequence[Probe], ctx: ProbeContext, run_one: Any,
-              run_here: Callable[[Probe, ProbeContext], ProbeRun]) -> List[ProbeRun]:
+              run_here: Callable[[Probe, ProbeContext], ProbeRun],
+              meanwhile: Optional[Callable[[], None]] = None) -> List[ProbeRun]:
     """Run ``forked`` in child processes and the rest of ``level`` here meanwhile; fill ``ctx`` in level order.
 
     ``run_one(probe, ctx, slot)`` is the runner's own single-probe step, so a
     probe does exactly the same work in a child as in a thread; ``run_here``
-    runs one probe in this process (in a thread, with its timeout).
+    runs one probe in this process (in a thread, with its timeout). This
+    process would then only wait: ``meanwhile`` (the caller's next imports) runs
+    in that time, after the children have started.
     """
     children: Dict[str, _Child] = {}
     frozen = hasattr(gc, "freeze")
@@ -105,6 +108,11 @@ def run_level(level: Sequence[Probe], forked: Sequence[Probe], ctx: ProbeContext
             run = run_here(probe, ctx)
             here[probe.name] = (run, ctx.unknowns[before:])  # its unknowns take their place in level order below
             del ctx.unknowns[before:]
+    if meanwhile is not None and children:
+        try:
+            meanwhile()
+        except Exception:  # noqa: BLE001 - only a head start: the caller does the same work itself later
+            pass
     try:
         _wait(list(children.values()))
     except BaseException:  # Ctrl-C or a bug here: no child may go on working for nobody

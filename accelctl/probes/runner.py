@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from accelctl.inventory.common import ProbeRun, Unknown
 from accelctl.probes.base import Probe, ProbeContext
@@ -41,13 +41,16 @@ def _levels(probes: Sequence[Probe]) -> List[List[Probe]]:
     return levels
 
 
-def run_probes(probes: Sequence[Probe], ctx: ProbeContext,
-               processes: Optional[bool] = None) -> Tuple[Dict[str, Any], List[ProbeRun]]:
+def run_probes(probes: Sequence[Probe], ctx: ProbeContext, processes: Optional[bool] = None,
+               meanwhile: Optional[Callable[[], None]] = None) -> Tuple[Dict[str, Any], List[ProbeRun]]:
     """Run every probe; return the sections they filled and how each went.
 
     ``processes``: None lets the host decide (``Host.forks_probes``); True or
     False forces it (tests). Either way the sections, unknowns and runs come
     out in the same order, and forking is only used where it is safe now.
+    ``meanwhile``: work the caller needs next (imports), done here while forked
+    probes run; never called when nothing forks (the caller's own code then
+    imports what it needs when it needs it).
     """
     if processes is None:
         processes = bool(getattr(ctx.host, "forks_probes", False))
@@ -61,7 +64,8 @@ def run_probes(probes: Sequence[Probe], ctx: ProbeContext,
         for level in _levels(probes):
             to_fork = forker.to_fork(level, cpus) if forker and forker.can_fork() else []
             if to_fork:
-                runs.extend(forker.run_level(level, to_fork, ctx, _run_one, _run_with_timeout))
+                runs.extend(forker.run_level(level, to_fork, ctx, _run_one, _run_with_timeout, meanwhile))
+                meanwhile = None
             else:
                 runs.extend(_run_with_timeout(probe, ctx) for probe in level)
     finally:

@@ -12,6 +12,13 @@ _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _LABEL = {"error": "ERROR", "warning": "WARN", "info": "INFO"}
 
 
+def prepare() -> None:
+    """Import rich ahead of rendering (doctor does it while probes run in their own processes)."""
+    import rich.console  # noqa: F401
+    import rich.table  # noqa: F401
+    import rich.text  # noqa: F401
+
+
 def render(report: Report, color: bool = False, width: Optional[int] = None) -> str:
     from rich.console import Console
     from rich.table import Table

@@ -231,3 +231,29 @@ def test_a_pods_cpu_limit_caps_the_cpus_probes_may_use(tmp_path, text, cap):
     cpu_max.write_text(text)
     unlimited = forked.usable_cpus(str(tmp_path / "absent"))
     assert forked.usable_cpus(str(cpu_max)) == (min(unlimited, cap) if cap else unlimited)
+
+
+@needs_fork
+def test_meanwhile_runs_here_once_while_forked_probes_work(many_cpus):
+    calls = []
+    probes = [_probe("first", lambda ctx: 1), _probe("second", lambda ctx: 2, requires=("first",))]
+    ctx = _ctx()
+    run_probes(probes, ctx, processes=True, meanwhile=lambda: calls.append(os.getpid()))
+    assert calls == [os.getpid()]  # in this process, once, though two levels forked
+
+
+def test_meanwhile_is_not_called_when_nothing_forks():
+    calls = []
+    run_probes([_probe("only", lambda ctx: 1)], _ctx(), processes=False, meanwhile=lambda: calls.append(1))
+    assert calls == []
+
+
+@needs_fork
+def test_a_failing_meanwhile_changes_nothing(many_cpus):
+    def broken():
+        raise ImportError("no rich here")
+
+    ctx = _ctx()
+    results, runs = run_probes([_probe("a", lambda ctx: 1), _probe("b", lambda ctx: 2, own_process=False)], ctx,
+                               processes=True, meanwhile=broken)
+    assert results == {"a": 1, "b": 2} and [r.status for r in runs] == ["ok", "ok"]
