@@ -11,6 +11,13 @@ from typing import Optional
 REAP_WAIT_S = 1.0
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to a pipe (os.write may take only part of it)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def reap(pid: int) -> Optional[int]:
     """The child's wait status once it has ended, or None after REAP_WAIT_S (or when it is not our child)."""
     end = time.monotonic() + REAP_WAIT_S

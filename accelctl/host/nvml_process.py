@@ -25,16 +25,14 @@ import time
 from typing import Any, Callable, Optional
 
 from accelctl.host.base import DeviceLibraryError, NotSupported
-from accelctl.host.children import describe_status, kill_and_reap, reap
+from accelctl.host.children import describe_status, kill_and_reap, reap, write_all
 
 _LENGTH = struct.Struct("!I")
 
 
 def _send(fd: int, message: Any) -> None:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    view = memoryview(_LENGTH.pack(len(data)) + data)
-    while view:
-        view = view[os.write(fd, view):]
+    write_all(fd, _LENGTH.pack(len(data)) + data)
 
 
 def _recv_exact(fd: int, size: int, deadline: Optional[float]) -> Optional[bytes]:

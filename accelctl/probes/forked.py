@@ -24,7 +24,7 @@ import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from accelctl.host.children import describe_status, kill_and_reap, reap
+from accelctl.host.children import describe_status, kill_and_reap, reap, write_all
 from accelctl.inventory.common import ProbeRun, Unknown
 from accelctl.probes.base import Probe, ProbeContext
 
@@ -53,8 +53,9 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-# Below this many CPUs probes stay in one process: on a 2-CPU machine forking gained 5% on the H100 node's
-# captured files and lost 7% on a light machine's own (bench/RESULTS.md, fourth session).
+# Below this many CPUs probes stay in one process: on a 2-CPU machine forking one probe a level gained 5% on
+# the H100 node's captured files and lost 7% on a light machine's own; all three: +1% and +14% (bench/RESULTS.md,
+# fourth session).
 MIN_CPUS = 4
 
 
@@ -180,12 +181,9 @@ def _child_main(probe: Probe, ctx: ProbeContext, run_one: Any, fd: int) -> None:
         data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:  # noqa: BLE001 - a result that cannot travel is the probe's failure, said plainly
         note = f"its result could not be sent back from its process: {type(exc).__name__}: {exc}"
-        data = pickle.dumps({"slot": {"run": ProbeRun(probe.name, "failed", slot["run"].duration_ms if "run" in slot
-                                                      else 0.0, note)},
-                             "unknowns": [Unknown(probe.name, "*", f"probe failed: {note}")]})
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
+        data = pickle.dumps({"slot": {"run": ProbeRun(probe.name, "failed", slot["run"].duration_ms, note)},
+                             "unknowns": payload["unknowns"] + [Unknown(probe.name, "*", f"probe failed: {note}")]})
+    write_all(fd, data)
     os.close(fd)
 
 

@@ -136,11 +136,16 @@ def test_a_probe_exception_reads_the_same_in_a_process_as_in_a_thread(many_cpus)
 
 @needs_fork
 def test_a_result_that_cannot_travel_is_a_failure_with_its_reason(many_cpus):
-    probes = [_probe("odd", lambda ctx: threading.Lock()), _probe("fine", lambda ctx: 1)]
+    def odd(ctx):
+        ctx.unknown("odd.fact", "what the probe itself could not learn")
+        return threading.Lock()
+
+    probes = [_probe("odd", odd), _probe("fine", lambda ctx: 1)]
     ctx, results, runs, _, _ = _run(probes, processes=True)
     assert runs["odd"].status == "failed" and "could not be sent back" in runs["odd"].error
     assert "odd" not in results and results["fine"] == 1
-    assert "could not be sent back" in ctx.unknowns[0].reason
+    assert ctx.unknowns[0].fact == "odd.fact"  # the probe's own unknowns still come back
+    assert "could not be sent back" in ctx.unknowns[1].reason
 
 
 @needs_fork
