@@ -1,20 +1,21 @@
-"""Doctor's orchestration: get an inventory (probe or load), diagnose it, build the plan."""
+"""Doctor's orchestration: get an inventory (probe or load), diagnose it, build the plan.
+
+Imports are taken where they are used: a live run reaches its first probe with
+little imported, and what diagnosing needs (rules, matrices, packaging) is
+imported while probes work in their own processes (``diagnosis_imports``).
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 from accelctl.record import record
-from typing import Callable, List, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence
 
-from accelctl.findings import SEVERITY_ORDER
-from accelctl.inventory import Inventory, load_snapshot
-from accelctl.matrices import ENV_VAR, MatrixSet
-from accelctl.plan.fixit import build_plan
-from accelctl.probes.base import ProbeOptions
-from accelctl.report.model import Report
-from accelctl.rules import all_rules, run_rules, select
-from accelctl.rules.base import RuleContext, RuleOptions
+if TYPE_CHECKING:
+    from accelctl.inventory import Inventory
+    from accelctl.matrices import MatrixSet
+    from accelctl.report.model import Report
 
 
 @record
@@ -52,11 +53,14 @@ def own_prefix() -> Optional[str]:
 
 
 def gather(source: Source, matrices: Optional[MatrixSet] = None,
-           meanwhile: Optional[Callable[[], None]] = None) -> Inventory:
+           meanwhile: Sequence[Callable[[], None]] = ()) -> Inventory:
     """The inventory: loaded from a snapshot, or probed (``matrices``: the run's, so probes and rules share loads;
     ``meanwhile``: the caller's next imports, done while probes run in their own processes)."""
     if source.snapshot:
+        from accelctl.inventory import load_snapshot
+
         return load_snapshot(source.snapshot)
+    from accelctl.probes.base import ProbeOptions
     from accelctl.probes.collect import collect
 
     options = ProbeOptions(python=source.python, scan_fatbins=source.scan_fatbins, accelctl_prefix=own_prefix())
@@ -77,22 +81,35 @@ def gather(source: Source, matrices: Optional[MatrixSet] = None,
     return collect(LiveHost(), options, mode="live", matrices=matrices, meanwhile=meanwhile)
 
 
-def prepare_diagnosis(fmt: str) -> None:
-    """Import what diagnosing and rendering will need: the rule modules and ``fmt``'s renderer (rich for text)."""
+def diagnosis_imports(fmt: str) -> List[Callable[[], None]]:
+    """Steps that import what diagnosing and rendering ``fmt`` will need, for idle time during the probes:
+    the rule modules (with the matrices and packaging), the plan, and the renderer (rich for text)."""
     from accelctl.report import renderer
 
-    all_rules()
-    renderer(fmt)
-    if fmt == "text":
-        from accelctl.report.text import prepare
+    def rules() -> None:
+        from accelctl.rules import all_rules
 
-        prepare()
+        all_rules()
+
+    def plan() -> None:
+        import accelctl.plan.fixit  # noqa: F401
+        import accelctl.report.model  # noqa: F401
+
+    def render() -> None:
+        renderer(fmt)
+        if fmt == "text":
+            from accelctl.report.text import prepare
+
+            prepare()
+
+    return [rules, plan, render]
 
 
 def matrix_set(overlays: Sequence[str] = ()) -> MatrixSet:
     from pathlib import Path
 
     from accelctl.cli.exits import InputError
+    from accelctl.matrices import ENV_VAR, MatrixSet
 
     folders: List[str] = [p for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
     folders.extend(overlays)
@@ -108,6 +125,11 @@ def diagnose(inventory: Inventory, diagnosis: Diagnosis, matrices: Optional[Matr
         from accelctl.assume import apply_assumptions
 
         inventory = apply_assumptions(inventory, diagnosis.assume, gpu_cc=lambda name: gpu_cc(matrices, name))
+    from accelctl.plan.fixit import build_plan
+    from accelctl.report.model import Report
+    from accelctl.rules import all_rules, run_rules, select
+    from accelctl.rules.base import RuleContext, RuleOptions
+
     ctx = RuleContext(inventory, matrices, RuleOptions(expect=tuple(diagnosis.expect)))
     rules = select(all_rules(), diagnosis.select, diagnosis.ignore)
     findings = run_rules(ctx, rules)
@@ -129,5 +151,7 @@ def gpu_cc(matrices: MatrixSet, name: str) -> Optional[str]:
 def exit_code(report: Report, fail_on: str) -> int:
     if fail_on == "never":
         return 0
+    from accelctl.findings import SEVERITY_ORDER
+
     threshold = SEVERITY_ORDER[fail_on]
     return 1 if any(SEVERITY_ORDER[f.severity] >= threshold for f in report.findings) else 0

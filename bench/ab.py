@@ -1,4 +1,4 @@
-"""Compare two accelctl source trees on the same machine, runs interleaved.
+"""Compare accelctl source trees (two or more) on the same machine, runs interleaved.
 
     git worktree add /tmp/base <commit>             # or: git archive <commit> accelctl matrices | tar -x -C /tmp/base
     python3 bench/ab.py /tmp/base .                 # doctor --json and doctor --from, 15 pairs each
@@ -64,12 +64,15 @@ def compare(trees: List[str], commands: List[List[str]], runs: int, python: str,
 
 def main(argv: Sequence[str] = ()) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("trees", nargs=2, help="two source trees (each holding accelctl/ and matrices/)")
+    ap.add_argument("trees", nargs="+", help="two or more source trees (each holding accelctl/ and matrices/); "
+                                         "the first is the baseline")
     ap.add_argument("--runs", type=int, default=15, help="interleaved pairs per command")
     ap.add_argument("--snapshot", help="a snapshot for the doctor --from case (default: made by the first tree)")
     ap.add_argument("--python", default=sys.executable)
     args = ap.parse_args(list(argv) or None)
     trees = [str(Path(t).resolve()) for t in args.trees]
+    if len(trees) < 2:
+        ap.error("give at least two source trees to compare")
     for t in trees:
         if not (Path(t) / "accelctl" / "__main__.py").is_file():
             ap.error(f"{t}: no accelctl/ source tree there")

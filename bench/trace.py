@@ -37,7 +37,7 @@ def traced_run() -> dict:
     import accelctl.probes.runner as runner
     from accelctl.host import device_libs
 
-    mark("imports (doctor, matrices, rules' base) done")
+    mark("imports (doctor, runner, NVML's host) done")
     one = runner._run_one
 
     def run_one(probe, ctx, slot):  # type: ignore[no-untyped-def]
@@ -52,12 +52,16 @@ def traced_run() -> dict:
 
     run_level = forked.run_level
 
-    def traced_level(level, to_fork, ctx, one, here, meanwhile=None):  # type: ignore[no-untyped-def]
+    def traced_level(level, to_fork, ctx, one, here, idle=()):  # type: ignore[no-untyped-def]
         names = ", ".join(p.name for p in to_fork)
         mark(f"level with forked {names}: start")
+        for queue in idle:  # mark each step of idle work this process takes while the children work
+            for i, step in enumerate(queue):
+                owner = getattr(step, "__self__", None)
+                label = f"import probe {owner.name}" if owner is not None else f"import for {step.__name__}"
+                queue[i] = timed(step, f"idle: {label}")
         try:
-            runs = run_level(level, to_fork, ctx, one, here, timed(meanwhile, "meanwhile (the next imports)")
-                             if meanwhile else None)
+            runs = run_level(level, to_fork, ctx, one, here, idle)
         finally:
             mark(f"level with forked {names}: end")
         for r in runs:

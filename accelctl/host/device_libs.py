@@ -8,7 +8,6 @@ recorded into a fixture and replayed in tests.
 
 from __future__ import annotations
 
-import ctypes
 import threading
 from typing import Any, Dict, Optional
 
@@ -17,6 +16,8 @@ from accelctl.host.base import DeviceLibraryError, NotSupported
 
 def plain(value: Any) -> Any:
     """Convert an NVML/amdsmi answer to JSON-shaped data."""
+    import ctypes  # loaded by pynvml already wherever answers come; not on the doctor's way to its first probe
+
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     if isinstance(value, ctypes.Structure):

@@ -22,6 +22,7 @@ from typing import Any, Callable, Generic, List, Optional, Sequence, Tuple, Type
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from accelctl.matrices.errors import MatrixError
 from accelctl.serde import SchemaError, converter, from_data
 
 E = TypeVar("E")
@@ -49,14 +50,6 @@ class Provenance:
 
 
 UNSOURCED = Provenance(source=(), read="")
-
-
-class MatrixError(Exception):
-    """A matrix file could not be loaded; carries every problem found."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = list(problems)
 
 
 class ErrorSink:

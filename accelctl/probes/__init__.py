@@ -1,23 +1,38 @@
-"""Every probe, in one list: adding a probe means a module plus a line here."""
+"""Every probe, in one list: adding a probe means a module with a ``probe(ctx)`` function plus a line here.
+
+Each probe's module is named, not imported: it is imported when the probe first
+runs, or ahead of that while the runner waits on probes in forked processes.
+"""
 
 from __future__ import annotations
 
 from typing import List
 
-from accelctl.probes.base import Probe
+from accelctl.probes.base import LazyRun, Probe
 
 
 def all_probes() -> List[Probe]:
-    from accelctl.probes import container, environment, python_env, system
-
+    """The probes in dependency order (a probe's ``requires`` name sections of probes above it)."""
     return [
-        system.PROBE,
-        container.PROBE,
-        environment.PROBE,
-        python_env.PROBE,
-        __import__("accelctl.probes.frameworks", fromlist=["PROBE"]).PROBE,
-        __import__("accelctl.probes.nvidia", fromlist=["PROBE"]).PROBE,
-        __import__("accelctl.probes.amd", fromlist=["PROBE"]).PROBE,
-        __import__("accelctl.probes.intel", fromlist=["PROBE"]).PROBE,
-        __import__("accelctl.probes.other_accel", fromlist=["PROBE"]).PROBE,
+        Probe(name="system", section="os", run=LazyRun("accelctl.probes.system")),
+        Probe(name="container", section="container", run=LazyRun("accelctl.probes.container")),
+        Probe(name="environment", section="env", run=LazyRun("accelctl.probes.environment")),
+        Probe(name="python", section="python", run=LazyRun("accelctl.probes.python_env"), own_process=True),
+        Probe(name="frameworks", section="python", run=LazyRun("accelctl.probes.frameworks"), requires=("python",),
+              timeout=60.0, own_process=True),
+        Probe(name="nvidia", section="nvidia", run=LazyRun("accelctl.probes.nvidia"), requires=("python",),
+              timeout=30.0, own_process=True),
+        Probe(name="amd", section="amd", run=LazyRun("accelctl.probes.amd"), requires=("python",), timeout=20.0),
+        Probe(name="intel", section="intel", run=LazyRun("accelctl.probes.intel"), requires=("python",),
+              timeout=15.0),
+        Probe(name="other_accelerators", section="other_accelerators", run=LazyRun("accelctl.probes.other_accel"),
+              requires=("python",), timeout=15.0),
     ]
+
+
+def probe_named(name: str) -> Probe:
+    """One probe of ``all_probes`` by name (KeyError when there is none)."""
+    for probe in all_probes():
+        if probe.name == name:
+            return probe
+    raise KeyError(name)

@@ -16,10 +16,11 @@ from accelctl.probes.runner import run_probes
 
 def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Optional[Sequence[Probe]] = None,
             now: Optional[_dt.datetime] = None, matrices: Any = None,
-            meanwhile: Optional[Callable[[], None]] = None) -> Inventory:
+            meanwhile: Sequence[Callable[[], None]] = ()) -> Inventory:
     """Run the probes on ``host``; ``matrices`` (a MatrixSet) is the run's, shared with the rules that follow.
 
-    ``meanwhile``: what the caller imports next, done while probes run in their own processes (run_probes).
+    ``meanwhile``: steps of what the caller imports next, taken while probes run in their own processes
+    (run_probes).
     """
     if matrices is None:
         from accelctl.matrices import MatrixSet

@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Tuple
 
 from accelctl.host.base import HostError
 from accelctl.inventory.system import ContainerInfo
-from accelctl.probes.base import Probe, ProbeContext
+from accelctl.probes.base import ProbeContext
 
 # Image environment variables that describe what the image was built for.
 IMAGE_ENV_PREFIXES = ("NVIDIA_", "NV_", "CUDA_", "CUDNN_", "NCCL_VERSION", "ROCM_", "HIP_", "ONEAPI_", "PYTORCH_", "TORCH_CUDA_ARCH_LIST", "NEURON_", "HABANA", "TPU_")
@@ -75,6 +75,3 @@ def probe(ctx: ProbeContext) -> ContainerInfo:
         image_env=image_env(dict(ctx.host.env)),
         sources={"in_container": ", ".join(markers) or "no container markers"},
     )
-
-
-PROBE = Probe(name="container", section="container", run=probe)

@@ -6,7 +6,7 @@ from accelctl.lazy_re import lazy_compile
 
 from typing import Dict
 
-from accelctl.probes.base import Probe, ProbeContext
+from accelctl.probes.base import ProbeContext
 
 RELEVANT_PREFIXES = (
     "CUDA", "NVIDIA_", "NCCL_", "CUDNN", "TORCH_", "PYTORCH_", "XLA_", "JAX_", "TF_", "HIP_", "HSA_",
@@ -31,6 +31,3 @@ def relevant_env(env: Dict[str, str]) -> Dict[str, str]:
 
 def probe(ctx: ProbeContext) -> Dict[str, str]:
     return relevant_env(dict(ctx.host.env))
-
-
-PROBE = Probe(name="environment", section="env", run=probe)

@@ -22,7 +22,7 @@ import gc
 import os
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
 
 from accelctl.host.children import describe_status, kill_and_reap, reap, write_all
 from accelctl.inventory.common import ProbeRun, Unknown
@@ -80,14 +80,15 @@ class _Child:
 
 def run_level(level: Sequence[Probe], forked: Sequence[Probe], ctx: ProbeContext, run_one: Any,
               run_here: Callable[[Probe, ProbeContext], ProbeRun],
-              meanwhile: Optional[Callable[[], None]] = None) -> List[ProbeRun]:
+              idle: Sequence[Deque[Callable[[], None]]] = ()) -> List[ProbeRun]:
     """Run ``forked`` in child processes and the rest of ``level`` here meanwhile; fill ``ctx`` in level order.
 
     ``run_one(probe, ctx, slot)`` is the runner's own single-probe step, so a
     probe does exactly the same work in a child as in a thread; ``run_here``
     runs one probe in this process (in a thread, with its timeout). This
-    process would then only wait: ``meanwhile`` (the caller's next imports) runs
-    in that time, after the children have started.
+    process would then only wait: it takes steps from the ``idle`` queues (in
+    order: imports the later probes and the caller need) while any child is
+    still working, and leaves the rest in the queues.
     """
     children: Dict[str, _Child] = {}
     frozen = hasattr(gc, "freeze")
@@ -109,11 +110,7 @@ def run_level(level: Sequence[Probe], forked: Sequence[Probe], ctx: ProbeContext
             run = run_here(probe, ctx)
             here[probe.name] = (run, ctx.unknowns[before:])  # its unknowns take their place in level order below
             del ctx.unknowns[before:]
-    if meanwhile is not None and children:
-        try:
-            meanwhile()
-        except Exception:  # noqa: BLE001 - only a head start: the caller does the same work itself later
-            pass
+    _use_idle_time(idle, list(children.values()))
     try:
         _wait(list(children.values()))
     except BaseException:  # Ctrl-C or a bug here: no child may go on working for nobody
@@ -131,6 +128,30 @@ def run_level(level: Sequence[Probe], forked: Sequence[Probe], ctx: ProbeContext
         ctx.unknowns.extend(unknowns)
         runs.append(run)
     return runs
+
+
+def _use_idle_time(queues: Sequence[Deque[Callable[[], None]]], children: List[_Child]) -> None:
+    """Take steps from ``queues`` in order while a child still works; a step that fails is only a lost head start
+    (whoever needs that import does it again and meets the error where it can report it)."""
+    for queue in queues:
+        while queue and _busy(children):
+            step = queue.popleft()
+            try:
+                step()
+            except Exception:  # noqa: BLE001
+                pass
+
+
+def _busy(children: List[_Child]) -> bool:
+    """Whether some child has not sent its result yet (its pipe has nothing to read and is still open)."""
+    import select
+
+    if not children:
+        return False
+    poller = select.poll()
+    for child in children:
+        poller.register(child.fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+    return len(poller.poll(0)) < len(children)
 
 
 def _fork(probe: Probe, ctx: ProbeContext, run_one: Any) -> _Child:

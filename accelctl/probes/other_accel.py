@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from accelctl.host.base import HostError, NotSupported
 from accelctl.inventory.other import OtherAccelerator
-from accelctl.probes.base import Probe, ProbeContext
+from accelctl.probes.base import ProbeContext
 from accelctl.probes.intel.pci import PciDevice, scan
 
 GOOGLE, AMAZON, HABANA = "0x1ae0", "0x1d0f", "0x1da3"
@@ -161,6 +161,3 @@ def probe(ctx: ProbeContext) -> List[OtherAccelerator]:
     if not any(x.kind == "tpu" for x in out) and _devices(host, "/dev", "accel") and _wheels(penvs, ("libtpu",)):
         ctx.unknown("other.tpu", "/dev/accel* and libtpu are present but no TPU PCI device is visible (is /sys mounted?)")
     return out
-
-
-PROBE = Probe(name="other_accelerators", section="other_accelerators", run=probe, requires=("python",), timeout=15.0)

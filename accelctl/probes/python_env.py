@@ -16,7 +16,7 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import PythonEnvironment
-from accelctl.probes.base import Probe, ProbeContext
+from accelctl.probes.base import ProbeContext
 from accelctl.probes.distributions import read_site_packages
 
 _PYDIR = lazy_compile(r"^python(\d+)\.(\d+)t?$")
@@ -180,6 +180,3 @@ def probe(ctx: ProbeContext) -> List[PythonEnvironment]:
     else:
         ctx.unknown("python", "no Python interpreter found" + (f" (tried {', '.join(tried)})" if tried else " on PATH"))
     return []
-
-
-PROBE = Probe(name="python", section="python", run=probe, own_process=True)

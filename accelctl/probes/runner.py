@@ -15,6 +15,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections import deque
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from accelctl.inventory.common import ProbeRun, Unknown
@@ -42,15 +43,17 @@ def _levels(probes: Sequence[Probe]) -> List[List[Probe]]:
 
 
 def run_probes(probes: Sequence[Probe], ctx: ProbeContext, processes: Optional[bool] = None,
-               meanwhile: Optional[Callable[[], None]] = None) -> Tuple[Dict[str, Any], List[ProbeRun]]:
+               meanwhile: Sequence[Callable[[], None]] = ()) -> Tuple[Dict[str, Any], List[ProbeRun]]:
     """Run every probe; return the sections they filled and how each went.
 
     ``processes``: None lets the host decide (``Host.forks_probes``); True or
     False forces it (tests). Either way the sections, unknowns and runs come
     out in the same order, and forking is only used where it is safe now.
-    ``meanwhile``: work the caller needs next (imports), done here while forked
-    probes run; never called when nothing forks (the caller's own code then
-    imports what it needs when it needs it).
+    ``meanwhile``: steps of work the caller needs next (imports). While forked
+    probes run, this process would only wait: it imports the later probes'
+    modules, then takes these steps, each only while a child is still working;
+    what is left waits for the next forked level. Nothing is called when nothing
+    forks (the caller's own code then imports what it needs when it needs it).
     """
     if processes is None:
         processes = bool(getattr(ctx.host, "forks_probes", False))
@@ -60,17 +63,25 @@ def run_probes(probes: Sequence[Probe], ctx: ProbeContext, processes: Optional[b
     runs: List[ProbeRun] = []
     forker = _forked() if processes else None
     cpus = forker.usable_cpus() if forker else 1
+    levels = _levels(probes)
+    steps = deque(meanwhile)
     try:
-        for level in _levels(probes):
+        for i, level in enumerate(levels):
             to_fork = forker.to_fork(level, cpus) if forker and forker.can_fork() else []
             if to_fork:
-                runs.extend(forker.run_level(level, to_fork, ctx, _run_one, _run_with_timeout, meanwhile))
-                meanwhile = None
+                ahead = deque(p.prepare for p in _prefetch_order(levels[i + 1:]) if not p.prepared)
+                runs.extend(forker.run_level(level, to_fork, ctx, _run_one, _run_with_timeout, (ahead, steps)))
             else:
                 runs.extend(_run_with_timeout(probe, ctx) for probe in level)
     finally:
         sys.setswitchinterval(previous)
     return ctx.results, runs
+
+
+def _prefetch_order(levels: Sequence[Sequence[Probe]]) -> List[Probe]:
+    """Later probes whose modules to import ahead: level by level, those that will fork first in each
+    (a forked child that finds its modules imported starts its work at once)."""
+    return [p for level in levels for p in sorted(level, key=lambda p: not p.own_process)]
 
 
 def _forked() -> Any:

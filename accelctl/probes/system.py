@@ -13,7 +13,7 @@ from typing import Dict, Optional, Tuple
 
 from accelctl.host.base import HostError
 from accelctl.inventory.system import OsInfo
-from accelctl.probes.base import Probe, ProbeContext
+from accelctl.probes.base import ProbeContext
 
 _ELF_MACHINES = {0x3E: "x86_64", 0xB7: "aarch64", 0x15: "ppc64le", 0x16: "s390x", 0xF3: "riscv64", 0x03: "i686"}
 _ELF_PROBES = ("/bin/sh", "/usr/bin/env", "/bin/ls", "/usr/bin/python3")
@@ -136,6 +136,3 @@ def probe(ctx: ProbeContext) -> OsInfo:
         libc_version=libc_version,
         sources=sources,
     )
-
-
-PROBE = Probe(name="system", section="os", run=probe)

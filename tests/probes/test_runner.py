@@ -5,6 +5,7 @@ from __future__ import annotations
 import faulthandler
 import os
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -238,19 +239,68 @@ def test_a_pods_cpu_limit_caps_the_cpus_probes_may_use(tmp_path, text, cap):
     assert forked.usable_cpus(str(cpu_max)) == (min(unlimited, cap) if cap else unlimited)
 
 
+def _sleepy(seconds):
+    def run(ctx):
+        time.sleep(seconds)
+        return seconds
+
+    return run
+
+
 @needs_fork
-def test_meanwhile_runs_here_once_while_forked_probes_work(many_cpus):
+def test_meanwhile_steps_run_here_in_order_once_while_forked_probes_work(many_cpus):
     calls = []
-    probes = [_probe("first", lambda ctx: 1), _probe("second", lambda ctx: 2, requires=("first",))]
-    ctx = _ctx()
-    run_probes(probes, ctx, processes=True, meanwhile=lambda: calls.append(os.getpid()))
-    assert calls == [os.getpid()]  # in this process, once, though two levels forked
+    probes = [_probe("first", _sleepy(0.3)), _probe("second", _sleepy(0.3), requires=("first",))]
+    steps = [lambda i=i: calls.append((i, os.getpid())) for i in range(3)]
+    results, _ = run_probes(probes, _ctx(), processes=True, meanwhile=steps)
+    assert calls == [(0, os.getpid()), (1, os.getpid()), (2, os.getpid())]  # in this process, once each
+    assert results == {"first": 0.3, "second": 0.3}
 
 
 def test_meanwhile_is_not_called_when_nothing_forks():
     calls = []
-    run_probes([_probe("only", lambda ctx: 1)], _ctx(), processes=False, meanwhile=lambda: calls.append(1))
+    run_probes([_probe("only", lambda ctx: 1)], _ctx(), processes=False, meanwhile=[lambda: calls.append(1)])
     assert calls == []
+
+
+def _child_ends(pipe_open):
+    """A stand-in for a forked child: its pipe stays open (still working) or is closed (result sent)."""
+    read_fd, write_fd = os.pipe()
+    if not pipe_open:
+        os.close(write_fd)
+        write_fd = None
+    return forked._Child(_probe("c", lambda ctx: 0), 0, read_fd, time.monotonic()), write_fd
+
+
+def test_idle_steps_are_taken_only_while_a_child_still_works():
+    from collections import deque
+
+    working, write_fd = _child_ends(pipe_open=True)
+    done, _ = _child_ends(pipe_open=False)
+    calls = []
+    ahead, steps = deque([lambda: calls.append("import a probe")]), deque([lambda: calls.append("import rules")])
+    forked._use_idle_time((ahead, steps), [done])  # every child has finished: waiting is over, nothing is taken
+    assert calls == [] and len(ahead) == len(steps) == 1
+    forked._use_idle_time((ahead, steps), [done, working])
+    assert calls == ["import a probe", "import rules"] and not ahead and not steps  # in queue order
+    for fd in (working.fd, done.fd, write_fd):
+        os.close(fd)
+
+
+def test_a_step_that_ends_the_wait_leaves_the_rest_queued():
+    from collections import deque
+
+    working, write_fd = _child_ends(pipe_open=True)
+    calls = []
+
+    def last_moment():  # the child sends its result while this step runs
+        calls.append("first")
+        os.close(write_fd)
+
+    steps = deque([last_moment, lambda: calls.append("second")])
+    forked._use_idle_time((steps,), [working])
+    assert calls == ["first"] and len(steps) == 1  # left for the next level's idle time, or for its caller
+    os.close(working.fd)
 
 
 @needs_fork
@@ -259,6 +309,43 @@ def test_a_failing_meanwhile_changes_nothing(many_cpus):
         raise ImportError("no rich here")
 
     ctx = _ctx()
-    results, runs = run_probes([_probe("a", lambda ctx: 1), _probe("b", lambda ctx: 2, own_process=False)], ctx,
-                               processes=True, meanwhile=broken)
-    assert results == {"a": 1, "b": 2} and [r.status for r in runs] == ["ok", "ok"]
+    results, runs = run_probes([_probe("a", _sleepy(0.2)), _probe("b", lambda ctx: 2, own_process=False)], ctx,
+                               processes=True, meanwhile=[broken])
+    assert results == {"a": 0.2, "b": 2} and [r.status for r in runs] == ["ok", "ok"]
+
+
+@needs_fork
+def test_a_later_probes_modules_are_imported_here_while_a_forked_probe_works(many_cpus, monkeypatch):
+    """The frameworks probe's case: its forked process starts with its modules already imported."""
+    from accelctl.probes.base import LazyRun
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent / "lazy"))
+    monkeypatch.delitem(sys.modules, "imported_where", raising=False)
+    later = Probe(name="later", section="later", run=LazyRun("imported_where"), requires=("first",),
+                  own_process=True)
+    assert not later.prepared
+    results, runs = run_probes([_probe("first", _sleepy(0.3)), later], _ctx(), processes=True)
+    assert [r.status for r in runs] == ["ok", "ok"]
+    assert results["later"] == os.getpid()  # imported in this process before the later probe forked
+    assert later.prepared
+
+
+def test_a_lazy_probe_imports_its_module_when_it_first_runs(monkeypatch):
+    from accelctl.probes.base import LazyRun
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent / "lazy"))
+    monkeypatch.delitem(sys.modules, "imported_where", raising=False)
+    probe = Probe(name="p", section="p", run=LazyRun("imported_where"))
+    assert "imported_where" not in sys.modules
+    results, runs = run_probes([probe], _ctx(), processes=False)
+    assert results == {"p": os.getpid()} and runs[0].status == "ok" and probe.prepared
+
+
+def test_a_lazy_probe_whose_module_is_missing_fails_alone():
+    from accelctl.probes.base import LazyRun
+
+    probe = Probe(name="p", section="p", run=LazyRun("accelctl.probes.no_such_module"))
+    ctx = _ctx()
+    results, runs = run_probes([probe, _probe("q", lambda ctx: 1, own_process=False)], ctx, processes=False)
+    assert results == {"q": 1} and [r.status for r in runs] == ["failed", "ok"]
+    assert "No module named" in runs[0].error and ctx.unknowns[0].probe == "p"

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from accelctl.host.base import DeviceLibraryError, HostError, NotSupported
 from accelctl.inventory.amd import AmdGpu, AmdInfo
 from accelctl.probes.amd import kfd, names, rocm
-from accelctl.probes.base import Probe, ProbeContext
+from accelctl.probes.base import ProbeContext
 
 ENV_VARS = ("HSA_OVERRIDE_GFX_VERSION", "HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES",
             "GPU_DEVICE_ORDINAL", "ROCM_PATH", "HIP_PATH", "HSA_ENABLE_SDMA", "PYTORCH_ROCM_ARCH")
@@ -213,6 +213,3 @@ def probe(ctx: ProbeContext) -> AmdInfo:
         kfd_present=kfd_present if (present or host.can_query_devices) else None, amdsmi_version=lib_version,
         bundled=bundles, hsa_override_gfx_version=override,
         override_gfx_target=kfd.gfx_from_override(override) if override else None)
-
-
-PROBE = Probe(name="amd", section="amd", run=probe, requires=("python",), timeout=20.0)

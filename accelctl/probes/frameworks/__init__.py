@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import FrameworkInfo, PythonEnvironment
-from accelctl.probes.base import Probe, ProbeContext
+from accelctl.probes.base import ProbeContext
 from accelctl.probes.frameworks import jax as jax_reader
 from accelctl.probes.frameworks import others, pipcheck, tensorflow
 from accelctl.probes.frameworks import torch as torch_reader
@@ -122,6 +122,4 @@ def probe(ctx: ProbeContext) -> List[PythonEnvironment]:
     return [describe_frameworks(ctx, env) for env in envs]
 
 
-PROBE = Probe(name="frameworks", section="python", run=probe, requires=("python",), timeout=60.0, own_process=True)
-
-__all__ = ["PROBE", "describe_frameworks", "env_platform", "interpreter_machine"]
+__all__ = ["describe_frameworks", "env_platform", "interpreter_machine"]

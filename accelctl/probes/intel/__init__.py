@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, List
 
 from accelctl.inventory.intel import IntelGpu, IntelInfo
-from accelctl.probes.base import Probe, ProbeContext
+from accelctl.probes.base import ProbeContext
 from accelctl.probes.intel import ids, pci, runtime
 
 INTEL_VENDOR = "0x8086"
@@ -52,6 +52,3 @@ def probe(ctx: ProbeContext) -> IntelInfo:
     return IntelInfo(present=bool(gpus), gpus=gpus, level_zero_version=l0_version, gpu_runtime_version=rt_version,
                      oneapi=installs, level_zero_path=l0_path, gpu_runtime_path=rt_path, kernel_drivers=modules,
                      wheels=wheels, wheels_environment=wheel_env, other_devices=others)
-
-
-PROBE = Probe(name="intel", section="intel", run=probe, requires=("python",), timeout=15.0)

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from accelctl.host.base import DeviceLibraryError, HostError, NotSupported
 from accelctl.inventory.nvidia import (ContainerRuntimeView, CudaToolkit, LibraryResolution,
                                        NvidiaDriver, NvidiaGpu, NvidiaInfo)
-from accelctl.probes.base import Probe, ProbeContext
+from accelctl.probes.base import ProbeContext
 from accelctl.probes.nvidia import container_view, driver as drv, gpus as gpu_mod, libraries as libs, toolkit as tk
 from accelctl.probes.nvidia.elf import ElfError, read_elf_dynamic
 from accelctl.probes.nvidia.ldcache import CacheEntry, CacheFormatError, parse_ld_cache
@@ -424,7 +424,3 @@ def probe(ctx: ProbeContext) -> NvidiaInfo:
     return NvidiaInfo(present=present, driver=driver, gpus=gpus, nvswitch_present=nvswitch, toolkits=toolkits,
                       libraries=scan.libraries(), resolutions=resolutions, cdi_specs=cdi, container=view,
                       fabric_manager_required=fm_required)
-
-
-PROBE = Probe(name="nvidia", section="nvidia", run=probe, requires=("python",), timeout=30.0,
-              own_process=True)
