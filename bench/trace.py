@@ -57,7 +57,7 @@ def traced_run() -> dict:
         mark(f"level with forked {names}: start")
         for queue in idle:  # mark each step of idle work this process takes while the children work
             for i, step in enumerate(queue):
-                owner = getattr(step, "__self__", None)
+                owner = getattr(getattr(step, "func", step), "__self__", None)  # a probe's prepare, or None
                 label = f"import probe {owner.name}" if owner is not None else f"import for {step.__name__}"
                 queue[i] = timed(step, f"idle: {label}")
         try:

@@ -102,14 +102,25 @@ class Probe:
     timeout: float = 10.0
     needs_commands: bool = False  # skipped (with a reason) on hosts that cannot run commands
     own_process: bool = False  # tens of ms of work: worth a forked process where the host allows (probes.forked)
+    matrices: Tuple[str, ...] = ()  # the matrices run reads (ProbeContext.matrix_entries), loaded ahead by prepare
 
     @property
     def prepared(self) -> bool:
         """Whether running it now imports nothing more (a plain function, or a LazyRun already loaded)."""
         return bool(getattr(self.run, "loaded", True))
 
-    def prepare(self) -> None:
-        """Import what ``run`` needs, ahead of running it."""
+    def prepare(self, matrices: Any = None) -> None:
+        """Import what ``run`` needs and load its matrices into ``matrices`` (the run's MatrixSet), ahead of
+        running it. A matrix that fails to load is left for the probe, which reports it as it would anyway."""
         load = getattr(self.run, "load", None)
         if load is not None:
             load()
+        if matrices is None:
+            return
+        from accelctl.matrices import MatrixError
+
+        for name in self.matrices:
+            try:
+                matrices.get(name)
+            except MatrixError:
+                pass

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections import deque
+from functools import partial
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from accelctl.inventory.common import ProbeRun, Unknown
@@ -69,7 +70,8 @@ def run_probes(probes: Sequence[Probe], ctx: ProbeContext, processes: Optional[b
         for i, level in enumerate(levels):
             to_fork = forker.to_fork(level, cpus) if forker and forker.can_fork() else []
             if to_fork:
-                ahead = deque(p.prepare for p in _prefetch_order(levels[i + 1:]) if not p.prepared)
+                ahead = deque(partial(p.prepare, ctx.matrices) for p in _prefetch_order(levels[i + 1:])
+                              if p.matrices or not p.prepared)
                 runs.extend(forker.run_level(level, to_fork, ctx, _run_one, _run_with_timeout, (ahead, steps)))
             else:
                 runs.extend(_run_with_timeout(probe, ctx) for probe in level)
@@ -79,8 +81,8 @@ def run_probes(probes: Sequence[Probe], ctx: ProbeContext, processes: Optional[b
 
 
 def _prefetch_order(levels: Sequence[Sequence[Probe]]) -> List[Probe]:
-    """Later probes whose modules to import ahead: level by level, those that will fork first in each
-    (a forked child that finds its modules imported starts its work at once)."""
+    """Later probes to prepare ahead (their modules, their matrices): level by level, those that will fork first
+    in each (a forked child that finds its modules imported and its matrices loaded starts its work at once)."""
     return [p for level in levels for p in sorted(level, key=lambda p: not p.own_process)]
 
 

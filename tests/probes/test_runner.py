@@ -322,12 +322,32 @@ def test_a_later_probes_modules_are_imported_here_while_a_forked_probe_works(man
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent / "lazy"))
     monkeypatch.delitem(sys.modules, "imported_where", raising=False)
     later = Probe(name="later", section="later", run=LazyRun("imported_where"), requires=("first",),
-                  own_process=True)
+                  own_process=True, matrices=("jax",))
     assert not later.prepared
-    results, runs = run_probes([_probe("first", _sleepy(0.3)), later], _ctx(), processes=True)
+    ctx = _ctx()
+    results, runs = run_probes([_probe("first", _sleepy(0.3)), later], ctx, processes=True)
     assert [r.status for r in runs] == ["ok", "ok"]
     assert results["later"] == os.getpid()  # imported in this process before the later probe forked
     assert later.prepared
+    assert "jax" in ctx.matrices.loaded()  # its matrix too (the probe itself reads none)
+
+
+def test_the_frameworks_probe_declares_the_matrices_it_reads():
+    """What prepare loads ahead is what the probe would load itself (here: torch and jax are installed)."""
+    from accelctl.probes import probe_named
+
+    ctx = _ctx()
+    run_probes([probe_named("python"), probe_named("frameworks")], ctx, processes=False)
+    assert set(ctx.matrices.loaded()) == set(probe_named("frameworks").matrices) == {"pytorch", "jax"}
+
+
+def test_prepare_leaves_a_broken_matrix_to_the_probe(tmp_path):
+    from accelctl.probes.base import LazyRun
+
+    (tmp_path / "jax.yaml").write_text("not: [a matrix")
+    matrices = MatrixSet(overlays=[tmp_path])
+    Probe(name="p", section="p", run=LazyRun("accelctl.probes.environment"), matrices=("jax",)).prepare(matrices)
+    assert "jax" not in matrices.loaded()
 
 
 def test_a_lazy_probe_imports_its_module_when_it_first_runs(monkeypatch):
