@@ -18,7 +18,7 @@ def all_probes() -> List[Probe]:
         Probe(name="container", section="container", run=LazyRun("accelctl.probes.container")),
         Probe(name="environment", section="env", run=LazyRun("accelctl.probes.environment")),
         Probe(name="python", section="python", run=LazyRun("accelctl.probes.python_env"), own_process=True),
-        Probe(name="frameworks", section="python", run=LazyRun("accelctl.probes.frameworks"), requires=("python",),
+        Probe(name="frameworks", section="python", run=LazyRun("accelctl.probes.frameworks.probe"), requires=("python",),
               timeout=60.0, own_process=True, matrices=("pytorch", "jax")),
         Probe(name="nvidia", section="nvidia", run=LazyRun("accelctl.probes.nvidia"), requires=("python",),
               timeout=30.0, own_process=True),

@@ -11,13 +11,13 @@ from accelctl.lazy_re import lazy_compile
 
 import posixpath
 import re
-from functools import lru_cache
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import PythonEnvironment
 from accelctl.probes.base import ProbeContext
 from accelctl.probes.distributions import read_site_packages
+from accelctl.probes.frameworks.names import DESCRIBED
 
 _PYDIR = lazy_compile(r"^python(\d+)\.(\d+)t?$")
 # Where images and nodes usually keep environments, for a rootfs with no PATH to follow.
@@ -31,19 +31,11 @@ _ROOTFS_CANDIDATES = (
 _TAGGED_PREFIXES = ("jax-cuda", "jax-rocm")  # jax-cuda13-plugin, jax-cuda12-pjrt, jax-rocm7-plugin ...
 
 
-@lru_cache(maxsize=1)
-def _framework_names() -> FrozenSet[str]:
-    """Every package the frameworks probe describes, from its readers' own name lists."""
-    from accelctl.probes.frameworks import others, tensorflow
-
-    return frozenset(("torch", "jax", "jaxlib", *tensorflow.NAMES, *others.NAMES))
-
-
 def wants_wheel_tags(name: str) -> bool:
     """Whether the distribution ``name`` (normalised, dashes) gets its WHEEL tags read: every framework the
     frameworks probe describes, since a tag gives its platform and glibc floor for the price of one small
     file, where a wheel without one has its libraries' ELF symbol versions read."""
-    return name.startswith(_TAGGED_PREFIXES) or name in _framework_names()
+    return name.startswith(_TAGGED_PREFIXES) or name in DESCRIBED
 
 
 def parse_pyvenv_cfg(text: str) -> Dict[str, str]:

@@ -21,14 +21,8 @@ from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnv
 from accelctl.probes.frameworks import fatbin
 from accelctl.probes.frameworks.common import MarkerEnv, base_info, extra_pins, norm, runtime_from_local, split_local
 from accelctl.probes.frameworks.cuda_wheels import runtime_from_pins, suffix_major
+from accelctl.probes.frameworks.names import OTHERS as NAMES
 
-TORCH_BUILT = ("torchvision", "torchaudio", "xformers", "vllm", "flash-attn", "intel-extension-for-pytorch",
-               "torch-neuronx", "torch-xla", "deepspeed", "bitsandbytes", "torchao", "flashinfer-python")
-NAMES = frozenset(TORCH_BUILT + (
-    "triton", "pytorch-triton", "pytorch-triton-rocm", "pytorch-triton-xpu", "onnxruntime-gpu", "tensorrt",
-    "tensorrt-cu11", "tensorrt-cu12", "tensorrt-cu13", "cupy-cuda11x", "cupy-cuda12x", "cupy-cuda13x", "libtpu",
-    "libtpu-nightly", "paddlepaddle-gpu", "paddlepaddle",
-))
 _EXTRAS = {"cupy-cuda11x": "ctk", "cupy-cuda12x": "ctk", "cupy-cuda13x": "ctk", "onnxruntime-gpu": "cuda"}
 _FAMILY = {"libtpu": "tpu", "libtpu-nightly": "tpu", "torch-xla": "tpu", "torch-neuronx": "neuron",
            "pytorch-triton-rocm": "rocm", "pytorch-triton-xpu": "xpu", "paddlepaddle": "cpu"}

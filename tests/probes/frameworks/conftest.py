@@ -6,7 +6,8 @@ from typing import Dict, List, Tuple
 
 from accelctl.host.filesystem import FileSystemHost
 from accelctl.inventory.python_env import FrameworkInfo, PythonEnvironment
-from accelctl.probes import frameworks, python_env
+from accelctl.probes import python_env
+from accelctl.probes.frameworks.probe import probe as frameworks_probe
 from accelctl.probes.base import ProbeContext, ProbeOptions
 from tests.conftest import FIXTURES
 
@@ -16,5 +17,5 @@ ENVS = FIXTURES / "envs"
 def probe_env(name: str, python: str = "/opt/venv/bin/python3", scan: bool = False) -> Tuple[PythonEnvironment, Dict[str, FrameworkInfo], List]:
     ctx = ProbeContext(FileSystemHost(str(ENVS / name)), ProbeOptions(python=python, scan_fatbins=scan), "python")
     ctx.results["python"] = python_env.probe(ctx)
-    [env] = frameworks.probe(ctx.for_probe("frameworks"))
+    [env] = frameworks_probe(ctx.for_probe("frameworks"))
     return env, {f.name: f for f in env.frameworks}, [(u.fact, u.reason) for u in ctx.unknowns]

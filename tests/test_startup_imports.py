@@ -1,0 +1,55 @@
+"""What a live doctor run imports before its first probe forks, kept small on purpose.
+
+On a GPU node the python probe forks first and runs ~20 ms; everything the doctor
+imports before that fork is paid on the path that waits, and everything after it
+overlaps the probe. packaging's parsers, the framework readers and the rules are
+only needed later (bench/RESULTS.md, fifth session). These tests fail when a new
+top-level import drags them in early again.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+LATE = ("packaging", "accelctl.rules", "accelctl.matrices.base", "accelctl.probes.frameworks.common",
+        "accelctl.plan", "accelctl.report.model", "rich", "typer", "pynvml")
+
+
+def imported_after(code: str) -> list:
+    probe = code + "\nimport sys\nprint('\\n'.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=str(REPO), check=True)
+    return out.stdout.split()
+
+
+def late(modules: list) -> list:
+    return [m for m in modules if any(m == name or m.startswith(name + ".") for name in LATE)]
+
+
+def test_the_doctor_reaches_its_first_probe_without_packaging_rules_or_readers():
+    modules = imported_after(
+        "from accelctl.cli.fastpath import parse_doctor\n"
+        "from accelctl.cli import doctor_run\n"
+        "from accelctl import doctor\n"
+        "from accelctl.probes import all_probes\n"
+        "from accelctl.probes import collect, forked, runner\n"
+        "from accelctl.host.live import LiveHost\n"
+        "args = parse_doctor(['--json'])\n"
+        "matrices = doctor.matrix_set(args.matrices)\n"
+        "probes = all_probes()\n"
+        "LiveHost()\n"
+    )
+    assert late(modules) == []
+
+
+def test_the_python_probe_needs_only_the_framework_names():
+    modules = imported_after("import accelctl.probes.python_env, accelctl.probes.distributions")
+    assert late(modules) == []
+    assert "accelctl.probes.frameworks.names" in modules
+
+
+def test_catching_a_matrix_error_imports_no_loader():
+    modules = imported_after("from accelctl.matrices import MatrixError, MatrixSet\nMatrixSet()")
+    assert late(modules) == []
