@@ -49,27 +49,38 @@ def traced_run() -> dict:
 
     runner._run_one = run_one
     from accelctl.probes import forked
+    from accelctl.probes.base import Probe
 
-    run_level = forked.run_level
+    run_level = forked.Forks.run_level
 
-    def traced_level(level, to_fork, ctx, one, here, idle=()):  # type: ignore[no-untyped-def]
-        names = ", ".join(p.name for p in to_fork)
-        mark(f"level with forked {names}: start")
-        for queue in idle:  # mark each step of idle work this process takes while the children work
-            for i, step in enumerate(queue):
-                owner = getattr(getattr(step, "func", step), "__self__", None)  # a probe's prepare, or None
-                label = f"import probe {owner.name}" if owner is not None else f"import for {step.__name__}"
-                queue[i] = timed(step, f"idle: {label}")
+    def traced_level(self, level, later, steps=None):  # type: ignore[no-untyped-def]
+        early = [p.name for p in level if p.name in self.early]
+        names = ", ".join(p.name for p in level if p.own_process)
+        mark(f"level with {names}: start" + (f" ({', '.join(early)} forked early)" if early else ""))
+        for i, step in enumerate(steps or ()):  # mark each of the caller's steps this process takes meanwhile
+            if not getattr(step, "traced", False):
+                steps[i] = timed(step, f"idle: import for {step.__name__}")
+                steps[i].traced = True
         try:
-            runs = run_level(level, to_fork, ctx, one, here, idle)
+            runs = run_level(self, level, later, steps)
         finally:
-            mark(f"level with forked {names}: end")
+            mark(f"level with {names}: end")
         for r in runs:
-            if r.name in {p.name for p in to_fork}:
+            if r.name in names.split(", "):
                 marks[f"own process: {r.name}"] = round(r.duration_ms, 2)  # a duration, printed apart
         return runs
 
-    forked.run_level = traced_level
+    forked.Forks.run_level = traced_level
+    prepare = Probe.prepare
+
+    def traced_prepare(self, matrices=None):  # type: ignore[no-untyped-def]
+        mark(f"idle: prepare probe {self.name} start")
+        try:
+            return prepare(self, matrices)
+        finally:
+            mark(f"idle: prepare probe {self.name} end")
+
+    Probe.prepare = traced_prepare  # in an early child its marks stay there: only this process's are printed
     if "--fork" in sys.argv:
         forked.usable_cpus = lambda: 16  # type: ignore[assignment]
     gather, diagnose = logic.gather, logic.diagnose

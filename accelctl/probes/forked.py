@@ -22,6 +22,8 @@ import gc
 import os
 import threading
 import time
+from collections import deque
+from functools import partial
 from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
 
 from accelctl.host.children import describe_status, kill_and_reap, reap, write_all
@@ -76,58 +78,173 @@ class _Child:
         self.timed_out = False
         self.ended = False  # read to its end and reaped (its pid may then belong to another process)
         self.status: Optional[int] = None
+        self.fed: List[str] = []  # early children (by probe name) this one's result is sent to as well
+        self.delivered = False  # its whole result was read here (so its consumers got the same bytes)
 
 
-def run_level(level: Sequence[Probe], forked: Sequence[Probe], ctx: ProbeContext, run_one: Any,
-              run_here: Callable[[Probe, ProbeContext], ProbeRun],
-              idle: Sequence[Deque[Callable[[], None]]] = ()) -> List[ProbeRun]:
-    """Run ``forked`` in child processes and the rest of ``level`` here meanwhile; fill ``ctx`` in level order.
+class Forks:
+    """The forked children of one run, across its levels.
 
-    ``run_one(probe, ctx, slot)`` is the runner's own single-probe step, so a
-    probe does exactly the same work in a child as in a thread; ``run_here``
-    runs one probe in this process (in a thread, with its timeout). This
-    process would then only wait: it takes steps from the ``idle`` queues (in
-    order: imports the later probes and the caller need) while any child is
-    still working, and leaves the rest in the queues.
+    A level's probes marked ``own_process`` fork when their level comes. A later
+    one whose every input is a section one of them fills forks *early*, at the
+    same time: it imports its modules and loads its matrices (``Probe.prepare``,
+    tens of ms) while its inputs are still being made, then waits for them, which
+    the producing children send it straight away, as they send their results
+    here. At its own level it is only waited for. The answers are those of
+    forking it at its level: its inputs are the very sections this process
+    receives, and where a producer ends without a result this process can trust
+    (killed at its timeout, crashed mid-write), the early child is killed and
+    the probe forks again at its level.
     """
-    children: Dict[str, _Child] = {}
-    frozen = hasattr(gc, "freeze")
-    if frozen:
-        gc.freeze()  # the children's collector then leaves the parent's objects (and their pages) alone
-    try:
-        for probe in forked:
-            try:
-                children[probe.name] = _fork(probe, ctx, run_one)
-            except OSError:  # no process to be had (a pids limit, no descriptors left): it runs here instead
+
+    def __init__(self, ctx: ProbeContext, run_one: Any, run_here: Callable[[Probe, ProbeContext], ProbeRun],
+                 cpus: int) -> None:
+        self.ctx = ctx
+        self.run_one = run_one
+        self.run_here = run_here
+        self.cpus = cpus
+        self.early: Dict[str, _Child] = {}
+
+    def has_work(self, level: Sequence[Probe]) -> bool:
+        """Whether ``level`` has a probe forked early, or one that may fork now."""
+        return any(p.name in self.early for p in level) or bool(to_fork(level, self.cpus) and can_fork())
+
+    def prepared_early(self, probe: Probe) -> bool:
+        """Whether ``probe`` prepares itself in its early child (this process need not import its modules)."""
+        return probe.name in self.early
+
+    def run_level(self, level: Sequence[Probe], later: Sequence[Sequence[Probe]],
+                  steps: Optional[Deque[Callable[[], None]]] = None) -> List[ProbeRun]:
+        """Run ``level``: its early children released, the rest of its own_process probes forked (and the
+        later probes they feed forked early), the others here meanwhile; fill ``ctx`` in level order.
+
+        While children work, this process prepares the later probes that no
+        early child prepares (their modules, their matrices), then takes the
+        caller's ``steps`` (its next imports), each only while a child still
+        works; what is left stays in ``steps``.
+        """
+        ctx = self.ctx
+        children: Dict[str, _Child] = {}
+        now = time.monotonic()
+        for probe in level:  # released: their inputs were sent when their producers ended
+            child = self.early.pop(probe.name, None)
+            if child is not None:
+                child.deadline = now + probe.timeout
+                children[probe.name] = child
+        fresh = [p for p in to_fork(level, self.cpus) if p.name not in children][:self._room()] if can_fork() else []
+        if fresh:
+            self._fork_level(fresh, level, later, children)
+        here: Dict[str, Tuple[ProbeRun, List[Unknown]]] = {}
+        for probe in level:
+            if probe.name not in children:
+                before = len(ctx.unknowns)
+                run = self.run_here(probe, ctx)
+                here[probe.name] = (run, ctx.unknowns[before:])  # its unknowns take their place in level order below
+                del ctx.unknowns[before:]
+        ahead = deque(partial(p.prepare, ctx.matrices) for p in _prefetch_order(later)
+                      if (p.matrices or not p.prepared) and p.name not in self.early)
+        _use_idle_time((ahead, steps if steps is not None else deque()), list(children.values()))
+        try:
+            _wait(list(children.values()))
+        except BaseException:  # Ctrl-C or a bug here: no child may go on working for nobody
+            for child in children.values():
+                if not child.ended:
+                    os.close(child.fd)
+                    kill_and_reap(child.pid)
+            self.close()
+            raise
+        runs = []
+        for probe in level:  # the level's order, as the sequential runner fills it
+            if probe.name in children:
+                child = children[probe.name]
+                run = _collect(child, ctx)
+                if child.fed and not child.delivered:  # its consumers may have seen something else, or nothing
+                    self._abandon(child.fed)
+                runs.append(run)
                 continue
-    finally:
+            run, unknowns = here[probe.name]
+            ctx.unknowns.extend(unknowns)
+            runs.append(run)
+        return runs
+
+    def close(self) -> None:
+        """Kill the early children never released (the run ended before their level)."""
+        self._abandon(list(self.early))
+
+    def _room(self) -> int:
+        """How many more probe children may run: one CPU each, one CPU left for this process."""
+        return max(0, self.cpus - 1 - len(self.early))
+
+    def _fork_level(self, fresh: List[Probe], level: Sequence[Probe], later: Sequence[Sequence[Probe]],
+                    children: Dict[str, _Child]) -> None:
+        ctx = self.ctx
+        plan = _early_plan(fresh, level, later, max(0, self._room() - len(fresh)))
+        feeds: Dict[str, List[Tuple[str, int]]] = {p.name: [] for p in fresh}  # producer -> (consumer, write end)
+        inputs: Dict[str, List[Tuple[str, int]]] = {}  # consumer -> (section, read end)
+        for consumer, producers in plan:
+            for section, producer in producers:
+                read_fd, write_fd = os.pipe()
+                _widen(write_fd)
+                feeds[producer.name].append((consumer.name, write_fd))
+                inputs.setdefault(consumer.name, []).append((section, read_fd))
+        frozen = hasattr(gc, "freeze")
         if frozen:
-            gc.unfreeze()
-    here: Dict[str, Tuple[ProbeRun, List[Unknown]]] = {}
-    for probe in level:
-        if probe.name not in children:
-            before = len(ctx.unknowns)
-            run = run_here(probe, ctx)
-            here[probe.name] = (run, ctx.unknowns[before:])  # its unknowns take their place in level order below
-            del ctx.unknowns[before:]
-    _use_idle_time(idle, list(children.values()))
-    try:
-        _wait(list(children.values()))
-    except BaseException:  # Ctrl-C or a bug here: no child may go on working for nobody
-        for child in children.values():
-            if not child.ended:
+            gc.freeze()  # the children's collector then leaves the parent's objects (and their pages) alone
+        try:
+            for probe in fresh:
+                try:
+                    child = _fork(probe, ctx, self.run_one, feeds=[fd for _, fd in feeds[probe.name]])
+                except OSError:  # no process to be had (a pids limit, no descriptors left): it runs here instead
+                    continue
+                child.fed = [name for name, _ in feeds[probe.name]]
+                children[probe.name] = child
+            for fd in (fd for pairs in feeds.values() for _, fd in pairs):
+                os.close(fd)  # only the producers hold the write ends now: their end is the consumers' end of input
+            for consumer, producers in plan:
+                fds = inputs[consumer.name]
+                if all(p.name in children for _, p in producers):
+                    try:
+                        self.early[consumer.name] = _fork(consumer, ctx, self.run_one, inputs=fds)
+                    except OSError:
+                        pass
+                for _, fd in fds:
+                    os.close(fd)
+        finally:
+            if frozen:
+                gc.unfreeze()
+        for child in children.values():  # a producer whose consumer could not fork feeds nobody
+            child.fed = [name for name in child.fed if name in self.early]
+
+    def _abandon(self, names: Sequence[str]) -> None:
+        """Kill these early children: they fork again, from this process's own sections, when their level comes."""
+        for name in names:
+            child = self.early.pop(name, None)
+            if child is not None:
                 os.close(child.fd)
                 kill_and_reap(child.pid)
-        raise
-    runs = []
-    for probe in level:  # the level's order, as the sequential runner fills it
-        if probe.name in children:
-            runs.append(_collect(children[probe.name], ctx))
-            continue
-        run, unknowns = here[probe.name]
-        ctx.unknowns.extend(unknowns)
-        runs.append(run)
-    return runs
+
+
+def _prefetch_order(levels: Sequence[Sequence[Probe]]) -> List[Probe]:
+    """Later probes to prepare ahead: level by level, those that will fork first in each (a forked child
+    that finds its modules imported and its matrices loaded starts its work at once)."""
+    return [p for level in levels for p in sorted(level, key=lambda p: not p.own_process)]
+
+
+def _early_plan(fresh: Sequence[Probe], level: Sequence[Probe], later: Sequence[Sequence[Probe]],
+                room: int) -> List[Tuple[Probe, List[Tuple[str, Probe]]]]:
+    """The later own_process probes that may fork now: each section they require is filled by exactly one of
+    the probes forking now, and by no probe after it before their level. Each with its (section, producer)s."""
+    producers = {p.section: p for p in fresh}
+    written_here = [p.section for p in level]
+    plan: List[Tuple[Probe, List[Tuple[str, Probe]]]] = []
+    for i, next_level in enumerate(later):
+        written_between = [p.section for lvl in later[:i] for p in lvl]
+        for probe in next_level:
+            if len(plan) >= room or not probe.own_process or not probe.requires:
+                continue
+            if all(s in producers and written_here.count(s) == 1 and s not in written_between for s in probe.requires):
+                plan.append((probe, [(s, producers[s]) for s in dict.fromkeys(probe.requires)]))
+    return plan
 
 
 def _use_idle_time(queues: Sequence[Deque[Callable[[], None]]], children: List[_Child]) -> None:
@@ -154,7 +271,10 @@ def _busy(children: List[_Child]) -> bool:
     return len(poller.poll(0)) < len(children)
 
 
-def _fork(probe: Probe, ctx: ProbeContext, run_one: Any) -> _Child:
+def _fork(probe: Probe, ctx: ProbeContext, run_one: Any, feeds: Sequence[int] = (),
+          inputs: Sequence[Tuple[str, int]] = ()) -> _Child:
+    """Fork a child that runs ``probe`` and sends its result back, and to ``feeds`` (early consumers' inputs).
+    With ``inputs`` it first prepares the probe, then reads each (section, pipe) from its producer."""
     read_fd, write_fd = os.pipe()
     _widen(write_fd)
     started = time.monotonic()
@@ -168,7 +288,7 @@ def _fork(probe: Probe, ctx: ProbeContext, run_one: Any) -> _Child:
         code = 0
         try:
             os.close(read_fd)
-            _child_main(probe, ctx, run_one, write_fd)
+            _child_main(probe, ctx, run_one, write_fd, feeds, inputs)
         except BaseException:  # noqa: BLE001 - nothing may escape a forked child
             code = 70
         finally:
@@ -187,12 +307,15 @@ def _widen(fd: int) -> None:
         pass  # the default 64 KB: the child then waits for the reader, which only costs time
 
 
-def _child_main(probe: Probe, ctx: ProbeContext, run_one: Any, fd: int) -> None:
+def _child_main(probe: Probe, ctx: ProbeContext, run_one: Any, fd: int, feeds: Sequence[int] = (),
+                inputs: Sequence[Tuple[str, int]] = ()) -> None:
     import pickle
 
     before = len(ctx.unknowns)
     matrices = ctx.matrices
     had = set(matrices.loaded()) if matrices is not None else set()
+    if inputs:
+        _await_inputs(probe, ctx, inputs)
     slot: Dict[str, Any] = {}
     run_one(probe, ctx, slot)
     payload: Dict[str, Any] = {"slot": slot, "unknowns": ctx.unknowns[before:]}
@@ -204,8 +327,36 @@ def _child_main(probe: Probe, ctx: ProbeContext, run_one: Any, fd: int) -> None:
         note = f"its result could not be sent back from its process: {type(exc).__name__}: {exc}"
         data = pickle.dumps({"slot": {"run": ProbeRun(probe.name, "failed", slot["run"].duration_ms, note)},
                              "unknowns": payload["unknowns"] + [Unknown(probe.name, "*", f"probe failed: {note}")]})
+    for feed in feeds:  # the consumers first: once the parent has the result, so do they
+        try:
+            write_all(feed, data)
+        except OSError:  # a consumer that died: the parent learns of it from that consumer
+            pass
+        os.close(feed)
     write_all(fd, data)
     os.close(fd)
+
+
+def _await_inputs(probe: Probe, ctx: ProbeContext, inputs: Sequence[Tuple[str, int]]) -> None:
+    """An early child: prepare the probe while its producers work, then take the sections they send."""
+    try:
+        probe.prepare(ctx.matrices)
+    except Exception:  # noqa: BLE001 - the probe meets the same error when it runs, and reports it
+        pass
+    for section, fd in inputs:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(fd)
+        payload = _loads(chunks)
+        slot = payload["slot"] if payload is not None else {}
+        if "value" in slot:
+            ctx.results[section] = slot["value"]
+        else:  # the producer failed: the section stays as it was before it, as in the parent
+            ctx.results.pop(section, None)
 
 
 def _wait(children: List[_Child]) -> None:
@@ -253,6 +404,7 @@ def _collect(child: _Child, ctx: ProbeContext) -> ProbeRun:
         ctx.unknowns.append(Unknown(probe.name, "*", f"the probe did not finish within {probe.timeout:g} s"))
         return ProbeRun(probe.name, "timeout", probe.timeout * 1000.0, "timed out")
     payload = _payload(child)
+    child.delivered = payload is not None
     if payload is None:
         why = f"the probe's process ended without a result ({describe_status(child.status)})"
         ctx.unknowns.append(Unknown(probe.name, "*", f"probe failed: {why}"))
@@ -267,12 +419,16 @@ def _collect(child: _Child, ctx: ProbeContext) -> ProbeRun:
 
 
 def _payload(child: _Child) -> Optional[Dict[str, Any]]:
+    return _loads(child.chunks)
+
+
+def _loads(chunks: List[bytes]) -> Optional[Dict[str, Any]]:
     import pickle
 
-    if not child.chunks:
+    if not chunks:
         return None
     try:
-        payload = pickle.loads(b"".join(child.chunks))
+        payload = pickle.loads(b"".join(chunks))
     except Exception:  # noqa: BLE001 - a child cut off mid-write
         return None
     return payload if isinstance(payload, dict) and "run" in payload.get("slot", {}) else None

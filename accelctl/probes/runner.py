@@ -16,7 +16,6 @@ import sys
 import threading
 import time
 from collections import deque
-from functools import partial
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from accelctl.inventory.common import ProbeRun, Unknown
@@ -63,27 +62,20 @@ def run_probes(probes: Sequence[Probe], ctx: ProbeContext, processes: Optional[b
         sys.setswitchinterval(min(previous, SWITCH_INTERVAL_S))
     runs: List[ProbeRun] = []
     forker = _forked() if processes else None
-    cpus = forker.usable_cpus() if forker else 1
+    forks = forker.Forks(ctx, _run_one, _run_with_timeout, forker.usable_cpus()) if forker else None
     levels = _levels(probes)
     steps = deque(meanwhile)
     try:
         for i, level in enumerate(levels):
-            to_fork = forker.to_fork(level, cpus) if forker and forker.can_fork() else []
-            if to_fork:
-                ahead = deque(partial(p.prepare, ctx.matrices) for p in _prefetch_order(levels[i + 1:])
-                              if p.matrices or not p.prepared)
-                runs.extend(forker.run_level(level, to_fork, ctx, _run_one, _run_with_timeout, (ahead, steps)))
+            if forks is not None and forks.has_work(level):
+                runs.extend(forks.run_level(level, levels[i + 1:], steps))
             else:
                 runs.extend(_run_with_timeout(probe, ctx) for probe in level)
     finally:
         sys.setswitchinterval(previous)
+        if forks is not None:
+            forks.close()
     return ctx.results, runs
-
-
-def _prefetch_order(levels: Sequence[Sequence[Probe]]) -> List[Probe]:
-    """Later probes to prepare ahead (their modules, their matrices): level by level, those that will fork first
-    in each (a forked child that finds its modules imported and its matrices loaded starts its work at once)."""
-    return [p for level in levels for p in sorted(level, key=lambda p: not p.own_process)]
 
 
 def _forked() -> Any:

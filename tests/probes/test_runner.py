@@ -218,8 +218,8 @@ def test_an_interrupted_level_leaves_no_child_working(many_cpus, monkeypatch):
     seen = {}
     real_fork = forked._fork
 
-    def remember(probe, ctx, run_one):
-        child = real_fork(probe, ctx, run_one)
+    def remember(probe, ctx, run_one, **kwargs):
+        child = real_fork(probe, ctx, run_one, **kwargs)
         seen[probe.name] = child.pid
         return child
 
@@ -314,22 +314,123 @@ def test_a_failing_meanwhile_changes_nothing(many_cpus):
     assert results == {"a": 0.2, "b": 2} and [r.status for r in runs] == ["ok", "ok"]
 
 
-@needs_fork
-def test_a_later_probes_modules_are_imported_here_while_a_forked_probe_works(many_cpus, monkeypatch):
-    """The frameworks probe's case: its forked process starts with its modules already imported."""
+def _lazy_probe(monkeypatch, **kwargs):
+    """A probe whose module (tests/probes/lazy/imported_where.py) is not imported yet."""
     from accelctl.probes.base import LazyRun
 
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent / "lazy"))
     monkeypatch.delitem(sys.modules, "imported_where", raising=False)
-    later = Probe(name="later", section="later", run=LazyRun("imported_where"), requires=("first",),
-                  own_process=True, matrices=("jax",))
-    assert not later.prepared
+    return Probe(name="later", section="later", run=LazyRun("imported_where"), requires=("first",), **kwargs)
+
+
+def _first(seconds=0.3):
+    def run(ctx):
+        time.sleep(seconds)
+        return {"ended_at": time.monotonic()}
+
+    return _probe("first", run)
+
+
+@needs_fork
+def test_a_later_forked_probe_prepares_in_its_own_process_while_its_input_is_made(many_cpus, monkeypatch):
+    """The frameworks probe's case: it imports its modules and loads its matrices while the python probe runs."""
+    later = _lazy_probe(monkeypatch, own_process=True, matrices=("jax",))
     ctx = _ctx()
-    results, runs = run_probes([_probe("first", _sleepy(0.3)), later], ctx, processes=True)
+    results, runs = run_probes([_first(), later], ctx, processes=True)
     assert [r.status for r in runs] == ["ok", "ok"]
-    assert results["later"] == os.getpid()  # imported in this process before the later probe forked
-    assert later.prepared
-    assert "jax" in ctx.matrices.loaded()  # its matrix too (the probe itself reads none)
+    got = results["later"]
+    assert got["imported_in"] == got["ran_in"] != os.getpid()  # prepared in its own process ...
+    assert got["imported_at"] < results["first"]["ended_at"]  # ... before its input was ready
+    assert got["first"] == results["first"]  # and given exactly the section this process received
+    assert "jax" in ctx.matrices.loaded()  # the matrix it loaded there is this run's too
+    assert "imported_where" not in sys.modules  # this process never needed the module
+
+
+@needs_fork
+def test_a_later_probe_that_runs_here_is_prepared_here_while_a_forked_probe_works(many_cpus, monkeypatch):
+    later = _lazy_probe(monkeypatch, own_process=False, matrices=("jax",))
+    ctx = _ctx()
+    results, runs = run_probes([_first(), later], ctx, processes=True)
+    got = results["later"]
+    assert got["imported_in"] == got["ran_in"] == os.getpid()
+    assert got["imported_at"] < results["first"]["ended_at"]  # imported in the idle time of the first level
+    assert "jax" in ctx.matrices.loaded() and later.prepared
+
+
+@needs_fork
+@pytest.mark.parametrize("first, status", [
+    (_probe("first", lambda ctx: time.sleep(30), timeout=0.3), "timeout"),
+    (_probe("first", lambda ctx: os._exit(3)), "failed"),
+])
+def test_an_input_that_never_came_whole_forks_the_later_probe_again(many_cpus, monkeypatch, first, status):
+    """The producer was killed at its timeout or died: the early child is killed, and the probe forks at its
+    level from this process's sections, as without early forks."""
+    seen = {}
+    real_fork = forked._fork
+
+    def remember(probe, ctx, run_one, **kwargs):
+        child = real_fork(probe, ctx, run_one, **kwargs)
+        seen.setdefault(probe.name, []).append(child.pid)
+        return child
+
+    monkeypatch.setattr(forked, "_fork", remember)
+    later = _lazy_probe(monkeypatch, own_process=True)
+    results, runs = run_probes([first, later], _ctx(), processes=True)
+    assert [r.status for r in runs] == [status, "ok"]
+    assert results["later"]["first"] is None and "first" not in results
+    assert len(seen["later"]) == 2  # forked early, killed, forked again
+    for pid in seen["later"] + seen["first"]:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # every child reaped
+
+
+@needs_fork
+def test_a_producer_that_fails_cleanly_feeds_its_early_consumer_the_same_nothing(many_cpus, monkeypatch):
+    def broken(ctx):
+        raise ValueError("no interpreter")
+
+    later = _lazy_probe(monkeypatch, own_process=True)
+    t_results, t_runs = run_probes([_probe("first", broken), later], _ctx(), processes=False)
+    monkeypatch.delitem(sys.modules, "imported_where", raising=False)
+    later = _lazy_probe(monkeypatch, own_process=True)
+    f_results, f_runs = run_probes([_probe("first", broken), later], _ctx(), processes=True)
+    assert [r.status for r in f_runs] == [r.status for r in t_runs] == ["failed", "ok"]
+    assert f_results["later"]["first"] is t_results["later"]["first"] is None
+    assert f_results["later"]["ran_in"] != os.getpid()  # it still ran in its early process
+
+
+@needs_fork
+def test_early_children_of_a_run_that_ends_before_their_level_are_killed(many_cpus, monkeypatch):
+    seen = {}
+    real_fork = forked._fork
+
+    def remember(probe, ctx, run_one, **kwargs):
+        child = real_fork(probe, ctx, run_one, **kwargs)
+        seen[probe.name] = child.pid
+        return child
+
+    def interrupted(children):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(forked, "_fork", remember)
+    monkeypatch.setattr(forked, "_wait", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_probes([_first(30), _lazy_probe(monkeypatch, own_process=True)], _ctx(), processes=True)
+    for pid in seen.values():
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
+
+def test_only_inputs_made_by_one_forked_probe_and_not_rewritten_allow_an_early_fork():
+    a, b = _probe("a", lambda ctx: 0), _probe("b", lambda ctx: 0, own_process=False)
+    fed_by_a = _probe("c", lambda ctx: 0, requires=("a",))
+    needs_b = _probe("d", lambda ctx: 0, requires=("a", "b"))
+    light = _probe("e", lambda ctx: 0, requires=("a",), own_process=False)
+    rewrites_a = _probe("f", lambda ctx: 0, section="a", own_process=False, requires=("a",))
+    after_rewrite = _probe("g", lambda ctx: 0, requires=("a",))
+    plan = forked._early_plan([a], [a, b], [[fed_by_a, needs_b, light, rewrites_a], [after_rewrite]], room=8)
+    assert [(p.name, [(s, q.name) for s, q in inputs]) for p, inputs in plan] == [("c", [("a", "a")])]
+    assert forked._early_plan([a], [a, b], [[fed_by_a]], room=0) == []
 
 
 def test_the_frameworks_probe_declares_the_matrices_it_reads():
@@ -358,7 +459,7 @@ def test_a_lazy_probe_imports_its_module_when_it_first_runs(monkeypatch):
     probe = Probe(name="p", section="p", run=LazyRun("imported_where"))
     assert "imported_where" not in sys.modules
     results, runs = run_probes([probe], _ctx(), processes=False)
-    assert results == {"p": os.getpid()} and runs[0].status == "ok" and probe.prepared
+    assert results["p"]["imported_in"] == os.getpid() and runs[0].status == "ok" and probe.prepared
 
 
 def test_a_lazy_probe_whose_module_is_missing_fails_alone():
