@@ -81,9 +81,16 @@ def gather(source: Source, matrices: Optional[MatrixSet] = None,
     return collect(LiveHost(), options, mode="live", matrices=matrices, meanwhile=meanwhile)
 
 
-def diagnosis_imports(fmt: str) -> List[Callable[[], None]]:
-    """Steps that import what diagnosing and rendering ``fmt`` will need, for idle time during the probes:
-    the rule modules (with the matrices and packaging), the plan, and the renderer (rich for text)."""
+# The matrices the rules read on an NVIDIA node with a CUDA framework (the H100 node's run reads these, besides
+# the frameworks probe's pytorch and jax). Only a hint for idle time: a rule loads whatever else it needs itself.
+USUAL_RULE_MATRICES = ("cuda_toolkit", "cuda_minor_compat", "nvidia_driver_branches", "cuda_arch_support",
+                       "cuda_host_compilers")
+
+
+def diagnosis_imports(fmt: str, matrices: Optional[MatrixSet] = None) -> List[Callable[[], None]]:
+    """Steps that prepare what diagnosing and rendering ``fmt`` will need, for idle time during the probes:
+    the rule modules (with the matrices and packaging), the plan, the renderer (rich for text), and the
+    matrices rules usually read, one step each (loaded into ``matrices``, the run's)."""
     from accelctl.report import renderer
 
     def rules() -> None:
@@ -102,7 +109,19 @@ def diagnosis_imports(fmt: str) -> List[Callable[[], None]]:
 
             prepare()
 
-    return [rules, plan, render]
+    def load(name: str) -> Callable[[], None]:
+        def step() -> None:
+            from accelctl.matrices import MatrixError
+
+            try:
+                matrices.get(name)  # type: ignore[union-attr]
+            except MatrixError:  # the rule that reads it reports the problem, as it would anyway
+                pass
+
+        step.__name__ = f"matrix {name}"
+        return step
+
+    return [rules, plan, render] + ([load(name) for name in USUAL_RULE_MATRICES] if matrices is not None else [])
 
 
 def matrix_set(overlays: Sequence[str] = ()) -> MatrixSet:

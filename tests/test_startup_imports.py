@@ -53,3 +53,37 @@ def test_the_python_probe_needs_only_the_framework_names():
 def test_catching_a_matrix_error_imports_no_loader():
     modules = imported_after("from accelctl.matrices import MatrixError, MatrixSet\nMatrixSet()")
     assert late(modules) == []
+
+
+def test_the_idle_steps_prepare_the_rules_renderer_and_the_matrices_the_node_run_reads(tmp_path):
+    """On the real H100/H200 node (its report from the device, bench/node-2026-12-05) the rules read exactly the
+    usual matrices besides the frameworks probe's own, so loading those in idle time leaves diagnosing none."""
+    import json
+
+    from accelctl import doctor
+    from accelctl.probes import probe_named
+
+    report = json.loads((REPO / "bench" / "node-2026-12-05" / "doctor.json").read_text())
+    snapshot = tmp_path / "node.json"
+    snapshot.write_text(json.dumps(report["inventory"]))
+    read = doctor.matrix_set()
+    doctor.diagnose(doctor.gather(doctor.Source(snapshot=str(snapshot))), doctor.Diagnosis(), read)
+    assert set(read.loaded()) == set(doctor.USUAL_RULE_MATRICES) | set(probe_named("frameworks").matrices)
+
+    prepared = doctor.matrix_set()
+    steps = doctor.diagnosis_imports("text", prepared)
+    for step in steps:
+        step()
+    assert set(prepared.loaded()) == set(doctor.USUAL_RULE_MATRICES)
+    assert len(steps) == 3 + len(doctor.USUAL_RULE_MATRICES)
+    assert "accelctl.report.text" in sys.modules and "accelctl.rules.cuda" in sys.modules
+
+
+def test_a_broken_usual_matrix_is_left_to_the_rule_that_reads_it(tmp_path):
+    from accelctl import doctor
+
+    (tmp_path / "cuda_toolkit.yaml").write_text("entries: [oops")
+    matrices = doctor.matrix_set([str(tmp_path)])
+    for step in doctor.diagnosis_imports("json", matrices):
+        step()
+    assert "cuda_toolkit" not in matrices.loaded() and "cuda_minor_compat" in matrices.loaded()

@@ -64,7 +64,7 @@ def run(args: DoctorArgs) -> int:
         matrices = logic.matrix_set(args.matrices)
         inventory = logic.gather(logic.Source(snapshot=args.from_file, root=args.root, python=args.python,
                                               scan_fatbins=args.scan_fatbins), matrices,
-                                 meanwhile=logic.diagnosis_imports(fmt))
+                                 meanwhile=logic.diagnosis_imports(fmt, matrices))
         if args.snapshot:
             _write(args.snapshot, inventory.to_json() + "\n")
         report = logic.diagnose(inventory, logic.Diagnosis(expect=args.expect, select=args.select, ignore=args.ignore,
