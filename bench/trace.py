@@ -101,6 +101,9 @@ def traced_run() -> dict:
 
     fork_nvml = nvml_process.NvmlProcess.start
     nvml_process.NvmlProcess.start = timed(fork_nvml, "NVML process start (returns at once)")  # type: ignore[method-assign]
+    from accelctl.host.live import LiveHost
+
+    LiveHost.release = timed(LiveHost.release, "release (NVML's process ended)")  # type: ignore[method-assign]
     from accelctl.cli.doctor_run import run
     from accelctl.cli.fastpath import parse_doctor
 
