@@ -87,3 +87,9 @@ def test_a_broken_usual_matrix_is_left_to_the_rule_that_reads_it(tmp_path):
     for step in doctor.diagnosis_imports("json", matrices):
         step()
     assert "cuda_toolkit" not in matrices.loaded() and "cuda_minor_compat" in matrices.loaded()
+
+
+def test_the_frameworks_probe_reads_elf_files_without_the_nvidia_probe():
+    modules = imported_after("import accelctl.probes.frameworks.probe")
+    assert "accelctl.probes.nvidia.elf" in modules and "accelctl.probes.nvidia.probe" not in modules
+    assert "accelctl.probes.nvidia.ldcache" not in modules

@@ -20,7 +20,7 @@ def all_probes() -> List[Probe]:
         Probe(name="python", section="python", run=LazyRun("accelctl.probes.python_env"), own_process=True),
         Probe(name="frameworks", section="python", run=LazyRun("accelctl.probes.frameworks.probe"), requires=("python",),
               timeout=60.0, own_process=True, matrices=("pytorch", "jax")),
-        Probe(name="nvidia", section="nvidia", run=LazyRun("accelctl.probes.nvidia"), requires=("python",),
+        Probe(name="nvidia", section="nvidia", run=LazyRun("accelctl.probes.nvidia.probe"), requires=("python",),
               timeout=30.0, own_process=True),
         Probe(name="amd", section="amd", run=LazyRun("accelctl.probes.amd"), requires=("python",), timeout=20.0),
         Probe(name="intel", section="intel", run=LazyRun("accelctl.probes.intel"), requires=("python",),

@@ -1,0 +1,426 @@
+"""The nvidia probe: driver, GPUs, CUDA toolkits, native libraries, what torch loads, the container view.
+
+NVML answers first; nvidia-smi is spawned only when NVML cannot answer, and
+always with ``ctx.options.command_timeout``. The ld.so.cache is read once and
+libraries are read only as far as their ELF headers and dynamic sections.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+from typing import Any, Dict, List, Optional, Tuple
+
+from accelctl.host.base import DeviceLibraryError, HostError, NotSupported
+from accelctl.inventory.nvidia import (ContainerRuntimeView, CudaToolkit, LibraryResolution,
+                                       NvidiaDriver, NvidiaGpu, NvidiaInfo)
+from accelctl.probes.base import ProbeContext
+from accelctl.probes.nvidia import container_view, driver as drv, gpus as gpu_mod, libraries as libs, toolkit as tk
+from accelctl.probes.nvidia.elf import ElfError, read_elf_dynamic
+from accelctl.probes.nvidia.ldcache import CacheEntry, CacheFormatError, parse_ld_cache
+from accelctl.probes.nvidia.resolution import LoadedObject, preload_map, resolve
+
+LD_CACHE = "/etc/ld.so.cache"
+# torch's _preload_cuda_deps folders (torch/__init__.py): library -> (nvidia/<folder>, file glob prefix)
+TORCH_PRELOAD = {"cudart": ("cuda_runtime", "libcudart.so."), "cublas": ("cublas", "libcublas.so."),
+                 "cudnn": ("cudnn", "libcudnn.so."), "nccl": ("nccl", "libnccl.so."),
+                 "cusparselt": ("cusparselt", "libcusparseLt.so."), "nvjitlink": ("nvjitlink", "libnvJitLink.so.")}
+TRACKED = ("cudart", "cublas", "cudnn", "nccl", "cusparselt", "nvjitlink")
+
+
+class _Files:
+    """Memoised existence checks (the resolver asks the same paths many times)."""
+
+    def __init__(self, host: Any) -> None:
+        self.host = host
+        self._seen: Dict[str, bool] = {}
+
+    def __call__(self, path: str) -> bool:
+        if path not in self._seen:
+            self._seen[path] = self.host.is_file(path)
+        return self._seen[path]
+
+
+def read_cache(ctx: ProbeContext) -> List[CacheEntry]:
+    try:
+        return parse_ld_cache(ctx.host.read_bytes(LD_CACHE, 32 << 20))
+    except HostError as exc:
+        ctx.unknown("nvidia.ld_cache", f"{LD_CACHE}: {exc}")
+    except (CacheFormatError, ValueError) as exc:
+        ctx.unknown("nvidia.ld_cache", f"{LD_CACHE} is not a readable cache: {exc}")
+    return []
+
+
+def _smi(ctx: ProbeContext, argv: Tuple[str, ...]) -> Optional[str]:
+    host = ctx.host
+    if not host.can_run_commands:
+        return None
+    try:
+        result = host.run(list(argv), timeout=ctx.options.command_timeout)
+    except NotSupported:
+        return None
+    if result.ok:
+        return result.stdout
+    if not result.missing:
+        ctx.unknown("nvidia.nvidia_smi", f"{' '.join(argv[:2])}: {result.why_failed()}")
+    return None
+
+
+def _driver_signs(host: Any, cache: List[CacheEntry]) -> bool:
+    """Any sign of an NVIDIA driver: its /proc folder, its control device, or libnvidia-ml known to the loader."""
+    if host.exists("/proc/driver/nvidia") or host.exists("/dev/nvidiactl") or host.exists("/dev/nvidia0"):
+        return True
+    if any(e.soname.startswith("libnvidia-ml.so") for e in cache):
+        return True
+    for folder in host.env.get("LD_LIBRARY_PATH", "").split(":"):
+        if folder.startswith("/") and host.exists(folder.rstrip("/") + "/libnvidia-ml.so.1"):
+            return True
+    return False
+
+
+def probe_driver(ctx: ProbeContext, cache: List[CacheEntry], exists: _Files) -> Tuple[NvidiaDriver, bool, List[NvidiaGpu]]:
+    """(driver, NVML answered, GPUs)."""
+    host = ctx.host
+    nvml_ok, nvml_error, nvml_code = False, None, None
+    if not _driver_signs(host, cache):
+        # No kernel module, no device node, no libnvidia-ml: loading pynvml and NVML would only fail, slowly.
+        ctx.unknown("nvidia.nvml", "not queried: no /proc/driver/nvidia, /dev/nvidiactl or libnvidia-ml.so.1 on this machine")
+    else:
+        try:
+            host.nvml("nvmlInit")
+            nvml_ok = True
+        except DeviceLibraryError as exc:
+            nvml_error, nvml_code = exc.message, exc.code
+        except (NotSupported, HostError) as exc:
+            ctx.unknown("nvidia.nvml", f"NVML not available: {exc}")
+    version = cuda = nvml_version = None
+    gpus: List[NvidiaGpu] = []
+    if nvml_ok:
+        version, err = drv.nvml_call(host, "nvmlSystemGetDriverVersion")
+        if err is not None and err.code == drv.NVML_ERROR_LIB_RM_VERSION_MISMATCH:
+            nvml_ok, nvml_error, nvml_code = False, err.message, err.code
+    if nvml_ok:
+        raw, _ = drv.nvml_call(host, "nvmlSystemGetCudaDriverVersion_v2")
+        if raw is None:
+            raw, _ = drv.nvml_call(host, "nvmlSystemGetCudaDriverVersion")
+        cuda = drv.cuda_version_from_int(raw)
+        nvml_version, _ = drv.nvml_call(host, "nvmlSystemGetNVMLVersion")
+        count, _ = drv.nvml_call(host, "nvmlDeviceGetCount")
+        gpus = gpu_mod.gpus_from_nvml(host, int(count or 0))
+    elif nvml_error:
+        ctx.unknown("nvidia.nvml", f"NVML failed: {nvml_error}" + (f" (code {nvml_code})" if nvml_code is not None else ""))
+
+    kver, flavor, ksource = drv.read_kernel_module(host)
+    hit = resolve("libcuda.so.1", exists, env=host.env, cache=cache, all_candidates=False)
+    lib_path = lib_version = None
+    lib_source = ""
+    if hit.path:
+        real = host.realpath(hit.path)
+        lib_version = drv.libcuda_version_from_name(real)
+        lib_path, lib_source = real, f"libcuda.so.1 via {hit.via}"
+    if lib_version is None:
+        found_path, found_version = drv.libcuda_from_dirs(host)
+        if found_version:
+            lib_path, lib_version, lib_source = found_path, found_version, "driver library folders"
+
+    version_source = "NVML" if version else ""
+    if not nvml_ok and not gpus:
+        gpus = gpu_mod.gpus_from_proc(host)
+    smi_rows: List[dict] = []
+    if not nvml_ok and (kver or lib_version or host.which("nvidia-smi")):
+        out = _smi(ctx, drv.SMI_QUERY)
+        smi_rows = drv.parse_smi_csv(out or "")
+        if out is not None and cuda is None:
+            header = _smi(ctx, ("nvidia-smi",))
+            smi_driver, smi_cuda = drv.parse_smi_header(header or "")
+            cuda = smi_cuda
+            version = version or smi_driver
+            version_source = version_source or ("nvidia-smi" if smi_driver else "")
+        if not gpus:
+            gpus = gpu_mod.gpus_from_smi(smi_rows)
+        if version is None and smi_rows and smi_rows[0].get("driver_version"):
+            version, version_source = smi_rows[0]["driver_version"], "nvidia-smi"
+    if version is None and kver:
+        version, version_source = kver, ksource
+    mismatch: Optional[bool] = None
+    if kver and lib_version:
+        mismatch = kver != lib_version
+    if nvml_code == drv.NVML_ERROR_LIB_RM_VERSION_MISMATCH:
+        mismatch = True
+    if kver:
+        status = "loaded"
+    elif nvml_ok:
+        status = "loaded"
+    elif lib_version:
+        status = "userspace only"
+    elif host.can_query_devices:  # a live machine or a recording of one (an image rootfs cannot tell)
+        status = "no driver loaded"
+    else:
+        status = "unknown"
+    if not kver and not nvml_ok:
+        ctx.unknown("nvidia.driver.kernel_module", "no NVIDIA kernel module: /proc/driver/nvidia/version is absent")
+    driver = NvidiaDriver(
+        version=version, version_source=version_source, kernel_module_version=kver, kernel_module_flavor=flavor,
+        libcuda_version=lib_version, libcuda_path=lib_path, cuda_driver_version=cuda,
+        cuda_driver_version_source=("NVML" if nvml_ok and cuda else ("nvidia-smi" if cuda else "")),
+        nvml_error=nvml_error, loaded=bool(kver or nvml_ok) if (kver or nvml_ok or status == "no driver loaded") else None,
+        status=status, kernel_module_source=ksource, libcuda_source=lib_source, userspace_mismatch=mismatch,
+        nvml_error_code=nvml_code, nvml_version=nvml_version)
+    return driver, nvml_ok, gpus
+
+
+def probe_fabric_manager(ctx: ProbeContext, driver_version: Optional[str]) -> Tuple[Optional[str], str, Optional[bool]]:
+    host = ctx.host
+    binary = host.which("nv-fabricmanager") or next(
+        (p for p in ("/usr/bin/nv-fabricmanager", "/usr/sbin/nv-fabricmanager") if host.exists(p)), None)
+    if not binary:
+        ctx.unknown("nvidia.fabric_manager", "NVSwitch present but nv-fabricmanager is not installed")
+        return None, "", None
+    out = _smi(ctx, (binary, "--version"))
+    version = drv.parse_fabric_manager_version(out or "")
+    if version is None:
+        ctx.unknown("nvidia.fabric_manager.version", f"{binary} --version gave no version")
+        return None, binary, None
+    return version, f"{binary} --version", (version == driver_version) if driver_version else None
+
+
+def _python_envs(ctx: ProbeContext) -> List[Any]:
+    value = ctx.results.get("python")
+    return list(value) if isinstance(value, list) else []
+
+
+def probe_toolkits(ctx: ProbeContext, penvs: List[Any]) -> List[CudaToolkit]:
+    host = ctx.host
+    found_by: Dict[str, List[str]] = {}
+    origins: Dict[str, str] = {}
+    for root, origin, why in tk.candidates(host, penvs):
+        if not host.is_dir(root):
+            continue
+        real = host.realpath(root)
+        if not (tk.looks_like_toolkit(host, real) or origin != "system" and host.exists(posixpath.join(real, "bin", "nvcc"))):
+            continue
+        found_by.setdefault(real, []).append(why)
+        origins.setdefault(real, origin)
+
+    def run_nvcc(nvcc: str) -> Optional[str]:
+        out = _smi(ctx, (nvcc, "--version"))
+        return tk.parse_nvcc_version(out or "")
+
+    active, why = tk.choose_active(host, [], found_by)
+    out = []
+    for root in found_by:
+        t = tk.describe(host, root, origins[root], run_nvcc, penvs)
+        if t.version is None:
+            ctx.unknown(f"nvidia.toolkit.{root}", "no version.json, version.txt, nvcc dist-info, working nvcc or libcudart file name")
+        t = dataclasses.replace(t, active=root == active, active_because=why if root == active else None)
+        if t.active:
+            t = _with_host_gcc(ctx, t)
+        out.append(t)
+    return out
+
+
+def _with_host_gcc(ctx: ProbeContext, t: CudaToolkit) -> CudaToolkit:
+    """The active toolkit with the version of the host gcc its nvcc would use (rule TK002)."""
+    host = ctx.host
+
+    def run(argv: List[str]) -> Any:
+        if not host.can_run_commands:
+            return None
+        try:
+            return host.run(argv, timeout=ctx.options.command_timeout)
+        except NotSupported:
+            return None
+
+    version, source, why = tk.host_gcc_version(host, run)
+    if version is None:
+        ctx.unknown("nvidia.toolkit.host_gcc", (why or "the host compiler's version could not be learned")
+                    + (f" (compiler from {source})" if source else ""))
+        return t
+    return dataclasses.replace(t, host_gcc=version, host_gcc_source=source)
+
+
+def probe_libraries(ctx: ProbeContext, cache: List[CacheEntry], toolkits: List[CudaToolkit],
+                    penvs: List[Any]) -> libs.LibraryScanner:
+    host = ctx.host
+    scan = libs.LibraryScanner(host)
+    roots = [t.path for t in toolkits]
+    for e in cache:
+        library = libs.classify(e.soname)
+        if library and e.soname == libs.soname_of(e.soname):
+            scan.add(e.path, library, libs.origin_of(host.realpath(e.path), roots))
+    for folder in host.env.get("LD_LIBRARY_PATH", "").split(":"):
+        if folder.startswith("/"):
+            scan.scan_dir(folder, libs.origin_of(folder + "/", roots))
+    for folder in libs.STANDARD_DIRS:
+        scan.scan_dir(folder, libs.origin_of(folder + "/", roots))
+    for t in toolkits:
+        if t.origin == "system":
+            for sub in ("lib64", "lib", "targets/x86_64-linux/lib", "targets/sbsa-linux/lib"):
+                scan.scan_dir(posixpath.join(t.path, sub), "toolkit")
+    for penv in penvs:
+        for site in penv.site_packages:
+            for e in scan.listing(posixpath.join(site, "nvidia")):
+                if e.is_dir:
+                    scan.scan_dir(posixpath.join(site, "nvidia", e.name, "lib"), "wheel", dists=penv.distributions)
+            for fw in ("torch", "jaxlib", "tensorflow"):
+                scan.scan_dir(posixpath.join(site, fw, "lib"), "bundled", provider=_dist(penv, fw))
+    conda = host.env.get("CONDA_PREFIX")
+    if conda:
+        scan.scan_dir(posixpath.join(conda, "lib"), "conda")
+    return scan
+
+
+def _dist(penv: Any, name: str) -> Optional[Tuple[str, str]]:
+    for d in penv.distributions:
+        if d.name.lower() == name:
+            return d.name, d.version
+    return None
+
+
+def probe_resolutions(ctx: ProbeContext, cache: List[CacheEntry], exists: _Files, scan: libs.LibraryScanner,
+                      penvs: List[Any]) -> List[LibraryResolution]:
+    """Which copy libtorch_cuda.so's NEEDED CUDA libraries resolve to, by the loader's search order.
+
+    torch's own loading is modelled too: ``import torch`` first dlopens
+    torch/lib/libtorch_global_deps.so (RTLD_GLOBAL; its RPATH equals
+    libtorch_cuda.so's, so it picks the same copies, and a soname loaded then is
+    reused later). Only when that dlopen fails on a CUDA library does
+    torch/__init__.py ``_preload_cuda_deps`` load the first
+    ``sys.path/nvidia/<folder>/lib/<lib>.so.*`` glob match; we apply that fallback
+    only to a soname the loader cannot find at all. libcudnn.so.9 dlopens its
+    sub-libraries (libcudnn_graph, _ops ...) by soname with its own RUNPATH,
+    so they follow the copy of libcudnn.so.9 that loaded.
+    """
+    host = ctx.host
+    env = host.env
+    out: List[LibraryResolution] = []
+    preloaded = preload_map(env, exists)
+    for penv in penvs:
+        for site in penv.site_packages:
+            target = posixpath.join(site, "torch", "lib", "libtorch_cuda.so")
+            if not exists(target):
+                continue
+            try:
+                dyn = read_elf_dynamic(host, target)
+            except (ElfError, HostError) as exc:
+                ctx.unknown("nvidia.resolution.torch", f"{target}: dynamic section unreadable: {exc}")
+                continue
+            requester = LoadedObject(target, dyn)
+            needed = {libs.classify(n): n for n in dyn.needed if libs.classify(n)}
+            for library in TRACKED:
+                soname = needed.get(library)
+                parent, loaders = requester, []
+                if soname is None and library == "nvjitlink":
+                    soname, parent, loaders = _transitive(host, exists, requester, env, cache, preloaded, needed)
+                if soname is None:
+                    continue
+                out.append(_resolution(host, exists, scan, soname, library, parent, loaders, env, cache, preloaded, site))
+    return out
+
+
+def _transitive(host: Any, exists: _Files, requester: LoadedObject, env: Any, cache: List[CacheEntry],
+                preloaded: Dict[str, str], needed: Dict[str, str]) -> Tuple[Optional[str], Any, List[LoadedObject]]:
+    """nvJitLink comes in through cuSPARSE (libcusparse.so.N NEEDs libnvJitLink.so.N)."""
+    for n in requester.dynamic.needed if requester.dynamic else []:
+        if not n.startswith("libcusparse.so."):
+            continue
+        hit = resolve(n, exists, requester, (), env, cache, preloaded, all_candidates=False)
+        if not hit.path:
+            return None, requester, []
+        try:
+            dyn = read_elf_dynamic(host, hit.path)
+        except (ElfError, HostError):
+            dyn = None
+        child = LoadedObject(hit.path, dyn)
+        names = dyn.needed if dyn else []
+        jit = next((x for x in names if x.startswith("libnvJitLink.so.")), None)
+        return jit, child, [requester]
+    return None, requester, []
+
+
+def _resolution(host: Any, exists: _Files, scan: libs.LibraryScanner, soname: str, library: str, parent: LoadedObject,
+                loaders: List[LoadedObject], env: Any, cache: List[CacheEntry], preloaded: Dict[str, str],
+                site: str) -> LibraryResolution:
+    hit = resolve(soname, exists, parent, loaders, env, cache, preloaded)
+    pinned = next((p for p, via in hit.candidates if via in ("RPATH", "RUNPATH")), None)
+    resolved, via = hit.path, hit.via
+    note = None
+    if resolved is None and library in TORCH_PRELOAD:
+        folder, prefix = TORCH_PRELOAD[library]
+        lib_dir = posixpath.join(site, "nvidia", folder, "lib")
+        try:
+            match = sorted(e.name for e in host.list_dir(lib_dir, lambda n: n.startswith(prefix)))
+        except HostError:
+            match = []
+        if match:
+            resolved, via = posixpath.join(lib_dir, match[0]), "torch _preload_cuda_deps"
+            note = "found only by torch's own fallback preload from site-packages/nvidia"
+
+    def version(path: Optional[str]) -> Optional[str]:
+        if not path:
+            return None
+        lib = scan.found.get(host.realpath(path))
+        return lib.version if lib else None
+
+    shadowed = bool(resolved and pinned and host.realpath(resolved) != host.realpath(pinned))
+    return LibraryResolution(
+        consumer="torch", library=library, soname=soname,
+        resolved_path=host.realpath(resolved) if resolved else None, resolved_version=version(resolved),
+        resolved_via=via, expected_path=host.realpath(pinned) if pinned else None, expected_version=version(pinned),
+        shadowed=shadowed, candidates=[f"{p} ({v})" for p, v in hit.candidates],
+        source=f"NEEDED of {posixpath.basename(parent.path)}, loader search order", requested_by=parent.path,
+        framework_note=note or ("libtorch_global_deps.so is loaded first with the same RPATH" if library == "cudart" else None))
+
+
+def probe_container(ctx: ProbeContext, driver: NvidiaDriver, gpus: List[NvidiaGpu],
+                    toolkits: List[CudaToolkit]) -> Optional[ContainerRuntimeView]:
+    host = ctx.host
+    env = host.env
+    reqs, disabled = container_view.requirements_from_env(env)
+    compat_dir, compat_version = tk.compat_libcuda(host, "/usr/local/cuda")
+    if not compat_dir:
+        for t in toolkits:
+            if t.compat_path:
+                compat_dir, compat_version = t.compat_path, t.compat_version
+                break
+    if not reqs and not compat_dir:
+        return None
+    host_driver = driver.kernel_module_version or driver.version
+    brand = next((g.brand for g in gpus if g.brand), None)
+    cc = next((g.compute_capability for g in gpus if g.compute_capability), None)
+    met, detail = (None, "NVIDIA_DISABLE_REQUIRE is set: the runtime skips the check") if disabled else \
+        container_view.evaluate(reqs, {"cuda": driver.cuda_driver_version, "driver": host_driver, "brand": brand, "arch": cc})
+    if not reqs:
+        detail = ""
+    compat_path = None
+    if compat_dir and compat_version:
+        compat_path = posixpath.join(compat_dir, f"libcuda.so.{compat_version}")
+    real_compat_dir = host.realpath(compat_dir) if compat_dir else None
+    in_use, ok, why = container_view.compat_judgement(compat_version, host_driver, brand, driver.libcuda_path,
+                                                      real_compat_dir, env.get("LD_LIBRARY_PATH", ""))
+    return ContainerRuntimeView(require=reqs, require_disabled=disabled, require_met=met if reqs else None,
+                                require_detail=detail, compat_libcuda=compat_path, compat_version=compat_version,
+                                compat_in_use=in_use, compat_ok=ok, compat_detail=why)
+
+
+def probe(ctx: ProbeContext) -> NvidiaInfo:
+    host = ctx.host
+    cache = read_cache(ctx)
+    exists = _Files(host)
+    driver, nvml_ok, gpus = probe_driver(ctx, cache, exists)
+    nvswitch = gpu_mod.nvswitch_present(host)
+    fm_required = True if nvswitch else (False if nvswitch is False else None)
+    if nvswitch:
+        fm_version, fm_source, fm_match = probe_fabric_manager(ctx, driver.version)
+        driver = dataclasses.replace(driver, fabric_manager_version=fm_version, fabric_manager_source=fm_source,
+                                     fabric_manager_matches_driver=fm_match)
+    penvs = _python_envs(ctx)
+    toolkits = probe_toolkits(ctx, penvs)
+    scan = probe_libraries(ctx, cache, toolkits, penvs)
+    resolutions = probe_resolutions(ctx, cache, exists, scan, penvs)
+    cdi = container_view.read_cdi_specs(host, driver.kernel_module_version or driver.version)
+    view = probe_container(ctx, driver, gpus, toolkits)
+    present = bool(gpus or nvml_ok or driver.kernel_module_version or host.exists("/dev/nvidiactl"))
+    return NvidiaInfo(present=present, driver=driver, gpus=gpus, nvswitch_present=nvswitch, toolkits=toolkits,
+                      libraries=scan.libraries(), resolutions=resolutions, cdi_specs=cdi, container=view,
+                      fabric_manager_required=fm_required)
