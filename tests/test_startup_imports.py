@@ -15,7 +15,8 @@ import sys
 from tests.conftest import REPO
 
 LATE = ("packaging", "accelctl.rules", "accelctl.matrices.base", "accelctl.probes.frameworks.common",
-        "accelctl.plan", "accelctl.report.model", "rich", "typer", "pynvml")
+        "accelctl.plan", "accelctl.report.model", "accelctl.inventory.document", "accelctl.inventory.nvidia",
+        "rich", "typer", "pynvml")
 
 
 def imported_after(code: str) -> list:

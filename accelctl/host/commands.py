@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import time
-from typing import Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Mapping, Optional, Sequence
 
 from accelctl.host.base import CommandResult
+
+if TYPE_CHECKING:
+    import subprocess
 
 _MAX_OUTPUT = 1 << 20
 
@@ -19,6 +20,8 @@ def run_command(argv: Sequence[str], timeout: float, env: Optional[Mapping[str, 
     The child gets its own process group so a wedged tool (nvidia-smi on a
     hung GPU) is killed with everything it started.
     """
+    import subprocess  # here, not at import: a doctor that runs no command in its own process never loads it
+
     args = tuple(argv)
     start = time.monotonic()
     try:
@@ -49,6 +52,9 @@ def run_command(argv: Sequence[str], timeout: float, env: Optional[Mapping[str, 
 
 
 def _kill_group(proc: "subprocess.Popen[bytes]") -> None:
+    import signal
+    import subprocess
+
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except OSError:

@@ -27,3 +27,7 @@ class ProbeRun:
     status: ProbeStatus
     duration_ms: float
     error: Optional[str] = None
+
+
+class SnapshotError(ValueError):
+    """A snapshot file cannot be used; the message names file and problem."""

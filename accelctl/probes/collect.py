@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Callable, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence
 
 from accelctl import __version__
 from accelctl.host.base import Host
-from accelctl.inventory import Inventory
-from accelctl.inventory.accelerators import Accelerator
 from accelctl.probes import all_probes
 from accelctl.probes.base import Probe, ProbeContext, ProbeOptions
 from accelctl.probes.runner import run_probes
+
+if TYPE_CHECKING:
+    from accelctl.inventory import Inventory
+    from accelctl.inventory.accelerators import Accelerator
 
 
 def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Optional[Sequence[Probe]] = None,
@@ -32,6 +34,8 @@ def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Optio
         sections, runs = run_probes(list(probes) if probes is not None else all_probes(), ctx, meanwhile=meanwhile)
     finally:
         host.release()
+    from accelctl.inventory import Inventory  # the document: imported while forked probes ran, or now
+
     created = (now or _dt.datetime.now(_dt.timezone.utc)).replace(microsecond=0).isoformat()
     inv = Inventory(
         accelctl_version=__version__,
@@ -47,6 +51,8 @@ def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Optio
 
 def summarize_accelerators(inv: Inventory) -> List[Accelerator]:
     """One vendor-neutral line per accelerator, derived from the vendor sections."""
+    from accelctl.inventory.accelerators import Accelerator
+
     out: List[Accelerator] = []
     driver = inv.nvidia.driver.version if inv.nvidia.driver else None
     for gpu in inv.nvidia.gpus:
