@@ -31,7 +31,8 @@ def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Optio
     ctx = ProbeContext(host, options, matrices=matrices)
     host.warm_up()  # NVML's start (mostly waiting on the driver) overlaps the probes that read files
     try:
-        sections, runs = run_probes(list(probes) if probes is not None else all_probes(), ctx, meanwhile=meanwhile)
+        sections, runs = run_probes(list(probes) if probes is not None else all_probes(), ctx,
+                                    meanwhile=[_import_document, *meanwhile])
     finally:
         host.release()
     from accelctl.inventory import Inventory  # the document: imported while forked probes ran, or now
@@ -47,6 +48,11 @@ def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Optio
         **{name: value for name, value in sections.items() if value is not None},
     )
     return _with_accelerators(inv)
+
+
+def _import_document() -> None:
+    """The Inventory document (with every section's types), needed once the probes end."""
+    import accelctl.inventory.document  # noqa: F401
 
 
 def summarize_accelerators(inv: Inventory) -> List[Accelerator]:
