@@ -93,16 +93,16 @@ def diagnosis_imports(fmt: str, matrices: Optional[MatrixSet] = None) -> List[Ca
     matrices rules usually read, one step each (loaded into ``matrices``, the run's)."""
     from accelctl.report import renderer
 
-    def rules() -> None:
+    def import_rules() -> None:
         from accelctl.rules import all_rules
 
         all_rules()
 
-    def plan() -> None:
+    def import_plan() -> None:
         import accelctl.plan.fixit  # noqa: F401
         import accelctl.report.model  # noqa: F401
 
-    def render() -> None:
+    def import_renderer() -> None:
         renderer(fmt)
         if fmt == "text":
             from accelctl.report.text import prepare
@@ -118,10 +118,11 @@ def diagnosis_imports(fmt: str, matrices: Optional[MatrixSet] = None) -> List[Ca
             except MatrixError:  # the rule that reads it reports the problem, as it would anyway
                 pass
 
-        step.__name__ = f"matrix {name}"
+        step.__name__ = f"load_matrix_{name}"
         return step
 
-    return [rules, plan, render] + ([load(name) for name in USUAL_RULE_MATRICES] if matrices is not None else [])
+    loads = [load(name) for name in USUAL_RULE_MATRICES] if matrices is not None else []
+    return [import_rules, import_plan, import_renderer, *loads]
 
 
 def matrix_set(overlays: Sequence[str] = ()) -> MatrixSet:

@@ -59,7 +59,7 @@ def traced_run() -> dict:
         mark(f"level with {names}: start" + (f" ({', '.join(early)} forked early)" if early else ""))
         for i, step in enumerate(steps or ()):  # mark each of the caller's steps this process takes meanwhile
             if not getattr(step, "traced", False):
-                steps[i] = timed(step, f"idle: import for {step.__name__}")
+                steps[i] = timed(step, f"idle: {step.__name__}")
                 steps[i].traced = True
         try:
             runs = run_level(self, level, later, steps)
