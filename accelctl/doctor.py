@@ -53,9 +53,11 @@ def own_prefix() -> Optional[str]:
 
 
 def gather(source: Source, matrices: Optional[MatrixSet] = None,
-           meanwhile: Sequence[Callable[[], None]] = ()) -> Inventory:
+           meanwhile: Sequence[Callable[[], None]] = (),
+           rehearse: Optional[Callable[[Inventory], object]] = None) -> Inventory:
     """The inventory: loaded from a snapshot, or probed (``matrices``: the run's, so probes and rules share loads;
-    ``meanwhile``: the caller's next imports, done while probes run in their own processes)."""
+    ``meanwhile`` and ``rehearse``: the caller's next imports and its diagnosis, tried while probes run in their
+    own processes; see ``probes.collect``)."""
     if source.snapshot:
         from accelctl.inventory import load_snapshot
 
@@ -78,7 +80,7 @@ def gather(source: Source, matrices: Optional[MatrixSet] = None,
         return collect(FileSystemHost(source.root), options, mode="rootfs", matrices=matrices)
     from accelctl.host.live import LiveHost
 
-    return collect(LiveHost(), options, mode="live", matrices=matrices, meanwhile=meanwhile)
+    return collect(LiveHost(), options, mode="live", matrices=matrices, meanwhile=meanwhile, rehearse=rehearse)
 
 
 # The matrices the rules read on an NVIDIA node with a CUDA framework (the H100 node's run reads these, besides

@@ -62,13 +62,15 @@ def run(args: DoctorArgs) -> int:
         if args.from_file and (args.python or args.scan_fatbins):
             raise InputError("--from loads a snapshot: --python and --scan-fatbins do not apply")
         matrices = logic.matrix_set(args.matrices)
+        diagnosis = logic.Diagnosis(expect=args.expect, select=args.select, ignore=args.ignore,
+                                    matrices=args.matrices, assume=args.assume)
         inventory = logic.gather(logic.Source(snapshot=args.from_file, root=args.root, python=args.python,
                                               scan_fatbins=args.scan_fatbins), matrices,
-                                 meanwhile=logic.diagnosis_imports(fmt, matrices))
+                                 meanwhile=logic.diagnosis_imports(fmt, matrices),
+                                 rehearse=lambda provisional: logic.diagnose(provisional, diagnosis, matrices))
         if args.snapshot:
             _write(args.snapshot, inventory.to_json() + "\n")
-        report = logic.diagnose(inventory, logic.Diagnosis(expect=args.expect, select=args.select, ignore=args.ignore,
-                                                           matrices=args.matrices, assume=args.assume), matrices)
+        report = logic.diagnose(inventory, diagnosis, matrices)
         render = renderer(fmt)
         if fmt == "text":
             use_color = sys.stdout.isatty() if args.color is None and not args.output else bool(args.color)

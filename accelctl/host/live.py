@@ -39,10 +39,11 @@ class LiveHost(FileSystemHost):
             nvml.start()
 
     def release(self) -> None:
-        """End NVML's process, if warm_up started one; later calls use NVML in this process."""
+        """End NVML's process, if warm_up started one (without waiting for it to be gone); later calls use NVML
+        in this process."""
         close = getattr(self._nvml, "close", None)
         if close is not None:
-            close()
+            close(wait=False)
             self._nvml = LiveNvml()
 
     def run(self, argv: Sequence[str], timeout: float = 5.0) -> CommandResult:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
 
 from accelctl import __version__
 from accelctl.host.base import Host
@@ -14,27 +14,39 @@ from accelctl.probes.runner import run_probes
 if TYPE_CHECKING:
     from accelctl.inventory import Inventory
     from accelctl.inventory.accelerators import Accelerator
+    from accelctl.inventory.common import ProbeRun
 
 
 def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Optional[Sequence[Probe]] = None,
             now: Optional[_dt.datetime] = None, matrices: Any = None,
-            meanwhile: Sequence[Callable[[], None]] = ()) -> Inventory:
+            meanwhile: Sequence[Callable[[], None]] = (),
+            rehearse: Optional[Callable[[Inventory], object]] = None) -> Inventory:
     """Run the probes on ``host``; ``matrices`` (a MatrixSet) is the run's, shared with the rules that follow.
 
     ``meanwhile``: steps of what the caller imports next, taken while probes run in their own processes
-    (run_probes).
+    (run_probes). ``rehearse``: the caller's work on the finished inventory (diagnosing it), tried once in
+    that idle time, last, on a provisional inventory of what the probes have found so far; its result is
+    dropped. Pure work only: what it leaves behind is imports, compiled patterns and parsed requirements,
+    so the real pass finds them ready.
     """
     if matrices is None:
         from accelctl.matrices import MatrixSet
 
         matrices = MatrixSet()  # one for every probe of the run (each probe's view shares it)
     ctx = ProbeContext(host, options, matrices=matrices)
+    steps: List[Callable[[], None]] = [_import_document, *meanwhile]
+    if rehearse is not None:
+        steps.append(lambda: rehearse(_assemble(host, mode, ctx, dict(ctx.results), [], now)))  # type: ignore[misc]
     host.warm_up()  # NVML's start (mostly waiting on the driver) overlaps the probes that read files
     try:
-        sections, runs = run_probes(list(probes) if probes is not None else all_probes(), ctx,
-                                    meanwhile=[_import_document, *meanwhile])
+        sections, runs = run_probes(list(probes) if probes is not None else all_probes(), ctx, meanwhile=steps)
     finally:
         host.release()
+    return _assemble(host, mode, ctx, sections, runs, now)
+
+
+def _assemble(host: Host, mode: str, ctx: ProbeContext, sections: Dict[str, Any], runs: List[ProbeRun],
+              now: Optional[_dt.datetime]) -> Inventory:
     from accelctl.inventory import Inventory  # the document: imported while forked probes ran, or now
 
     created = (now or _dt.datetime.now(_dt.timezone.utc)).replace(microsecond=0).isoformat()

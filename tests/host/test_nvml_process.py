@@ -105,6 +105,24 @@ def test_close_ends_the_server(served):
         served.call("nvmlSystemGetDriverVersion")
 
 
+def test_close_without_waiting_kills_the_server_and_reaps_it_soon(served):
+    pid = served._pid
+    start = time.monotonic()
+    served.close(wait=False)
+    assert time.monotonic() - start < 0.05
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # the reaper thread waits for it
+        try:
+            os.kill(pid, 0)  # still there (a zombie not yet reaped)
+        except ProcessLookupError:
+            break
+        time.sleep(0.01)
+    else:
+        pytest.fail("the NVML process was never reaped")
+    with pytest.raises(DeviceLibraryError, match="closed"):
+        served.call("nvmlSystemGetDriverVersion")
+
+
 def test_no_server_is_forked_while_another_thread_runs():
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)

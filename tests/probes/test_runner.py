@@ -470,3 +470,35 @@ def test_a_lazy_probe_whose_module_is_missing_fails_alone():
     results, runs = run_probes([probe, _probe("q", lambda ctx: 1, own_process=False)], ctx, processes=False)
     assert results == {"q": 1} and [r.status for r in runs] == ["failed", "ok"]
     assert "No module named" in runs[0].error and ctx.unknowns[0].probe == "p"
+
+
+@needs_fork
+def test_collect_rehearses_the_callers_work_once_on_what_is_found_so_far(many_cpus, tmp_path):
+    """The doctor's diagnosis, tried in idle time on a provisional inventory; the real inventory is untouched."""
+    from accelctl.host.filesystem import FileSystemHost
+    from accelctl.probes.collect import collect
+
+    class ForkingHost(FileSystemHost):
+        forks_probes = True
+
+    def slow_env(ctx):
+        time.sleep(0.3)
+        return {"CUDA_VISIBLE_DEVICES": "0"}
+
+    probes = [_probe("environment", slow_env, section="env"),
+              _probe("other_accelerators", lambda ctx: [], requires=("env",))]
+    seen = []
+    inventory = collect(ForkingHost(str(tmp_path)), ProbeOptions(), probes=probes, matrices=MatrixSet(),
+                        rehearse=seen.append)
+    [provisional] = seen  # once
+    assert provisional.env == {} and provisional.probes == []  # the slow probe had not answered yet
+    assert inventory.env == {"CUDA_VISIBLE_DEVICES": "0"} and [r.name for r in inventory.probes] == [
+        "environment", "other_accelerators"]
+
+
+def test_nothing_is_rehearsed_where_no_probe_forks():
+    from accelctl.probes.collect import collect
+
+    seen = []
+    collect(FixtureHost(str(NODE)), ProbeOptions(), matrices=MatrixSet(), rehearse=seen.append)
+    assert seen == []
