@@ -7,8 +7,8 @@
 Unlike bench/timeline.py (every step alone, one after another), this is the
 doctor users run, probes and NVML's start included; only clocks are added around
 it. A probe that runs in a forked process of its own (probes.forked) is timed
-by that process: its line says how long it ran there, between its level's
-"forked" marks. The interpreter's own start (see `python -c pass` in
+by that process: its own steps are marked too, tagged with its name (forked,
+preparing, inputs received, running, result sent). The interpreter's own start (see `python -c pass` in
 bench/bench.py) comes before the first number.
 """
 
@@ -19,6 +19,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -80,7 +81,29 @@ def traced_run() -> dict:
         finally:
             mark(f"idle: prepare probe {self.name} end")
 
-    Probe.prepare = traced_prepare  # in an early child its marks stay there: only this process's are printed
+    Probe.prepare = traced_prepare
+    # A forked probe marks its own steps (the clock is the system's monotonic one, shared by all processes);
+    # before it exits it leaves them in a file this process reads at the end, tagged with the probe's name.
+    child_main, spool = forked._child_main, tempfile.mkdtemp(prefix="accelctl-trace-")
+
+    def traced_child_main(probe, ctx, run_one, fd, feeds=(), inputs=()):  # type: ignore[no-untyped-def]
+        before = set(marks)
+        await_inputs = forked._await_inputs
+
+        def traced_await(probe, ctx, inputs):  # type: ignore[no-untyped-def]
+            await_inputs(probe, ctx, inputs)
+            mark("inputs received")
+
+        forked._await_inputs = traced_await
+        mark("forked")
+        try:
+            child_main(probe, ctx, run_one, fd, feeds, inputs)
+        finally:
+            mark("result sent")
+            with open(os.path.join(spool, probe.name), "w") as out:
+                json.dump({k: v for k, v in marks.items() if k not in before or k == "forked"}, out)
+
+    forked._child_main = traced_child_main
     if "--fork" in sys.argv:
         forked.usable_cpus = lambda: 16  # type: ignore[assignment]
     gather, diagnose = logic.gather, logic.diagnose
@@ -114,6 +137,10 @@ def traced_run() -> dict:
         sys.stdout.close()
         sys.stdout = out
     mark("report written")
+    for name in sorted(os.listdir(spool)):  # the forked probes' own marks
+        with open(os.path.join(spool, name)) as f:
+            for event, at in json.load(f).items():
+                marks[f"[{name}'s process] {event.replace('idle: ', '')}"] = at
     return marks
 
 

@@ -36,7 +36,10 @@ def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Optio
     ctx = ProbeContext(host, options, matrices=matrices)
     steps: List[Callable[[], None]] = [_import_document, *meanwhile]
     if rehearse is not None:
-        steps.append(lambda: rehearse(_assemble(host, mode, ctx, dict(ctx.results), [], now)))  # type: ignore[misc]
+        def rehearsal() -> None:
+            rehearse(_assemble(host, mode, ctx, dict(ctx.results), [], now))
+
+        steps.append(rehearsal)
     host.warm_up()  # NVML's start (mostly waiting on the driver) overlaps the probes that read files
     try:
         sections, runs = run_probes(list(probes) if probes is not None else all_probes(), ctx, meanwhile=steps)
