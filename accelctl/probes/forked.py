@@ -109,10 +109,6 @@ class Forks:
         """Whether ``level`` has a probe forked early, or one that may fork now."""
         return any(p.name in self.early for p in level) or bool(to_fork(level, self.cpus) and can_fork())
 
-    def prepared_early(self, probe: Probe) -> bool:
-        """Whether ``probe`` prepares itself in its early child (this process need not import its modules)."""
-        return probe.name in self.early
-
     def run_level(self, level: Sequence[Probe], later: Sequence[Sequence[Probe]],
                   steps: Optional[Deque[Callable[[], None]]] = None) -> List[ProbeRun]:
         """Run ``level``: its early children released, the rest of its own_process probes forked (and the
@@ -131,7 +127,8 @@ class Forks:
             if child is not None:
                 child.deadline = now + probe.timeout
                 children[probe.name] = child
-        fresh = [p for p in to_fork(level, self.cpus) if p.name not in children][:self._room()] if can_fork() else []
+        fresh = [p for p in to_fork(level, self.cpus) if p.name not in children][:self._room(len(children))] \
+            if can_fork() else []
         if fresh:
             self._fork_level(fresh, level, later, children)
         here: Dict[str, Tuple[ProbeRun, List[Unknown]]] = {}
@@ -171,14 +168,15 @@ class Forks:
         """Kill the early children never released (the run ended before their level)."""
         self._abandon(list(self.early))
 
-    def _room(self) -> int:
-        """How many more probe children may run: one CPU each, one CPU left for this process."""
-        return max(0, self.cpus - 1 - len(self.early))
+    def _room(self, running: int) -> int:
+        """How many more probe children may start beside ``running`` and the early ones: one CPU each, one CPU
+        left for this process."""
+        return max(0, self.cpus - 1 - len(self.early) - running)
 
     def _fork_level(self, fresh: List[Probe], level: Sequence[Probe], later: Sequence[Sequence[Probe]],
                     children: Dict[str, _Child]) -> None:
         ctx = self.ctx
-        plan = _early_plan(fresh, level, later, max(0, self._room() - len(fresh)))
+        plan = _early_plan(fresh, level, later, self._room(len(children) + len(fresh)))
         feeds: Dict[str, List[Tuple[str, int]]] = {p.name: [] for p in fresh}  # producer -> (consumer, write end)
         inputs: Dict[str, List[Tuple[str, int]]] = {}  # consumer -> (section, read end)
         for consumer, producers in plan:

@@ -502,3 +502,23 @@ def test_nothing_is_rehearsed_where_no_probe_forks():
     seen = []
     collect(FixtureHost(str(NODE)), ProbeOptions(), matrices=MatrixSet(), rehearse=seen.append)
     assert seen == []
+
+
+@needs_fork
+def test_early_forks_count_against_the_cpus(monkeypatch):
+    """Four CPUs: three probe processes at a time (one CPU stays with the doctor), early ones included."""
+    monkeypatch.setattr(forked, "usable_cpus", lambda: 4)
+    early = []
+    real_fork = forked._fork
+
+    def remember(probe, ctx, run_one, **kwargs):
+        if kwargs.get("inputs"):
+            early.append(probe.name)
+        return real_fork(probe, ctx, run_one, **kwargs)
+
+    monkeypatch.setattr(forked, "_fork", remember)
+    probes = [_probe("a", _sleepy(0.2)), _probe("b", _sleepy(0.2))] + [
+        _probe(f"later{i}", lambda ctx: ctx.results.get("a"), requires=("a",)) for i in range(3)]
+    results, runs = run_probes(probes, _ctx(), processes=True)
+    assert early == ["later0"]  # beside a and b; the other two fork at their level
+    assert [r.status for r in runs] == ["ok"] * 5 and results["later2"] == 0.2
