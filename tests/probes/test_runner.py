@@ -29,6 +29,29 @@ def many_cpus(monkeypatch):
     monkeypatch.setattr(forked, "usable_cpus", lambda: 16)
 
 
+@pytest.fixture
+def forks(monkeypatch):
+    """Every child forked during the test: probe name -> [(pid, forked early?)]."""
+    seen = {}
+    real_fork = forked._fork
+
+    def remember(probe, ctx, run_one, **kwargs):
+        child = real_fork(probe, ctx, run_one, **kwargs)
+        seen.setdefault(probe.name, []).append((child.pid, bool(kwargs.get("inputs"))))
+        return child
+
+    monkeypatch.setattr(forked, "_fork", remember)
+    return seen
+
+
+def _reaped(pid) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
 def _ctx(host=None) -> ProbeContext:
     return ProbeContext(host or FixtureHost(str(NODE)), ProbeOptions(), matrices=MatrixSet())
 
@@ -210,24 +233,21 @@ def test_a_probe_that_cannot_have_a_process_runs_here(many_cpus, monkeypatch):
 
 
 @needs_fork
-def test_an_interrupted_level_leaves_no_child_working(many_cpus, monkeypatch):
+@pytest.mark.parametrize("early", [False, True])
+def test_an_interrupted_run_leaves_no_child_working(many_cpus, monkeypatch, forks, early):
+    """Ctrl-C while a level waits: its children are killed and reaped, and so are the early children of later
+    levels that never came."""
     def interrupted(children):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(forked, "_wait", interrupted)
-    seen = {}
-    real_fork = forked._fork
-
-    def remember(probe, ctx, run_one, **kwargs):
-        child = real_fork(probe, ctx, run_one, **kwargs)
-        seen[probe.name] = child.pid
-        return child
-
-    monkeypatch.setattr(forked, "_fork", remember)
+    probes = [_probe("long", lambda ctx: time.sleep(30)), _probe("x", lambda ctx: 0)]
+    if early:
+        probes.append(_lazy_probe(monkeypatch, own_process=True, requires=("long",)))
     with pytest.raises(KeyboardInterrupt):
-        _run([_probe("long", lambda ctx: time.sleep(30)), _probe("x", lambda ctx: 0)], processes=True)
-    with pytest.raises(ChildProcessError):
-        os.waitpid(seen["long"], os.WNOHANG)  # killed and reaped
+        _run(probes, processes=True)
+    assert ("later" in forks and forks["later"][0][1]) is early  # it had forked early
+    assert all(_reaped(pid) for runs in forks.values() for pid, _ in runs)  # killed and reaped
 
 
 @pytest.mark.parametrize("text, cap", [("200000 100000\n", 2), ("150000 100000\n", 1), ("50000 100000\n", 1),
@@ -320,7 +340,8 @@ def _lazy_probe(monkeypatch, **kwargs):
 
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent / "lazy"))
     monkeypatch.delitem(sys.modules, "imported_where", raising=False)
-    return Probe(name="later", section="later", run=LazyRun("imported_where"), requires=("first",), **kwargs)
+    kwargs.setdefault("requires", ("first",))
+    return Probe(name="later", section="later", run=LazyRun("imported_where"), **kwargs)
 
 
 def _first(seconds=0.3):
@@ -362,26 +383,15 @@ def test_a_later_probe_that_runs_here_is_prepared_here_while_a_forked_probe_work
     (_probe("first", lambda ctx: time.sleep(30), timeout=0.3), "timeout"),
     (_probe("first", lambda ctx: os._exit(3)), "failed"),
 ])
-def test_an_input_that_never_came_whole_forks_the_later_probe_again(many_cpus, monkeypatch, first, status):
+def test_an_input_that_never_came_whole_forks_the_later_probe_again(many_cpus, monkeypatch, forks, first, status):
     """The producer was killed at its timeout or died: the early child is killed, and the probe forks at its
     level from this process's sections, as without early forks."""
-    seen = {}
-    real_fork = forked._fork
-
-    def remember(probe, ctx, run_one, **kwargs):
-        child = real_fork(probe, ctx, run_one, **kwargs)
-        seen.setdefault(probe.name, []).append(child.pid)
-        return child
-
-    monkeypatch.setattr(forked, "_fork", remember)
     later = _lazy_probe(monkeypatch, own_process=True)
     results, runs = run_probes([first, later], _ctx(), processes=True)
     assert [r.status for r in runs] == [status, "ok"]
     assert results["later"]["first"] is None and "first" not in results
-    assert len(seen["later"]) == 2  # forked early, killed, forked again
-    for pid in seen["later"] + seen["first"]:
-        with pytest.raises(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)  # every child reaped
+    assert [early for _, early in forks["later"]] == [True, False]  # forked early, killed, forked again
+    assert all(_reaped(pid) for pid, _ in forks["later"] + forks["first"])
 
 
 @needs_fork
@@ -397,28 +407,6 @@ def test_a_producer_that_fails_cleanly_feeds_its_early_consumer_the_same_nothing
     assert [r.status for r in f_runs] == [r.status for r in t_runs] == ["failed", "ok"]
     assert f_results["later"]["first"] is t_results["later"]["first"] is None
     assert f_results["later"]["ran_in"] != os.getpid()  # it still ran in its early process
-
-
-@needs_fork
-def test_early_children_of_a_run_that_ends_before_their_level_are_killed(many_cpus, monkeypatch):
-    seen = {}
-    real_fork = forked._fork
-
-    def remember(probe, ctx, run_one, **kwargs):
-        child = real_fork(probe, ctx, run_one, **kwargs)
-        seen[probe.name] = child.pid
-        return child
-
-    def interrupted(children):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(forked, "_fork", remember)
-    monkeypatch.setattr(forked, "_wait", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        run_probes([_first(30), _lazy_probe(monkeypatch, own_process=True)], _ctx(), processes=True)
-    for pid in seen.values():
-        with pytest.raises(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
 
 
 def test_only_inputs_made_by_one_forked_probe_and_not_rewritten_allow_an_early_fork():
@@ -505,20 +493,12 @@ def test_nothing_is_rehearsed_where_no_probe_forks():
 
 
 @needs_fork
-def test_early_forks_count_against_the_cpus(monkeypatch):
+def test_early_forks_count_against_the_cpus(monkeypatch, forks):
     """Four CPUs: three probe processes at a time (one CPU stays with the doctor), early ones included."""
     monkeypatch.setattr(forked, "usable_cpus", lambda: 4)
-    early = []
-    real_fork = forked._fork
-
-    def remember(probe, ctx, run_one, **kwargs):
-        if kwargs.get("inputs"):
-            early.append(probe.name)
-        return real_fork(probe, ctx, run_one, **kwargs)
-
-    monkeypatch.setattr(forked, "_fork", remember)
     probes = [_probe("a", _sleepy(0.2)), _probe("b", _sleepy(0.2))] + [
         _probe(f"later{i}", lambda ctx: ctx.results.get("a"), requires=("a",)) for i in range(3)]
     results, runs = run_probes(probes, _ctx(), processes=True)
+    early = [name for name, children in forks.items() if any(e for _, e in children)]
     assert early == ["later0"]  # beside a and b; the other two fork at their level
     assert [r.status for r in runs] == ["ok"] * 5 and results["later2"] == 0.2
