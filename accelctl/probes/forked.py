@@ -1,4 +1,4 @@
-"""Runs one level of probes side by side: the heavy ones in forked processes, the rest here meanwhile.
+"""Runs levels of probes side by side: the heavy ones in forked processes (some early), the rest here meanwhile.
 
 Probes are Python work on file contents: threads of one process only take turns
 at the interpreter lock, processes really run at once (a GPU node has many
@@ -9,7 +9,8 @@ runs that one probe and sends back what a thread would have left behind: the
 section, the probe's run, its unknowns and the matrices it loaded. The light
 probes of the level run in this process while the children work. A child past
 its timeout is killed, and a child that dies (a segfault in a vendor library)
-costs that probe only; both become unknowns with the reason.
+costs that probe only; both become unknowns with the reason. A later heavy
+probe fed only by this level's children forks with them (``Forks``).
 
 Only for hosts that say their probes may fork (``Host.forks_probes``), on a
 system with ``os.fork``, MIN_CPUS usable CPUs and no other thread running

@@ -4,10 +4,11 @@ Probes are Python work on file contents, and Python runs one thread at a time:
 threads side by side only queue for the interpreter lock (on the H100 node the
 five probes after the python probe took 68 ms in threads, 41 ms one after
 another). Where the host allows it and the machine has the cores, a level's
-probes run at once in forked processes (``probes.forked``); otherwise each
-probe runs alone, in a thread only so that a wedged one can be left behind at
-its timeout. What really waits (NVML's start inside the driver) starts before
-the first probe: see ``Host.warm_up``.
+probes run at once in forked processes (``probes.forked``), and a later heavy
+probe that needs only their sections forks with them and prepares meanwhile;
+otherwise each probe runs alone, in a thread only so that a wedged one can be
+left behind at its timeout. What really waits (NVML's start inside the driver)
+starts before the first probe: see ``Host.warm_up``.
 """
 
 from __future__ import annotations
