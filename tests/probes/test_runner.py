@@ -502,3 +502,21 @@ def test_early_forks_count_against_the_cpus(monkeypatch, forks):
     early = [name for name, children in forks.items() if any(e for _, e in children)]
     assert early == ["later0"]  # beside a and b; the other two fork at their level
     assert [r.status for r in runs] == ["ok"] * 5 and results["later2"] == 0.2
+
+
+@needs_fork
+def test_a_consumer_that_died_costs_its_producer_nothing(many_cpus, monkeypatch):
+    """The producer's write to a dead consumer fails quietly; its own result still comes back, and the
+    consumer is reported as a process that ended without a result."""
+    from accelctl.probes.base import LazyRun
+
+    monkeypatch.setenv("ACCELCTL_TEST_PID", str(os.getpid()))
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent / "lazy"))
+    monkeypatch.delitem(sys.modules, "dies_when_forked", raising=False)
+    consumer = Probe(name="later", section="later", run=LazyRun("dies_when_forked"), requires=("first",),
+                     own_process=True)
+    ctx = _ctx()
+    results, runs = run_probes([_first(0.3), consumer], ctx, processes=True)
+    assert [r.status for r in runs] == ["ok", "failed"] and "exit code 5" in runs[1].error
+    assert "ended_at" in results["first"] and "later" not in results
+    assert "dies_when_forked" not in sys.modules
