@@ -75,11 +75,11 @@ def test_requirement_lines_are_filtered_by_their_leading_name():
 
 def test_every_framework_the_readers_describe_gets_its_wheel_tags():
     """The glibc floor and platform come from WHEEL tags; a framework left out would have its ELF files read."""
-    from accelctl.probes.frameworks import others, tensorflow
+    from accelctl.probes.frameworks.names import OTHERS, TENSORFLOW
     from accelctl.probes.python_env import wants_wheel_tags
 
     names = {"torch", "jax", "jaxlib", "jax-cuda13-plugin", "jax-cuda12-pjrt", "jax-rocm7-plugin",
-             *tensorflow.NAMES, *others.NAMES}
+             *TENSORFLOW, *OTHERS}
     assert [n for n in sorted(names) if not wants_wheel_tags(n)] == []
     assert not wants_wheel_tags("requests") and not wants_wheel_tags("nvidia-cudnn-cu13")
 

@@ -21,7 +21,6 @@ from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnv
 from accelctl.probes.frameworks import fatbin
 from accelctl.probes.frameworks.common import MarkerEnv, base_info, extra_pins, norm, runtime_from_local, split_local
 from accelctl.probes.frameworks.cuda_wheels import runtime_from_pins, suffix_major
-from accelctl.probes.frameworks.names import OTHERS as NAMES
 
 _EXTRAS = {"cupy-cuda11x": "ctk", "cupy-cuda12x": "ctk", "cupy-cuda13x": "ctk", "onnxruntime-gpu": "cuda"}
 _FAMILY = {"libtpu": "tpu", "libtpu-nightly": "tpu", "torch-xla": "tpu", "torch-neuronx": "neuron",

@@ -21,7 +21,7 @@ from accelctl.probes.frameworks import others, pipcheck, tensorflow
 from accelctl.probes.frameworks import torch as torch_reader
 from accelctl.probes.frameworks.common import MarkerEnv, by_name, tag_platform
 from accelctl.probes.frameworks.cuda_wheels import cuda_wheels
-from accelctl.probes.frameworks.names import JAX_FAMILY, TORCH
+from accelctl.probes.frameworks.names import JAX_FAMILY, OTHERS, TENSORFLOW, TORCH
 from accelctl.probes.nvidia.elf import ElfError, read_elf_dynamic
 
 _ELF_MACHINES = {62: "x86_64", 183: "aarch64", 21: "ppc64le", 22: "s390x"}
@@ -66,11 +66,11 @@ def describe_frameworks(ctx: ProbeContext, env: PythonEnvironment) -> PythonEnvi
         out.append(torch_info)
     if any(n in installed for n in JAX_FAMILY):
         out.extend(jax_reader.read_jax(env, installed, menv, ctx.matrix_entries("jax")))
-    for name in tensorflow.NAMES:
+    for name in TENSORFLOW:
         if name in installed:
             out.append(tensorflow.read_tensorflow(host, env, installed[name], installed, menv))
     for name in sorted(installed):
-        if name in others.NAMES:
+        if name in OTHERS:
             out.append(others.read_other(host, env, installed[name], installed, menv, torch_info,
                                          ctx.options.scan_fatbins, unknown))
     out = [_with_elf_glibc_floor(host, installed, fw) for fw in out]

@@ -21,7 +21,6 @@ from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
 from accelctl.probes.frameworks.common import MarkerEnv, base_info, norm
 from accelctl.probes.frameworks.cuda_wheels import runtime_from_pins
-from accelctl.probes.frameworks.names import TENSORFLOW as NAMES
 
 _ITEM = lazy_compile(r"['\"](\w+)['\"]\s*:\s*(?:['\"]([^'\"]*)['\"]|(True|False))")
 
