@@ -23,7 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from accelctl.host.filesystem import FileSystemHost  # noqa: E402
-from accelctl.probes import frameworks, python_env  # noqa: E402
+from accelctl.probes import python_env  # noqa: E402
+from accelctl.probes.frameworks.probe import probe as frameworks_probe  # noqa: E402
 from accelctl.probes.base import ProbeContext, ProbeOptions  # noqa: E402
 
 FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "envs" / "h100-node"
@@ -55,7 +56,7 @@ def once(host, python: str, scan: bool):
     envs = python_env.probe(ctx)
     t1 = time.perf_counter()
     ctx.results["python"] = envs
-    out = frameworks.probe(ctx.for_probe("frameworks"))
+    out = frameworks_probe(ctx.for_probe("frameworks"))
     t2 = time.perf_counter()
     return (t1 - t0) * 1000, (t2 - t1) * 1000, out
 

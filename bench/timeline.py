@@ -32,13 +32,15 @@ def main() -> int:
     import accelctl.cli  # noqa: F401  (typer and the command modules, as `accelctl` loads them)
     mark("import accelctl.cli (typer)")
     from accelctl import doctor as logic
-    mark("import accelctl.doctor (matrices, rules, findings)")
+    mark("import accelctl.doctor")
     from accelctl.host.live import LiveHost
     from accelctl.probes import all_probes
     from accelctl.probes.base import ProbeContext, ProbeOptions
     from accelctl.probes.runner import run_probes
 
     probes = all_probes()
+    for probe in probes:
+        probe.prepare()  # each probe's modules (listing the probes imports none of them)
     mark("import every probe module")
     ctx = ProbeContext(LiveHost(), ProbeOptions(accelctl_prefix=logic.own_prefix()))
     for probe in probes:  # all_probes() lists them in dependency order
