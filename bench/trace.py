@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -141,6 +142,7 @@ def traced_run() -> dict:
         with open(os.path.join(spool, name)) as f:
             for event, at in json.load(f).items():
                 marks[f"[{name}'s process] {event.replace('idle: ', '')}"] = at
+    shutil.rmtree(spool, ignore_errors=True)
     return marks
 
 
