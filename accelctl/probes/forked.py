@@ -180,12 +180,18 @@ class Forks:
         plan = _early_plan(fresh, level, later, self._room(len(children) + len(fresh)))
         feeds: Dict[str, List[Tuple[str, int]]] = {p.name: [] for p in fresh}  # producer -> (consumer, write end)
         inputs: Dict[str, List[Tuple[str, int]]] = {}  # consumer -> (section, read end)
-        for consumer, producers in plan:
-            for section, producer in producers:
-                read_fd, write_fd = os.pipe()
-                _widen(write_fd)
-                feeds[producer.name].append((consumer.name, write_fd))
-                inputs.setdefault(consumer.name, []).append((section, read_fd))
+        try:
+            for consumer, producers in plan:
+                for section, producer in producers:
+                    read_fd, write_fd = os.pipe()
+                    _widen(write_fd)
+                    feeds[producer.name].append((consumer.name, write_fd))
+                    inputs.setdefault(consumer.name, []).append((section, read_fd))
+        except OSError:  # no descriptors left: nothing forks early (each probe forks at its level)
+            for fd in [fd for pairs in feeds.values() for _, fd in pairs] + [fd for i in inputs.values() for _, fd in i]:
+                os.close(fd)
+            plan, inputs = [], {}
+            feeds = {p.name: [] for p in fresh}
         frozen = hasattr(gc, "freeze")
         if frozen:
             gc.freeze()  # the children's collector then leaves the parent's objects (and their pages) alone

@@ -520,3 +520,21 @@ def test_a_consumer_that_died_costs_its_producer_nothing(many_cpus, monkeypatch)
     assert [r.status for r in runs] == ["ok", "failed"] and "exit code 5" in runs[1].error
     assert "ended_at" in results["first"] and "later" not in results
     assert "dies_when_forked" not in sys.modules
+
+
+@needs_fork
+def test_no_descriptors_for_early_inputs_means_no_early_forks(many_cpus, monkeypatch, forks):
+    real_pipe, calls = os.pipe, []
+
+    def first_pipe_fails():  # the first pipe asked for is an early child's input
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError(24, "Too many open files")
+        return real_pipe()
+
+    monkeypatch.setattr(forked.os, "pipe", first_pipe_fails)
+    later = _lazy_probe(monkeypatch, own_process=True)
+    results, runs = run_probes([_first(0.1), later], _ctx(), processes=True)
+    assert [r.status for r in runs] == ["ok", "ok"]
+    assert [early for _, early in forks["later"]] == [False]  # forked at its own level instead
+    assert results["later"]["first"] == results["first"]
