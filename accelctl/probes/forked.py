@@ -56,6 +56,9 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
+# How often an early child waiting for its inputs looks whether the doctor that forked it is still there.
+_ORPHAN_CHECK_S = 1.0
+
 # Below this many CPUs probes stay in one process: on a 2-CPU machine forking one probe a level gained 5% on
 # the H100 node's captured files and lost 7% on a light machine's own; all three: +1% and +14% (bench/RESULTS.md,
 # fourth session).
@@ -343,7 +346,14 @@ def _child_main(probe: Probe, ctx: ProbeContext, run_one: Any, fd: int, feeds: S
 
 
 def _await_inputs(probe: Probe, ctx: ProbeContext, inputs: Sequence[Tuple[str, int]]) -> None:
-    """An early child: prepare the probe while its producers work, then take the sections they send."""
+    """An early child: prepare the probe while its producers work, then take the sections they send.
+
+    Waiting is bounded by the doctor: it kills a producer at its timeout (the input then ends) and this child
+    with it; were the doctor itself killed, this child notices its parent is gone and ends.
+    """
+    import select
+
+    parent = os.getppid()
     try:
         probe.prepare(ctx.matrices)
     except Exception:  # noqa: BLE001 - the probe meets the same error when it runs, and reports it
@@ -351,6 +361,10 @@ def _await_inputs(probe: Probe, ctx: ProbeContext, inputs: Sequence[Tuple[str, i
     for section, fd in inputs:
         chunks = []
         while True:
+            if not select.select([fd], [], [], _ORPHAN_CHECK_S)[0]:
+                if os.getppid() != parent:
+                    raise SystemExit("the doctor is gone")
+                continue
             chunk = os.read(fd, 1 << 20)
             if not chunk:
                 break

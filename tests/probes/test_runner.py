@@ -44,6 +44,15 @@ def forks(monkeypatch):
     return seen
 
 
+def _ended(pid) -> bool:
+    """Gone, or a zombie nobody has reaped yet (an orphan's new parent may be slow to, or never reap)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
 def _reaped(pid) -> bool:
     try:
         os.waitpid(pid, os.WNOHANG)
@@ -538,3 +547,34 @@ def test_no_descriptors_for_early_inputs_means_no_early_forks(many_cpus, monkeyp
     assert [r.status for r in runs] == ["ok", "ok"]
     assert [early for _, early in forks["later"]] == [False]  # forked at its own level instead
     assert results["later"]["first"] == results["first"]
+
+
+@needs_fork
+def test_an_early_child_whose_doctor_is_gone_ends(monkeypatch):
+    """The doctor killed (SIGKILL) before the input came: the early child must not wait forever."""
+    monkeypatch.setattr(forked, "_ORPHAN_CHECK_S", 0.05)
+    read_fd, write_fd = os.pipe()
+    done_r, done_w = os.pipe()
+    middle = os.fork()
+    if middle == 0:  # plays the doctor: forks the early child, then dies at once
+        try:
+            os.close(read_fd)
+            probe = _probe("later", lambda ctx: 1, requires=("first",))
+            child = forked._fork(probe, _ctx(), lambda *a: None, inputs=[("first", done_r)])
+            os.write(write_fd, str(child.pid).encode())
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    os.waitpid(middle, 0)
+    early_pid = int(os.read(read_fd, 64))
+    os.close(read_fd)
+    deadline = time.monotonic() + 5  # the input never comes (done_w stays open here), yet the child ends
+    while time.monotonic() < deadline:
+        if _ended(early_pid):
+            break
+        time.sleep(0.02)
+    else:
+        os.kill(early_pid, signal.SIGKILL)
+        pytest.fail("the orphaned early child kept waiting")
+    os.close(done_r)
+    os.close(done_w)
