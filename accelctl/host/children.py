@@ -33,13 +33,18 @@ def reap(pid: int) -> Optional[int]:
         time.sleep(0.0005)
 
 
-def kill_and_reap(pid: int) -> Optional[int]:
+def kill(pid: int) -> None:
+    """SIGKILL ``pid``, which may already be gone."""
     import signal  # an enum module: only where a child is killed or its end described
 
     try:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def kill_and_reap(pid: int) -> Optional[int]:
+    kill(pid)
     return reap(pid)
 
 

@@ -25,7 +25,7 @@ import time
 from typing import Any, Callable, Optional
 
 from accelctl.host.base import DeviceLibraryError, NotSupported
-from accelctl.host.children import describe_status, kill_and_reap, reap, write_all
+from accelctl.host.children import describe_status, kill, kill_and_reap, reap, write_all
 
 _LENGTH = struct.Struct("!I")
 
@@ -169,10 +169,7 @@ class NvmlProcess:
             if wait:
                 kill_and_reap(self._pid)
             else:
-                try:
-                    os.kill(self._pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+                kill(self._pid)
                 threading.Thread(target=reap, args=(self._pid,), name="nvml-reaper", daemon=True).start()
             self._pid = None
         if self._broken is None:

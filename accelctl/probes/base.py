@@ -117,10 +117,5 @@ class Probe:
             load()
         if matrices is None:
             return
-        from accelctl.matrices import MatrixError
-
         for name in self.matrices:
-            try:
-                matrices.get(name)
-            except MatrixError:
-                pass
+            matrices.entries_or_empty(name)

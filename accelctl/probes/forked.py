@@ -422,7 +422,7 @@ def _collect(child: _Child, ctx: ProbeContext) -> ProbeRun:
     if child.timed_out:
         ctx.unknowns.append(Unknown(probe.name, "*", f"the probe did not finish within {probe.timeout:g} s"))
         return ProbeRun(probe.name, "timeout", probe.timeout * 1000.0, "timed out")
-    payload = _payload(child)
+    payload = _loads(child.chunks)
     child.delivered = payload is not None
     if payload is None:
         why = f"the probe's process ended without a result ({describe_status(child.status)})"
@@ -435,10 +435,6 @@ def _collect(child: _Child, ctx: ProbeContext) -> ProbeRun:
     if "value" in slot:
         ctx.results[probe.section] = slot["value"]
     return slot["run"]
-
-
-def _payload(child: _Child) -> Optional[Dict[str, Any]]:
-    return _loads(child.chunks)
 
 
 def _loads(chunks: List[bytes]) -> Optional[Dict[str, Any]]:
