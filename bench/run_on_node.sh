@@ -3,6 +3,7 @@
 #
 #   bash bench/run_on_node.sh                       # the quick set: reports, bench table, trace (~1.5 min)
 #   BASE=.base bash bench/run_on_node.sh            # + the same report as BASE's, and BASE against this tree
+#   BASE=".a .b" bash bench/run_on_node.sh          # several bases: the report compared with the first's, all in the A/B
 #   FULL=1 bash bench/run_on_node.sh                # + loader checks, per-probe, importtime, fatbins, 10k snapshots
 #
 # With the device tool, BASE is an ignored folder of the repository (git archive <commit> accelctl matrices |
@@ -28,10 +29,11 @@ RUNS=${RUNS:-11}
 "$PY" -m accelctl doctor --json > "$OUT/doctor.json" 2> "$OUT/doctor.stderr"
 {
   if [ -n "${BASE:-}" ]; then
-    echo "### the same report as $BASE's (timings aside)"
+    FIRST=${BASE%% *}
+    echo "### the same report as $FIRST's (timings aside)"
     # each from its own folder, without PYTHONPATH (python -m puts the working folder first on sys.path),
     # so the environment the two reports record is the same
-    (cd "$BASE" && env -u PYTHONPATH "$PY" -m accelctl doctor --json) > "$OUT/base.json" 2>/dev/null
+    (cd "$FIRST" && env -u PYTHONPATH "$PY" -m accelctl doctor --json) > "$OUT/base.json" 2>/dev/null
     env -u PYTHONPATH "$PY" -m accelctl doctor --json > "$OUT/this.json" 2>/dev/null
     "$PY" bench/same_report.py "$OUT/base.json" "$OUT/this.json"
   fi
@@ -42,7 +44,8 @@ RUNS=${RUNS:-11}
 } > "$OUT/checks.txt" 2>&1
 "$PY" bench/bench.py --runs "$RUNS" --torch-python "${TORCH_PY:-$PY}" --markdown > "$OUT/bench.md" 2>&1
 "$PY" bench/trace.py > "$OUT/trace.txt" 2>&1
-[ -n "${BASE:-}" ] && "$PY" bench/ab.py "$BASE" . --runs "${AB_RUNS:-15}" > "$OUT/ab.txt" 2>&1
+# shellcheck disable=SC2086  # BASE is a list of folders
+[ -n "${BASE:-}" ] && "$PY" bench/ab.py $BASE . --runs "${AB_RUNS:-15}" > "$OUT/ab.txt" 2>&1
 if [ -n "${FULL:-}" ]; then
   {
     S=$("$PY" -c "import sysconfig;print(sysconfig.get_paths()['purelib'])")

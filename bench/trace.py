@@ -87,24 +87,56 @@ def traced_run() -> dict:
     # before it exits it leaves them in a file this process reads at the end, tagged with the probe's name.
     child_main, spool = forked._child_main, tempfile.mkdtemp(prefix="accelctl-trace-")
 
-    def traced_child_main(probe, ctx, run_one, fd, feeds=(), inputs=()):  # type: ignore[no-untyped-def]
+    def traced_child_main(probe, ctx, run_one, fd, feeds=(), inputs=(), matrices_fd=None,  # type: ignore[no-untyped-def]
+                          doctor=None):
         before = set(marks)
-        await_inputs = forked._await_inputs
+        await_inputs, receive = forked._await_inputs, forked._receive_matrices
 
-        def traced_await(probe, ctx, inputs):  # type: ignore[no-untyped-def]
-            await_inputs(probe, ctx, inputs)
+        def traced_await(probe, ctx, inputs, matrices_fd=None, doctor=None):  # type: ignore[no-untyped-def]
+            sent = await_inputs(probe, ctx, inputs, matrices_fd, doctor)
             mark("inputs received")
+            return sent
 
-        forked._await_inputs = traced_await
+        def traced_receive(ctx, chunks):  # type: ignore[no-untyped-def]
+            sent = receive(ctx, chunks)
+            mark(f"matrices received from the doctor: {', '.join(sorted(sent)) or 'none'}")
+            return sent
+
+        forked._await_inputs, forked._receive_matrices = traced_await, traced_receive
         mark("forked")
         try:
-            child_main(probe, ctx, run_one, fd, feeds, inputs)
+            child_main(probe, ctx, run_one, fd, feeds, inputs, matrices_fd, doctor)
         finally:
             mark("result sent")
             with open(os.path.join(spool, probe.name), "w") as out:
                 json.dump({k: v for k, v in marks.items() if k not in before or k == "forked"}, out)
 
     forked._child_main = traced_child_main
+    from accelctl.probes.base import LazyRun
+
+    load = LazyRun.load
+
+    def traced_load(self):  # type: ignore[no-untyped-def]
+        if self.loaded:
+            return load(self)
+        name = self.module.replace("accelctl.probes.", "")
+        mark(f"import {name} start")
+        try:
+            return load(self)
+        finally:
+            mark(f"import {name} end")
+
+    LazyRun.load = traced_load  # type: ignore[method-assign]
+    feed = forked.Forks._feed_matrices
+
+    def traced_feed(self, name):  # type: ignore[no-untyped-def]
+        mark(f"idle: matrices for {name}'s process start")
+        try:
+            return feed(self, name)
+        finally:
+            mark(f"idle: matrices for {name}'s process end")
+
+    forked.Forks._feed_matrices = traced_feed  # type: ignore[method-assign]
     if "--fork" in sys.argv:
         forked.usable_cpus = lambda: 16  # type: ignore[assignment]
     gather, diagnose = logic.gather, logic.diagnose

@@ -25,7 +25,7 @@ import threading
 import time
 from collections import deque
 from functools import partial
-from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Set, Tuple
 
 from accelctl.host.children import describe_status, kill_and_reap, reap, write_all
 from accelctl.inventory.common import ProbeRun, Unknown
@@ -86,6 +86,30 @@ class _Child:
         self.delivered = False  # its whole result was read here (so its consumers got the same bytes)
 
 
+class _MatrixFeed:
+    """A pipe to an early child, for the matrices its probe reads (``Probe.matrices``) that this process has
+    not loaded yet; sent as one pickled {name: Matrix}, or nothing (the child then loads them itself)."""
+
+    def __init__(self, names: Tuple[str, ...], read_fd: int, write_fd: int, capacity: int) -> None:
+        self.names = names
+        self.read_fd = read_fd
+        self.write_fd = write_fd
+        self.capacity = capacity  # what the pipe holds unread: more is never sent
+
+    @classmethod
+    def open(cls, probe: Probe, matrices: Any) -> Optional["_MatrixFeed"]:
+        if matrices is None:
+            return None
+        names = tuple(m for m in probe.matrices if m not in matrices.loaded())
+        if not names:
+            return None
+        try:
+            read_fd, write_fd = os.pipe()
+        except OSError:
+            return None
+        return cls(names, read_fd, write_fd, _widen(write_fd))
+
+
 class Forks:
     """The forked children of one run, across its levels.
 
@@ -108,6 +132,8 @@ class Forks:
         self.run_here = run_here
         self.cpus = cpus
         self.early: Dict[str, _Child] = {}
+        # early child -> its matrix feed: this process loads the matrices it reads, in idle time, and sends them
+        self.matrix_feeds: Dict[str, _MatrixFeed] = {}
 
     def has_work(self, level: Sequence[Probe]) -> bool:
         """Whether ``level`` has a probe forked early, or one that may fork now."""
@@ -142,10 +168,13 @@ class Forks:
                 run = self.run_here(probe, ctx)
                 here[probe.name] = (run, ctx.unknowns[before:])  # its unknowns take their place in level order below
                 del ctx.unknowns[before:]
+        feeding = deque(partial(self._feed_matrices, name) for name in list(self.matrix_feeds))
         ahead = deque(partial(p.prepare, ctx.matrices) for p in _prefetch_order(later)
                       if (p.matrices or not p.prepared) and p.name not in self.early)
-        _use_idle_time((ahead, steps if steps is not None else deque()), list(children.values()))
         try:
+            _use_idle_time((feeding, ahead, steps if steps is not None else deque()), list(children.values()))
+            for name in list(self.matrix_feeds):  # no idle time left for it: that child loads its matrices itself
+                self._end_feed(name)
             _wait(list(children.values()))
         except BaseException:  # Ctrl-C or a bug here: no child may go on working for nobody
             for child in children.values():
@@ -211,10 +240,7 @@ class Forks:
             for consumer, producers in plan:
                 fds = inputs[consumer.name]
                 if all(p.name in children for _, p in producers):
-                    try:
-                        self.early[consumer.name] = _fork(consumer, ctx, self.run_one, inputs=fds)
-                    except OSError:
-                        pass
+                    self._fork_early(consumer, fds)
                 for _, fd in fds:
                     os.close(fd)
         finally:
@@ -223,9 +249,56 @@ class Forks:
         for child in children.values():  # a producer whose consumer could not fork feeds nobody
             child.fed = [name for name in child.fed if name in self.early]
 
+    def _fork_early(self, consumer: Probe, inputs: List[Tuple[str, int]]) -> None:
+        """Fork ``consumer`` early, with a matrix feed when it reads matrices this process has not loaded."""
+        feed = _MatrixFeed.open(consumer, self.ctx.matrices)
+        # its own feed's write end and any other early child's stay with this process (a child holding one
+        # would keep that feed from ever ending)
+        others = [f.write_fd for f in self.matrix_feeds.values()] + ([feed.write_fd] if feed else [])
+        try:
+            self.early[consumer.name] = _fork(consumer, self.ctx, self.run_one, inputs=inputs,
+                                              matrices_fd=feed.read_fd if feed else None, close_in_child=others)
+        except OSError:
+            if feed is not None:
+                os.close(feed.write_fd)
+            return
+        finally:
+            if feed is not None:
+                os.close(feed.read_fd)
+        if feed is not None:
+            self.matrix_feeds[consumer.name] = feed
+
+    def _feed_matrices(self, name: str) -> None:
+        """Load the matrices an early child reads and send them to it: its imports take longer than the load
+        here, and this process needs them for the rules anyway."""
+        feed = self.matrix_feeds.pop(name, None)
+        if feed is None:
+            return
+        import pickle
+
+        try:
+            matrices = self.ctx.matrices
+            for matrix in feed.names:
+                matrices.entries_or_empty(matrix)  # a broken one is left to the probe, which reports it
+            loaded = matrices.loaded()
+            data = pickle.dumps({m: loaded[m] for m in feed.names if m in loaded}, protocol=pickle.HIGHEST_PROTOCOL)
+            if len(data) <= feed.capacity:  # never blocks: the child reads only once its imports are done
+                write_all(feed.write_fd, data)
+        except OSError:  # the child is gone: its reader will hear of it
+            pass
+        finally:
+            os.close(feed.write_fd)
+
+    def _end_feed(self, name: str) -> None:
+        """Close a feed unsent: the child loads the matrices itself."""
+        feed = self.matrix_feeds.pop(name, None)
+        if feed is not None:
+            os.close(feed.write_fd)
+
     def _abandon(self, names: Sequence[str]) -> None:
         """Kill these early children: they fork again, from this process's own sections, when their level comes."""
         for name in names:
+            self._end_feed(name)
             child = self.early.pop(name, None)
             if child is not None:
                 os.close(child.fd)
@@ -280,12 +353,15 @@ def _busy(children: List[_Child]) -> bool:
 
 
 def _fork(probe: Probe, ctx: ProbeContext, run_one: Any, feeds: Sequence[int] = (),
-          inputs: Sequence[Tuple[str, int]] = ()) -> _Child:
+          inputs: Sequence[Tuple[str, int]] = (), matrices_fd: Optional[int] = None,
+          close_in_child: Sequence[int] = ()) -> _Child:
     """Fork a child that runs ``probe`` and sends its result back, and to ``feeds`` (early consumers' inputs).
-    With ``inputs`` it first prepares the probe, then reads each (section, pipe) from its producer."""
+    With ``inputs`` it first prepares the probe (with the matrices sent on ``matrices_fd``, if any), then reads
+    each (section, pipe) from its producer. ``close_in_child``: descriptors the child must not keep."""
     read_fd, write_fd = os.pipe()
     _widen(write_fd)
     started = time.monotonic()
+    doctor = os.getpid()  # taken here: were this process gone before the child asked, it would see its new parent
     try:
         pid = os.fork()
     except OSError:
@@ -296,7 +372,9 @@ def _fork(probe: Probe, ctx: ProbeContext, run_one: Any, feeds: Sequence[int] = 
         code = 0
         try:
             os.close(read_fd)
-            _child_main(probe, ctx, run_one, write_fd, feeds, inputs)
+            for fd in close_in_child:
+                os.close(fd)
+            _child_main(probe, ctx, run_one, write_fd, feeds, inputs, matrices_fd, doctor)
         except BaseException:  # noqa: BLE001 - nothing may escape a forked child
             code = 70
         finally:
@@ -305,25 +383,27 @@ def _fork(probe: Probe, ctx: ProbeContext, run_one: Any, feeds: Sequence[int] = 
     return _Child(probe, pid, read_fd, started)
 
 
-def _widen(fd: int) -> None:
-    """Let the pipe hold a whole result (the python section is ~130 KB), so a finished child exits at once."""
+def _widen(fd: int) -> int:
+    """Let the pipe hold a whole result (the python section is ~130 KB), so a finished child exits at once.
+    Returns what the pipe holds now."""
     try:
         import fcntl
 
-        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+        return fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
     except (ImportError, OSError):
-        pass  # the default 64 KB: the child then waits for the reader, which only costs time
+        return 1 << 16  # the default 64 KB: a child then waits for the reader, which only costs time
 
 
 def _child_main(probe: Probe, ctx: ProbeContext, run_one: Any, fd: int, feeds: Sequence[int] = (),
-                inputs: Sequence[Tuple[str, int]] = ()) -> None:
+                inputs: Sequence[Tuple[str, int]] = (), matrices_fd: Optional[int] = None,
+                doctor: Optional[int] = None) -> None:
     import pickle
 
     before = len(ctx.unknowns)
     matrices = ctx.matrices
     had = set(matrices.loaded()) if matrices is not None else set()
     if inputs:
-        _await_inputs(probe, ctx, inputs)
+        had |= _await_inputs(probe, ctx, inputs, matrices_fd, doctor)
     slot: Dict[str, Any] = {}
     run_one(probe, ctx, slot)
     payload: Dict[str, Any] = {"slot": slot, "unknowns": ctx.unknowns[before:]}
@@ -345,37 +425,71 @@ def _child_main(probe: Probe, ctx: ProbeContext, run_one: Any, fd: int, feeds: S
     os.close(fd)
 
 
-def _await_inputs(probe: Probe, ctx: ProbeContext, inputs: Sequence[Tuple[str, int]]) -> None:
+def _await_inputs(probe: Probe, ctx: ProbeContext, inputs: Sequence[Tuple[str, int]],
+                  matrices_fd: Optional[int] = None, doctor: Optional[int] = None) -> Set[str]:
     """An early child: prepare the probe while its producers work, then take the sections they send.
 
-    Waiting is bounded by the doctor: it kills a producer at its timeout (the input then ends) and this child
-    with it; were the doctor itself killed, this child notices its parent is gone and ends.
-    """
-    import select
+    Its modules are imported first; the matrices it reads come from the doctor on ``matrices_fd`` meanwhile
+    (those that do not come, it loads itself). Returns the names of the matrices the doctor sent.
 
-    parent = os.getppid()
+    Waiting is bounded by the doctor: it kills a producer at its timeout (the input then ends) and this child
+    with it; were the doctor (pid ``doctor``) itself killed, this child notices its parent is gone and ends.
+    """
+    parent = doctor if doctor is not None else os.getppid()
+    sent: Set[str] = set()
+    load = getattr(probe.run, "load", None)
     try:
-        probe.prepare(ctx.matrices)
+        if load is not None:
+            load()  # its imports first: the doctor loads the matrices meanwhile
     except Exception:  # noqa: BLE001 - the probe meets the same error when it runs, and reports it
         pass
+    if matrices_fd is not None:
+        sent = _receive_matrices(ctx, _read_to_end(matrices_fd, parent))
+    try:
+        probe.prepare(ctx.matrices)  # what is left: the matrices that did not come
+    except Exception:  # noqa: BLE001
+        pass
     for section, fd in inputs:
-        chunks = []
-        while True:
-            if not select.select([fd], [], [], _ORPHAN_CHECK_S)[0]:
-                if os.getppid() != parent:
-                    raise SystemExit("the doctor is gone")
-                continue
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        os.close(fd)
-        payload = _loads(chunks)
+        payload = _loads(_read_to_end(fd, parent))
         slot = payload["slot"] if payload is not None else {}
         if "value" in slot:
             ctx.results[section] = slot["value"]
         else:  # the producer failed: the section stays as it was before it, as in the parent
             ctx.results.pop(section, None)
+    return sent
+
+
+def _read_to_end(fd: int, parent: int) -> List[bytes]:
+    """Everything the pipe brings until its writer closes it (then it is closed here too); the process ends
+    if the doctor that forked it is gone meanwhile."""
+    import select
+
+    chunks = []
+    while True:
+        if not select.select([fd], [], [], _ORPHAN_CHECK_S)[0]:
+            if os.getppid() != parent:
+                raise SystemExit("the doctor is gone")
+            continue
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    return chunks
+
+
+def _receive_matrices(ctx: ProbeContext, chunks: List[bytes]) -> Set[str]:
+    """Take the matrices the doctor sent (none when it sent nothing or was cut off); their names."""
+    import pickle
+
+    try:
+        loaded = pickle.loads(b"".join(chunks)) if chunks else {}
+    except Exception:  # noqa: BLE001 - cut off mid-write: the probe loads them itself
+        return set()
+    if not isinstance(loaded, dict) or ctx.matrices is None:
+        return set()
+    ctx.matrices.adopt(loaded)
+    return set(loaded)
 
 
 def _wait(children: List[_Child]) -> None:

@@ -551,8 +551,16 @@ def test_no_descriptors_for_early_inputs_means_no_early_forks(many_cpus, monkeyp
 
 @needs_fork
 def test_an_early_child_whose_doctor_is_gone_ends(monkeypatch):
-    """The doctor killed (SIGKILL) before the input came: the early child must not wait forever."""
+    """The doctor killed (SIGKILL) before the input came: the early child must not wait forever, even when the
+    doctor was gone before the child first looked (its new parent is then all it could see)."""
     monkeypatch.setattr(forked, "_ORPHAN_CHECK_S", 0.05)
+    child_main = forked._child_main
+
+    def slow_to_start(*args):
+        time.sleep(0.2)  # the doctor below is gone by then
+        child_main(*args)
+
+    monkeypatch.setattr(forked, "_child_main", slow_to_start)
     read_fd, write_fd = os.pipe()
     done_r, done_w = os.pipe()
     middle = os.fork()
@@ -578,3 +586,78 @@ def test_an_early_child_whose_doctor_is_gone_ends(monkeypatch):
         pytest.fail("the orphaned early child kept waiting")
     os.close(done_r)
     os.close(done_w)
+
+
+def _record_matrix_loads(monkeypatch, tmp_path):
+    """Every matrix loaded from files, in any process of the run: a list of (pid, name), read after the run."""
+    log = tmp_path / "loads"
+    real_load = MatrixSet._load
+
+    def load(self, name):
+        with open(log, "a") as f:
+            f.write(f"{os.getpid()} {name}\n")
+        return real_load(self, name)
+
+    monkeypatch.setattr(MatrixSet, "_load", load)
+    return lambda: [(int(pid), name) for pid, name in (line.split() for line in log.read_text().splitlines())] \
+        if log.exists() else []
+
+
+def _open_fds():
+    return sorted(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else []
+
+
+@needs_fork
+def test_an_early_child_is_sent_its_matrices_by_the_doctor_while_it_imports(many_cpus, monkeypatch, tmp_path):
+    """Loaded once, here, in idle time; the child adopts them instead of loading them, and the run keeps them."""
+    loads = _record_matrix_loads(monkeypatch, tmp_path)
+    later = _lazy_probe(monkeypatch, own_process=True, matrices=("jax",))
+    ctx, fds = _ctx(), _open_fds()
+    results, runs = run_probes([_first(), later], ctx, processes=True)
+    assert [r.status for r in runs] == ["ok", "ok"] and results["later"]["ran_in"] != os.getpid()
+    assert loads() == [(os.getpid(), "jax")]
+    assert "jax" in ctx.matrices.loaded() and results["later"]["first"] == results["first"]
+    assert _open_fds() == fds  # every feed's ends closed
+
+
+@needs_fork
+@pytest.mark.parametrize("how", ["no idle time here", "too big for its pipe"])
+def test_an_early_child_not_sent_its_matrices_loads_them_itself(many_cpus, monkeypatch, tmp_path, how):
+    if how == "no idle time here":
+        monkeypatch.setattr(forked, "_use_idle_time", lambda queues, children: None)
+    else:
+        monkeypatch.setattr(forked, "_widen", lambda fd: 16)
+    loads = _record_matrix_loads(monkeypatch, tmp_path)
+    later = _lazy_probe(monkeypatch, own_process=True, matrices=("jax",))
+    ctx, fds = _ctx(), _open_fds()
+    results, runs = run_probes([_first(), later], ctx, processes=True)
+    assert [r.status for r in runs] == ["ok", "ok"]
+    loaded_in = [pid for pid, name in loads() if name == "jax"]
+    if how == "no idle time here":
+        assert loaded_in == [results["later"]["ran_in"]] != [os.getpid()]  # by the child alone
+    else:  # loaded here for it, found too big to send without blocking: loaded there again
+        assert loaded_in == [os.getpid(), results["later"]["ran_in"]]
+    assert "jax" in ctx.matrices.loaded()  # and sent back with its result
+    assert _open_fds() == fds
+
+
+def test_a_garbled_or_empty_matrix_feed_adopts_nothing():
+    ctx = _ctx()
+    assert forked._receive_matrices(ctx, [b"\x80\x05garbage"]) == set()
+    assert forked._receive_matrices(ctx, []) == set()
+    assert ctx.matrices.loaded() == {}
+
+
+@needs_fork
+def test_ctrl_c_in_idle_time_leaves_no_child_and_no_open_feed(many_cpus, monkeypatch, forks):
+    def interrupted(self, name):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(forked.Forks, "_feed_matrices", interrupted)
+    later = _lazy_probe(monkeypatch, own_process=True, matrices=("jax",), requires=("long",))
+    fds = _open_fds()
+    with pytest.raises(KeyboardInterrupt):
+        _run([_probe("long", lambda ctx: time.sleep(30)), later], processes=True)
+    assert forks["later"][0][1]  # it had forked early, with a feed
+    assert all(_reaped(pid) for runs in forks.values() for pid, _ in runs)
+    assert _open_fds() == fds
