@@ -22,11 +22,14 @@ def all_probes() -> List[Probe]:
               timeout=60.0, own_process=True, matrices=("pytorch", "jax")),
         Probe(name="nvidia", section="nvidia", run=LazyRun("accelctl.probes.nvidia.probe"), requires=("python",),
               timeout=30.0, own_process=True),
-        Probe(name="amd", section="amd", run=LazyRun("accelctl.probes.amd"), requires=("python",), timeout=20.0),
+        # the light probes that follow python fork too where CPUs are spare: their imports and runs (~8 ms on
+        # the node) come off the doctor's own process, the long pole of a run's end (bench/RESULTS.md, sixth session)
+        Probe(name="amd", section="amd", run=LazyRun("accelctl.probes.amd"), requires=("python",), timeout=20.0,
+              own_process=True),
         Probe(name="intel", section="intel", run=LazyRun("accelctl.probes.intel"), requires=("python",),
-              timeout=15.0),
+              timeout=15.0, own_process=True),
         Probe(name="other_accelerators", section="other_accelerators", run=LazyRun("accelctl.probes.other_accel"),
-              requires=("python",), timeout=15.0),
+              requires=("python",), timeout=15.0, own_process=True),
     ]
 
 

@@ -101,7 +101,7 @@ class Probe:
     requires: Tuple[str, ...] = ()  # sections that must be filled first
     timeout: float = 10.0
     needs_commands: bool = False  # skipped (with a reason) on hosts that cannot run commands
-    own_process: bool = False  # tens of ms of work: worth a forked process where the host allows (probes.forked)
+    own_process: bool = False  # worth a forked process where the host allows and CPUs are spare (probes.forked)
     matrices: Tuple[str, ...] = ()  # the matrices run reads (ProbeContext.matrix_entries), loaded ahead by prepare
 
     @property

@@ -3,7 +3,8 @@
 Probes are Python work on file contents: threads of one process only take turns
 at the interpreter lock, processes really run at once (a GPU node has many
 cores). A probe marked ``own_process`` (python, frameworks, nvidia: tens of ms
-each on an H100 node) gets a forked child, which starts with everything the
+each on an H100 node; the light probes after python, where CPUs are spare,
+keeping this process free) gets a forked child, which starts with everything the
 parent has (the host, the sections earlier levels filled, the imported modules),
 runs that one probe and sends back what a thread would have left behind: the
 section, the probe's run, its unknowns and the matrices it loaded. The light

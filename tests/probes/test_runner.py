@@ -661,3 +661,18 @@ def test_ctrl_c_in_idle_time_leaves_no_child_and_no_open_feed(many_cpus, monkeyp
     assert forks["later"][0][1]  # it had forked early, with a feed
     assert all(_reaped(pid) for runs in forks.values() for pid, _ in runs)
     assert _open_fds() == fds
+
+
+@pytest.mark.parametrize("cpus, early", [
+    (4, ["frameworks", "nvidia"]),  # two CPUs spare beside python's and the doctor's: the heavy probes take them
+    (16, ["frameworks", "nvidia", "amd", "intel", "other_accelerators"]),
+])
+def test_the_heavy_probes_fork_early_before_the_light_ones(cpus, early):
+    from accelctl.probes.runner import _levels
+
+    levels = _levels(all_probes())
+    i = next(n for n, level in enumerate(levels) if any(p.name == "python" for p in level))
+    python = [p for p in levels[i] if p.name == "python"]
+    forks = forked.Forks(_ctx(), None, None, cpus)
+    plan = forked._early_plan(python, levels[i], levels[i + 1:], forks._room(len(python)))
+    assert [p.name for p, _ in plan] == early
