@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -145,10 +146,26 @@ def traced_run() -> dict:
         def inner(*args, **kwargs):  # type: ignore[no-untyped-def]
             mark(f"{name} start")
             try:
-                return fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
             finally:
                 mark(f"{name} end")
+            return in_parts(result, name) if isinstance(result, Iterator) else result
         return inner
+
+    def in_parts(parts, name):  # type: ignore[no-untyped-def]
+        """A step taken in parts (the rehearsal, a rule at a time): its first part and its last are marked."""
+        count = 0
+        try:
+            while True:
+                if count == 0:
+                    mark(f"{name}: first part start")
+                next(parts)
+                count += 1
+                mark(f"{name}: part {count} end")
+                marks[f"{name}: last part end"] = marks.pop(f"{name}: part {count} end")
+                yield
+        except StopIteration:
+            mark(f"{name}: all parts done")
 
     logic.gather, logic.diagnose = timed(gather, "gather"), timed(diagnose, "diagnose")
     start = device_libs.LiveNvml.start

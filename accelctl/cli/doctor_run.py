@@ -67,7 +67,8 @@ def run(args: DoctorArgs) -> int:
         inventory = logic.gather(logic.Source(snapshot=args.from_file, root=args.root, python=args.python,
                                               scan_fatbins=args.scan_fatbins), matrices,
                                  meanwhile=logic.diagnosis_imports(fmt, matrices),
-                                 rehearse=lambda provisional: logic.diagnose(provisional, diagnosis, matrices))
+                                 rehearse=lambda provisional: logic.diagnosis_in_parts(provisional, diagnosis,
+                                                                                       matrices))
         if args.snapshot:
             _write(args.snapshot, inventory.to_json() + "\n")
         report = logic.diagnose(inventory, diagnosis, matrices)

@@ -34,10 +34,10 @@ def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Optio
 
         matrices = MatrixSet()  # one for every probe of the run (each probe's view shares it)
     ctx = ProbeContext(host, options, matrices=matrices)
-    steps: List[Callable[[], None]] = [_import_document, *meanwhile]
+    steps: List[Callable[[], object]] = [_import_document, *meanwhile]
     if rehearse is not None:
-        def rehearsal() -> None:
-            rehearse(_assemble(host, mode, ctx, dict(ctx.results), [], now))
+        def rehearsal() -> object:  # what rehearse returns: an iterator is taken part by part (forked)
+            return rehearse(_assemble(host, mode, ctx, dict(ctx.results), [], now))
 
         steps.append(rehearsal)
     host.warm_up()  # NVML's start (mostly waiting on the driver) overlaps the probes that read files

@@ -26,7 +26,7 @@ import threading
 import time
 from collections import deque
 from functools import partial
-from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from accelctl.host.children import describe_status, kill_and_reap, reap, write_all
 from accelctl.inventory.common import ProbeRun, Unknown
@@ -329,16 +329,24 @@ def _early_plan(fresh: Sequence[Probe], level: Sequence[Probe], later: Sequence[
     return plan
 
 
-def _use_idle_time(queues: Sequence[Deque[Callable[[], None]]], children: List[_Child]) -> None:
+def _use_idle_time(queues: Sequence[Deque[Callable[[], Any]]], children: List[_Child]) -> None:
     """Take steps from ``queues`` in order while a child still works; a step that fails is only a lost head start
-    (whoever needs that import does it again and meets the error where it can report it)."""
+    (whoever needs that import does it again and meets the error where it can report it). A step that returns
+    an iterator comes in parts: each next part is a step of its own, taken first."""
     for queue in queues:
         while queue and _busy(children):
             step = queue.popleft()
             try:
-                step()
-            except Exception:  # noqa: BLE001
-                pass
+                more = step()
+            except Exception:  # noqa: BLE001 - StopIteration included: a stepwise step is done
+                continue
+            if isinstance(more, Iterator):
+                queue.appendleft(partial(_next_part, more))
+
+
+def _next_part(parts: Iterator[Any]) -> Iterator[Any]:
+    next(parts)
+    return parts
 
 
 def _busy(children: List[_Child]) -> bool:

@@ -44,7 +44,7 @@ def _levels(probes: Sequence[Probe]) -> List[List[Probe]]:
 
 
 def run_probes(probes: Sequence[Probe], ctx: ProbeContext, processes: Optional[bool] = None,
-               meanwhile: Sequence[Callable[[], None]] = ()) -> Tuple[Dict[str, Any], List[ProbeRun]]:
+               meanwhile: Sequence[Callable[[], object]] = ()) -> Tuple[Dict[str, Any], List[ProbeRun]]:
     """Run every probe; return the sections they filled and how each went.
 
     ``processes``: None lets the host decide (``Host.forks_probes``); True or

@@ -42,18 +42,25 @@ def run_rules(ctx: RuleContext, rules: Optional[Sequence[Rule]] = None) -> List[
     """Run rules; a rule that breaks yields a GEN999 finding instead of a traceback."""
     findings: List[Finding] = []
     for r in rules if rules is not None else all_rules():
-        try:
-            hits = list(r.check(ctx))
-        except Exception as exc:  # a rule bug must not hide the other findings
-            findings.append(
-                Finding("GEN999", "rule-failed", "warning", "A check could not run",
+        findings.extend(run_rule(ctx, r))
+    return sort_findings(findings)
+
+
+def run_rule(ctx: RuleContext, r: Rule) -> List[Finding]:
+    """One rule's findings, unsorted (``run_rules`` sorts them all); a rule that breaks gives GEN999."""
+    try:
+        hits = list(r.check(ctx))
+    except Exception as exc:  # a rule bug must not hide the other findings
+        return [Finding("GEN999", "rule-failed", "warning", "A check could not run",
                         f"rule {r.id} ({r.name}) failed: {type(exc).__name__}: {exc}", family="general",
-                        docs="docs/rules/GEN999.md")
-            )
-            continue
-        findings.extend(to_finding(r, h) for h in hits)
+                        docs="docs/rules/GEN999.md")]
+    return [to_finding(r, h) for h in hits]
+
+
+def sort_findings(findings: List[Finding]) -> List[Finding]:
+    """The report's order: most severe first, then by rule ID and subject."""
     findings.sort(key=lambda f: (-SEVERITY_ORDER[f.severity], f.rule_id, f.subject or ""))
     return findings
 
 
-__all__ = ["Hit", "Rule", "RuleContext", "all_rules", "by_id", "run_rules", "select"]
+__all__ = ["Hit", "Rule", "RuleContext", "all_rules", "by_id", "run_rule", "run_rules", "select", "sort_findings"]

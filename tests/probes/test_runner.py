@@ -332,6 +332,67 @@ def test_a_step_that_ends_the_wait_leaves_the_rest_queued():
     os.close(working.fd)
 
 
+def test_a_step_in_parts_stops_between_parts_when_the_wait_ends():
+    """The rehearsal's case: a step returning an iterator is taken part by part, its next part before any other
+    step, and no part starts once every child has sent its result."""
+    from collections import deque
+
+    working, write_fd = _child_ends(pipe_open=True)
+    calls = []
+
+    def in_parts():
+        calls.append("part 1")
+        yield
+        calls.append("part 2")
+        os.close(write_fd)  # the child sends its result during part 2
+        yield
+        calls.append("part 3")
+
+    steps = deque([in_parts, lambda: calls.append("after")])
+    forked._use_idle_time((steps,), [working])
+    assert calls == ["part 1", "part 2"] and len(steps) == 2  # its next part first, then the other step
+    os.close(working.fd)
+
+
+def test_a_step_in_parts_runs_to_its_end_then_the_next_step():
+    from collections import deque
+
+    working, write_fd = _child_ends(pipe_open=True)
+    calls = []
+
+    def in_parts():
+        for i in range(3):
+            calls.append(i)
+            yield
+
+    steps = deque([in_parts, lambda: calls.append("after")])
+    forked._use_idle_time((steps,), [working])
+    assert calls == [0, 1, 2, "after"] and not steps
+    for fd in (working.fd, write_fd):
+        os.close(fd)
+
+
+def test_the_diagnosis_in_parts_is_the_diagnosis():
+    """One part per rule (plus the last), and the report it returns is diagnose's."""
+    from accelctl import doctor
+    from accelctl.report.json_out import render
+    from accelctl.rules import all_rules
+
+    inventory = doctor.gather(doctor.Source(fixture=str(NODE)))
+    diagnosis = doctor.Diagnosis()
+    parts = doctor.diagnosis_in_parts(inventory, diagnosis)
+    count = 0
+    while True:
+        try:
+            next(parts)
+            count += 1
+        except StopIteration as done:
+            report = done.value
+            break
+    assert count == len([r for r in all_rules() if not r.removed]) + 1
+    assert render(report) == render(doctor.diagnose(inventory, diagnosis))
+
+
 @needs_fork
 def test_a_failing_meanwhile_changes_nothing(many_cpus):
     def broken():
