@@ -131,11 +131,11 @@ def traced_run() -> dict:
     feed = forked.Forks._feed_matrices
 
     def traced_feed(self, name):  # type: ignore[no-untyped-def]
-        mark(f"idle: matrices for {name}'s process start")
+        mark(f"feed: matrices for {name}'s process start")
         try:
             return feed(self, name)
         finally:
-            mark(f"idle: matrices for {name}'s process end")
+            mark(f"feed: matrices for {name}'s process end")
 
     forked.Forks._feed_matrices = traced_feed  # type: ignore[method-assign]
     if "--fork" in sys.argv:

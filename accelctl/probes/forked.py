@@ -145,7 +145,9 @@ class Forks:
         """Run ``level``: its early children released, the rest of its own_process probes forked (and the
         later probes they feed forked early), the others here meanwhile; fill ``ctx`` in level order.
 
-        While children work, this process prepares the later probes that no
+        Once its children are forked, this process sends the early ones the
+        matrices they read (``_feed_matrices``) and runs the level's other
+        probes. While children still work, it prepares the later probes that no
         early child prepares (their modules, their matrices), then takes the
         caller's ``steps`` (its next imports), each only while a child still
         works; what is left stays in ``steps``.
@@ -162,20 +164,13 @@ class Forks:
             if can_fork() else []
         if fresh:
             self._fork_level(fresh, level, later, children)
-        here: Dict[str, Tuple[ProbeRun, List[Unknown]]] = {}
-        for probe in level:
-            if probe.name not in children:
-                before = len(ctx.unknowns)
-                run = self.run_here(probe, ctx)
-                here[probe.name] = (run, ctx.unknowns[before:])  # its unknowns take their place in level order below
-                del ctx.unknowns[before:]
-        feeding = deque(partial(self._feed_matrices, name) for name in list(self.matrix_feeds))
-        ahead = deque(partial(p.prepare, ctx.matrices) for p in _prefetch_order(later)
-                      if (p.matrices or not p.prepared) and p.name not in self.early)
         try:
-            _use_idle_time((feeding, ahead, steps if steps is not None else deque()), list(children.values()))
-            for name in list(self.matrix_feeds):  # no idle time left for it: that child loads its matrices itself
-                self._end_feed(name)
+            for name in list(self.matrix_feeds):  # first of all: an early child needs them once its imports end
+                self._feed_matrices(name)
+            here = self._run_here(level, children)
+            ahead = deque(partial(p.prepare, ctx.matrices) for p in _prefetch_order(later)
+                          if (p.matrices or not p.prepared) and p.name not in self.early)
+            _use_idle_time((ahead, steps if steps is not None else deque()), list(children.values()))
             _wait(list(children.values()))
         except BaseException:  # Ctrl-C or a bug here: no child may go on working for nobody
             for child in children.values():
@@ -197,6 +192,20 @@ class Forks:
             ctx.unknowns.extend(unknowns)
             runs.append(run)
         return runs
+
+    def _run_here(self, level: Sequence[Probe],
+                  children: Dict[str, _Child]) -> Dict[str, Tuple[ProbeRun, List[Unknown]]]:
+        """Run the level's probes that have no process, each with the unknowns it added (they take their place
+        in level order when the level is collected)."""
+        ctx = self.ctx
+        here: Dict[str, Tuple[ProbeRun, List[Unknown]]] = {}
+        for probe in level:
+            if probe.name not in children:
+                before = len(ctx.unknowns)
+                run = self.run_here(probe, ctx)
+                here[probe.name] = (run, ctx.unknowns[before:])
+                del ctx.unknowns[before:]
+        return here
 
     def close(self) -> None:
         """Kill the early children never released (the run ended before their level)."""
@@ -270,8 +279,8 @@ class Forks:
             self.matrix_feeds[consumer.name] = feed
 
     def _feed_matrices(self, name: str) -> None:
-        """Load the matrices an early child reads and send them to it: its imports take longer than the load
-        here, and this process needs them for the rules anyway."""
+        """Load the matrices an early child reads and send them to it, at once: the load here overlaps the
+        child's imports (it reads them when those end), and this process needs them for the rules anyway."""
         feed = self.matrix_feeds.pop(name, None)
         if feed is None:
             return
@@ -283,10 +292,10 @@ class Forks:
                 matrices.entries_or_empty(matrix)  # a broken one is left to the probe, which reports it
             loaded = matrices.loaded()
             data = pickle.dumps({m: loaded[m] for m in feed.names if m in loaded}, protocol=pickle.HIGHEST_PROTOCOL)
-            if len(data) <= feed.capacity:  # never blocks: the child reads only once its imports are done
+            if len(data) <= feed.capacity:  # never blocks, whenever the child reads
                 write_all(feed.write_fd, data)
-        except OSError:  # the child is gone: its reader will hear of it
-            pass
+        except Exception:  # noqa: BLE001 - the child gone (its reader hears of it), a matrix that will not pickle:
+            pass  # the feed ends unsent and the child loads what did not come
         finally:
             os.close(feed.write_fd)
 

@@ -682,10 +682,17 @@ def test_an_early_child_is_sent_its_matrices_by_the_doctor_while_it_imports(many
 
 
 @needs_fork
-@pytest.mark.parametrize("how", ["no idle time here", "too big for its pipe"])
+@pytest.mark.parametrize("how", ["failing here", "too big for its pipe"])
 def test_an_early_child_not_sent_its_matrices_loads_them_itself(many_cpus, monkeypatch, tmp_path, how):
-    if how == "no idle time here":
-        monkeypatch.setattr(forked, "_use_idle_time", lambda queues, children: None)
+    if how == "failing here":
+        doctor, real = os.getpid(), MatrixSet.entries_or_empty
+
+        def broken_here(self, name):
+            if os.getpid() == doctor:
+                raise RuntimeError("a bug in this process's load")
+            return real(self, name)
+
+        monkeypatch.setattr(MatrixSet, "entries_or_empty", broken_here)
     else:
         monkeypatch.setattr(forked, "_widen", lambda fd: 16)
     loads = _record_matrix_loads(monkeypatch, tmp_path)
@@ -694,7 +701,7 @@ def test_an_early_child_not_sent_its_matrices_loads_them_itself(many_cpus, monke
     results, runs = run_probes([_first(), later], ctx, processes=True)
     assert [r.status for r in runs] == ["ok", "ok"]
     loaded_in = [pid for pid, name in loads() if name == "jax"]
-    if how == "no idle time here":
+    if how == "failing here":
         assert loaded_in == [results["later"]["ran_in"]] != [os.getpid()]  # by the child alone
     else:  # loaded here for it, found too big to send without blocking: loaded there again
         assert loaded_in == [os.getpid(), results["later"]["ran_in"]]
@@ -710,7 +717,7 @@ def test_a_garbled_or_empty_matrix_feed_adopts_nothing():
 
 
 @needs_fork
-def test_ctrl_c_in_idle_time_leaves_no_child_and_no_open_feed(many_cpus, monkeypatch, forks):
+def test_ctrl_c_while_feeding_leaves_no_child_and_no_open_feed(many_cpus, monkeypatch, forks):
     def interrupted(self, name):
         raise KeyboardInterrupt
 
