@@ -133,7 +133,7 @@ class Forks:
         self.run_here = run_here
         self.cpus = cpus
         self.early: Dict[str, _Child] = {}
-        # early child -> its matrix feed: this process loads the matrices it reads, in idle time, and sends them
+        # early child -> its matrix feed, until this process has loaded and sent it the matrices it reads
         self.matrix_feeds: Dict[str, _MatrixFeed] = {}
 
     def has_work(self, level: Sequence[Probe]) -> bool:
