@@ -141,7 +141,7 @@ class Forks:
         return any(p.name in self.early for p in level) or bool(to_fork(level, self.cpus) and can_fork())
 
     def run_level(self, level: Sequence[Probe], later: Sequence[Sequence[Probe]],
-                  steps: Optional[Deque[Callable[[], None]]] = None) -> List[ProbeRun]:
+                  steps: Optional[Deque[Callable[[], object]]] = None) -> List[ProbeRun]:
         """Run ``level``: its early children released, the rest of its own_process probes forked (and the
         later probes they feed forked early), the others here meanwhile; fill ``ctx`` in level order.
 
@@ -455,18 +455,10 @@ def _await_inputs(probe: Probe, ctx: ProbeContext, inputs: Sequence[Tuple[str, i
     """
     parent = doctor if doctor is not None else os.getppid()
     sent: Set[str] = set()
-    load = getattr(probe.run, "load", None)
-    try:
-        if load is not None:
-            load()  # its imports first: the doctor loads the matrices meanwhile
-    except Exception:  # noqa: BLE001 - the probe meets the same error when it runs, and reports it
-        pass
+    _prepare_quietly(probe, None)  # its imports first: the doctor loads the matrices meanwhile
     if matrices_fd is not None:
         sent = _receive_matrices(ctx, _read_to_end(matrices_fd, parent))
-    try:
-        probe.prepare(ctx.matrices)  # what is left: the matrices that did not come
-    except Exception:  # noqa: BLE001
-        pass
+    _prepare_quietly(probe, ctx.matrices)  # what is left: the matrices that did not come
     for section, fd in inputs:
         payload = _loads(_read_to_end(fd, parent))
         slot = payload["slot"] if payload is not None else {}
@@ -475,6 +467,14 @@ def _await_inputs(probe: Probe, ctx: ProbeContext, inputs: Sequence[Tuple[str, i
         else:  # the producer failed: the section stays as it was before it, as in the parent
             ctx.results.pop(section, None)
     return sent
+
+
+def _prepare_quietly(probe: Probe, matrices: Any) -> None:
+    """``Probe.prepare``; an error is left for the probe to meet when it runs, and report."""
+    try:
+        probe.prepare(matrices)
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def _read_to_end(fd: int, parent: int) -> List[bytes]:
