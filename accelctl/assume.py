@@ -7,11 +7,11 @@ inventory document (``os.libc_version=2.31``), validated like a snapshot.
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-
-from typing import Any, Dict, List, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Any
 
 from accelctl.inventory import Inventory, SnapshotError, inventory_from_data
+from accelctl.lazy_re import lazy_compile
 
 SHORTCUTS = {
     "driver": "NVIDIA driver version for the kernel module, NVML and libcuda (e.g. 550.54.15)",
@@ -29,7 +29,7 @@ class AssumptionError(SnapshotError):
     pass
 
 
-def parse_assumptions(items: Sequence[str]) -> List[Tuple[str, str]]:
+def parse_assumptions(items: Sequence[str]) -> list[tuple[str, str]]:
     out = []
     for item in items:
         key, sep, value = item.partition("=")
@@ -39,7 +39,7 @@ def parse_assumptions(items: Sequence[str]) -> List[Tuple[str, str]]:
     return out
 
 
-def _set_path(data: Dict[str, Any], path: str, value: Any) -> None:
+def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
     node: Any = data
     parts = path.split(".")
     for part in parts[:-1]:
@@ -60,7 +60,7 @@ def _set_path(data: Dict[str, Any], path: str, value: Any) -> None:
         raise AssumptionError(f"--assume {path}: no field '{last}' in the inventory")
 
 
-def _runtime_from_version(version: str) -> Dict[str, Any]:
+def _runtime_from_version(version: str) -> dict[str, Any]:
     local = version.partition("+")[2]
     m = _LOCAL_RUNTIME.match(local) if local else None
     if not m:
@@ -108,13 +108,14 @@ def apply_assumptions(inv: Inventory, items: Sequence[str], gpu_cc: Any = None) 
             _assume_distribution(data, key, value)
     data["mode"] = "assumed"
     result = inventory_from_data(data, "--assume")
-    from accelctl.probes.collect import summarize_accelerators
     import dataclasses
+
+    from accelctl.probes.collect import summarize_accelerators
 
     return dataclasses.replace(result, accelerators=summarize_accelerators(result))
 
 
-def _assume_distribution(data: Dict[str, Any], name: str, version: str) -> None:
+def _assume_distribution(data: dict[str, Any], name: str, version: str) -> None:
     norm = name.lower().replace("_", "-")
     if not data["python"]:
         raise AssumptionError(f"--assume {name}={version}: no Python environment in the inventory")

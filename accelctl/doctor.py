@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Generator, Sequence
+from typing import TYPE_CHECKING
+
 from accelctl.record import record
-from typing import TYPE_CHECKING, Callable, Generator, List, Optional, Sequence
 
 if TYPE_CHECKING:
     from accelctl.inventory import Inventory
@@ -22,10 +24,10 @@ if TYPE_CHECKING:
 class Source:
     """Where the inventory comes from: exactly one of these, or the live machine."""
 
-    snapshot: Optional[str] = None  # --from FILE
-    root: Optional[str] = None  # --root DIR
-    fixture: Optional[str] = None  # a captured fixture folder (tests, bug reports)
-    python: Optional[str] = None  # --python PATH
+    snapshot: str | None = None  # --from FILE
+    root: str | None = None  # --root DIR
+    fixture: str | None = None  # a captured fixture folder (tests, bug reports)
+    python: str | None = None  # --python PATH
     scan_fatbins: bool = False
 
 
@@ -41,7 +43,7 @@ class Diagnosis:
 _TOOL_ENV_MARKERS = ("/pipx/venvs/", "/uv/tools/", "/pipx/.cache/")
 
 
-def own_prefix() -> Optional[str]:
+def own_prefix() -> str | None:
     """accelctl's own environment when it is a tool install (pipx, uv tool), so it does not inspect itself.
 
     Run from the user's own venv (``pip install accelctl`` next to torch), that venv is the one to inspect.
@@ -52,9 +54,9 @@ def own_prefix() -> Optional[str]:
     return prefix if any(m in prefix + "/" for m in _TOOL_ENV_MARKERS) else None
 
 
-def gather(source: Source, matrices: Optional[MatrixSet] = None,
+def gather(source: Source, matrices: MatrixSet | None = None,
            meanwhile: Sequence[Callable[[], None]] = (),
-           rehearse: Optional[Callable[[Inventory], object]] = None) -> Inventory:
+           rehearse: Callable[[Inventory], object] | None = None) -> Inventory:
     """The inventory: loaded from a snapshot, or probed (``matrices``: the run's, so probes and rules share loads;
     ``meanwhile`` and ``rehearse``: the caller's next imports and its diagnosis, tried while probes run in their
     own processes; see ``probes.collect``)."""
@@ -89,7 +91,7 @@ USUAL_RULE_MATRICES = ("cuda_toolkit", "cuda_minor_compat", "nvidia_driver_branc
                        "cuda_host_compilers")
 
 
-def diagnosis_imports(fmt: str, matrices: Optional[MatrixSet] = None) -> List[Callable[[], None]]:
+def diagnosis_imports(fmt: str, matrices: MatrixSet | None = None) -> list[Callable[[], None]]:
     """Steps that prepare what diagnosing and rendering ``fmt`` will need, for idle time during the probes:
     the rule modules (with the matrices and packaging), the plan, the renderer (rich for text), and the
     matrices rules usually read, one step each (loaded into ``matrices``, the run's)."""
@@ -101,7 +103,7 @@ def diagnosis_imports(fmt: str, matrices: Optional[MatrixSet] = None) -> List[Ca
         all_rules()
 
     def import_plan() -> None:
-        import accelctl.plan.fixit  # noqa: F401
+        import accelctl.plan.fixit
         import accelctl.report.model  # noqa: F401
 
     def import_renderer() -> None:
@@ -128,7 +130,7 @@ def matrix_set(overlays: Sequence[str] = ()) -> MatrixSet:
     from accelctl.cli.exits import InputError
     from accelctl.matrices import ENV_VAR, MatrixSet
 
-    folders: List[str] = [p for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
+    folders: list[str] = [p for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
     folders.extend(overlays)
     for folder in folders:
         if not os.path.isdir(folder):
@@ -136,7 +138,7 @@ def matrix_set(overlays: Sequence[str] = ()) -> MatrixSet:
     return MatrixSet(overlays=[Path(f) for f in folders])
 
 
-def diagnose(inventory: Inventory, diagnosis: Diagnosis, matrices: Optional[MatrixSet] = None) -> Report:
+def diagnose(inventory: Inventory, diagnosis: Diagnosis, matrices: MatrixSet | None = None) -> Report:
     parts = diagnosis_in_parts(inventory, diagnosis, matrices)
     while True:
         try:
@@ -146,7 +148,7 @@ def diagnose(inventory: Inventory, diagnosis: Diagnosis, matrices: Optional[Matr
 
 
 def diagnosis_in_parts(inventory: Inventory, diagnosis: Diagnosis,
-                       matrices: Optional[MatrixSet] = None) -> Generator[None, None, Report]:
+                       matrices: MatrixSet | None = None) -> Generator[None, None, Report]:
     """``diagnose``, pausing after each rule (its report is the generator's return value).
 
     A rehearsal of the diagnosis in idle time (``probes.collect``) is taken part by
@@ -173,7 +175,7 @@ def diagnosis_in_parts(inventory: Inventory, diagnosis: Diagnosis,
     return Report(inventory, findings, build_plan(findings))
 
 
-def gpu_cc(matrices: MatrixSet, name: str) -> Optional[str]:
+def gpu_cc(matrices: MatrixSet, name: str) -> str | None:
     """Compute capability of a GPU model from the nvidia_gpus matrix (None when unknown)."""
     from accelctl.matrices import MatrixError
 

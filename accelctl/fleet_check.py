@@ -8,8 +8,9 @@ are split over worker processes, each loading the matrices once.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import field
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any
 
 from accelctl.doctor import Diagnosis, diagnose, matrix_set
 from accelctl.findings import SEVERITY_ORDER
@@ -25,7 +26,7 @@ class NodeFinding:
     rule_id: str
     severity: str
     title: str
-    subject: Optional[str] = None
+    subject: str | None = None
 
 
 @record
@@ -37,8 +38,8 @@ class NodeResult:
     errors: int = 0
     warnings: int = 0
     infos: int = 0
-    findings: List[NodeFinding] = field(default_factory=list)
-    error: Optional[str] = None
+    findings: list[NodeFinding] = field(default_factory=list)
+    error: str | None = None
 
     @property
     def verdict(self) -> str:
@@ -59,16 +60,16 @@ class RuleCount:
 
 @record
 class FleetReport:
-    nodes: List[NodeResult]
+    nodes: list[NodeResult]
 
-    def counts(self) -> Dict[str, int]:
+    def counts(self) -> dict[str, int]:
         out = {"ok": 0, "warnings": 0, "errors": 0, "unreadable": 0}
         for node in self.nodes:
             out[node.verdict] += 1
         return out
 
-    def by_rule(self) -> List[RuleCount]:
-        seen: Dict[str, Tuple[str, str, set]] = {}
+    def by_rule(self) -> list[RuleCount]:
+        seen: dict[str, tuple[str, str, set]] = {}
         for node in self.nodes:
             for f in node.findings:
                 entry = seen.setdefault(f.rule_id, (f.severity, f.title, set()))
@@ -77,11 +78,11 @@ class FleetReport:
         return sorted(rows, key=lambda r: (-SEVERITY_ORDER[r.severity], -r.nodes, r.rule_id))
 
 
-def snapshot_paths(inputs: Sequence[str]) -> List[str]:
+def snapshot_paths(inputs: Sequence[str]) -> list[str]:
     """Files as given; folders expand to their ``*.json`` files (sorted, not recursive)."""
     from accelctl.cli.exits import InputError
 
-    paths: List[str] = []
+    paths: list[str] = []
     for item in inputs:
         if os.path.isdir(item):
             try:
@@ -110,7 +111,7 @@ def check_node(path: str, diagnosis: Diagnosis, matrices: MatrixSet) -> NodeResu
 
 def _node_name(path: str) -> str:
     name = os.path.basename(path)
-    return name[:-5] if name.endswith(".json") else name
+    return name.removesuffix(".json")
 
 
 def check_fleet(paths: Sequence[str], diagnosis: Diagnosis, jobs: int = 1) -> FleetReport:
@@ -127,13 +128,13 @@ def check_fleet(paths: Sequence[str], diagnosis: Diagnosis, jobs: int = 1) -> Fl
     return FleetReport([node for part in parts for node in part])
 
 
-def _chunks(items: List[str], count: int) -> List[List[str]]:
+def _chunks(items: list[str], count: int) -> list[list[str]]:
     size = max(1, -(-len(items) // count))
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 # Worker processes: the diagnosis and the loaded matrices live for the worker's lifetime.
-_WORKER: Dict[str, Any] = {}
+_WORKER: dict[str, Any] = {}
 
 
 def _worker_init(diagnosis: Diagnosis) -> None:
@@ -141,7 +142,7 @@ def _worker_init(diagnosis: Diagnosis) -> None:
     _WORKER["matrices"] = matrix_set(diagnosis.matrices)
 
 
-def _worker_check(paths: Iterable[str]) -> List[NodeResult]:
+def _worker_check(paths: Iterable[str]) -> list[NodeResult]:
     return [check_node(p, _WORKER["diagnosis"], _WORKER["matrices"]) for p in paths]
 
 

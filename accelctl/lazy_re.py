@@ -7,7 +7,7 @@ import cost ~25 ms of every start, though one run uses a fraction of them.
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 
 class LazyPattern:
@@ -17,9 +17,9 @@ class LazyPattern:
     def __init__(self, pattern: str, flags: int = 0) -> None:
         self._pattern = pattern
         self._flags = flags
-        self._compiled: Optional["re.Pattern[str]"] = None
+        self._compiled: re.Pattern[str] | None = None
 
-    def compiled(self) -> "re.Pattern[str]":
+    def compiled(self) -> re.Pattern[str]:
         c = self._compiled
         if c is None:
             c = self._compiled = re.compile(self._pattern, self._flags)

@@ -11,11 +11,17 @@ treated as immutable by convention: code changes them with ``dataclasses.replace
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, List, Optional, Tuple, Type, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+else:
+    def dataclass_transform(**_: Any) -> Any:
+        return lambda function: function
 
 T = TypeVar("T")
 _MISSING = dataclasses.MISSING
-Spec = List[Tuple[str, Any, Any]]  # (name, default, default_factory)
+Spec = list[tuple[str, Any, Any]]  # (name, default, default_factory)
 
 
 def _spec(cls: type) -> Spec:
@@ -75,13 +81,14 @@ def _frozen_delattr(self: Any, name: str) -> None:
     raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
 
 
-def record(cls: Optional[Type[T]] = None, *, frozen: bool = False) -> Any:
+@dataclass_transform(field_specifiers=(dataclasses.field,))
+def record(cls: type[T] | None = None, *, frozen: bool = False) -> Any:
     """Make ``cls`` a dataclass with shared (not generated) ``__init__``, ``__eq__`` and ``__repr__``.
 
     ``@record(frozen=True)`` is the same as ``@dataclass(frozen=True)`` for its
     users: assignment raises ``FrozenInstanceError`` and values hash by their fields.
     """
-    def wrap(klass: Type[T]) -> Type[T]:
+    def wrap(klass: type[T]) -> type[T]:
         if not klass.__doc__:  # else dataclass builds one from inspect.signature: half its cost per class
             klass.__doc__ = f"{klass.__name__}({', '.join(klass.__dict__.get('__annotations__', {}))})"
         klass = dataclasses.dataclass(init=False, repr=False, eq=False)(klass)

@@ -13,7 +13,6 @@ tests. Anything else (URLs, odd spacing, errors) goes through packaging.
 from __future__ import annotations
 
 import functools
-from typing import Optional
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
@@ -32,7 +31,7 @@ _EXTRA = lazy_compile(r"^" + _NAME + r"$")
 
 
 @functools.lru_cache(maxsize=8192)
-def parse_requirement(line: str) -> Optional[Requirement]:
+def parse_requirement(line: str) -> Requirement | None:
     """The requirement on a Requires-Dist line, or None when it does not parse. Shared: treat as read-only."""
     fast = _simple(line)
     if fast is not None:
@@ -48,7 +47,7 @@ def _marker(text: str) -> Marker:
     return Marker(text)
 
 
-def _simple(line: str) -> Optional[Requirement]:
+def _simple(line: str) -> Requirement | None:
     m = _SIMPLE.match(line)
     if m is None:
         return None

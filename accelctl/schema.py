@@ -9,21 +9,22 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+import types
 import typing
 from pathlib import Path
-from typing import Any, Dict, Union
+from typing import Any, Union
 
 from accelctl.serde import type_hints
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
-def _schema_for(tp: Any, defs: Dict[str, Any]) -> Dict[str, Any]:
+def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if tp is Any:
         return {}
-    if origin is Union:
+    if origin is Union or origin is types.UnionType:
         options = [_schema_for(a, defs) for a in args if a is not type(None)]
         schema = options[0] if len(options) == 1 else {"anyOf": options}
         if type(None) in args:
@@ -43,7 +44,7 @@ def _schema_for(tp: Any, defs: Dict[str, Any]) -> Dict[str, Any]:
             props = {f.name: _schema_for(hints[f.name], defs) for f in dataclasses.fields(tp)}
             required = [f.name for f in dataclasses.fields(tp)
                         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]  # type: ignore[misc]
-            body: Dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
+            body: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
             if tp.__doc__ and not tp.__doc__.startswith(f"{name}("):
                 body["description"] = " ".join(tp.__doc__.split())
             if required:
@@ -56,10 +57,10 @@ def _schema_for(tp: Any, defs: Dict[str, Any]) -> Dict[str, Any]:
     raise TypeError(f"no schema for {tp!r}")
 
 
-def inventory_schema() -> Dict[str, Any]:
+def inventory_schema() -> dict[str, Any]:
     from accelctl.inventory import SCHEMA_VERSION, Inventory
 
-    defs: Dict[str, Any] = {}
+    defs: dict[str, Any] = {}
     root = _schema_for(Inventory, defs)
     return {
         "$schema": DIALECT,
@@ -71,12 +72,12 @@ def inventory_schema() -> Dict[str, Any]:
     }
 
 
-def report_schema() -> Dict[str, Any]:
+def report_schema() -> dict[str, Any]:
     from accelctl.findings import Finding
     from accelctl.plan.fixit import PlanStep
     from accelctl.report.model import REPORT_SCHEMA_VERSION, Summary
 
-    defs: Dict[str, Any] = {}
+    defs: dict[str, Any] = {}
     inv = inventory_schema()
     defs.update(inv["$defs"])
     props = {

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import types
 import typing
-from typing import Any, Callable, Dict, List, Tuple, Type, TypeVar, Union
+from collections.abc import Callable
+from typing import Any, TypeVar, Union
 
 T = TypeVar("T")
 
-_HINTS_CACHE: Dict[type, Dict[str, Any]] = {}
+_HINTS_CACHE: dict[type, dict[str, Any]] = {}
 
 
 class SchemaError(ValueError):
@@ -26,7 +28,7 @@ class SchemaError(ValueError):
         self.message = message
 
 
-def type_hints(cls: type) -> Dict[str, Any]:
+def type_hints(cls: type) -> dict[str, Any]:
     """Resolved field annotations of a dataclass, cached (resolving is slow)."""
     hints = _HINTS_CACHE.get(cls)
     if hints is None:
@@ -37,7 +39,7 @@ def type_hints(cls: type) -> Dict[str, Any]:
 
 
 _PLAIN = (str, int, float, bool, type(None))
-_FIELD_NAMES: Dict[type, Tuple[str, ...]] = {}
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def to_data(value: Any) -> Any:
@@ -57,7 +59,7 @@ def to_data(value: Any) -> Any:
     return value
 
 
-def from_data(cls: Type[T], data: Any, path: str = "", *, skip: Tuple[str, ...] = ()) -> T:
+def from_data(cls: type[T], data: Any, path: str = "", *, skip: tuple[str, ...] = ()) -> T:
     """Build ``cls`` from ``data``, checking every key and type.
 
     ``skip`` names fields the caller fills itself (they may not appear in data).
@@ -68,7 +70,7 @@ def from_data(cls: Type[T], data: Any, path: str = "", *, skip: Tuple[str, ...] 
 
 
 Converter = Callable[[Any, str], Any]
-_CONVERTERS: Dict[Any, Converter] = {}
+_CONVERTERS: dict[Any, Converter] = {}
 
 
 def converter(tp: Any) -> Converter:
@@ -93,7 +95,7 @@ def _build(tp: Any) -> Converter:
     args = typing.get_args(tp)
     if tp is Any:
         return lambda data, path: data
-    if origin is Union:
+    if origin is Union or origin is types.UnionType:
         nullable = type(None) in args
         options = [_converter(a) for a in args if a is not type(None)]
 
@@ -118,9 +120,9 @@ def _build(tp: Any) -> Converter:
             return data
 
         return literal
-    if origin in (list, List, tuple, Tuple):
+    if origin in (list, tuple):
         item = _converter(args[0]) if args else _converter(Any)
-        as_tuple = origin in (tuple, Tuple)
+        as_tuple = origin is tuple
 
         plain_str = args[:1] == (str,)
 
@@ -137,7 +139,7 @@ def _build(tp: Any) -> Converter:
             return tuple(out) if as_tuple else out
 
         return sequence
-    if origin in (dict, Dict):
+    if origin is dict:
         key_c, val_c = (_converter(args[0]), _converter(args[1])) if args else (_converter(Any), _converter(Any))
 
         def mapping(data: Any, path: str) -> Any:
@@ -201,7 +203,7 @@ def _as_is_types(tp: Any) -> frozenset:
         return frozenset((tp,))
     if tp is Any:
         return frozenset()
-    if typing.get_origin(tp) is Union:
+    if typing.get_origin(tp) in (Union, types.UnionType):
         args = typing.get_args(tp)
         if all(a in (str, int, bool, _NONE) for a in args):
             return frozenset(args)
@@ -210,7 +212,7 @@ def _as_is_types(tp: Any) -> frozenset:
 
 def _dataclass_converter(cls: type) -> Converter:
     """Build ``cls`` objects from mappings; the per-class plan is made on first use (types may nest)."""
-    plan: List[Any] = []
+    plan: list[Any] = []
 
     def dataclass(data: Any, path: str) -> Any:
         if not plan:
@@ -246,11 +248,11 @@ def _dataclass_converter(cls: type) -> Converter:
     return dataclass
 
 
-def required_order(cls: type) -> List[str]:
+def required_order(cls: type) -> list[str]:
     return [name for name, _, required in _fields(cls) if required]
 
 
-def _plan(cls: type) -> Tuple[Any, ...]:
+def _plan(cls: type) -> tuple[Any, ...]:
     """What converting one mapping to ``cls`` needs, computed once per class.
 
     ``direct``: the object can be filled without calling ``__init__`` (a plain
@@ -271,10 +273,10 @@ def _plan(cls: type) -> Tuple[Any, ...]:
     return names, convs, as_is, defaults, factories, required, direct
 
 
-_FIELDS: Dict[type, List[Tuple[str, Converter, bool]]] = {}
+_FIELDS: dict[type, list[tuple[str, Converter, bool]]] = {}
 
 
-def _fields(cls: type) -> List[Tuple[str, Converter, bool]]:
+def _fields(cls: type) -> list[tuple[str, Converter, bool]]:
     """(name, converter, required) per init field, computed once per class."""
     cached = _FIELDS.get(cls)
     if cached is None:
@@ -286,7 +288,7 @@ def _fields(cls: type) -> List[Tuple[str, Converter, bool]]:
     return cached
 
 
-def _convert_dataclass(cls: type, data: Any, path: str, skip: Tuple[str, ...]) -> Any:
+def _convert_dataclass(cls: type, data: Any, path: str, skip: tuple[str, ...]) -> Any:
     if not isinstance(data, dict):
         raise SchemaError(path, f"expected a mapping, got {_kind(data)}")
     fields = [f for f in _fields(cls) if f[0] not in skip] if skip else _fields(cls)

@@ -21,18 +21,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, List, Sequence
 
 
-def run_once(argv: Sequence[str], env: Dict[str, str], cwd: str) -> float:
+def run_once(argv: Sequence[str], env: dict[str, str], cwd: str) -> float:
     start = time.perf_counter()
     proc = subprocess.Popen(list(argv), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
     os.wait4(proc.pid, 0)
     return time.perf_counter() - start
 
 
-def tree_env(tree: str, cache_root: str) -> Dict[str, str]:
+def tree_env(tree: str, cache_root: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = tree
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -40,7 +40,7 @@ def tree_env(tree: str, cache_root: str) -> Dict[str, str]:
     return env
 
 
-def compare(trees: List[str], commands: List[List[str]], runs: int, python: str, snapshot: str = "") -> List[str]:
+def compare(trees: list[str], commands: list[list[str]], runs: int, python: str, snapshot: str = "") -> list[str]:
     cache_root = tempfile.mkdtemp(prefix="accelctl-ab-pycache-")
     envs = {t: tree_env(t, cache_root) for t in trees}
     lines = []
@@ -49,7 +49,7 @@ def compare(trees: List[str], commands: List[List[str]], runs: int, python: str,
         for t in trees:  # warm-up: bytecode caches, page cache
             run_once(argv, envs[t], t)
             run_once(argv, envs[t], t)
-        times: Dict[str, List[float]] = {t: [] for t in trees}
+        times: dict[str, list[float]] = {t: [] for t in trees}
         for _ in range(runs):
             for t in trees:
                 times[t].append(run_once(argv, envs[t], t))

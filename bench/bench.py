@@ -26,13 +26,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run_once(argv: Sequence[str], env: Dict[str, str]) -> Tuple[float, float, int]:
+def run_once(argv: Sequence[str], env: dict[str, str]) -> tuple[float, float, int]:
     """(wall seconds, peak RSS MiB, exit code) of one child process."""
     start = time.perf_counter()
     proc = subprocess.Popen(list(argv), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=str(REPO))
@@ -42,7 +42,7 @@ def run_once(argv: Sequence[str], env: Dict[str, str]) -> Tuple[float, float, in
     return wall, usage.ru_maxrss / 1024.0, proc.returncode
 
 
-def measure(argv: Sequence[str], runs: int, env: Dict[str, str]) -> Dict[str, float]:
+def measure(argv: Sequence[str], runs: int, env: dict[str, str]) -> dict[str, float]:
     run_once(argv, env)  # warm-up: page cache, .pyc files
     walls, rss, codes = [], [], []
     for _ in range(runs):
@@ -53,7 +53,7 @@ def measure(argv: Sequence[str], runs: int, env: Dict[str, str]) -> Dict[str, fl
     return {"wall_s": statistics.median(walls), "min_s": min(walls), "rss_mib": statistics.median(rss), "exit": max(codes)}
 
 
-def bytecode_cache(env: Dict[str, str]) -> str:
+def bytecode_cache(env: dict[str, str]) -> str:
     """Let every child read and write bytecode under one private folder, as an installed package would.
 
     ``pip install`` byte-compiles what it installs, even with PYTHONDONTWRITEBYTECODE set,
@@ -69,18 +69,18 @@ def bytecode_cache(env: Dict[str, str]) -> str:
     return f"cached in {prefix} by the warm-up run"
 
 
-def accelctl_cmd(python: str) -> List[str]:
+def accelctl_cmd(python: str) -> list[str]:
     return [python, "-m", "accelctl"]
 
 
-def per_probe(python: str, env: Dict[str, str]) -> List[Tuple[str, str, float]]:
+def per_probe(python: str, env: dict[str, str]) -> list[tuple[str, str, float]]:
     run_once(accelctl_cmd(python) + ["doctor", "--json"], env)  # warm-up: bytecode cache, page cache
     out = subprocess.run(accelctl_cmd(python) + ["doctor", "--json"], capture_output=True, text=True, env=env, cwd=str(REPO))
     data = json.loads(out.stdout)
     return [(p["name"], p["status"], p["duration_ms"]) for p in data["inventory"]["probes"]]
 
 
-def per_probe_alone(runs: int = 5) -> List[Tuple[str, float]]:
+def per_probe_alone(runs: int = 5) -> list[tuple[str, float]]:
     """Each probe run alone (after the ones it needs), in this process: its own cost without contention."""
     sys.path.insert(0, str(REPO))
     from accelctl.host.live import LiveHost
@@ -104,7 +104,7 @@ def per_probe_alone(runs: int = 5) -> List[Tuple[str, float]]:
     return out
 
 
-def scale(n: int, snapshot: str, jobs: int) -> Dict[str, float]:
+def scale(n: int, snapshot: str, jobs: int) -> dict[str, float]:
     """``accelctl fleet`` over n snapshot files: one process, then ``jobs`` worker processes."""
     sys.path.insert(0, str(REPO))
     from accelctl.doctor import Diagnosis
@@ -116,7 +116,7 @@ def scale(n: int, snapshot: str, jobs: int) -> Dict[str, float]:
         for i in range(n):
             (folder / f"node{i:05d}.json").write_text(text)
         paths = snapshot_paths([str(folder)])
-        out: Dict[str, float] = {"snapshots": n, "snapshot_kib": round(len(text) / 1024, 1)}
+        out: dict[str, float] = {"snapshots": n, "snapshot_kib": round(len(text) / 1024, 1)}
         for label, workers in (("one_process", 1), (f"jobs_{jobs}", jobs)):
             start = time.perf_counter()
             report = check_fleet(paths, Diagnosis(), jobs=workers)
@@ -131,7 +131,7 @@ def scale(n: int, snapshot: str, jobs: int) -> Dict[str, float]:
     return out
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--python", default=sys.executable, help="interpreter that runs accelctl")
@@ -170,7 +170,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         os.unlink(snap)
         return 0
 
-    cases: List[Tuple[str, List[str]]] = [
+    cases: list[tuple[str, list[str]]] = [
         ("python -c pass (floor)", [args.python, "-c", "pass"]),
         ("accelctl doctor --json", accelctl_cmd(args.python) + ["doctor", "--json"]),
         ("accelctl doctor (rich)", accelctl_cmd(args.python) + ["doctor", "--no-color"]),

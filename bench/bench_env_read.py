@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from accelctl.host.filesystem import FileSystemHost  # noqa: E402
-from accelctl.probes import python_env  # noqa: E402
-from accelctl.probes.frameworks.probe import probe as frameworks_probe  # noqa: E402
-from accelctl.probes.base import ProbeContext, ProbeOptions  # noqa: E402
+from accelctl.host.filesystem import FileSystemHost
+from accelctl.probes import python_env
+from accelctl.probes.base import ProbeContext, ProbeOptions
+from accelctl.probes.frameworks.probe import probe as frameworks_probe
 
 FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "envs" / "h100-node"
 PY = "/opt/torch/.venv/bin/python3"

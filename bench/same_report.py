@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Iterator, List
+from collections.abc import Iterator
+from typing import Any
 
 
 def normalised(report: Any) -> Any:
@@ -37,7 +38,7 @@ def differences(a: Any, b: Any, path: str = "") -> Iterator[str]:
         yield f"{path}: {json.dumps(a)[:80]} != {json.dumps(b)[:80]}"
 
 
-def main(argv: List[str]) -> int:
+def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print(__doc__.strip(), file=sys.stderr)
         return 2

@@ -37,8 +37,8 @@ def traced_run() -> dict:
 
     sys.path.insert(0, REPO)
     import accelctl.doctor as logic
-    import accelctl.probes.runner as runner
     from accelctl.host import device_libs
+    from accelctl.probes import runner
 
     mark("imports (doctor, runner, NVML's host) done")
     one = runner._run_one

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
 
 from accelctl.assume import _runtime_from_version
 from accelctl.inventory import Inventory
@@ -15,27 +15,27 @@ from accelctl.probes.collect import summarize_accelerators
 from accelctl.rules import by_id, run_rules
 from accelctl.rules.base import RuleContext, RuleOptions
 
-Dist = Tuple[str, str, Sequence[str]]  # name, version, Requires-Dist lines
+Dist = tuple[str, str, Sequence[str]]  # name, version, Requires-Dist lines
 
 
 def make_inventory(
-    driver: Optional[str] = None,
-    libcuda: Optional[str] = None,
-    cuda_driver: Optional[str] = None,
-    nvml_error: Optional[str] = None,
-    gpus: Sequence[Tuple[str, str]] = (),
-    amd_gpus: Sequence[Tuple[str, str]] = (),
+    driver: str | None = None,
+    libcuda: str | None = None,
+    cuda_driver: str | None = None,
+    nvml_error: str | None = None,
+    gpus: Sequence[tuple[str, str]] = (),
+    amd_gpus: Sequence[tuple[str, str]] = (),
     dists: Sequence[Dist] = (),
     frameworks: Sequence[str] = ("torch",),
-    wheel_tags: Optional[Dict[str, List[str]]] = None,
-    requires_python: Optional[Dict[str, str]] = None,
+    wheel_tags: dict[str, list[str]] | None = None,
+    requires_python: dict[str, str] | None = None,
     python: str = "3.12.3",
     glibc: str = "2.35",
-    env: Optional[Dict[str, str]] = None,
-    image_env: Optional[Dict[str, str]] = None,
+    env: dict[str, str] | None = None,
+    image_env: dict[str, str] | None = None,
     resolutions: Sequence[LibraryResolution] = (),
-    kfd_access: Optional[bool] = None,
-    rocm: Optional[str] = None,
+    kfd_access: bool | None = None,
+    rocm: str | None = None,
     mode: str = "fixture",
 ) -> Inventory:
     distributions = [Distribution(n, v, list(r), requires_python=(requires_python or {}).get(n), location=f"/venv/{n}",

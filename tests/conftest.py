@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Dict, List, Optional, Union
 
 import pytest
 
@@ -26,7 +25,7 @@ def real_elf_header() -> bytes:
         return fh.read(64)
 
 
-def make_tree(root: Path, files: Dict[str, Union[str, bytes, None]], links: Optional[Dict[str, str]] = None) -> Path:
+def make_tree(root: Path, files: dict[str, str | bytes | None], links: dict[str, str] | None = None) -> Path:
     """Create files (None: an empty file) and symbolic links under ``root``."""
     for rel, content in files.items():
         path = root / rel.lstrip("/")
@@ -42,8 +41,8 @@ def make_tree(root: Path, files: Dict[str, Union[str, bytes, None]], links: Opti
     return root
 
 
-def make_fixture(folder: Path, files: Dict[str, Union[str, bytes, None]], env: Optional[Dict[str, str]] = None,
-                 commands: Optional[dict] = None, nvml: Optional[dict] = None, links: Optional[Dict[str, str]] = None) -> Path:
+def make_fixture(folder: Path, files: dict[str, str | bytes | None], env: dict[str, str] | None = None,
+                 commands: dict | None = None, nvml: dict | None = None, links: dict[str, str] | None = None) -> Path:
     (folder / "files").mkdir(parents=True, exist_ok=True)
     make_tree(folder / "files", files, links)
     (folder / "env.json").write_text(json.dumps(env or {}))
@@ -69,7 +68,7 @@ def ubuntu_rootfs(tmp_path: Path) -> Path:
     }, links={"usr/bin/python3": "python3.10", "opt/venv/bin/python": "python3"})
 
 
-def run_cli(args: List[str]):
+def run_cli(args: list[str]):
     """Run accelctl in-process as `accelctl ARGS`; returns (exit code, stdout, stderr).
 
     Streams are captured directly (not through click's test runner, whose stderr

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import field
-from typing import List, Optional, Tuple
 
 import pytest
 
@@ -15,13 +14,13 @@ from accelctl.record import record
 @record(frozen=True)
 class Entry:
     name: str
-    tags: Tuple[str, ...] = ()
-    note: Optional[str] = None
+    tags: tuple[str, ...] = ()
+    note: str | None = None
 
 
 @record
 class Box:
-    items: List[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)
 
 
 def test_frozen_record_behaves_like_a_frozen_dataclass():

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
 
 import pytest
 
@@ -11,13 +10,13 @@ from accelctl.serde import SchemaError, from_data, to_data
 @dataclass(frozen=True)
 class Inner:
     name: str
-    size: Optional[int] = None
+    size: int | None = None
 
 
 @dataclass(frozen=True)
 class Outer:
-    items: List[Inner] = field(default_factory=list)
-    tags: Dict[str, str] = field(default_factory=dict)
+    items: list[Inner] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
     ratio: float = 0.0
     flag: bool = False
 

@@ -16,13 +16,13 @@ COMMANDS = {"doctor": "doctor", "explain": "explain", "rules": "explain", "fix":
             "plan": "plan", "gate": "gate", "fleet": "fleet", "capture": "capture"}
 
 
-def build_app(only: Optional[str] = None) -> Any:
+def build_app(only: str | None = None) -> Any:
     from accelctl.cli.app import build_app as build
 
     return build(only)
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     from accelctl.cli.app import main as run
 
     run(argv)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from typing import List, Optional
 
 import typer
 
@@ -34,7 +33,7 @@ def _root(
 
 
 
-def build_app(only: Optional[str] = None) -> typer.Typer:
+def build_app(only: str | None = None) -> typer.Typer:
     """A fresh application (no module-level state): every command, or just the module of ``only``.
 
     Turning a command's signature into a click command costs about 1 ms a
@@ -51,12 +50,12 @@ def build_app(only: Optional[str] = None) -> typer.Typer:
     return app
 
 
-def _command_name(args: List[str]) -> Optional[str]:
+def _command_name(args: list[str]) -> str | None:
     """The subcommand named on the command line (the first word that is not an option)."""
     return next((a for a in args if not a.startswith("-")), None)
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     app = build_app(only=_command_name(args))
     try:

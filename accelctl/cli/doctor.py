@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
-
 import typer
 
 from accelctl.cli.exits import Exit
@@ -28,19 +26,19 @@ def register(app: typer.Typer) -> None:
 def doctor(
     json_out: bool = typer.Option(False, "--json", help="Shorthand for --format json."),
     fmt: str = typer.Option("text", "--format", "-f", help="text | json | markdown | sarif | junit."),
-    snapshot: Optional[str] = typer.Option(None, "--snapshot", metavar="FILE", help="Also write the inventory to FILE."),
-    from_file: Optional[str] = typer.Option(None, "--from", metavar="FILE", help="Check a snapshot instead of probing."),
-    root: Optional[str] = typer.Option(None, "--root", metavar="DIR", help="Inspect a filesystem tree (files only: no commands, no NVML)."),
-    python: Optional[str] = typer.Option(None, "--python", metavar="PATH", help="Inspect this interpreter's environment (nothing is imported from it)."),
-    expect: List[str] = typer.Option([], "--expect", metavar="VENDOR", help="Require a usable accelerator: nvidia, amd, intel, google, aws, habana. Repeatable."),
-    assume: List[str] = typer.Option([], "--assume", metavar="KEY=VALUE", help="What-if: change a fact before checking (e.g. driver=550.54.15, gpu='RTX 5090'). Repeatable."),
+    snapshot: str | None = typer.Option(None, "--snapshot", metavar="FILE", help="Also write the inventory to FILE."),
+    from_file: str | None = typer.Option(None, "--from", metavar="FILE", help="Check a snapshot instead of probing."),
+    root: str | None = typer.Option(None, "--root", metavar="DIR", help="Inspect a filesystem tree (files only: no commands, no NVML)."),
+    python: str | None = typer.Option(None, "--python", metavar="PATH", help="Inspect this interpreter's environment (nothing is imported from it)."),
+    expect: list[str] = typer.Option([], "--expect", metavar="VENDOR", help="Require a usable accelerator: nvidia, amd, intel, google, aws, habana. Repeatable."),
+    assume: list[str] = typer.Option([], "--assume", metavar="KEY=VALUE", help="What-if: change a fact before checking (e.g. driver=550.54.15, gpu='RTX 5090'). Repeatable."),
     fail_on: str = typer.Option("error", "--fail-on", help="Exit 1 on findings at or above: error | warning | never."),
-    select: List[str] = typer.Option([], "--select", metavar="RULE", help="Only these rules (ID, ID prefix or name). Repeatable."),
-    ignore: List[str] = typer.Option([], "--ignore", metavar="RULE", help="Skip these rules (ID, ID prefix or name). Repeatable."),
-    matrices: List[str] = typer.Option([], "--matrices", metavar="DIR", help="Layer your own matrices over the bundled ones. Repeatable."),
+    select: list[str] = typer.Option([], "--select", metavar="RULE", help="Only these rules (ID, ID prefix or name). Repeatable."),
+    ignore: list[str] = typer.Option([], "--ignore", metavar="RULE", help="Skip these rules (ID, ID prefix or name). Repeatable."),
+    matrices: list[str] = typer.Option([], "--matrices", metavar="DIR", help="Layer your own matrices over the bundled ones. Repeatable."),
     scan_fatbins: bool = typer.Option(False, "--scan-fatbins", help="Read compiled GPU code from framework libraries (slow: large files)."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report to FILE instead of standard output."),
-    color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force or disable colour (default: on a terminal)."),
+    output: str | None = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report to FILE instead of standard output."),
+    color: bool | None = typer.Option(None, "--color/--no-color", help="Force or disable colour (default: on a terminal)."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
 ) -> None:
     from accelctl.cli.doctor_run import DoctorArgs, check, run
@@ -54,4 +52,4 @@ def doctor(
     raise typer.Exit(run(args))
 
 
-__all__ = ["register", "Exit"]
+__all__ = ["Exit", "register"]

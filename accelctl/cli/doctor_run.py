@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 from dataclasses import field
-from typing import List, Optional, Tuple
 
 from accelctl.cli.exits import InputError, guarded
 from accelctl.record import record
@@ -21,23 +20,23 @@ FAIL_ON = ("error", "warning", "never")
 class DoctorArgs:
     json_out: bool = False
     fmt: str = "text"
-    snapshot: Optional[str] = None
-    from_file: Optional[str] = None
-    root: Optional[str] = None
-    python: Optional[str] = None
-    expect: List[str] = field(default_factory=list)
-    assume: List[str] = field(default_factory=list)
+    snapshot: str | None = None
+    from_file: str | None = None
+    root: str | None = None
+    python: str | None = None
+    expect: list[str] = field(default_factory=list)
+    assume: list[str] = field(default_factory=list)
     fail_on: str = "error"
-    select: List[str] = field(default_factory=list)
-    ignore: List[str] = field(default_factory=list)
-    matrices: List[str] = field(default_factory=list)
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    matrices: list[str] = field(default_factory=list)
     scan_fatbins: bool = False
-    output: Optional[str] = None
-    color: Optional[bool] = None
+    output: str | None = None
+    color: bool | None = None
     debug: bool = False
 
 
-def check(args: DoctorArgs) -> Optional[Tuple[str, Optional[str]]]:
+def check(args: DoctorArgs) -> tuple[str, str | None] | None:
     """(message, option) of the first usage error, or None."""
     from accelctl.report import FORMATS
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 import sys
-from typing import Callable, NoReturn, TypeVar
+from collections.abc import Callable
+from typing import NoReturn, TypeVar
 
 T = TypeVar("T")
 
@@ -20,7 +21,7 @@ class InputError(Exception):
     """A user-supplied file or argument is unusable; the message names it."""
 
 
-def fail(message: str, code: Exit = Exit.USAGE) -> "NoReturn":
+def fail(message: str, code: Exit = Exit.USAGE) -> NoReturn:
     sys.stderr.write(f"accelctl: error: {message}\n")
     raise SystemExit(int(code))
 

@@ -10,26 +10,24 @@ keeps the option table in step with the typer command's parameters.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
-
 from accelctl.cli.doctor_run import DoctorArgs, check
 
-FLAGS: Dict[str, Tuple[str, bool]] = {
+FLAGS: dict[str, tuple[str, bool]] = {
     "--json": ("json_out", True), "--scan-fatbins": ("scan_fatbins", True), "--debug": ("debug", True),
     "--color": ("color", True), "--no-color": ("color", False),
 }
-VALUES: Dict[str, str] = {
+VALUES: dict[str, str] = {
     "--format": "fmt", "-f": "fmt", "--snapshot": "snapshot", "--from": "from_file", "--root": "root",
     "--python": "python", "--fail-on": "fail_on", "--output": "output", "-o": "output",
 }
-LISTS: Dict[str, str] = {"--expect": "expect", "--assume": "assume", "--select": "select", "--ignore": "ignore",
+LISTS: dict[str, str] = {"--expect": "expect", "--assume": "assume", "--select": "select", "--ignore": "ignore",
                          "--matrices": "matrices"}
 
 
-def parse_doctor(argv: List[str]) -> Optional[DoctorArgs]:
+def parse_doctor(argv: list[str]) -> DoctorArgs | None:
     """DoctorArgs for ``doctor``'s arguments (after the word ``doctor``), or None to let typer decide."""
-    values: Dict[str, object] = {}
-    lists: Dict[str, List[str]] = {}
+    values: dict[str, object] = {}
+    lists: dict[str, list[str]] = {}
     i = 0
     while i < len(argv):
         arg = argv[i]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from typing import List, Optional
 
 import typer
 
@@ -18,11 +17,11 @@ def register(app: typer.Typer) -> None:
 
 def fix(
     script: bool = typer.Option(False, "--script", help="Print the plan as a shell script."),
-    from_file: Optional[str] = typer.Option(None, "--from", metavar="FILE", help="Plan for a snapshot instead of this machine."),
-    python: Optional[str] = typer.Option(None, "--python", metavar="PATH", help="Inspect this interpreter's environment."),
-    expect: List[str] = typer.Option([], "--expect", metavar="VENDOR"),
-    assume: List[str] = typer.Option([], "--assume", metavar="KEY=VALUE"),
-    matrices: List[str] = typer.Option([], "--matrices", metavar="DIR"),
+    from_file: str | None = typer.Option(None, "--from", metavar="FILE", help="Plan for a snapshot instead of this machine."),
+    python: str | None = typer.Option(None, "--python", metavar="PATH", help="Inspect this interpreter's environment."),
+    expect: list[str] = typer.Option([], "--expect", metavar="VENDOR"),
+    assume: list[str] = typer.Option([], "--assume", metavar="KEY=VALUE"),
+    matrices: list[str] = typer.Option([], "--matrices", metavar="DIR"),
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
     def body() -> int:

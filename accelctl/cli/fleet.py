@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import List, Optional
 
 import typer
 
@@ -21,15 +20,15 @@ def register(app: typer.Typer) -> None:
 
 
 def fleet(
-    inputs: List[str] = typer.Argument(..., metavar="SNAPSHOT|DIR...", help="Snapshot files, or folders of *.json snapshots."),
+    inputs: list[str] = typer.Argument(..., metavar="SNAPSHOT|DIR...", help="Snapshot files, or folders of *.json snapshots."),
     fmt: str = typer.Option("text", "--format", "-f", help="text | json | markdown."),
     json_out: bool = typer.Option(False, "--json", help="Shorthand for --format json."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=0, help="Worker processes (0: one per CPU)."),
     fail_on: str = typer.Option("error", "--fail-on", help="error | warning | never."),
-    select: List[str] = typer.Option([], "--select", metavar="RULE", help="Only these rules. Repeatable."),
-    ignore: List[str] = typer.Option([], "--ignore", metavar="RULE", help="Skip these rules. Repeatable."),
-    matrices: List[str] = typer.Option([], "--matrices", metavar="DIR", help="Your matrices layered over the bundled ones."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report to FILE."),
+    select: list[str] = typer.Option([], "--select", metavar="RULE", help="Only these rules. Repeatable."),
+    ignore: list[str] = typer.Option([], "--ignore", metavar="RULE", help="Skip these rules. Repeatable."),
+    matrices: list[str] = typer.Option([], "--matrices", metavar="DIR", help="Your matrices layered over the bundled ones."),
+    output: str | None = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report to FILE."),
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
     from accelctl.report.fleet import FLEET_FORMATS

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import List, Optional
 
 import typer
 
@@ -22,15 +21,15 @@ def register(app: typer.Typer) -> None:
 
 def gate(
     fleet_path: str = typer.Option(..., "--fleet", metavar="FLEET.yaml", help="The node classes (see docs/gate.md)."),
-    image: Optional[str] = typer.Option(None, "--image", metavar="FILE.tar|DIR", help="A docker-save archive or OCI layout."),
-    rootfs: Optional[str] = typer.Option(None, "--rootfs", metavar="DIR", help="An unpacked image filesystem."),
-    python: Optional[str] = typer.Option(None, "--python", metavar="PATH", help="The image's interpreter, if not found by itself."),
+    image: str | None = typer.Option(None, "--image", metavar="FILE.tar|DIR", help="A docker-save archive or OCI layout."),
+    rootfs: str | None = typer.Option(None, "--rootfs", metavar="DIR", help="An unpacked image filesystem."),
+    python: str | None = typer.Option(None, "--python", metavar="PATH", help="The image's interpreter, if not found by itself."),
     fmt: str = typer.Option("text", "--format", "-f", help="text | markdown | json | sarif | junit."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report to FILE."),
-    summary: Optional[str] = typer.Option(None, "--summary", metavar="FILE",
+    output: str | None = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report to FILE."),
+    summary: str | None = typer.Option(None, "--summary", metavar="FILE",
                                           help="Also append a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY)."),
     fail_on: str = typer.Option("error", "--fail-on", help="error | warning | never."),
-    matrices: List[str] = typer.Option([], "--matrices", metavar="DIR", help="Your matrices layered over the bundled ones."),
+    matrices: list[str] = typer.Option([], "--matrices", metavar="DIR", help="Your matrices layered over the bundled ones."),
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
     from accelctl.gate.render import RENDERERS
@@ -70,7 +69,7 @@ def gate(
     raise typer.Exit(guarded(body, debug))
 
 
-def _image_inventory(image: Optional[str], rootfs: Optional[str], python: Optional[str]):
+def _image_inventory(image: str | None, rootfs: str | None, python: str | None):
     from accelctl.doctor import own_prefix
     from accelctl.host.filesystem import FileSystemHost
     from accelctl.probes.base import ProbeOptions

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
 from accelctl.cli.exits import Exit, guarded
+
 
 def register(app: typer.Typer) -> None:
     sub = typer.Typer(help="List, show, validate and query the compatibility matrices.", no_args_is_help=True,
@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
 _OVERLAY = typer.Option([], "--matrices", metavar="DIR", help="Layer your own matrices over the bundled ones.")
 
 
-def list_cmd(json_out: bool = typer.Option(False, "--json"), overlays: List[str] = _OVERLAY) -> None:
+def list_cmd(json_out: bool = typer.Option(False, "--json"), overlays: list[str] = _OVERLAY) -> None:
     def body() -> None:
         from accelctl.doctor import matrix_set
 
@@ -46,7 +46,7 @@ def list_cmd(json_out: bool = typer.Option(False, "--json"), overlays: List[str]
 
 
 def show_cmd(name: str = typer.Argument(..., metavar="NAME"), json_out: bool = typer.Option(False, "--json"),
-             overlays: List[str] = _OVERLAY) -> None:
+             overlays: list[str] = _OVERLAY) -> None:
     def body() -> None:
         from accelctl.doctor import matrix_set
         from accelctl.serde import to_data
@@ -65,12 +65,12 @@ def show_cmd(name: str = typer.Argument(..., metavar="NAME"), json_out: bool = t
     guarded(body)
 
 
-def validate_cmd(folder: Optional[str] = typer.Argument(None, metavar="[DIR]")) -> None:
+def validate_cmd(folder: str | None = typer.Argument(None, metavar="[DIR]")) -> None:
     def body() -> int:
         from accelctl.matrices import MatrixError, MatrixSet, bundled_dir, specs
 
         known = specs()
-        problems: List[str] = []
+        problems: list[str] = []
         checked = 0
         targets = [Path(folder)] if folder else [bundled_dir()]
         for target in targets:
@@ -97,8 +97,8 @@ def validate_cmd(folder: Optional[str] = typer.Argument(None, metavar="[DIR]")) 
     raise typer.Exit(guarded(body))
 
 
-def explain_cmd(query: List[str] = typer.Argument(..., metavar="QUERY"), json_out: bool = typer.Option(False, "--json"),
-                overlays: List[str] = _OVERLAY) -> None:
+def explain_cmd(query: list[str] = typer.Argument(..., metavar="QUERY"), json_out: bool = typer.Option(False, "--json"),
+                overlays: list[str] = _OVERLAY) -> None:
     def body() -> int:
         from accelctl.doctor import matrix_set
         from accelctl.matrices.explain import answer

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import List, Optional
 
 import typer
 
@@ -24,27 +23,27 @@ def register(app: typer.Typer) -> None:
 
 
 def plan(
-    wants: List[str] = typer.Argument(None, metavar="WANT...", help="Requirements: torch>=2.4, torchvision, vllm, 'jax[cuda]', tensorflow ..."),
-    requirements: Optional[str] = typer.Option(None, "--requirements", "-r", metavar="FILE", help="Take the wants from a requirements file."),
-    from_file: Optional[str] = typer.Option(None, "--from", metavar="FILE", help="Target: a doctor snapshot."),
-    fleet_path: Optional[str] = typer.Option(None, "--fleet", metavar="FLEET.yaml", help="Target: every node class of a fleet."),
-    driver: Optional[str] = typer.Option(None, "--driver", help="Target NVIDIA driver version."),
-    gpu: Optional[str] = typer.Option(None, "--gpu", help="Target GPU model (as nvidia-smi names it)."),
-    cc: Optional[str] = typer.Option(None, "--cc", help="Target compute capability, e.g. 9.0."),
-    cuda: Optional[str] = typer.Option(None, "--cuda", help="Highest CUDA version the target driver supports."),
-    rocm: Optional[str] = typer.Option(None, "--rocm", help="Target ROCm version."),
-    gfx: Optional[str] = typer.Option(None, "--gfx", help="Target AMD gfx target, e.g. gfx942."),
+    wants: list[str] = typer.Argument(None, metavar="WANT...", help="Requirements: torch>=2.4, torchvision, vllm, 'jax[cuda]', tensorflow ..."),
+    requirements: str | None = typer.Option(None, "--requirements", "-r", metavar="FILE", help="Take the wants from a requirements file."),
+    from_file: str | None = typer.Option(None, "--from", metavar="FILE", help="Target: a doctor snapshot."),
+    fleet_path: str | None = typer.Option(None, "--fleet", metavar="FLEET.yaml", help="Target: every node class of a fleet."),
+    driver: str | None = typer.Option(None, "--driver", help="Target NVIDIA driver version."),
+    gpu: str | None = typer.Option(None, "--gpu", help="Target GPU model (as nvidia-smi names it)."),
+    cc: str | None = typer.Option(None, "--cc", help="Target compute capability, e.g. 9.0."),
+    cuda: str | None = typer.Option(None, "--cuda", help="Highest CUDA version the target driver supports."),
+    rocm: str | None = typer.Option(None, "--rocm", help="Target ROCm version."),
+    gfx: str | None = typer.Option(None, "--gfx", help="Target AMD gfx target, e.g. gfx942."),
     xpu: bool = typer.Option(False, "--xpu", help="Target an Intel GPU."),
     cpu: bool = typer.Option(False, "--cpu", help="Target CPU only."),
-    python: Optional[str] = typer.Option(None, "--python", help="Target Python version (default: the target's, else 3.12)."),
-    glibc: Optional[str] = typer.Option(None, "--glibc", help="Target glibc version."),
+    python: str | None = typer.Option(None, "--python", help="Target Python version (default: the target's, else 3.12)."),
+    glibc: str | None = typer.Option(None, "--glibc", help="Target glibc version."),
     arch: str = typer.Option("x86_64", "--arch", help="x86_64 | aarch64."),
     strategy: str = typer.Option("newest", "--strategy", help="newest (default) | closest (to what is installed)."),
-    output_dir: Optional[str] = typer.Option(None, "--output-dir", "-o", metavar="DIR",
+    output_dir: str | None = typer.Option(None, "--output-dir", "-o", metavar="DIR",
                                              help="Write requirements.txt, constraints.txt, pyproject.uv.toml, Dockerfile, PLAN.md."),
     fmt: str = typer.Option("text", "--format", "-f", help="text | json | requirements."),
     resolve: bool = typer.Option(False, "--resolve", help="Check the result with pip's resolver (needs the index)."),
-    matrices: List[str] = typer.Option([], "--matrices", metavar="DIR"),
+    matrices: list[str] = typer.Option([], "--matrices", metavar="DIR"),
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
     if strategy not in ("newest", "closest"):
@@ -94,7 +93,7 @@ def plan(
     raise typer.Exit(guarded(body, debug))
 
 
-def _read_requirements(path: str) -> List[str]:
+def _read_requirements(path: str) -> list[str]:
     try:
         with open(path, encoding="utf-8") as fh:
             lines = fh.read().splitlines()
@@ -106,7 +105,7 @@ def _read_requirements(path: str) -> List[str]:
 def _targets(ms, from_file, fleet_path, driver, gpu, cc, cuda, rocm, gfx, xpu, cpu, python, glibc, arch, gpu_cc):
     import dataclasses
 
-    from accelctl.plan.target import from_fleet, from_flags, from_inventory
+    from accelctl.plan.target import from_flags, from_fleet, from_inventory
 
     flags_given = any((driver, gpu, cc, cuda, rocm, gfx, xpu, cpu))
     if fleet_path:

@@ -9,8 +9,8 @@ the same rules as `doctor`, so the gate and the doctor can never disagree.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional
 
 from accelctl.findings import Finding
 from accelctl.gate.fleet import Fleet, NodeClass
@@ -23,25 +23,25 @@ from accelctl.probes.collect import summarize_accelerators
 from accelctl.rules import all_rules, run_rules, select
 from accelctl.rules.base import RuleContext, RuleOptions
 
-GpuLookup = Callable[[str], Optional[str]]
+GpuLookup = Callable[[str], str | None]
 
 
 @dataclass(frozen=True)
 class ClassResult:
     node_class: NodeClass
     verdict: str  # runs | runs-with-warnings | fails
-    findings: List[Finding] = field(default_factory=list)
-    plan: List[PlanStep] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    plan: list[PlanStep] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class GateResult:
     image: str
     image_inventory: Inventory
-    results: List[ClassResult]
+    results: list[ClassResult]
 
     @property
-    def failed_required(self) -> List[ClassResult]:
+    def failed_required(self) -> list[ClassResult]:
         return [r for r in self.results if r.verdict == "fails" and r.node_class.required]
 
 
@@ -73,7 +73,7 @@ def node_inventory(image: Inventory, node: NodeClass, gpu_cc: GpuLookup) -> Inve
     return dataclasses.replace(combined, accelerators=summarize_accelerators(combined))
 
 
-def verdict(findings: List[Finding]) -> str:
+def verdict(findings: list[Finding]) -> str:
     if any(f.severity == "error" for f in findings):
         return "fails"
     if any(f.severity == "warning" for f in findings):
@@ -82,7 +82,7 @@ def verdict(findings: List[Finding]) -> str:
 
 
 def evaluate(image: Inventory, fleet: Fleet, matrices: MatrixSet, gpu_cc: GpuLookup,
-             select_rules: List[str] = (), ignore_rules: List[str] = ()) -> GateResult:  # type: ignore[assignment]
+             select_rules: list[str] = (), ignore_rules: list[str] = ()) -> GateResult:  # type: ignore[assignment]
     rules = select(all_rules(), select_rules, ignore_rules)
     results = []
     for node in fleet.classes:

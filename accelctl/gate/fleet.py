@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, List, Optional
-
-from typing import Literal
+from typing import Any, Literal
 
 from accelctl.serde import SchemaError, from_data
 
@@ -36,24 +34,24 @@ VendorName = Literal["nvidia", "amd", "intel", "google", "aws", "habana", "cpu"]
 @dataclass(frozen=True)
 class NodeClass:
     name: str
-    vendor: Optional[VendorName] = None  # required unless a snapshot stands for the class
+    vendor: VendorName | None = None  # required unless a snapshot stands for the class
     required: bool = True
-    gpu: Optional[str] = None  # model name as the vendor tool reports it
-    compute_capability: Optional[str] = None  # NVIDIA, e.g. "9.0"
-    gfx_target: Optional[str] = None  # AMD, e.g. "gfx942"
-    driver: Optional[str] = None  # NVIDIA driver or amdgpu driver version
-    cuda_driver: Optional[str] = None  # highest CUDA the driver supports, if you know it
-    rocm: Optional[str] = None
-    oneapi: Optional[str] = None
-    os: Optional[str] = None  # e.g. ubuntu22.04 (informational)
-    count: Optional[int] = None
-    snapshot: Optional[str] = None  # path, relative to the fleet file
+    gpu: str | None = None  # model name as the vendor tool reports it
+    compute_capability: str | None = None  # NVIDIA, e.g. "9.0"
+    gfx_target: str | None = None  # AMD, e.g. "gfx942"
+    driver: str | None = None  # NVIDIA driver or amdgpu driver version
+    cuda_driver: str | None = None  # highest CUDA the driver supports, if you know it
+    rocm: str | None = None
+    oneapi: str | None = None
+    os: str | None = None  # e.g. ubuntu22.04 (informational)
+    count: int | None = None
+    snapshot: str | None = None  # path, relative to the fleet file
     description: str = ""
 
 
 @dataclass(frozen=True)
 class Fleet:
-    classes: List[NodeClass]
+    classes: list[NodeClass]
     fleet: int = FLEET_FORMAT
     name: str = ""
     path: str = field(default="", compare=False)
@@ -107,7 +105,7 @@ def load_fleet(path: str) -> Fleet:
 
     try:
         with open(path, "rb") as fh:
-            raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+            raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except OSError as exc:
         raise FleetError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:

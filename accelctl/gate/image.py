@@ -10,8 +10,6 @@ inside the image, never on this machine.
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-
 import gzip
 import io
 import json
@@ -21,10 +19,14 @@ import re
 import shutil
 import tarfile
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Dict, List, Optional, Tuple
+from typing import IO, Any
+
+from typing_extensions import Self
 
 from accelctl.host.filesystem import FileSystemHost
+from accelctl.lazy_re import lazy_compile
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -56,8 +58,8 @@ class ImageReadStats:
     layers: int = 0
     members: int = 0
     kept_bytes: int = 0
-    skipped_unsafe: List[str] = field(default_factory=list)
-    truncated: List[str] = field(default_factory=list)
+    skipped_unsafe: list[str] = field(default_factory=list)
+    truncated: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -65,25 +67,25 @@ class UnpackedImage:
     """An image's filesystem view in a temporary folder, and its config."""
 
     root: str
-    env: Dict[str, str]
+    env: dict[str, str]
     reference: str
     stats: ImageReadStats
-    config: Dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
 
     def cleanup(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def __enter__(self) -> "UnpackedImage":
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.cleanup()
 
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 
 
-def safe_member_path(name: str) -> Optional[str]:
+def safe_member_path(name: str) -> str | None:
     """The image path of a tar member, or None when it would leave the image."""
     if name.startswith("/"):
         return None
@@ -212,7 +214,7 @@ def _read_json(opener: Callable[[str], IO[bytes]], name: str, label: str) -> Any
             raise ImageError(f"{label}: {name} is not valid JSON: {exc}") from None
 
 
-def _layers_and_config(opener: Callable[[str], IO[bytes]], label: str) -> Tuple[List[str], Dict[str, Any], str]:
+def _layers_and_config(opener: Callable[[str], IO[bytes]], label: str) -> tuple[list[str], dict[str, Any], str]:
     """Layer blob names, the image config and a reference, for either layout."""
     try:
         manifest = _read_json(opener, "manifest.json", label)
@@ -248,7 +250,7 @@ def _layers_and_config(opener: Callable[[str], IO[bytes]], label: str) -> Tuple[
     return [_blob_name(layer, label) for layer in blob["layers"]], config, ref
 
 
-def _blob_name(desc: Dict[str, Any], label: str) -> str:
+def _blob_name(desc: dict[str, Any], label: str) -> str:
     digest = desc.get("digest", "") if isinstance(desc, dict) else ""
     algo, _, hexpart = digest.partition(":")
     if not algo or not re.fullmatch(r"[a-f0-9]{32,128}", hexpart):
@@ -283,7 +285,7 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-def unpack_image(path: str, progress: Optional[Progress] = None) -> UnpackedImage:
+def unpack_image(path: str, progress: Progress | None = None) -> UnpackedImage:
     """Unpack an image archive (docker save / OCI tar) or an OCI layout folder."""
     label = path
     if os.path.isdir(path):
@@ -312,7 +314,7 @@ def unpack_image(path: str, progress: Optional[Progress] = None) -> UnpackedImag
             raise ImageError(f"{label}: corrupt archive: {exc}") from None
 
 
-def _unpack(opener: Callable[[str], IO[bytes]], label: str, progress: Optional[Progress]) -> UnpackedImage:
+def _unpack(opener: Callable[[str], IO[bytes]], label: str, progress: Progress | None) -> UnpackedImage:
     layers, config, ref = _layers_and_config(opener, label)
     stats = ImageReadStats()
     root = tempfile.mkdtemp(prefix="accelctl-image-")
@@ -332,10 +334,10 @@ def _unpack(opener: Callable[[str], IO[bytes]], label: str, progress: Optional[P
     return UnpackedImage(root=root, env=env, reference=ref, stats=stats, config=config)
 
 
-def image_env(config: Dict[str, Any]) -> Dict[str, str]:
+def image_env(config: dict[str, Any]) -> dict[str, str]:
     """The image's environment from its config (``config.Env`` KEY=VALUE lines)."""
     inner = config.get("config") or config.get("Config") or {}
-    out: Dict[str, str] = {}
+    out: dict[str, str] = {}
     for item in inner.get("Env") or []:
         if isinstance(item, str) and "=" in item:
             key, _, value = item.partition("=")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any, Dict, List
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from accelctl import __version__
@@ -15,13 +15,13 @@ GATE_SCHEMA_VERSION = 1
 _MARK = {"runs": "✅ runs", "runs-with-warnings": "⚠️ runs with warnings", "fails": "❌ fails"}
 
 
-def _ids(findings: List[Any], severities=("error", "warning")) -> str:
+def _ids(findings: list[Any], severities=("error", "warning")) -> str:
     ids = sorted({f.rule_id for f in findings if f.severity in severities})
     return ", ".join(ids) or "—"
 
 
 def render_json(result: GateResult) -> str:
-    data: Dict[str, Any] = {
+    data: dict[str, Any] = {
         "gate_schema_version": GATE_SCHEMA_VERSION,
         "accelctl_version": __version__,
         "image": result.image,
@@ -85,7 +85,7 @@ def render_text(result: GateResult, color: bool = False) -> str:
 def render_sarif(result: GateResult) -> str:
     from accelctl.rules.base import DOCS_BASE
 
-    rules: Dict[str, Dict[str, Any]] = {}
+    rules: dict[str, dict[str, Any]] = {}
     results = []
     level = {"error": "error", "warning": "warning", "info": "note"}
     for r in result.results:

@@ -7,8 +7,10 @@ so every probe runs unchanged on each of them, and tests need no hardware.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
 from accelctl.record import record
-from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
 
 try:  # Python 3.8+: typing.Protocol
     from typing import Protocol
@@ -35,7 +37,7 @@ class NotSupported(HostError):
 class DeviceLibraryError(HostError):
     """NVML or amdsmi answered with an error; ``code`` is the library's own."""
 
-    def __init__(self, library: str, code: Optional[int], message: str) -> None:
+    def __init__(self, library: str, code: int | None, message: str) -> None:
         super().__init__(f"{library}: {message}" + (f" (code {code})" if code is not None else ""))
         self.library = library
         self.code = code
@@ -46,8 +48,8 @@ class DeviceLibraryError(HostError):
 class CommandResult:
     """What a command did; a missing or hung command is a result, not an exception."""
 
-    argv: Tuple[str, ...]
-    returncode: Optional[int]
+    argv: tuple[str, ...]
+    returncode: int | None
     stdout: str = ""
     stderr: str = ""
     timed_out: bool = False
@@ -103,20 +105,20 @@ class Host(Protocol):
 
     def is_file(self, path: str) -> bool: ...
 
-    def list_dir(self, path: str, match: Optional[Callable[[str], bool]] = None) -> List[DirEntry]:
+    def list_dir(self, path: str, match: Callable[[str], bool] | None = None) -> list[DirEntry]:
         """Entries sorted by name; with ``match``, only names it accepts (filtered before any stat:
         system library folders hold thousands of entries)."""
         ...
 
-    def readlink(self, path: str) -> Optional[str]: ...
+    def readlink(self, path: str) -> str | None: ...
 
     def realpath(self, path: str) -> str: ...
 
-    def file_size(self, path: str) -> Optional[int]: ...
+    def file_size(self, path: str) -> int | None: ...
 
-    def access(self, path: str, write: bool = False) -> Optional[bool]: ...
+    def access(self, path: str, write: bool = False) -> bool | None: ...
 
-    def which(self, name: str) -> Optional[str]: ...
+    def which(self, name: str) -> str | None: ...
 
     def run(self, argv: Sequence[str], timeout: float = 5.0) -> CommandResult: ...
 

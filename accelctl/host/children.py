@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Optional
 
 # How long an ended or killed child may take to be reaped before it is left to the system: a process stuck
 # inside a driver call cannot die until the call returns, and the doctor must not wait for it.
@@ -18,7 +17,7 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def reap(pid: int) -> Optional[int]:
+def reap(pid: int) -> int | None:
     """The child's wait status once it has ended, or None after REAP_WAIT_S (or when it is not our child)."""
     end = time.monotonic() + REAP_WAIT_S
     while True:
@@ -43,12 +42,12 @@ def kill(pid: int) -> None:
         pass
 
 
-def kill_and_reap(pid: int) -> Optional[int]:
+def kill_and_reap(pid: int) -> int | None:
     kill(pid)
     return reap(pid)
 
 
-def describe_status(status: Optional[int]) -> str:
+def describe_status(status: int | None) -> str:
     if status is None:
         return "its exit status is unknown"
     if os.WIFSIGNALED(status):

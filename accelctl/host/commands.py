@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import time
-from typing import TYPE_CHECKING, Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from accelctl.host.base import CommandResult
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 _MAX_OUTPUT = 1 << 20
 
 
-def run_command(argv: Sequence[str], timeout: float, env: Optional[Mapping[str, str]] = None) -> CommandResult:
+def run_command(argv: Sequence[str], timeout: float, env: Mapping[str, str] | None = None) -> CommandResult:
     """Run ``argv`` and return what happened; never raises, never waits past ``timeout``.
 
     The child gets its own process group so a wedged tool (nvidia-smi on a
@@ -51,7 +52,7 @@ def run_command(argv: Sequence[str], timeout: float, env: Optional[Mapping[str, 
     )
 
 
-def _kill_group(proc: "subprocess.Popen[bytes]") -> None:
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     import signal
     import subprocess
 

@@ -9,7 +9,7 @@ recorded into a fixture and replayed in tests.
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, Optional
+from typing import Any
 
 from accelctl.host.base import DeviceLibraryError, NotSupported
 
@@ -49,10 +49,10 @@ class LiveNvml:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._module: Any = None
-        self._handles: Dict[str, Any] = {}
-        self._init_error: Optional[DeviceLibraryError] = None
+        self._handles: dict[str, Any] = {}
+        self._init_error: DeviceLibraryError | None = None
         self._initialised = False
-        self._warm: Optional[threading.Event] = None
+        self._warm: threading.Event | None = None
 
     @property
     def started(self) -> bool:
@@ -152,8 +152,8 @@ class LiveAmdSmi:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._module: Any = None
-        self._handles: Optional[list] = None
-        self._init_error: Optional[Exception] = None
+        self._handles: list | None = None
+        self._init_error: Exception | None = None
 
     def _ensure(self) -> Any:
         if self._init_error is not None:

@@ -11,7 +11,8 @@ import errno
 import os
 import posixpath
 import stat
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from accelctl.host.base import (
     AccessDenied,
@@ -32,12 +33,12 @@ class FileSystemHost:
     can_query_devices = False
     forks_probes = False  # probes run in this process (see probes.forked; the live host allows forking)
 
-    def __init__(self, root: str = "/", env: Optional[Mapping[str, str]] = None, label: str = "") -> None:
+    def __init__(self, root: str = "/", env: Mapping[str, str] | None = None, label: str = "") -> None:
         self.root = os.path.abspath(root)
         self._plain = self.root == "/"
-        self._env: Dict[str, str] = dict(env or {})
+        self._env: dict[str, str] = dict(env or {})
         self.label = label or (f"rootfs {self.root}" if not self._plain else "this machine")
-        self._realpaths: Dict[str, str] = {}
+        self._realpaths: dict[str, str] = {}
 
     # -- environment -------------------------------------------------------
     @property
@@ -55,7 +56,7 @@ class FileSystemHost:
 
     def _resolve(self, path: str, follow_last: bool) -> str:
         parts = [p for p in posixpath.normpath(path).split("/") if p not in ("", ".")]
-        done: List[str] = []
+        done: list[str] = []
         hops = 0
         while parts:
             part = parts.pop(0)
@@ -119,7 +120,7 @@ class FileSystemHost:
         except (HostError, OSError):
             return False
 
-    def list_dir(self, path: str, match: Optional[Callable[[str], bool]] = None) -> List[DirEntry]:
+    def list_dir(self, path: str, match: Callable[[str], bool] | None = None) -> list[DirEntry]:
         real = self._host_path(path)
         entries = []
         try:
@@ -140,7 +141,7 @@ class FileSystemHost:
         entries.sort(key=lambda d: d.name)
         return entries
 
-    def readlink(self, path: str) -> Optional[str]:
+    def readlink(self, path: str) -> str | None:
         try:
             real = self._host_path(path, follow_last=False)
             return os.readlink(real) if os.path.islink(real) else None
@@ -156,13 +157,13 @@ class FileSystemHost:
             self._realpaths[path] = known
         return known
 
-    def file_size(self, path: str) -> Optional[int]:
+    def file_size(self, path: str) -> int | None:
         try:
             return os.stat(self._host_path(path)).st_size
         except (HostError, OSError):
             return None
 
-    def access(self, path: str, write: bool = False) -> Optional[bool]:
+    def access(self, path: str, write: bool = False) -> bool | None:
         """Whether the current user may open ``path``; None where it cannot be known."""
         if not self._plain:
             return None
@@ -177,7 +178,7 @@ class FileSystemHost:
         except (HostError, OSError):
             return False
 
-    def which(self, name: str) -> Optional[str]:
+    def which(self, name: str) -> str | None:
         for folder in self.env.get("PATH", "").split(":"):
             if not folder.startswith("/"):
                 continue

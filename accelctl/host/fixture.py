@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from accelctl.host.base import CommandResult, DeviceLibraryError, NotSupported
 from accelctl.host.commands import run_command
 from accelctl.host.filesystem import FileSystemHost
-
 
 KEEP_FILE = ".accelctl-keep"  # keeps an empty recorded folder in git; never shown to probes
 
@@ -45,7 +45,7 @@ def command_key(argv: Sequence[str]) -> str:
 class FixtureHost(FileSystemHost):
     """Replays a captured machine from a folder."""
 
-    def __init__(self, folder: str, env: Optional[Dict[str, str]] = None) -> None:
+    def __init__(self, folder: str, env: dict[str, str] | None = None) -> None:
         self.folder = os.path.abspath(folder)
         meta = _load_json(os.path.join(self.folder, "host.json")) or {}
         recorded_env = _load_json(os.path.join(self.folder, "env.json")) or {}
@@ -56,10 +56,10 @@ class FixtureHost(FileSystemHost):
         )
         self.can_run_commands = bool(meta.get("can_run_commands", True))
         self.can_query_devices = bool(meta.get("can_query_devices", True))
-        self._commands: Dict[str, Any] = _load_json(os.path.join(self.folder, "commands.json")) or {}
-        self._nvml: Optional[Dict[str, Any]] = _load_json(os.path.join(self.folder, "nvml.json"))
-        self._amdsmi: Optional[Dict[str, Any]] = _load_json(os.path.join(self.folder, "amdsmi.json"))
-        self._ranges: Dict[str, Any] = _load_json(os.path.join(self.folder, "ranges.json")) or {}
+        self._commands: dict[str, Any] = _load_json(os.path.join(self.folder, "commands.json")) or {}
+        self._nvml: dict[str, Any] | None = _load_json(os.path.join(self.folder, "nvml.json"))
+        self._amdsmi: dict[str, Any] | None = _load_json(os.path.join(self.folder, "amdsmi.json"))
+        self._ranges: dict[str, Any] = _load_json(os.path.join(self.folder, "ranges.json")) or {}
 
     def read_at(self, path: str, offset: int, size: int) -> bytes:
         recorded = self._ranges.get(self.realpath(path)) or self._ranges.get(path)
@@ -107,7 +107,7 @@ class FixtureHost(FileSystemHost):
     def amdsmi(self, call: str, *args: Any) -> Any:
         return self._replay("amdsmi", self._amdsmi, call, args)
 
-    def _replay(self, library: str, table: Optional[Dict[str, Any]], call: str, args: Sequence[Any]) -> Any:
+    def _replay(self, library: str, table: dict[str, Any] | None, call: str, args: Sequence[Any]) -> Any:
         if not self.can_query_devices or table is None:
             raise NotSupported(f"{library} is not available on {self.label}")
         if "__unavailable__" in table:

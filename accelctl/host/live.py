@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from accelctl.host.base import CommandResult
 from accelctl.host.commands import run_command
@@ -18,7 +19,7 @@ class LiveHost(FileSystemHost):
     can_query_devices = True
     forks_probes = True  # nothing is remembered in process: probes may run in forked processes
 
-    def __init__(self, env: Optional[Mapping[str, str]] = None) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
         super().__init__("/", env if env is not None else dict(os.environ), label="this machine")
         self._nvml: Any = LiveNvml()  # an NvmlProcess once warm_up has started one
         self._amdsmi = LiveAmdSmi()

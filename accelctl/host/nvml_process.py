@@ -22,7 +22,8 @@ import signal
 import struct
 import threading
 import time
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from accelctl.host.base import DeviceLibraryError, NotSupported
 from accelctl.host.children import describe_status, kill, kill_and_reap, reap, write_all
@@ -35,7 +36,7 @@ def _send(fd: int, message: Any) -> None:
     write_all(fd, _LENGTH.pack(len(data)) + data)
 
 
-def _recv_exact(fd: int, size: int, deadline: Optional[float]) -> Optional[bytes]:
+def _recv_exact(fd: int, size: int, deadline: float | None) -> bytes | None:
     """``size`` bytes from ``fd``; None at end of file; TimeoutError past ``deadline`` (monotonic)."""
     parts, have = [], 0
     while have < size:
@@ -51,7 +52,7 @@ def _recv_exact(fd: int, size: int, deadline: Optional[float]) -> Optional[bytes
     return b"".join(parts)
 
 
-def _recv(fd: int, deadline: Optional[float] = None) -> Any:
+def _recv(fd: int, deadline: float | None = None) -> Any:
     head = _recv_exact(fd, _LENGTH.size, deadline)
     if head is None:
         raise EOFError
@@ -88,9 +89,9 @@ class NvmlProcess:
     def __init__(self, backend_factory: Callable[[], Any]) -> None:
         self._factory = backend_factory
         self._lock = threading.Lock()
-        self._pid: Optional[int] = None
+        self._pid: int | None = None
         self._requests = self._replies = -1
-        self._broken: Optional[DeviceLibraryError] = None
+        self._broken: DeviceLibraryError | None = None
 
     def start(self) -> bool:
         """Fork the server; False where that is not possible or not safe (the caller then uses NVML in process)."""

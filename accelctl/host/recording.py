@@ -9,17 +9,17 @@ written, so the folder can be attached to a bug report.
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-
 import json
 import os
 import posixpath
 import re
 import threading
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from accelctl.host.base import CommandResult, DeviceLibraryError, DirEntry, Host, HostError
 from accelctl.host.fixture import KEEP_FILE, call_key, command_key
+from accelctl.lazy_re import lazy_compile
 
 _SMALL_FILE = 1 << 20
 _STRINGS = lazy_compile(rb"[\x20-\x7e]{6,}")
@@ -34,10 +34,10 @@ class Redactor:
     """Replaces identifying values consistently (the same UUID always maps to the same stand-in)."""
 
     def __init__(self, hostnames: Sequence[str] = ()) -> None:
-        self._uuids: Dict[str, str] = {}
+        self._uuids: dict[str, str] = {}
         self.hostnames = [h for h in hostnames if h and len(h) > 2 and h not in ("localhost", "vm")]
 
-    def _uuid(self, m: "re.Match[str]") -> str:
+    def _uuid(self, m: re.Match[str]) -> str:
         real = m.group(0)
         if real not in self._uuids:
             n = len(self._uuids)
@@ -74,16 +74,16 @@ class RecordingHost:
         self.can_query_devices = inner.can_query_devices
         self.forks_probes = False  # what the probes read is remembered here, in this process
         self._lock = threading.Lock()
-        self.files: Dict[str, bytes] = {}
-        self.ranges: Dict[str, Dict[int, bytes]] = {}
-        self.sizes: Dict[str, int] = {}
-        self.dirs: Set[str] = set()
-        self.present_files: Set[str] = set()
-        self.links: Dict[str, str] = {}
-        self.executables: Set[str] = set()
-        self.commands: Dict[str, Dict[str, Any]] = {}
-        self.nvml_calls: Dict[str, Any] = {}
-        self.amdsmi_calls: Dict[str, Any] = {}
+        self.files: dict[str, bytes] = {}
+        self.ranges: dict[str, dict[int, bytes]] = {}
+        self.sizes: dict[str, int] = {}
+        self.dirs: set[str] = set()
+        self.present_files: set[str] = set()
+        self.links: dict[str, str] = {}
+        self.executables: set[str] = set()
+        self.commands: dict[str, dict[str, Any]] = {}
+        self.nvml_calls: dict[str, Any] = {}
+        self.amdsmi_calls: dict[str, Any] = {}
 
     @property
     def env(self) -> Mapping[str, str]:
@@ -154,7 +154,7 @@ class RecordingHost:
             self._note_links(path)
         return ok
 
-    def list_dir(self, path: str, match: Optional[Callable[[str], bool]] = None) -> List[DirEntry]:
+    def list_dir(self, path: str, match: Callable[[str], bool] | None = None) -> list[DirEntry]:
         entries = self.inner.list_dir(path, match)
         self._note_presence(path, True)
         self._note_links(path)
@@ -169,7 +169,7 @@ class RecordingHost:
             self._note_presence(child, e.is_dir)
         return entries
 
-    def readlink(self, path: str) -> Optional[str]:
+    def readlink(self, path: str) -> str | None:
         target = self.inner.readlink(path)
         if target is not None:
             with self._lock:
@@ -180,13 +180,13 @@ class RecordingHost:
         self._note_links(path)
         return self.inner.realpath(path)
 
-    def file_size(self, path: str) -> Optional[int]:
+    def file_size(self, path: str) -> int | None:
         return self.inner.file_size(path)
 
-    def access(self, path: str, write: bool = False) -> Optional[bool]:
+    def access(self, path: str, write: bool = False) -> bool | None:
         return self.inner.access(path, write)
 
-    def which(self, name: str) -> Optional[str]:
+    def which(self, name: str) -> str | None:
         found = self.inner.which(name)
         if found:
             self._note_presence(found, False)
@@ -198,7 +198,7 @@ class RecordingHost:
     # -- commands and device libraries -------------------------------------
     def run(self, argv: Sequence[str], timeout: float = 5.0) -> CommandResult:
         result = self.inner.run(argv, timeout)
-        record: Dict[str, Any]
+        record: dict[str, Any]
         if result.missing:
             return result
         if result.timed_out:
@@ -221,7 +221,7 @@ class RecordingHost:
     def amdsmi(self, call: str, *args: Any) -> Any:
         return self._device(self.inner.amdsmi, self.amdsmi_calls, call, args)
 
-    def _device(self, fn: Any, table: Dict[str, Any], call: str, args: Tuple[Any, ...]) -> Any:
+    def _device(self, fn: Any, table: dict[str, Any], call: str, args: tuple[Any, ...]) -> Any:
         key = call_key(call, args)
         try:
             value = fn(call, *args)
@@ -238,7 +238,7 @@ class RecordingHost:
         return value
 
 
-def write_capture(rec: RecordingHost, folder: str, env: Mapping[str, str], readme: str) -> List[str]:
+def write_capture(rec: RecordingHost, folder: str, env: Mapping[str, str], readme: str) -> list[str]:
     """Write the recording as a fixture folder; returns notes on what was shortened."""
     hostnames = [env.get("HOSTNAME", "")]
     try:
@@ -246,7 +246,7 @@ def write_capture(rec: RecordingHost, folder: str, env: Mapping[str, str], readm
     except HostError:
         pass
     red = Redactor(hostnames)
-    notes: List[str] = []
+    notes: list[str] = []
     files_root = os.path.join(folder, "files")
     os.makedirs(files_root, exist_ok=True)
 
@@ -290,7 +290,7 @@ def write_capture(rec: RecordingHost, folder: str, env: Mapping[str, str], readm
         with open(dest, "wb") as fh:
             fh.write(data)
 
-    ranges: Dict[str, Any] = {}
+    ranges: dict[str, Any] = {}
     for path, pieces in sorted(rec.ranges.items()):
         # The byte ranges probes read from large files (ELF headers and sections), not the whole file.
         import base64

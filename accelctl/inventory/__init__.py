@@ -23,4 +23,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Inventory", "SCHEMA_VERSION", "SnapshotError", "inventory_from_data", "load_snapshot"]
+__all__ = ["SCHEMA_VERSION", "Inventory", "SnapshotError", "inventory_from_data", "load_snapshot"]

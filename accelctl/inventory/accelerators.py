@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from accelctl.record import record
-from typing import Optional
-
 from typing import Literal
+
+from accelctl.record import record
 
 Vendor = Literal["nvidia", "amd", "intel", "google", "aws", "habana", "other"]
 
@@ -16,8 +15,8 @@ class Accelerator:
     index: int
     name: str
     kind: str = "gpu"  # gpu | tpu | neuron | hpu
-    arch: Optional[str] = None  # sm_90, gfx942, pvc, v5e, trn1 ...
-    memory_mib: Optional[int] = None
-    driver_version: Optional[str] = None
-    pci_bus_id: Optional[str] = None
+    arch: str | None = None  # sm_90, gfx942, pvc, v5e, trn1 ...
+    memory_mib: int | None = None
+    driver_version: str | None = None
+    pci_bus_id: str | None = None
     source: str = ""

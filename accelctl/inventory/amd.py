@@ -2,35 +2,35 @@
 
 from __future__ import annotations
 
-from accelctl.record import record
 from dataclasses import field
-from typing import Dict, List, Optional
+
+from accelctl.record import record
 
 
 @record
 class AmdGpu:
     index: int
-    name: Optional[str] = None
-    gfx_target: Optional[str] = None  # gfx942
-    pci_device_id: Optional[str] = None  # "0x74a1"
-    pci_bus_id: Optional[str] = None
-    memory_mib: Optional[int] = None
+    name: str | None = None
+    gfx_target: str | None = None  # gfx942
+    pci_device_id: str | None = None  # "0x74a1"
+    pci_bus_id: str | None = None
+    memory_mib: int | None = None
     source: str = ""
-    gfx_target_version: Optional[int] = None  # KFD's encoding: 90402
-    kfd_node: Optional[int] = None  # /sys/class/kfd/kfd/topology/nodes/<n>
-    compute_units: Optional[int] = None
-    render_node: Optional[str] = None  # /dev/dri/renderD128
+    gfx_target_version: int | None = None  # KFD's encoding: 90402
+    kfd_node: int | None = None  # /sys/class/kfd/kfd/topology/nodes/<n>
+    compute_units: int | None = None
+    render_node: str | None = None  # /dev/dri/renderD128
     name_source: str = ""  # amdsmi | sysfs product_name | matrix amd_gpus
 
 
 @record
 class RocmInstall:
     path: str
-    version: Optional[str] = None
+    version: str | None = None
     version_source: str = ""
     active: bool = False
-    components: Dict[str, str] = field(default_factory=dict)  # hip, rccl, miopen, rocblas, hipblaslt -> version
-    active_because: Optional[str] = None  # ROCM_PATH, /opt/rocm link
+    components: dict[str, str] = field(default_factory=dict)  # hip, rccl, miopen, rocblas, hipblaslt -> version
+    active_because: str | None = None  # ROCM_PATH, /opt/rocm link
 
 
 @record
@@ -40,24 +40,24 @@ class RocmBundle:
     environment: str  # site-packages folder
     distribution: str  # torch
     version: str  # 2.5.1+rocm6.2
-    libraries: Dict[str, str] = field(default_factory=dict)  # file name -> version from the name ("" if none)
+    libraries: dict[str, str] = field(default_factory=dict)  # file name -> version from the name ("" if none)
 
 
 @record
 class AmdInfo:
     present: bool = False
     source: str = ""  # amdsmi | sysfs
-    driver_version: Optional[str] = None  # amdgpu module version
-    gpus: List[AmdGpu] = field(default_factory=list)
-    rocm: List[RocmInstall] = field(default_factory=list)
-    kfd_access: Optional[bool] = None  # /dev/kfd readable and writable by this user
-    render_access: Optional[bool] = None
-    env: Dict[str, str] = field(default_factory=dict)  # HSA_OVERRIDE_GFX_VERSION, HIP_VISIBLE_DEVICES ...
-    source_note: Optional[str] = None  # why amdsmi was not used
+    driver_version: str | None = None  # amdgpu module version
+    gpus: list[AmdGpu] = field(default_factory=list)
+    rocm: list[RocmInstall] = field(default_factory=list)
+    kfd_access: bool | None = None  # /dev/kfd readable and writable by this user
+    render_access: bool | None = None
+    env: dict[str, str] = field(default_factory=dict)  # HSA_OVERRIDE_GFX_VERSION, HIP_VISIBLE_DEVICES ...
+    source_note: str | None = None  # why amdsmi was not used
     driver_source: str = ""  # amdsmi | /sys/module/amdgpu/version
-    driver_kind: Optional[str] = None  # dkms (a version file exists) | inbox (module loaded, no version file)
-    kfd_present: Optional[bool] = None  # /dev/kfd exists
-    amdsmi_version: Optional[str] = None
-    bundled: List[RocmBundle] = field(default_factory=list)
-    hsa_override_gfx_version: Optional[str] = None  # as set; the runtime then reports this target
-    override_gfx_target: Optional[str] = None  # the gfx target the override names (11.0.0 -> gfx1100)
+    driver_kind: str | None = None  # dkms (a version file exists) | inbox (module loaded, no version file)
+    kfd_present: bool | None = None  # /dev/kfd exists
+    amdsmi_version: str | None = None
+    bundled: list[RocmBundle] = field(default_factory=list)
+    hsa_override_gfx_version: str | None = None  # as set; the runtime then reports this target
+    override_gfx_target: str | None = None  # the gfx target the override names (11.0.0 -> gfx1100)

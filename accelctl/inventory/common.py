@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from accelctl.record import record
-from typing import Optional
-
 from typing import Literal
+
+from accelctl.record import record
 
 ProbeStatus = Literal["ok", "partial", "failed", "timeout", "skipped"]
 
@@ -26,7 +25,7 @@ class ProbeRun:
     name: str
     status: ProbeStatus
     duration_ms: float
-    error: Optional[str] = None
+    error: str | None = None
 
 
 class SnapshotError(ValueError):

@@ -12,9 +12,8 @@ frozen ones cost about a millisecond each to create at import, some 40 ms per
 from __future__ import annotations
 
 import json
-from accelctl.record import record
 from dataclasses import field
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from accelctl.inventory.accelerators import Accelerator
 from accelctl.inventory.amd import AmdInfo
@@ -24,6 +23,7 @@ from accelctl.inventory.nvidia import NvidiaInfo
 from accelctl.inventory.other import OtherAccelerator
 from accelctl.inventory.python_env import PythonEnvironment
 from accelctl.inventory.system import ContainerInfo, OsInfo
+from accelctl.record import record
 from accelctl.serde import SchemaError, from_data, to_data
 
 SCHEMA_VERSION = 1
@@ -38,20 +38,20 @@ class Inventory:
     mode: str = "live"  # live | rootfs | fixture | assumed
     os: OsInfo = field(default_factory=OsInfo)
     container: ContainerInfo = field(default_factory=ContainerInfo)
-    python: List[PythonEnvironment] = field(default_factory=list)
-    accelerators: List[Accelerator] = field(default_factory=list)
+    python: list[PythonEnvironment] = field(default_factory=list)
+    accelerators: list[Accelerator] = field(default_factory=list)
     nvidia: NvidiaInfo = field(default_factory=NvidiaInfo)
     amd: AmdInfo = field(default_factory=AmdInfo)
     intel: IntelInfo = field(default_factory=IntelInfo)
-    other_accelerators: List[OtherAccelerator] = field(default_factory=list)
-    env: Dict[str, str] = field(default_factory=dict)  # the environment variables that matter
-    unknowns: List[Unknown] = field(default_factory=list)
-    probes: List[ProbeRun] = field(default_factory=list)
+    other_accelerators: list[OtherAccelerator] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)  # the environment variables that matter
+    unknowns: list[Unknown] = field(default_factory=list)
+    probes: list[ProbeRun] = field(default_factory=list)
 
-    def to_data(self) -> Dict[str, Any]:
+    def to_data(self) -> dict[str, Any]:
         return to_data(self)
 
-    def to_json(self, indent: Optional[int] = 2) -> str:
+    def to_json(self, indent: int | None = 2) -> str:
         if indent == 2:
             from accelctl.report.jsontext import dumps_indent2
 
@@ -99,4 +99,4 @@ def load_snapshot(path: str) -> Inventory:
     return inventory_from_data(data, path)
 
 
-__all__ = ["Inventory", "SCHEMA_VERSION", "SnapshotError", "inventory_from_data", "load_snapshot"]
+__all__ = ["SCHEMA_VERSION", "Inventory", "SnapshotError", "inventory_from_data", "load_snapshot"]

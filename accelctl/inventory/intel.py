@@ -2,41 +2,41 @@
 
 from __future__ import annotations
 
-from accelctl.record import record
 from dataclasses import field
-from typing import Dict, List, Optional
+
+from accelctl.record import record
 
 
 @record
 class IntelGpu:
     index: int
-    name: Optional[str] = None
-    pci_device_id: Optional[str] = None
-    pci_bus_id: Optional[str] = None
-    family: Optional[str] = None  # pvc (Max), flex, arc ...
-    driver: Optional[str] = None  # i915 | xe
+    name: str | None = None
+    pci_device_id: str | None = None
+    pci_bus_id: str | None = None
+    family: str | None = None  # pvc (Max), flex, arc ...
+    driver: str | None = None  # i915 | xe
     source: str = ""
-    pci_class: Optional[str] = None  # 0x038000 (3D controller) | 0x030000 (VGA)
-    render_node: Optional[str] = None
+    pci_class: str | None = None  # 0x038000 (3D controller) | 0x030000 (VGA)
+    render_node: str | None = None
 
 
 @record
 class OneApiInstall:
     path: str
-    components: Dict[str, str] = field(default_factory=dict)  # compiler, mkl, ccl ... -> version
-    latest: Dict[str, str] = field(default_factory=dict)  # component -> version its `latest` link names
+    components: dict[str, str] = field(default_factory=dict)  # compiler, mkl, ccl ... -> version
+    latest: dict[str, str] = field(default_factory=dict)  # component -> version its `latest` link names
 
 
 @record
 class IntelInfo:
     present: bool = False
-    gpus: List[IntelGpu] = field(default_factory=list)
-    level_zero_version: Optional[str] = None
-    gpu_runtime_version: Optional[str] = None
-    oneapi: List[OneApiInstall] = field(default_factory=list)
-    level_zero_path: Optional[str] = None
-    gpu_runtime_path: Optional[str] = None
-    kernel_drivers: List[str] = field(default_factory=list)  # i915 / xe modules loaded
-    wheels: Dict[str, str] = field(default_factory=dict)  # intel-sycl-rt, oneccl-bind-pt, torch (+xpu) ... -> version
-    wheels_environment: Optional[str] = None  # the environment the wheels came from
-    other_devices: List[str] = field(default_factory=list)  # Intel display devices of no known XPU family
+    gpus: list[IntelGpu] = field(default_factory=list)
+    level_zero_version: str | None = None
+    gpu_runtime_version: str | None = None
+    oneapi: list[OneApiInstall] = field(default_factory=list)
+    level_zero_path: str | None = None
+    gpu_runtime_path: str | None = None
+    kernel_drivers: list[str] = field(default_factory=list)  # i915 / xe modules loaded
+    wheels: dict[str, str] = field(default_factory=dict)  # intel-sycl-rt, oneccl-bind-pt, torch (+xpu) ... -> version
+    wheels_environment: str | None = None  # the environment the wheels came from
+    other_devices: list[str] = field(default_factory=list)  # Intel display devices of no known XPU family

@@ -2,77 +2,77 @@
 
 from __future__ import annotations
 
-from accelctl.record import record
 from dataclasses import field
-from typing import List, Optional
+
+from accelctl.record import record
 
 
 @record
 class NvidiaDriver:
     """The kernel module and userspace driver, which must agree."""
 
-    version: Optional[str] = None  # the driver version NVML / the kernel module reports
+    version: str | None = None  # the driver version NVML / the kernel module reports
     version_source: str = ""
-    kernel_module_version: Optional[str] = None  # /proc/driver/nvidia/version or /sys/module/nvidia/version
-    kernel_module_flavor: Optional[str] = None  # open | proprietary
-    libcuda_version: Optional[str] = None  # from the libcuda.so.<version> file name
-    libcuda_path: Optional[str] = None
-    cuda_driver_version: Optional[str] = None  # highest CUDA the driver supports, "13.0"
+    kernel_module_version: str | None = None  # /proc/driver/nvidia/version or /sys/module/nvidia/version
+    kernel_module_flavor: str | None = None  # open | proprietary
+    libcuda_version: str | None = None  # from the libcuda.so.<version> file name
+    libcuda_path: str | None = None
+    cuda_driver_version: str | None = None  # highest CUDA the driver supports, "13.0"
     cuda_driver_version_source: str = ""
-    nvml_error: Optional[str] = None  # e.g. "Driver/library version mismatch"
-    fabric_manager_version: Optional[str] = None
+    nvml_error: str | None = None  # e.g. "Driver/library version mismatch"
+    fabric_manager_version: str | None = None
     fabric_manager_source: str = ""
-    loaded: Optional[bool] = None  # a kernel module is loaded (None: could not tell)
+    loaded: bool | None = None  # a kernel module is loaded (None: could not tell)
     status: str = ""  # "loaded" | "no driver loaded" | "userspace only" | "unknown"
     kernel_module_source: str = ""
     libcuda_source: str = ""
-    userspace_mismatch: Optional[bool] = None  # kernel module and libcuda disagree (or NVML said so)
-    nvml_error_code: Optional[int] = None  # 18 = NVML_ERROR_LIB_RM_VERSION_MISMATCH
-    nvml_version: Optional[str] = None
-    fabric_manager_matches_driver: Optional[bool] = None
+    userspace_mismatch: bool | None = None  # kernel module and libcuda disagree (or NVML said so)
+    nvml_error_code: int | None = None  # 18 = NVML_ERROR_LIB_RM_VERSION_MISMATCH
+    nvml_version: str | None = None
+    fabric_manager_matches_driver: bool | None = None
 
 
 @record
 class MigInstance:
     index: int
-    name: Optional[str] = None
-    uuid: Optional[str] = None
-    memory_mib: Optional[int] = None
+    name: str | None = None
+    uuid: str | None = None
+    memory_mib: int | None = None
 
 
 @record
 class NvidiaGpu:
     index: int
     name: str
-    uuid: Optional[str] = None
-    pci_bus_id: Optional[str] = None
-    pci_device_id: Optional[str] = None  # "0x2330" (device part of the PCI id)
-    compute_capability: Optional[str] = None  # "9.0"
-    memory_mib: Optional[int] = None
-    mig_mode: Optional[str] = None  # enabled | disabled
-    mig_instances: List[MigInstance] = field(default_factory=list)
-    ecc_enabled: Optional[bool] = None
-    persistence_mode: Optional[bool] = None
-    nvlink_active_links: Optional[int] = None
-    brand: Optional[str] = None  # nvidia, tesla, geforce ... (the names NVIDIA_REQUIRE_* brand= uses)
+    uuid: str | None = None
+    pci_bus_id: str | None = None
+    pci_device_id: str | None = None  # "0x2330" (device part of the PCI id)
+    compute_capability: str | None = None  # "9.0"
+    memory_mib: int | None = None
+    mig_mode: str | None = None  # enabled | disabled
+    mig_instances: list[MigInstance] = field(default_factory=list)
+    ecc_enabled: bool | None = None
+    persistence_mode: bool | None = None
+    nvlink_active_links: int | None = None
+    brand: str | None = None  # nvidia, tesla, geforce ... (the names NVIDIA_REQUIRE_* brand= uses)
     source: str = ""
 
 
 @record
 class CudaToolkit:
     path: str
-    version: Optional[str] = None  # 13.0.88
+    version: str | None = None  # 13.0.88
     version_source: str = ""
     origin: str = "system"  # system | conda | pip
-    nvcc: Optional[str] = None
+    nvcc: str | None = None
     active: bool = False
-    active_because: Optional[str] = None  # CUDA_HOME, nvcc on PATH, /usr/local/cuda link ...
-    compat_path: Optional[str] = None  # forward-compat libcuda folder
-    compat_version: Optional[str] = None  # driver version of that compat libcuda
-    nvcc_version: Optional[str] = None  # the compiler's release, "13.0.88"
-    cudart_version: Optional[str] = None  # from libcudart.so.<full version>
-    host_gcc: Optional[str] = None  # version of the host gcc nvcc would use ("13.3.0", or "12" from gcc-12); active toolkit only
-    host_gcc_source: Optional[str] = None  # NVCC_CCBIN=..., CUDAHOSTCXX=..., gcc on PATH; and how the version was learned
+    active_because: str | None = None  # CUDA_HOME, nvcc on PATH, /usr/local/cuda link ...
+    compat_path: str | None = None  # forward-compat libcuda folder
+    compat_version: str | None = None  # driver version of that compat libcuda
+    nvcc_version: str | None = None  # the compiler's release, "13.0.88"
+    cudart_version: str | None = None  # from libcudart.so.<full version>
+    host_gcc: str | None = None  # version of the host gcc nvcc would use ("13.3.0", or "12" from gcc-12); active toolkit only
+    host_gcc_source: str | None = None  # NVCC_CCBIN=..., CUDAHOSTCXX=..., gcc on PATH; and how the version was learned
 
 
 @record
@@ -81,13 +81,13 @@ class NativeLibrary:
 
     name: str  # cudart, cublas, cudnn, nccl, cusparselt, nvjitlink, tensorrt, libcuda ...
     path: str
-    version: Optional[str] = None
-    soname: Optional[str] = None
+    version: str | None = None
+    soname: str | None = None
     origin: str = "system"  # system | toolkit | wheel | conda | bundled | driver | compat
-    provider: Optional[str] = None  # the distribution (wheel) that ships it
+    provider: str | None = None  # the distribution (wheel) that ships it
     source: str = ""
-    header_version: Optional[str] = None  # from cudnn_version.h / nccl.h next to it, when found
-    file_version: Optional[str] = None  # from the file name libX.so.<full version>, when it carries one
+    header_version: str | None = None  # from cudnn_version.h / nccl.h next to it, when found
+    file_version: str | None = None  # from the file name libX.so.<full version>, when it carries one
 
 
 @record
@@ -97,50 +97,50 @@ class LibraryResolution:
     consumer: str  # torch
     library: str  # cudnn
     soname: str  # libcudnn.so.9
-    resolved_path: Optional[str] = None
-    resolved_version: Optional[str] = None
-    resolved_via: Optional[str] = None  # LD_LIBRARY_PATH | RUNPATH | RPATH | ld.so.cache | default dirs | preload
-    expected_path: Optional[str] = None  # the copy the framework pins (its wheel's)
-    expected_version: Optional[str] = None
+    resolved_path: str | None = None
+    resolved_version: str | None = None
+    resolved_via: str | None = None  # LD_LIBRARY_PATH | RUNPATH | RPATH | ld.so.cache | default dirs | preload
+    expected_path: str | None = None  # the copy the framework pins (its wheel's)
+    expected_version: str | None = None
     shadowed: bool = False
-    candidates: List[str] = field(default_factory=list)
+    candidates: list[str] = field(default_factory=list)
     source: str = ""
-    requested_by: Optional[str] = None  # the object whose NEEDED names it (libtorch_cuda.so)
-    framework_note: Optional[str] = None  # how the framework's own loading changes the answer
+    requested_by: str | None = None  # the object whose NEEDED names it (libtorch_cuda.so)
+    framework_note: str | None = None  # how the framework's own loading changes the answer
 
 
 @record
 class CdiSpec:
     path: str
-    driver_version: Optional[str] = None
-    kind: Optional[str] = None  # nvidia.com/gpu
-    matches_driver: Optional[bool] = None  # against the loaded kernel module
+    driver_version: str | None = None
+    kind: str | None = None  # nvidia.com/gpu
+    matches_driver: bool | None = None  # against the loaded kernel module
 
 
 @record
 class ContainerRuntimeView:
     """What the NVIDIA container runtime decides for this image on this host."""
 
-    require: List[str] = field(default_factory=list)  # every NVIDIA_REQUIRE_* value (or the CUDA_VERSION legacy form)
+    require: list[str] = field(default_factory=list)  # every NVIDIA_REQUIRE_* value (or the CUDA_VERSION legacy form)
     require_disabled: bool = False  # NVIDIA_DISABLE_REQUIRE
-    require_met: Optional[bool] = None  # None: a property it needs is unknown
+    require_met: bool | None = None  # None: a property it needs is unknown
     require_detail: str = ""
-    compat_libcuda: Optional[str] = None  # /usr/local/cuda/compat/libcuda.so.<ver>
-    compat_version: Optional[str] = None
-    compat_in_use: Optional[bool] = None  # the loader would pick it (ld.so.cache, LD_LIBRARY_PATH or the runtime hook)
-    compat_ok: Optional[bool] = None  # False: it would load and break CUDA
+    compat_libcuda: str | None = None  # /usr/local/cuda/compat/libcuda.so.<ver>
+    compat_version: str | None = None
+    compat_in_use: bool | None = None  # the loader would pick it (ld.so.cache, LD_LIBRARY_PATH or the runtime hook)
+    compat_ok: bool | None = None  # False: it would load and break CUDA
     compat_detail: str = ""
 
 
 @record
 class NvidiaInfo:
     present: bool = False  # any NVIDIA device or driver seen
-    driver: Optional[NvidiaDriver] = None
-    gpus: List[NvidiaGpu] = field(default_factory=list)
-    nvswitch_present: Optional[bool] = None
-    toolkits: List[CudaToolkit] = field(default_factory=list)
-    libraries: List[NativeLibrary] = field(default_factory=list)
-    resolutions: List[LibraryResolution] = field(default_factory=list)
-    cdi_specs: List[CdiSpec] = field(default_factory=list)
-    container: Optional[ContainerRuntimeView] = None
-    fabric_manager_required: Optional[bool] = None  # NVSwitch systems need nv-fabricmanager
+    driver: NvidiaDriver | None = None
+    gpus: list[NvidiaGpu] = field(default_factory=list)
+    nvswitch_present: bool | None = None
+    toolkits: list[CudaToolkit] = field(default_factory=list)
+    libraries: list[NativeLibrary] = field(default_factory=list)
+    resolutions: list[LibraryResolution] = field(default_factory=list)
+    cdi_specs: list[CdiSpec] = field(default_factory=list)
+    container: ContainerRuntimeView | None = None
+    fabric_manager_required: bool | None = None  # NVSwitch systems need nv-fabricmanager

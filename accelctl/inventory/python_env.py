@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from accelctl.record import record
 from dataclasses import field
-from typing import Dict, List, Optional
+
+from accelctl.record import record
 
 
 @record
@@ -13,11 +13,11 @@ class Distribution:
 
     name: str  # as in metadata (display form)
     version: str
-    requires: List[str] = field(default_factory=list)  # Requires-Dist lines, verbatim
-    requires_python: Optional[str] = None
-    location: Optional[str] = None  # the metadata folder
-    installer: Optional[str] = None  # pip, uv, conda ...
-    wheel_tags: List[str] = field(default_factory=list)  # from WHEEL: cp312-cp312-manylinux_2_28_x86_64
+    requires: list[str] = field(default_factory=list)  # Requires-Dist lines, verbatim
+    requires_python: str | None = None
+    location: str | None = None  # the metadata folder
+    installer: str | None = None  # pip, uv, conda ...
+    wheel_tags: list[str] = field(default_factory=list)  # from WHEEL: cp312-cp312-manylinux_2_28_x86_64
 
 
 @record
@@ -27,30 +27,30 @@ class FrameworkInfo:
     name: str  # torch, jax, jaxlib, tensorflow, vllm ...
     version: str  # full version incl. local tag
     environment: str  # prefix of the environment it lives in
-    variant: Optional[str] = None  # cu124, rocm6.2, xpu, cpu (or None: the release's default)
-    variant_source: Optional[str] = None  # local version tag | metadata pins | matrix default
-    runtime_kind: Optional[str] = None  # cuda | rocm | xpu | cpu | tpu | neuron
-    runtime_version: Optional[str] = None  # 12.4, 6.2 ...
-    pins: Dict[str, str] = field(default_factory=dict)  # requirement name -> specifier from Requires-Dist
-    pins_installed: Dict[str, Optional[str]] = field(default_factory=dict)  # name -> installed version or None
-    compiled_archs: List[str] = field(default_factory=list)  # sm_80, sm_90, gfx942 ...
-    compiled_ptx: List[str] = field(default_factory=list)  # compute_90 ...
-    archs_source: Optional[str] = None  # matrix | fatbin scan | unknown
-    bundled_libraries: List[str] = field(default_factory=list)  # sonames inside the wheel
-    wheel_tags: List[str] = field(default_factory=list)
-    requires_python: Optional[str] = None
+    variant: str | None = None  # cu124, rocm6.2, xpu, cpu (or None: the release's default)
+    variant_source: str | None = None  # local version tag | metadata pins | matrix default
+    runtime_kind: str | None = None  # cuda | rocm | xpu | cpu | tpu | neuron
+    runtime_version: str | None = None  # 12.4, 6.2 ...
+    pins: dict[str, str] = field(default_factory=dict)  # requirement name -> specifier from Requires-Dist
+    pins_installed: dict[str, str | None] = field(default_factory=dict)  # name -> installed version or None
+    compiled_archs: list[str] = field(default_factory=list)  # sm_80, sm_90, gfx942 ...
+    compiled_ptx: list[str] = field(default_factory=list)  # compute_90 ...
+    archs_source: str | None = None  # matrix | fatbin scan | unknown
+    bundled_libraries: list[str] = field(default_factory=list)  # sonames inside the wheel
+    wheel_tags: list[str] = field(default_factory=list)
+    requires_python: str | None = None
     source: str = ""
-    local_tag: Optional[str] = None  # "cu130" of 2.11.0+cu130, as installed (torch/version.py or METADATA)
-    runtime_source: Optional[str] = None  # where runtime_kind/runtime_version came from
-    pins_ok: Dict[str, Optional[bool]] = field(default_factory=dict)  # pin satisfied by the installed version (None: absent)
-    extra_pins: Dict[str, str] = field(default_factory=dict)  # pins of an extra it documents (tensorflow[and-cuda])
-    glibc_floor: Optional[str] = None  # "2.28" from the manylinux tag of its WHEEL (else from its libraries)
-    glibc_floor_source: Optional[str] = None  # "manylinux tag", or the library whose GLIBC_x.y needs set it
-    platform: Optional[str] = None  # x86_64 | aarch64, from its WHEEL tag
-    related: Dict[str, str] = field(default_factory=dict)  # companions released in lockstep -> installed version
-    consistent: Optional[bool] = None  # companions agree (jax/jaxlib/plugins); None when not applicable
-    archs_library: Optional[str] = None  # the library a fatbin scan read
-    notes: List[str] = field(default_factory=list)  # how facts were inferred, what could not be
+    local_tag: str | None = None  # "cu130" of 2.11.0+cu130, as installed (torch/version.py or METADATA)
+    runtime_source: str | None = None  # where runtime_kind/runtime_version came from
+    pins_ok: dict[str, bool | None] = field(default_factory=dict)  # pin satisfied by the installed version (None: absent)
+    extra_pins: dict[str, str] = field(default_factory=dict)  # pins of an extra it documents (tensorflow[and-cuda])
+    glibc_floor: str | None = None  # "2.28" from the manylinux tag of its WHEEL (else from its libraries)
+    glibc_floor_source: str | None = None  # "manylinux tag", or the library whose GLIBC_x.y needs set it
+    platform: str | None = None  # x86_64 | aarch64, from its WHEEL tag
+    related: dict[str, str] = field(default_factory=dict)  # companions released in lockstep -> installed version
+    consistent: bool | None = None  # companions agree (jax/jaxlib/plugins); None when not applicable
+    archs_library: str | None = None  # the library a fatbin scan read
+    notes: list[str] = field(default_factory=list)  # how facts were inferred, what could not be
 
 
 @record
@@ -59,7 +59,7 @@ class CudaWheel:
 
     name: str
     version: str
-    major: Optional[str] = None  # "12", "13"; None when neither name nor version says
+    major: str | None = None  # "12", "13"; None when neither name nor version says
     major_source: str = ""  # name suffix | version | cuda-toolkit pin | cuda-runtime of the env
 
 
@@ -71,7 +71,7 @@ class RequirementProblem:
     requirer_version: str
     requirement: str  # the Requires-Dist line, marker dropped
     name: str  # required distribution (canonical)
-    installed: Optional[str] = None  # its installed version, None when missing
+    installed: str | None = None  # its installed version, None when missing
     kind: str = "conflict"  # missing | conflict
 
 
@@ -80,17 +80,17 @@ class PythonEnvironment:
     """One interpreter with its environment (venv, conda env or system)."""
 
     interpreter: str  # path to python as given or found
-    version: Optional[str] = None  # 3.12.3
-    implementation: Optional[str] = None  # cpython, pypy
-    kind: Optional[str] = None  # venv | conda | system | unknown
-    prefix: Optional[str] = None
-    site_packages: List[str] = field(default_factory=list)
+    version: str | None = None  # 3.12.3
+    implementation: str | None = None  # cpython, pypy
+    kind: str | None = None  # venv | conda | system | unknown
+    prefix: str | None = None
+    site_packages: list[str] = field(default_factory=list)
     selected_because: str = ""  # --python, active venv, active conda, PATH ...
-    distributions: List[Distribution] = field(default_factory=list)
-    frameworks: List[FrameworkInfo] = field(default_factory=list)
+    distributions: list[Distribution] = field(default_factory=list)
+    frameworks: list[FrameworkInfo] = field(default_factory=list)
     source: str = ""
-    version_source: Optional[str] = None  # pyvenv.cfg | patchlevel.h | interpreter name | conda-meta ...
-    platform: Optional[str] = None  # x86_64 | aarch64: wheel tags, else the interpreter's ELF header
-    cuda_wheels: List[CudaWheel] = field(default_factory=list)
-    cuda_majors: List[str] = field(default_factory=list)  # CUDA majors of the installed NVIDIA wheels
-    requirement_problems: List[RequirementProblem] = field(default_factory=list)
+    version_source: str | None = None  # pyvenv.cfg | patchlevel.h | interpreter name | conda-meta ...
+    platform: str | None = None  # x86_64 | aarch64: wheel tags, else the interpreter's ELF header
+    cuda_wheels: list[CudaWheel] = field(default_factory=list)
+    cuda_majors: list[str] = field(default_factory=list)  # CUDA majors of the installed NVIDIA wheels
+    requirement_problems: list[RequirementProblem] = field(default_factory=list)

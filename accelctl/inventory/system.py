@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
-from accelctl.record import record
 from dataclasses import field
-from typing import Dict, List, Optional
+
+from accelctl.record import record
 
 
 @record
 class OsInfo:
     """Distribution, kernel, C library and CPU architecture."""
 
-    distro_id: Optional[str] = None  # os-release ID: ubuntu, rhel, debian ...
-    distro_version: Optional[str] = None  # os-release VERSION_ID
-    pretty_name: Optional[str] = None
-    kernel: Optional[str] = None  # uname -r equivalent
-    arch: Optional[str] = None  # x86_64, aarch64
-    libc: Optional[str] = None  # glibc | musl
-    libc_version: Optional[str] = None
-    sources: Dict[str, str] = field(default_factory=dict)  # fact -> where it was read
+    distro_id: str | None = None  # os-release ID: ubuntu, rhel, debian ...
+    distro_version: str | None = None  # os-release VERSION_ID
+    pretty_name: str | None = None
+    kernel: str | None = None  # uname -r equivalent
+    arch: str | None = None  # x86_64, aarch64
+    libc: str | None = None  # glibc | musl
+    libc_version: str | None = None
+    sources: dict[str, str] = field(default_factory=dict)  # fact -> where it was read
 
 
 @record
 class ContainerInfo:
     """Whether we run inside a container, and the image facts its environment carries."""
 
-    in_container: Optional[bool] = None
-    runtime: Optional[str] = None  # docker, podman, kubernetes, containerd, lxc ...
-    markers: List[str] = field(default_factory=list)  # evidence: /.dockerenv, cgroup paths ...
-    image_env: Dict[str, str] = field(default_factory=dict)  # NVIDIA_REQUIRE_CUDA, CUDA_VERSION ...
-    sources: Dict[str, str] = field(default_factory=dict)
+    in_container: bool | None = None
+    runtime: str | None = None  # docker, podman, kubernetes, containerd, lxc ...
+    markers: list[str] = field(default_factory=list)  # evidence: /.dockerenv, cgroup paths ...
+    image_env: dict[str, str] = field(default_factory=dict)  # NVIDIA_REQUIRE_CUDA, CUDA_VERSION ...
+    sources: dict[str, str] = field(default_factory=dict)

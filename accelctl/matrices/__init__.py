@@ -10,9 +10,10 @@ other entries are added, and the result is validated as a whole.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from accelctl.matrices.errors import MatrixError
 
@@ -40,12 +41,12 @@ def bundled_dir() -> Path:
     return installed if installed.is_dir() else here.parent / "matrices"
 
 
-def specs() -> Dict[str, MatrixSpec]:
+def specs() -> dict[str, MatrixSpec]:
     """Every subject module's SPEC, by name (modules are imported on demand)."""
     from accelctl.matrices import subjects
     from accelctl.matrices.base import MatrixSpec
 
-    found: Dict[str, MatrixSpec] = {}
+    found: dict[str, MatrixSpec] = {}
     import pkgutil  # only for listing every subject (matrices list/validate), never in doctor
 
     for info in pkgutil.iter_modules(subjects.__path__):
@@ -72,11 +73,11 @@ class MatrixSet:
     """
 
     overlays: Sequence[Path] = ()
-    base: Optional[Path] = None
+    base: Path | None = None
     use_compiled: bool = True  # False: always parse and fully validate the YAML (``matrices validate``)
-    _cache: Dict[str, Matrix] = field(default_factory=dict)
+    _cache: dict[str, Matrix] = field(default_factory=dict)
 
-    def folders(self) -> List[Path]:
+    def folders(self) -> list[Path]:
         return [self.base or bundled_dir(), *self.overlays]
 
     def get(self, name: str) -> Matrix:
@@ -94,16 +95,16 @@ class MatrixSet:
         except MatrixError:
             return []
 
-    def loaded(self) -> Dict[str, Matrix]:
+    def loaded(self) -> dict[str, Matrix]:
         """The matrices loaded so far, by name."""
         return dict(self._cache)
 
-    def adopt(self, loaded: Dict[str, Matrix]) -> None:
+    def adopt(self, loaded: dict[str, Matrix]) -> None:
         """Take matrices another process of the run loaded from these same folders (a probe's, see probes.forked)."""
         for name, matrix in loaded.items():
             self._cache.setdefault(name, matrix)
 
-    def names(self) -> List[str]:
+    def names(self) -> list[str]:
         names = set()
         for folder in self.folders():
             names.update(p.stem for p in folder.glob("*.yaml"))
@@ -111,7 +112,7 @@ class MatrixSet:
 
     def _load(self, name: str) -> Matrix:
         subject = spec(name)
-        layers: List[Tuple[Path, Matrix]] = []
+        layers: list[tuple[Path, Matrix]] = []
         for folder in self.folders():
             path = folder / f"{name}.yaml"
             if path.is_file():
@@ -160,7 +161,7 @@ def source_fingerprint(data: bytes) -> str:
     return f"crc32:{zlib.crc32(data):08x}:{len(data)}"
 
 
-def read_compiled(path: Path, data: bytes) -> Optional[dict]:
+def read_compiled(path: Path, data: bytes) -> dict | None:
     import json
 
     twin = path.parent / COMPILED_DIR / (path.stem + ".json")
@@ -174,10 +175,10 @@ def read_compiled(path: Path, data: bytes) -> Optional[dict]:
     return doc.get("data")
 
 
-def _layer(subject: MatrixSpec, layers: List[Tuple[Path, Matrix]]) -> Matrix:
+def _layer(subject: MatrixSpec, layers: list[tuple[Path, Matrix]]) -> Matrix:
     if len(layers) == 1:
         return layers[0][1]
-    merged: Dict[str, object] = {}
+    merged: dict[str, object] = {}
     for _, matrix in layers:
         for entry in matrix.entries:
             merged[str(subject.key(entry))] = entry

@@ -9,20 +9,19 @@ errors that name file, entry and field.
 
 from __future__ import annotations
 
-from accelctl.record import record
-
-from accelctl.lazy_re import lazy_compile
-
 import dataclasses
 import datetime as _dt
 import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Generic, List, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Any, Generic, TypeVar
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from accelctl.lazy_re import lazy_compile
 from accelctl.matrices.errors import MatrixError
+from accelctl.record import record
 from accelctl.serde import SchemaError, converter, from_data
 
 E = TypeVar("E")
@@ -44,9 +43,9 @@ _CC_RE = lazy_compile(r"^\d+\.\d+[af]?$")
 class Provenance:
     """Where an entry's facts were read and when."""
 
-    source: Tuple[str, ...]
+    source: tuple[str, ...]
     read: str
-    note: Optional[str] = None
+    note: str | None = None
 
 
 UNSOURCED = Provenance(source=(), read="")
@@ -58,9 +57,9 @@ class ErrorSink:
     def __init__(self, path: str, labels: Sequence[str] = ()) -> None:
         self.path = path
         self.labels = list(labels)
-        self.problems: List[str] = []
+        self.problems: list[str] = []
 
-    def add(self, entry: Optional[int], field: Optional[str], message: str) -> None:
+    def add(self, entry: int | None, field: str | None, message: str) -> None:
         where = [self.path]
         if entry is not None:
             label = self.labels[entry] if entry < len(self.labels) and self.labels[entry] else ""
@@ -77,7 +76,7 @@ class MatrixSpec(Generic[E]):
     name: str
     entry_type: type
     key: Callable[[Any], str]
-    check: Optional[Callable[[List[Any], ErrorSink], None]] = None
+    check: Callable[[list[Any], ErrorSink], None] | None = None
     description: str = ""
 
 
@@ -90,17 +89,17 @@ class Matrix(Generic[E]):
     updated: str
     description: str
     path: str
-    entries: List[E]
+    entries: list[E]
 
 
-def driver_key(version: str) -> Tuple[int, ...]:
+def driver_key(version: str) -> tuple[int, ...]:
     """Order NVIDIA-style driver versions ("535.104.05") numerically."""
     if not _DRIVER_RE.match(version.strip()):
         raise ValueError(f"not a driver version: {version!r}")
     return tuple(int(p) for p in version.strip().split("."))
 
 
-def cc_key(cc: str) -> Tuple[int, int]:
+def cc_key(cc: str) -> tuple[int, int]:
     """Order compute capabilities ("8.6", "9.0a") numerically, ignoring suffixes."""
     m = re.match(r"^(\d+)\.(\d+)", cc.strip())
     if not m:
@@ -108,7 +107,7 @@ def cc_key(cc: str) -> Tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
-def _check_kind(kind: str, value: str) -> Optional[str]:
+def _check_kind(kind: str, value: str) -> str | None:
     try:
         if kind == VERSION:
             Version(value)
@@ -126,9 +125,9 @@ def _check_kind(kind: str, value: str) -> Optional[str]:
     return None
 
 
-def _iter_kinded(entry: Any) -> List[Tuple[str, str, str]]:
+def _iter_kinded(entry: Any) -> list[tuple[str, str, str]]:
     """(field path, kind, value) for every string field with a declared kind."""
-    out: List[Tuple[str, str, str]] = []
+    out: list[tuple[str, str, str]] = []
     for f in dataclasses.fields(entry):
         value = getattr(entry, f.name)
         kind = f.metadata.get("kind")
@@ -168,7 +167,7 @@ def parse_matrix(spec: MatrixSpec, raw: Any, path: str, check_kinds: bool = True
         sink.add(None, "entries", "must be a non-empty list")
         raise MatrixError(sink.problems)
 
-    entries: List[Any] = []
+    entries: list[Any] = []
     sink.labels = [_raw_label(spec, item) for item in items]
     for i, item in enumerate(items):
         entry = _parse_entry(spec, item, i, sink, check_kinds)
@@ -210,13 +209,13 @@ def parse_trusted(spec: MatrixSpec, raw: dict, path: str) -> Matrix:
                                   "read": data.pop("read"), "note": data.pop("note", None)}
             entries.append(convert(data, spec.name))
     except (KeyError, TypeError, SchemaError) as exc:
-        raise MatrixError([f"{path}: compiled twin does not fit the code ({exc}); "
-                           "run python -m accelctl.matrices.compile"]) from None
+        raise MatrixError([(f"{path}: compiled twin does not fit the code ({exc}); "
+                           "run python -m accelctl.matrices.compile")]) from None
     return Matrix(name=spec.name, version=raw["version"], updated=str(raw["updated"]),
                   description=str(raw.get("description") or spec.description), path=path, entries=entries)
 
 
-def _parse_entry(spec: MatrixSpec, item: Any, i: int, sink: ErrorSink, check_kinds: bool = True) -> Optional[Any]:
+def _parse_entry(spec: MatrixSpec, item: Any, i: int, sink: ErrorSink, check_kinds: bool = True) -> Any | None:
     if not isinstance(item, dict):
         sink.add(i, None, "an entry must be a mapping")
         return None
@@ -238,8 +237,8 @@ def _parse_entry(spec: MatrixSpec, item: Any, i: int, sink: ErrorSink, check_kin
     return entry
 
 
-def _provenance(data: dict, i: int, sink: ErrorSink) -> Optional[Provenance]:
-    source: Union[str, List[str], None] = data.get("source")
+def _provenance(data: dict, i: int, sink: ErrorSink) -> Provenance | None:
+    source: str | list[str] | None = data.get("source")
     sources = [source] if isinstance(source, str) else source
     ok = True
     if not sources or not isinstance(sources, list) or not all(isinstance(s, str) and s.strip() for s in sources):
@@ -258,7 +257,7 @@ def _provenance(data: dict, i: int, sink: ErrorSink) -> Optional[Provenance]:
     return Provenance(source=tuple(sources), read=read, note=note)  # type: ignore[arg-type]
 
 
-def _check_unique_keys(entries: List[Any], sink: ErrorSink) -> None:
+def _check_unique_keys(entries: list[Any], sink: ErrorSink) -> None:
     """Every entry's key (what layering merges on) must be unique within a file."""
     first: dict = {}
     for i, label in enumerate(sink.labels):
@@ -291,7 +290,7 @@ def parse_yaml(data: bytes) -> Any:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(data, Loader=loader)  # noqa: S506 - a safe loader either way
+    return yaml.load(data, Loader=loader)
 
 
 def read_yaml(path: Path) -> Any:

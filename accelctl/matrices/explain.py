@@ -8,14 +8,15 @@ facts (for --json). Queries: ``cuda 12.4``, ``driver 535.104.05``, ``sm_120`` /
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Dict, List, Optional
+from collections.abc import Callable
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
 from accelctl.matrices import MatrixSet
 from accelctl.serde import to_data
 
-Answer = Dict[str, Any]
+Answer = dict[str, Any]
 
 
 
@@ -25,7 +26,7 @@ def _src(entry: Any) -> str:
     return f"[{', '.join(prov.source)}; read {prov.read}]" if prov and prov.source else ""
 
 
-def _v(text: str) -> Optional[Version]:
+def _v(text: str) -> Version | None:
     try:
         return Version(text)
     except InvalidVersion:
@@ -44,8 +45,8 @@ def explain_cuda(ms: MatrixSet, version: str) -> Answer:
     minor = for_major(ms.entries_or_empty("cuda_minor_compat"), v.major) if v else None
     archs = supported_archs(ms.entries_or_empty("cuda_arch_support"), rel.cuda)
     lines = [f"CUDA {rel.cuda} ({rel.label})",
-             f"  full features need driver >= {rel.min_driver_linux or 'unknown'} on Linux, "
-             f">= {rel.min_driver_windows or 'unknown'} on Windows {_src(rel)}"]
+             (f"  full features need driver >= {rel.min_driver_linux or 'unknown'} on Linux, "
+             f">= {rel.min_driver_windows or 'unknown'} on Windows {_src(rel)}")]
     if minor is not None:
         lines.append(f"  minor-version compatibility: any CUDA {v.major}.x program runs on driver >= "
                      f"{minor.min_driver_linux or 'unknown'} (Linux) {_src(minor)}")
@@ -85,7 +86,7 @@ def _driver_branch(ms: MatrixSet, driver: str) -> str:
     return ""
 
 
-def explain_cc(ms: MatrixSet, cc: str, gpu: Optional[str] = None) -> Answer:
+def explain_cc(ms: MatrixSet, cc: str, gpu: str | None = None) -> Answer:
     from accelctl.matrices.subjects.pytorch import supports_cc
     from accelctl.plan.fit import gpu_min_driver
 
@@ -190,7 +191,7 @@ def _generic(name: str, key: str) -> Callable[[MatrixSet, str], Answer]:
     return explain
 
 
-_HANDLERS: Dict[str, Callable[[MatrixSet, str], Answer]] = {
+_HANDLERS: dict[str, Callable[[MatrixSet, str], Answer]] = {
     "cuda": explain_cuda, "driver": explain_driver, "torch": explain_torch, "pytorch": explain_torch,
     "rocm": explain_rocm, "gpu": explain_gpu, "cc": lambda ms, v: explain_cc(ms, v),
     "jax": _generic("jax", "jax"), "vllm": _generic("vllm", "vllm"), "tensorflow": _generic("tensorflow", "tensorflow"),
@@ -212,7 +213,7 @@ def answer(query: str, ms: MatrixSet) -> Answer:
                                      "'gpu NVIDIA H100 80GB HBM3', 'torch 2.5.1', 'rocm 6.2', 'jax 0.4.30', 'vllm 0.25.0'.")}
 
 
-def all_queries(ms: MatrixSet) -> List[str]:
+def all_queries(ms: MatrixSet) -> list[str]:
     """Every query the matrices can answer (for tests and documentation)."""
     out = [f"cuda {e.cuda}" for e in ms.entries_or_empty("cuda_toolkit")]
     out += [f"torch {t}" for t in sorted({e.torch for e in ms.entries_or_empty("pytorch")}, key=Version)]

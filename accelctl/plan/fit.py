@@ -10,7 +10,8 @@ accepted as "not verified".
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator, List, Optional, Tuple
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 RUNTIME_OF_VENDOR = {"nvidia": "cuda", "amd": "rocm", "intel": "xpu", "cpu": "cpu"}
 
 
-def version_of(text: Optional[str]) -> Version:
+def version_of(text: str | None) -> Version:
     """A Version, with unknown or unparsable text ordering first (as 0)."""
     try:
         return Version(text or "0")
@@ -41,7 +42,7 @@ def on_pypi(build, arch: str = "x86_64") -> bool:
     return bool(getattr(build, f"pypi_default_linux_{arch}", False))
 
 
-def cuda_max_for_driver(matrices: MatrixSet, driver: Optional[str]) -> Optional[str]:
+def cuda_max_for_driver(matrices: MatrixSet, driver: str | None) -> str | None:
     """Highest CUDA (major.minor) whose full-feature driver minimum ``driver`` meets; None if unknown."""
     if not driver:
         return None
@@ -54,7 +55,7 @@ def cuda_max_for_driver(matrices: MatrixSet, driver: Optional[str]) -> Optional[
     return f"{v.major}.{v.minor}"
 
 
-def driver_needed(matrices: MatrixSet, runtime_version: str, ccs: Tuple[str, ...] = ()) -> Optional[str]:
+def driver_needed(matrices: MatrixSet, runtime_version: str, ccs: tuple[str, ...] = ()) -> str | None:
     """The lowest driver that runs a CUDA ``runtime_version`` build at all on GPUs ``ccs``.
 
     The runtime's major minor-version floor, raised to the GPUs' own floors.
@@ -67,7 +68,7 @@ def driver_needed(matrices: MatrixSet, runtime_version: str, ccs: Tuple[str, ...
     return max(known, key=driver_key) if known else None
 
 
-def gpu_min_driver(matrices: MatrixSet, cc: str) -> Optional[str]:
+def gpu_min_driver(matrices: MatrixSet, cc: str) -> str | None:
     """The oldest driver that can drive a GPU of compute capability ``cc`` at all.
 
     Inferred, not read from a single table: support for a new architecture ships
@@ -83,14 +84,14 @@ def gpu_min_driver(matrices: MatrixSet, cc: str) -> Optional[str]:
     return min_driver_for(matrices.entries_or_empty("cuda_toolkit"), f"{first.major}.{first.minor}")
 
 
-def minor_compat_floor(matrices: MatrixSet, major: int) -> Optional[str]:
+def minor_compat_floor(matrices: MatrixSet, major: int) -> str | None:
     from accelctl.matrices.subjects.cuda_minor_compat import for_major
 
     e = for_major(matrices.entries_or_empty("cuda_minor_compat"), int(major))
     return e.min_driver_linux if e else None
 
 
-def _cuda_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, str, str]:
+def _cuda_fits(build, t: Target, matrices: MatrixSet) -> tuple[bool, str, str]:
     """(fits, note, reason if not) for the build's CUDA runtime on the target's driver."""
     runtime = version_of(build.runtime_version)
     if t.cuda_max is None and t.driver is None:
@@ -110,7 +111,7 @@ def _cuda_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, str, str]:
     return False, "", f"{t.name}: driver {t.driver or '?'} supports CUDA {t.cuda_max or '?'}; the build needs {need}"
 
 
-def _arch_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, str, str]:
+def _arch_fits(build, t: Target, matrices: MatrixSet) -> tuple[bool, str, str]:
     from accelctl.matrices.subjects.pytorch import supports_cc
 
     notes = []
@@ -128,7 +129,7 @@ def _arch_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, str, str]:
     return True, "; ".join(notes), ""
 
 
-def _first_cuda_for_cc(matrices: MatrixSet, cc: str) -> Optional[Version]:
+def _first_cuda_for_cc(matrices: MatrixSet, cc: str) -> Version | None:
     for e in matrices.entries_or_empty("cuda_arch_support"):
         if str(getattr(e, "cc", getattr(e, "compute_capability", ""))) == cc:
             first = getattr(e, "first_cuda", None) or getattr(e, "introduced", None) or getattr(e, "added", None)
@@ -136,7 +137,7 @@ def _first_cuda_for_cc(matrices: MatrixSet, cc: str) -> Optional[Version]:
     return None
 
 
-def torch_build_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, List[str], str]:
+def torch_build_fits(build, t: Target, matrices: MatrixSet) -> tuple[bool, list[str], str]:
     """Whether a torch build runs on a target; notes; the reason when it does not."""
     from accelctl.matrices.subjects.pytorch import manylinux_glibc
 
@@ -148,7 +149,7 @@ def torch_build_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, List[
     wanted_kind = RUNTIME_OF_VENDOR[t.vendor]
     if build.runtime_kind != wanted_kind:
         return False, [], f"{t.name}: needs a {wanted_kind} build"
-    notes: List[str] = []
+    notes: list[str] = []
     if wanted_kind == "cuda" and t.driver:
         for cc in t.ccs:
             floor = gpu_min_driver(matrices, cc)
@@ -168,7 +169,7 @@ def torch_build_fits(build, t: Target, matrices: MatrixSet) -> Tuple[bool, List[
     return True, notes, ""
 
 
-def first_fitting(builds: list, targets: List[Target], matrices: MatrixSet, reasons: List[str]):
+def first_fitting(builds: list, targets: list[Target], matrices: MatrixSet, reasons: list[str]):
     """The first build (in the given order) that runs on every target.
 
     Builds whose GPU code is verified beat unverified ones, and full CUDA support

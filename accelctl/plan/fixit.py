@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from accelctl.record import record
 from dataclasses import field
-from typing import Dict, List, Tuple
 
 from accelctl.findings import SEVERITY_ORDER, Finding, FixStep
+from accelctl.record import record
 
 
 @record
 class PlanStep:
     step: FixStep
-    fixes: List[str] = field(default_factory=list)  # rule IDs (with subject) this step addresses
+    fixes: list[str] = field(default_factory=list)  # rule IDs (with subject) this step addresses
 
 
-def build_plan(findings: List[Finding]) -> List[PlanStep]:
+def build_plan(findings: list[Finding]) -> list[PlanStep]:
     """Order: the most severe finding's steps first; the same step is listed once."""
-    order: List[Tuple[str, Tuple[str, ...]]] = []
-    steps: Dict[Tuple[str, Tuple[str, ...]], PlanStep] = {}
+    order: list[tuple[str, tuple[str, ...]]] = []
+    steps: dict[tuple[str, tuple[str, ...]], PlanStep] = {}
     for finding in sorted(findings, key=lambda f: -SEVERITY_ORDER[f.severity]):
         label = finding.rule_id + (f" ({finding.subject})" if finding.subject else "")
         for step in finding.fixes:

@@ -7,8 +7,6 @@ import os
 import subprocess
 import sys
 import tempfile
-from typing import List, Tuple
-
 
 MIN_PIP = (23, 1)  # older pips checked Requires-Python against the running interpreter, not --python-version
 
@@ -27,7 +25,7 @@ def pip_too_old() -> str:
     return ""
 
 
-def platform_tags(arch: str, glibc: str) -> List[str]:
+def platform_tags(arch: str, glibc: str) -> list[str]:
     """Every manylinux tag a system with this glibc accepts (pip matches --platform exactly)."""
     major, minor = (int(x) for x in glibc.split(".")[:2])
     tags = [f"manylinux_{major}_{m}_{arch}" for m in range(minor, 4, -1)]
@@ -35,7 +33,7 @@ def platform_tags(arch: str, glibc: str) -> List[str]:
 
 
 def check_with_pip(requirements: str, python: str, arch: str = "x86_64", glibc: str = "2.35",
-                   timeout: float = 300.0) -> Tuple[bool, str]:
+                   timeout: float = 300.0) -> tuple[bool, str]:
     """Run ``pip install --dry-run --report`` for the target's Python and platform; nothing is installed."""
     old = pip_too_old()
     if old:

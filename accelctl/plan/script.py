@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import List
-
 from accelctl.plan.fixit import PlanStep
 
 
-def plan_script(steps: List[PlanStep], host: str) -> str:
+def plan_script(steps: list[PlanStep], host: str) -> str:
     out = ["#!/bin/sh",
            f"# Fix-it plan for {host}, written by `accelctl fix --script`.",
            "# Read it first: nothing here has been run. Alternatives are commented out; pick one.",

@@ -6,8 +6,8 @@ first (vllm and extensions fix torch's version), then JAX and TensorFlow.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
@@ -26,7 +26,7 @@ class Pin:
     name: str
     spec: str  # "==2.5.1+cu124"
     why: str
-    index: Optional[str] = None  # the index this package must come from (None: PyPI)
+    index: str | None = None  # the index this package must come from (None: PyPI)
 
 
 @dataclass(frozen=True)
@@ -38,20 +38,20 @@ class Refusal:
 
 @dataclass(frozen=True)
 class Plan:
-    targets: List[Target]
-    pins: List[Pin] = field(default_factory=list)
-    passthrough: List[str] = field(default_factory=list)  # wants accelctl does not judge, kept as given
-    refusals: List[Refusal] = field(default_factory=list)
-    notes: List[str] = field(default_factory=list)
-    runtime_kind: Optional[str] = None  # cuda | rocm | xpu | cpu
-    runtime_version: Optional[str] = None
+    targets: list[Target]
+    pins: list[Pin] = field(default_factory=list)
+    passthrough: list[str] = field(default_factory=list)  # wants accelctl does not judge, kept as given
+    refusals: list[Refusal] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    runtime_kind: str | None = None  # cuda | rocm | xpu | cpu
+    runtime_version: str | None = None
 
     @property
     def ok(self) -> bool:
         return not self.refusals
 
     @property
-    def indexes(self) -> List[str]:
+    def indexes(self) -> list[str]:
         return sorted({p.index for p in self.pins if p.index})
 
 
@@ -59,7 +59,7 @@ class Plan:
 
 
 
-def parse_wants(wants: Sequence[str]) -> List[Requirement]:
+def parse_wants(wants: Sequence[str]) -> list[Requirement]:
     out = []
     for w in wants:
         try:
@@ -71,14 +71,14 @@ def parse_wants(wants: Sequence[str]) -> List[Requirement]:
 
 # -- choosing ----------------------------------------------------------------------
 
-def _want(reqs: List[Requirement], name: str) -> Optional[Requirement]:
+def _want(reqs: list[Requirement], name: str) -> Requirement | None:
     for r in reqs:
         if canonicalize_name(r.name) == name:
             return r
     return None
 
 
-def _ordered_builds(matrices: MatrixSet, spec: SpecifierSet, strategy: str, targets: List[Target]) -> list:
+def _ordered_builds(matrices: MatrixSet, spec: SpecifierSet, strategy: str, targets: list[Target]) -> list:
     builds = [b for b in matrices.entries_or_empty("pytorch") if spec.contains(b.torch, prereleases=False)]
     installed = next((t.installed.get("torch") for t in targets if t.installed.get("torch")), None)
     if strategy == "closest" and installed:
@@ -93,8 +93,8 @@ def _ordered_builds(matrices: MatrixSet, spec: SpecifierSet, strategy: str, targ
     return builds
 
 
-def _torch_family(reqs: List[Requirement], targets: List[Target], matrices: MatrixSet, strategy: str,
-                  plan: Dict[str, object]) -> None:
+def _torch_family(reqs: list[Requirement], targets: list[Target], matrices: MatrixSet, strategy: str,
+                  plan: dict[str, object]) -> None:
     from accelctl.matrices.subjects import torch_companions
 
     torch_req = _want(reqs, "torch")
@@ -105,9 +105,9 @@ def _torch_family(reqs: List[Requirement], targets: List[Target], matrices: Matr
         return
     spec = torch_req.specifier if torch_req else SpecifierSet()
     arch = targets[0].arch if targets else "x86_64"
-    pins: List[Pin] = plan["pins"]  # type: ignore[assignment]
-    notes: List[str] = plan["notes"]  # type: ignore[assignment]
-    reasons: List[str] = []
+    pins: list[Pin] = plan["pins"]  # type: ignore[assignment]
+    notes: list[str] = plan["notes"]  # type: ignore[assignment]
+    reasons: list[str] = []
 
     vllm_choice = None
     if vllm_req:
@@ -164,7 +164,7 @@ def _torch_family(reqs: List[Requirement], targets: List[Target], matrices: Matr
         pins.append(Pin("flashinfer-python", f"=={vllm_choice[0].flashinfer}", f"pinned by vllm {vllm_choice[0].vllm}"))
 
 
-def _companions_ok(build, companions: List[Requirement], matrices: MatrixSet) -> bool:
+def _companions_ok(build, companions: list[Requirement], matrices: MatrixSet) -> bool:
     from accelctl.matrices.subjects import torch_companions
 
     if not companions:
@@ -174,7 +174,7 @@ def _companions_ok(build, companions: List[Requirement], matrices: MatrixSet) ->
         any(r.specifier.contains(v) for v in (getattr(comp, canonicalize_name(r.name), None) or [])) for r in companions)
 
 
-def _extensions_ok(build, ext_reqs: List[Requirement], matrices: MatrixSet) -> bool:
+def _extensions_ok(build, ext_reqs: list[Requirement], matrices: MatrixSet) -> bool:
     from accelctl.matrices.subjects import torch_extensions
 
     entries = matrices.entries_or_empty("torch_extensions")
@@ -202,12 +202,12 @@ def _extension_pin(req: Requirement, build, matrices: MatrixSet) -> Pin:
     return Pin(e.package, f"=={e.version}", why)
 
 
-def _refuse(want: str, reasons: List[str], targets: List[Target], matrices: MatrixSet, candidates: Sequence = ()) -> Refusal:
+def _refuse(want: str, reasons: list[str], targets: list[Target], matrices: MatrixSet, candidates: Sequence = ()) -> Refusal:
     """Name the fact that blocks every candidate, and the smallest change that unblocks one."""
     if not reasons:
         return Refusal(want, "no release in the matrices matches the requested versions",
                        "widen the version range (accelctl matrices show pytorch lists the builds)")
-    counts: Dict[str, int] = {}
+    counts: dict[str, int] = {}
     for r in reasons:
         counts[r] = counts.get(r, 0) + 1
     blocking = max(counts, key=lambda r: counts[r])
@@ -245,13 +245,13 @@ def _smallest_change(blocking: str) -> str:
     return "see `accelctl matrices explain`"
 
 
-def _jax(reqs: List[Requirement], targets: List[Target], matrices: MatrixSet, plan: Dict[str, object]) -> None:
+def _jax(reqs: list[Requirement], targets: list[Target], matrices: MatrixSet, plan: dict[str, object]) -> None:
     req = next((r for r in reqs if canonicalize_name(r.name) == "jax"), None)
     if req is None:
         return
     wants_cuda = any(x.startswith("cuda") for x in req.extras) or all(t.vendor == "nvidia" for t in targets)
     releases = sorted((r for r in matrices.entries_or_empty("jax") if req.specifier.contains(r.jax)), key=lambda r: version_of(r.jax), reverse=True)
-    reasons: List[str] = []
+    reasons: list[str] = []
     for rel in releases:
         py_bad = [t for t in targets if t.python and not SpecifierSet(rel.python).contains(t.python + ".0")]
         if py_bad:
@@ -296,12 +296,12 @@ def _jax_stack_blocks(stack, t: Target, matrices: MatrixSet) -> str:
     return ""
 
 
-def _tensorflow(reqs: List[Requirement], targets: List[Target], matrices: MatrixSet, plan: Dict[str, object]) -> None:
+def _tensorflow(reqs: list[Requirement], targets: list[Target], matrices: MatrixSet, plan: dict[str, object]) -> None:
     req = next((r for r in reqs if canonicalize_name(r.name) == "tensorflow"), None)
     if req is None:
         return
     gpu = all(t.vendor == "nvidia" for t in targets)
-    reasons: List[str] = []
+    reasons: list[str] = []
     for rel in sorted((r for r in matrices.entries_or_empty("tensorflow") if req.specifier.contains(r.tensorflow)),
                       key=lambda r: version_of(r.tensorflow), reverse=True):
         py = [t for t in targets if t.python and rel.requires_python and not SpecifierSet(rel.requires_python).contains(t.python + ".0")]
@@ -326,10 +326,10 @@ def _tensorflow(reqs: List[Requirement], targets: List[Target], matrices: Matrix
 JUDGED = {"torch", "torchvision", "torchaudio", "vllm", "xformers", "flash-attn", "jax", "tensorflow"}
 
 
-def solve(wants: Sequence[str], targets: List[Target], matrices: MatrixSet, strategy: str = "newest") -> Plan:
+def solve(wants: Sequence[str], targets: list[Target], matrices: MatrixSet, strategy: str = "newest") -> Plan:
     reqs = parse_wants(wants)
     kinds = {t.vendor for t in targets}
-    state: Dict[str, object] = {"pins": [], "refusals": [], "notes": [], "runtime_kind": None, "runtime_version": None}
+    state: dict[str, object] = {"pins": [], "refusals": [], "notes": [], "runtime_kind": None, "runtime_version": None}
     if len(kinds) > 1 and not kinds <= {"cpu"}:
         state["refusals"].append(Refusal(", ".join(wants), "the targets mix accelerator vendors: " + ", ".join(sorted(kinds)),  # type: ignore[union-attr]
                                          "plan each vendor's node classes separately (one image cannot carry two runtimes)"))

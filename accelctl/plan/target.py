@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
 
 from accelctl.inventory import Inventory
 from accelctl.matrices import MatrixSet
@@ -16,16 +15,16 @@ VENDORS = ("nvidia", "amd", "intel", "cpu")
 class Target:
     name: str
     vendor: str  # nvidia | amd | intel | cpu
-    driver: Optional[str] = None  # NVIDIA driver version
-    cuda_max: Optional[str] = None  # highest CUDA the driver supports fully ("12.4")
-    ccs: Tuple[str, ...] = ()  # NVIDIA compute capabilities
-    gpus: Tuple[str, ...] = ()  # model names, for messages
-    gfx: Tuple[str, ...] = ()  # AMD gfx targets
-    rocm: Optional[str] = None
-    python: Optional[str] = None  # "3.11"
-    glibc: Optional[str] = None  # "2.31"
+    driver: str | None = None  # NVIDIA driver version
+    cuda_max: str | None = None  # highest CUDA the driver supports fully ("12.4")
+    ccs: tuple[str, ...] = ()  # NVIDIA compute capabilities
+    gpus: tuple[str, ...] = ()  # model names, for messages
+    gfx: tuple[str, ...] = ()  # AMD gfx targets
+    rocm: str | None = None
+    python: str | None = None  # "3.11"
+    glibc: str | None = None  # "2.31"
     arch: str = "x86_64"
-    installed: Dict[str, str] = field(default_factory=dict)  # for the "closest" strategy
+    installed: dict[str, str] = field(default_factory=dict)  # for the "closest" strategy
 
     def describe(self) -> str:
         parts = [self.vendor]
@@ -48,7 +47,7 @@ class Target:
         return ", ".join(parts)
 
 
-def _minor(version: Optional[str]) -> Optional[str]:
+def _minor(version: str | None) -> str | None:
     if not version:
         return None
     parts = version.split(".")
@@ -59,8 +58,8 @@ def from_inventory(inv: Inventory, matrices: MatrixSet, name: str = "") -> Targe
     env = inv.python[0] if inv.python else None
     installed = {d.name.lower(): d.version for d in env.distributions} if env else {}
     python = _minor(env.version) if env else None
-    common = dict(python=python, glibc=inv.os.libc_version if inv.os.libc == "glibc" else None,
-                  arch=inv.os.arch or "x86_64", installed=installed)
+    common = {"python": python, "glibc": inv.os.libc_version if inv.os.libc == "glibc" else None,
+                  "arch": inv.os.arch or "x86_64", "installed": installed}
     if inv.nvidia.gpus:
         drv = inv.nvidia.driver
         driver = (drv.version or drv.kernel_module_version) if drv else None
@@ -77,8 +76,8 @@ def from_inventory(inv: Inventory, matrices: MatrixSet, name: str = "") -> Targe
     return Target(name or inv.host, "cpu", **common)
 
 
-def from_flags(matrices: MatrixSet, vendor: Optional[str], driver: Optional[str], gpu: Optional[str], cc: Optional[str],
-               cuda: Optional[str], rocm: Optional[str], gfx: Optional[str], python: Optional[str], glibc: Optional[str],
+def from_flags(matrices: MatrixSet, vendor: str | None, driver: str | None, gpu: str | None, cc: str | None,
+               cuda: str | None, rocm: str | None, gfx: str | None, python: str | None, glibc: str | None,
                arch: str, gpu_cc) -> Target:
     if vendor is None:
         vendor = "amd" if (rocm or gfx) else "nvidia" if (driver or gpu or cc or cuda) else "cpu"
@@ -93,7 +92,7 @@ def from_flags(matrices: MatrixSet, vendor: Optional[str], driver: Optional[str]
     return Target("flags", vendor, python=python, glibc=glibc, arch=arch)
 
 
-def from_fleet(fleet, matrices: MatrixSet, gpu_cc) -> List[Target]:
+def from_fleet(fleet, matrices: MatrixSet, gpu_cc) -> list[Target]:
     """One target per node class (snapshot classes included)."""
     from accelctl.inventory import load_snapshot
 

@@ -11,7 +11,7 @@ from typing import List
 from accelctl.probes.base import LazyRun, Probe
 
 
-def all_probes() -> List[Probe]:
+def all_probes() -> list[Probe]:
     """The probes in dependency order (a probe's ``requires`` name sections of probes above it)."""
     return [
         Probe(name="system", section="os", run=LazyRun("accelctl.probes.system")),

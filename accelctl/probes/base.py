@@ -10,22 +10,23 @@ from __future__ import annotations
 
 import importlib
 import threading
-from accelctl.record import record
+from collections.abc import Callable
 from dataclasses import field
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any
 
 from accelctl.host.base import Host
 from accelctl.inventory.common import Unknown
+from accelctl.record import record
 
 
 @record
 class ProbeOptions:
     """What the user asked for that changes what probes look at."""
 
-    python: Optional[str] = None  # --python PATH
+    python: str | None = None  # --python PATH
     scan_fatbins: bool = False  # read compiled GPU code sections of large libraries
     command_timeout: float = 5.0  # seconds any one command may take
-    accelctl_prefix: Optional[str] = None  # accelctl's own venv, never mistaken for the user's
+    accelctl_prefix: str | None = None  # accelctl's own venv, never mistaken for the user's
 
 
 @record
@@ -33,8 +34,8 @@ class ProbeContext:
     host: Host
     options: ProbeOptions
     probe: str = ""
-    results: Dict[str, Any] = field(default_factory=dict)  # earlier probes' sections, by section name
-    unknowns: List[Unknown] = field(default_factory=list)
+    results: dict[str, Any] = field(default_factory=dict)  # earlier probes' sections, by section name
+    unknowns: list[Unknown] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     # The run's MatrixSet (accelctl.matrices), shared with the rules so a matrix is loaded once a run.
     matrices: Any = None
@@ -44,13 +45,13 @@ class ProbeContext:
         with self._lock:
             self.unknowns.append(Unknown(self.probe, fact, reason))
 
-    def for_probe(self, name: str) -> "ProbeContext":
+    def for_probe(self, name: str) -> ProbeContext:
         """A view of this context whose unknowns are attributed to ``name``."""
         view = ProbeContext(self.host, self.options, name, self.results, self.unknowns, matrices=self.matrices)
         view._lock = self._lock
         return view
 
-    def matrix_entries(self, name: str) -> Optional[List[Any]]:
+    def matrix_entries(self, name: str) -> list[Any] | None:
         """A matrix's entries, or None when it is missing or broken: a probe then reports the fact as unknown."""
         from accelctl.matrices import MatrixError, MatrixSet
 
@@ -70,12 +71,12 @@ class LazyRun:
     ahead with ``load``: tens of ms on a GPU node taken off the path that waits.
     """
 
-    __slots__ = ("module", "function", "_loaded")
+    __slots__ = ("_loaded", "function", "module")
 
     def __init__(self, module: str, function: str = "probe") -> None:
         self.module = module
         self.function = function
-        self._loaded: Optional[Callable[[ProbeContext], Any]] = None
+        self._loaded: Callable[[ProbeContext], Any] | None = None
 
     def load(self) -> Callable[[ProbeContext], Any]:
         if self._loaded is None:
@@ -98,11 +99,11 @@ class Probe:
     name: str
     section: str  # the Inventory field this probe fills
     run: Callable[[ProbeContext], Any]  # a function, or a LazyRun naming one
-    requires: Tuple[str, ...] = ()  # sections that must be filled first
+    requires: tuple[str, ...] = ()  # sections that must be filled first
     timeout: float = 10.0
     needs_commands: bool = False  # skipped (with a reason) on hosts that cannot run commands
     own_process: bool = False  # worth a forked process where the host allows and CPUs are spare (probes.forked)
-    matrices: Tuple[str, ...] = ()  # the matrices run reads (ProbeContext.matrix_entries), loaded ahead by prepare
+    matrices: tuple[str, ...] = ()  # the matrices run reads (ProbeContext.matrix_entries), loaded ahead by prepare
 
     @property
     def prepared(self) -> bool:

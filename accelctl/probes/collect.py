@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from accelctl import __version__
 from accelctl.host.base import Host
@@ -17,10 +18,10 @@ if TYPE_CHECKING:
     from accelctl.inventory.common import ProbeRun
 
 
-def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Optional[Sequence[Probe]] = None,
-            now: Optional[_dt.datetime] = None, matrices: Any = None,
+def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Sequence[Probe] | None = None,
+            now: _dt.datetime | None = None, matrices: Any = None,
             meanwhile: Sequence[Callable[[], None]] = (),
-            rehearse: Optional[Callable[[Inventory], object]] = None) -> Inventory:
+            rehearse: Callable[[Inventory], object] | None = None) -> Inventory:
     """Run the probes on ``host``; ``matrices`` (a MatrixSet) is the run's, shared with the rules that follow.
 
     ``meanwhile``: steps of what the caller imports next, taken while probes run in their own processes
@@ -34,7 +35,7 @@ def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Optio
 
         matrices = MatrixSet()  # one for every probe of the run (each probe's view shares it)
     ctx = ProbeContext(host, options, matrices=matrices)
-    steps: List[Callable[[], object]] = [_import_document, *meanwhile]
+    steps: list[Callable[[], object]] = [_import_document, *meanwhile]
     if rehearse is not None:
         def rehearsal() -> object:  # what rehearse returns: an iterator is taken part by part (forked)
             return rehearse(_assemble(host, mode, ctx, dict(ctx.results), [], now))
@@ -48,8 +49,8 @@ def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Optio
     return _assemble(host, mode, ctx, sections, runs, now)
 
 
-def _assemble(host: Host, mode: str, ctx: ProbeContext, sections: Dict[str, Any], runs: List[ProbeRun],
-              now: Optional[_dt.datetime]) -> Inventory:
+def _assemble(host: Host, mode: str, ctx: ProbeContext, sections: dict[str, Any], runs: list[ProbeRun],
+              now: _dt.datetime | None) -> Inventory:
     from accelctl.inventory import Inventory  # the document: imported while forked probes ran, or now
 
     created = (now or _dt.datetime.now(_dt.timezone.utc)).replace(microsecond=0).isoformat()
@@ -70,11 +71,11 @@ def _import_document() -> None:
     import accelctl.inventory.document  # noqa: F401
 
 
-def summarize_accelerators(inv: Inventory) -> List[Accelerator]:
+def summarize_accelerators(inv: Inventory) -> list[Accelerator]:
     """One vendor-neutral line per accelerator, derived from the vendor sections."""
     from accelctl.inventory.accelerators import Accelerator
 
-    out: List[Accelerator] = []
+    out: list[Accelerator] = []
     driver = inv.nvidia.driver.version if inv.nvidia.driver else None
     for gpu in inv.nvidia.gpus:
         cc = gpu.compute_capability

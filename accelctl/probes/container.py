@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-
-from typing import Dict, List, Optional, Tuple
-
 from accelctl.host.base import HostError
 from accelctl.inventory.system import ContainerInfo
+from accelctl.lazy_re import lazy_compile
 from accelctl.probes.base import ProbeContext
 
 # Image environment variables that describe what the image was built for.
@@ -23,21 +20,21 @@ _CGROUP_HINTS = (
 )
 
 
-def image_env(env: Dict[str, str]) -> Dict[str, str]:
+def image_env(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in sorted(env.items()) if k in IMAGE_ENV_NAMES or k.startswith(IMAGE_ENV_PREFIXES)}
 
 
-def runtime_from_cgroup(text: str) -> Optional[str]:
+def runtime_from_cgroup(text: str) -> str | None:
     for pattern, runtime in _CGROUP_HINTS:
         if pattern.search(text):
             return runtime
     return None
 
 
-def _markers(ctx: ProbeContext) -> Tuple[List[str], Optional[str]]:
+def _markers(ctx: ProbeContext) -> tuple[list[str], str | None]:
     host = ctx.host
-    markers: List[str] = []
-    runtime: Optional[str] = None
+    markers: list[str] = []
+    runtime: str | None = None
     if host.exists("/.dockerenv"):
         markers.append("/.dockerenv")
         runtime = "docker"
@@ -64,7 +61,7 @@ def _markers(ctx: ProbeContext) -> Tuple[List[str], Optional[str]]:
 
 def probe(ctx: ProbeContext) -> ContainerInfo:
     markers, runtime = _markers(ctx)
-    in_container: Optional[bool] = bool(markers)
+    in_container: bool | None = bool(markers)
     if not ctx.host.can_run_commands:
         # An inspected rootfs *is* an image; whether it runs in a container is not the question.
         in_container = None

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import posixpath
 import re
-from typing import Any, Callable, Dict, List, Optional, Tuple
-
-from accelctl.lazy_re import lazy_compile
+from collections.abc import Callable
+from typing import Any
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import Distribution
+from accelctl.lazy_re import lazy_compile
 
 _HEADER_LIMIT = 256 << 10
 _HEADER_FIRST_READ = 16 << 10  # headers of real METADATA files end well inside this; the body (a README) is skipped
@@ -64,19 +64,19 @@ def _header_block(text: str) -> str:
     return text[:end] if end >= 0 else text
 
 
-def _split_unfolded(block: str, line: Any, keep: Optional[Tuple[str, ...]]) -> Dict[str, List[str]]:
+def _split_unfolded(block: str, line: Any, keep: tuple[str, ...] | None) -> dict[str, list[str]]:
     """Headers of ``block`` through one regular expression (nearly every wheel's METADATA), else the
     general reader; ``keep`` limits them to some names."""
     if not _unfolded(block):
         headers = _parse_folded_headers(block)
         return headers if keep is None else {k: v for k, v in headers.items() if k in keep}
-    out: Dict[str, List[str]] = {}
+    out: dict[str, list[str]] = {}
     for key, value in line.findall(block):
         out.setdefault(key.strip().lower(), []).append(value.strip())
     return out
 
 
-def parse_metadata_headers(text: str) -> Dict[str, List[str]]:
+def parse_metadata_headers(text: str) -> dict[str, list[str]]:
     """RFC 822 style headers of a METADATA / PKG-INFO file; repeated keys kept in order."""
     return _split_unfolded(_header_block(text), _HEADER_LINE, None)
 
@@ -86,15 +86,15 @@ USED_HEADERS = ("name", "version", "requires-dist", "requires-python")
 _USED_LINE = lazy_compile(r"^(name|version|requires-dist|requires-python)[ \t]*:([^\n]*)$", re.MULTILINE | re.IGNORECASE)
 
 
-def used_metadata_headers(text: str) -> Dict[str, List[str]]:
+def used_metadata_headers(text: str) -> dict[str, list[str]]:
     """``parse_metadata_headers`` restricted to ``USED_HEADERS``, reading only those lines where it can."""
     return _split_unfolded(_header_block(text), _USED_LINE, USED_HEADERS)
 
 
-def _parse_folded_headers(block: str) -> Dict[str, List[str]]:
+def _parse_folded_headers(block: str) -> dict[str, list[str]]:
     """The general reader: continuation lines, CRLF, stray blank lines."""
-    headers: Dict[str, List[str]] = {}
-    last: Optional[str] = None
+    headers: dict[str, list[str]] = {}
+    last: str | None = None
     for line in block.splitlines():
         if not line.strip():
             break
@@ -109,17 +109,17 @@ def _parse_folded_headers(block: str) -> Dict[str, List[str]]:
     return headers
 
 
-def parse_wheel_tags(text: str) -> List[str]:
+def parse_wheel_tags(text: str) -> list[str]:
     return [line.partition(":")[2].strip() for line in text.splitlines() if line.lower().startswith("tag:")]
 
 
-def _metadata_file(folder: str) -> Tuple[str, str]:
+def _metadata_file(folder: str) -> tuple[str, str]:
     if folder.endswith(".dist-info"):
         return posixpath.join(folder, "METADATA"), "dist-info"
     return posixpath.join(folder, "PKG-INFO"), "egg-info"
 
 
-def read_distribution(host: Host, folder: str, with_tags: bool = False) -> Optional[Distribution]:
+def read_distribution(host: Host, folder: str, with_tags: bool = False) -> Distribution | None:
     """One distribution from its metadata folder; None if the metadata is unreadable."""
     meta_path, kind = _metadata_file(folder)
     try:
@@ -136,7 +136,7 @@ def read_distribution(host: Host, folder: str, with_tags: bool = False) -> Optio
     if kind == "egg-info" and not requires:
         requires = _egg_requires(host, folder)
     installer = None
-    tags: List[str] = []
+    tags: list[str] = []
     if kind == "dist-info":
         try:
             installer = host.read_text(posixpath.join(folder, "INSTALLER"), 256).strip() or None
@@ -158,7 +158,7 @@ def read_distribution(host: Host, folder: str, with_tags: bool = False) -> Optio
     )
 
 
-def _egg_requires(host: Host, folder: str) -> List[str]:
+def _egg_requires(host: Host, folder: str) -> list[str]:
     try:
         text = host.read_text(posixpath.join(folder, "requires.txt"), 64 << 10)
     except HostError:
@@ -174,7 +174,7 @@ def _egg_requires(host: Host, folder: str) -> List[str]:
     return out
 
 
-def read_site_packages(host: Host, site: str, tagged: Callable[[str], bool] = lambda name: False) -> List[Distribution]:
+def read_site_packages(host: Host, site: str, tagged: Callable[[str], bool] = lambda name: False) -> list[Distribution]:
     """Every distribution in one site-packages folder; those ``tagged`` accepts (by name) get their WHEEL tags too."""
     try:
         entries = host.list_dir(site)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from accelctl.lazy_re import lazy_compile
-
-from typing import Dict
-
 from accelctl.probes.base import ProbeContext
 
 RELEVANT_PREFIXES = (
@@ -18,7 +15,7 @@ SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "KEY", "CREDENTIAL", "AUTH")
 _URL_CREDENTIALS = lazy_compile(r"//[^/@\s]+@")
 
 
-def relevant_env(env: Dict[str, str]) -> Dict[str, str]:
+def relevant_env(env: dict[str, str]) -> dict[str, str]:
     out = {}
     for name, value in sorted(env.items()):
         if not (name in RELEVANT_NAMES or name.startswith(RELEVANT_PREFIXES)):
@@ -29,5 +26,5 @@ def relevant_env(env: Dict[str, str]) -> Dict[str, str]:
     return out
 
 
-def probe(ctx: ProbeContext) -> Dict[str, str]:
+def probe(ctx: ProbeContext) -> dict[str, str]:
     return relevant_env(dict(ctx.host.env))

@@ -25,13 +25,13 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
-from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Any
 
 from accelctl.host.children import describe_status, kill_and_reap, reap, write_all
 from accelctl.inventory.common import ProbeRun, Unknown
 from accelctl.probes.base import Probe, ProbeContext
-
 
 CGROUP_CPU_MAX = "/sys/fs/cgroup/cpu.max"  # cgroup v2: "<quota> <period>" in microseconds, or "max <period>"
 
@@ -66,7 +66,7 @@ _ORPHAN_CHECK_S = 1.0
 MIN_CPUS = 4
 
 
-def to_fork(level: Sequence[Probe], cpus: int) -> List[Probe]:
+def to_fork(level: Sequence[Probe], cpus: int) -> list[Probe]:
     """The probes of ``level`` that get a process: those marked ``own_process``, at most one per spare CPU."""
     if cpus < MIN_CPUS:
         return []
@@ -79,11 +79,11 @@ class _Child:
         self.pid = pid
         self.fd = fd
         self.deadline = started + probe.timeout
-        self.chunks: List[bytes] = []
+        self.chunks: list[bytes] = []
         self.timed_out = False
         self.ended = False  # read to its end and reaped (its pid may then belong to another process)
-        self.status: Optional[int] = None
-        self.fed: List[str] = []  # early children (by probe name) this one's result is sent to as well
+        self.status: int | None = None
+        self.fed: list[str] = []  # early children (by probe name) this one's result is sent to as well
         self.delivered = False  # its whole result was read here (so its consumers got the same bytes)
 
 
@@ -91,14 +91,14 @@ class _MatrixFeed:
     """A pipe to an early child, for the matrices its probe reads (``Probe.matrices``) that this process has
     not loaded yet; sent as one pickled {name: Matrix}, or nothing (the child then loads them itself)."""
 
-    def __init__(self, names: Tuple[str, ...], read_fd: int, write_fd: int, capacity: int) -> None:
+    def __init__(self, names: tuple[str, ...], read_fd: int, write_fd: int, capacity: int) -> None:
         self.names = names
         self.read_fd = read_fd
         self.write_fd = write_fd
         self.capacity = capacity  # what the pipe holds unread: more is never sent
 
     @classmethod
-    def open(cls, probe: Probe, matrices: Any) -> Optional["_MatrixFeed"]:
+    def open(cls, probe: Probe, matrices: Any) -> _MatrixFeed | None:
         if matrices is None:
             return None
         names = tuple(m for m in probe.matrices if m not in matrices.loaded())
@@ -132,16 +132,16 @@ class Forks:
         self.run_one = run_one
         self.run_here = run_here
         self.cpus = cpus
-        self.early: Dict[str, _Child] = {}
+        self.early: dict[str, _Child] = {}
         # early child -> its matrix feed, until this process has loaded and sent it the matrices it reads
-        self.matrix_feeds: Dict[str, _MatrixFeed] = {}
+        self.matrix_feeds: dict[str, _MatrixFeed] = {}
 
     def has_work(self, level: Sequence[Probe]) -> bool:
         """Whether ``level`` has a probe forked early, or one that may fork now."""
         return any(p.name in self.early for p in level) or bool(to_fork(level, self.cpus) and can_fork())
 
     def run_level(self, level: Sequence[Probe], later: Sequence[Sequence[Probe]],
-                  steps: Optional[Deque[Callable[[], object]]] = None) -> List[ProbeRun]:
+                  steps: deque[Callable[[], object]] | None = None) -> list[ProbeRun]:
         """Run ``level``: its early children released, the rest of its own_process probes forked (and the
         later probes they feed forked early), the others here meanwhile; fill ``ctx`` in level order.
 
@@ -153,7 +153,7 @@ class Forks:
         works; what is left stays in ``steps``.
         """
         ctx = self.ctx
-        children: Dict[str, _Child] = {}
+        children: dict[str, _Child] = {}
         now = time.monotonic()
         for probe in level:  # released: their inputs were sent when their producers ended
             child = self.early.pop(probe.name, None)
@@ -194,11 +194,11 @@ class Forks:
         return runs
 
     def _run_here(self, level: Sequence[Probe],
-                  children: Dict[str, _Child]) -> Dict[str, Tuple[ProbeRun, List[Unknown]]]:
+                  children: dict[str, _Child]) -> dict[str, tuple[ProbeRun, list[Unknown]]]:
         """Run the level's probes that have no process, each with the unknowns it added (they take their place
         in level order when the level is collected)."""
         ctx = self.ctx
-        here: Dict[str, Tuple[ProbeRun, List[Unknown]]] = {}
+        here: dict[str, tuple[ProbeRun, list[Unknown]]] = {}
         for probe in level:
             if probe.name not in children:
                 before = len(ctx.unknowns)
@@ -216,12 +216,12 @@ class Forks:
         left for this process."""
         return max(0, self.cpus - 1 - len(self.early) - running)
 
-    def _fork_level(self, fresh: List[Probe], level: Sequence[Probe], later: Sequence[Sequence[Probe]],
-                    children: Dict[str, _Child]) -> None:
+    def _fork_level(self, fresh: list[Probe], level: Sequence[Probe], later: Sequence[Sequence[Probe]],
+                    children: dict[str, _Child]) -> None:
         ctx = self.ctx
         plan = _early_plan(fresh, level, later, self._room(len(children) + len(fresh)))
-        feeds: Dict[str, List[Tuple[str, int]]] = {p.name: [] for p in fresh}  # producer -> (consumer, write end)
-        inputs: Dict[str, List[Tuple[str, int]]] = {}  # consumer -> (section, read end)
+        feeds: dict[str, list[tuple[str, int]]] = {p.name: [] for p in fresh}  # producer -> (consumer, write end)
+        inputs: dict[str, list[tuple[str, int]]] = {}  # consumer -> (section, read end)
         try:
             for consumer, producers in plan:
                 for section, producer in producers:
@@ -259,7 +259,7 @@ class Forks:
         for child in children.values():  # a producer whose consumer could not fork feeds nobody
             child.fed = [name for name in child.fed if name in self.early]
 
-    def _fork_early(self, consumer: Probe, inputs: List[Tuple[str, int]]) -> None:
+    def _fork_early(self, consumer: Probe, inputs: list[tuple[str, int]]) -> None:
         """Fork ``consumer`` early, with a matrix feed when it reads matrices this process has not loaded."""
         feed = _MatrixFeed.open(consumer, self.ctx.matrices)
         # its own feed's write end and any other early child's stay with this process (a child holding one
@@ -315,19 +315,19 @@ class Forks:
                 kill_and_reap(child.pid)
 
 
-def _prefetch_order(levels: Sequence[Sequence[Probe]]) -> List[Probe]:
+def _prefetch_order(levels: Sequence[Sequence[Probe]]) -> list[Probe]:
     """Later probes to prepare ahead: level by level, those that will fork first in each (a forked child
     that finds its modules imported and its matrices loaded starts its work at once)."""
     return [p for level in levels for p in sorted(level, key=lambda p: not p.own_process)]
 
 
 def _early_plan(fresh: Sequence[Probe], level: Sequence[Probe], later: Sequence[Sequence[Probe]],
-                room: int) -> List[Tuple[Probe, List[Tuple[str, Probe]]]]:
+                room: int) -> list[tuple[Probe, list[tuple[str, Probe]]]]:
     """The later own_process probes that may fork now: each section they require is filled by exactly one of
     the probes forking now, and by no probe after it before their level. Each with its (section, producer)s."""
     producers = {p.section: p for p in fresh}
     written_here = [p.section for p in level]
-    plan: List[Tuple[Probe, List[Tuple[str, Probe]]]] = []
+    plan: list[tuple[Probe, list[tuple[str, Probe]]]] = []
     for i, next_level in enumerate(later):
         written_between = [p.section for lvl in later[:i] for p in lvl]
         for probe in next_level:
@@ -338,7 +338,7 @@ def _early_plan(fresh: Sequence[Probe], level: Sequence[Probe], later: Sequence[
     return plan
 
 
-def _use_idle_time(queues: Sequence[Deque[Callable[[], Any]]], children: List[_Child]) -> None:
+def _use_idle_time(queues: Sequence[deque[Callable[[], Any]]], children: list[_Child]) -> None:
     """Take steps from ``queues`` in order while a child still works; a step that fails is only a lost head start
     (whoever needs that import does it again and meets the error where it can report it). A step that returns
     an iterator comes in parts: each next part is a step of its own, taken first."""
@@ -358,7 +358,7 @@ def _next_part(parts: Iterator[Any]) -> Iterator[Any]:
     return parts
 
 
-def _busy(children: List[_Child]) -> bool:
+def _busy(children: list[_Child]) -> bool:
     """Whether some child has not sent its result yet (its pipe has nothing to read and is still open)."""
     import select
 
@@ -371,7 +371,7 @@ def _busy(children: List[_Child]) -> bool:
 
 
 def _fork(probe: Probe, ctx: ProbeContext, run_one: Any, feeds: Sequence[int] = (),
-          inputs: Sequence[Tuple[str, int]] = (), matrices_fd: Optional[int] = None,
+          inputs: Sequence[tuple[str, int]] = (), matrices_fd: int | None = None,
           close_in_child: Sequence[int] = ()) -> _Child:
     """Fork a child that runs ``probe`` and sends its result back, and to ``feeds`` (early consumers' inputs).
     With ``inputs`` it first prepares the probe (with the matrices sent on ``matrices_fd``, if any), then reads
@@ -413,8 +413,8 @@ def _widen(fd: int) -> int:
 
 
 def _child_main(probe: Probe, ctx: ProbeContext, run_one: Any, fd: int, feeds: Sequence[int] = (),
-                inputs: Sequence[Tuple[str, int]] = (), matrices_fd: Optional[int] = None,
-                doctor: Optional[int] = None) -> None:
+                inputs: Sequence[tuple[str, int]] = (), matrices_fd: int | None = None,
+                doctor: int | None = None) -> None:
     import pickle
 
     before = len(ctx.unknowns)
@@ -422,9 +422,9 @@ def _child_main(probe: Probe, ctx: ProbeContext, run_one: Any, fd: int, feeds: S
     had = set(matrices.loaded()) if matrices is not None else set()
     if inputs:
         had |= _await_inputs(probe, ctx, inputs, matrices_fd, doctor)
-    slot: Dict[str, Any] = {}
+    slot: dict[str, Any] = {}
     run_one(probe, ctx, slot)
-    payload: Dict[str, Any] = {"slot": slot, "unknowns": ctx.unknowns[before:]}
+    payload: dict[str, Any] = {"slot": slot, "unknowns": ctx.unknowns[before:]}
     if matrices is not None:
         payload["matrices"] = {k: v for k, v in matrices.loaded().items() if k not in had}
     try:
@@ -443,8 +443,8 @@ def _child_main(probe: Probe, ctx: ProbeContext, run_one: Any, fd: int, feeds: S
     os.close(fd)
 
 
-def _await_inputs(probe: Probe, ctx: ProbeContext, inputs: Sequence[Tuple[str, int]],
-                  matrices_fd: Optional[int] = None, doctor: Optional[int] = None) -> Set[str]:
+def _await_inputs(probe: Probe, ctx: ProbeContext, inputs: Sequence[tuple[str, int]],
+                  matrices_fd: int | None = None, doctor: int | None = None) -> set[str]:
     """An early child: prepare the probe while its producers work, then take the sections they send.
 
     Its modules are imported first; the matrices it reads come from the doctor on ``matrices_fd`` meanwhile
@@ -454,7 +454,7 @@ def _await_inputs(probe: Probe, ctx: ProbeContext, inputs: Sequence[Tuple[str, i
     with it; were the doctor (pid ``doctor``) itself killed, this child notices its parent is gone and ends.
     """
     parent = doctor if doctor is not None else os.getppid()
-    sent: Set[str] = set()
+    sent: set[str] = set()
     _prepare_quietly(probe, None)  # its imports first: the doctor loads the matrices meanwhile
     if matrices_fd is not None:
         sent = _receive_matrices(ctx, _read_to_end(matrices_fd, parent))
@@ -477,7 +477,7 @@ def _prepare_quietly(probe: Probe, matrices: Any) -> None:
         pass
 
 
-def _read_to_end(fd: int, parent: int) -> List[bytes]:
+def _read_to_end(fd: int, parent: int) -> list[bytes]:
     """Everything the pipe brings until its writer closes it (then it is closed here too); the process ends
     if the doctor that forked it is gone meanwhile."""
     import select
@@ -496,7 +496,7 @@ def _read_to_end(fd: int, parent: int) -> List[bytes]:
     return chunks
 
 
-def _receive_matrices(ctx: ProbeContext, chunks: List[bytes]) -> Set[str]:
+def _receive_matrices(ctx: ProbeContext, chunks: list[bytes]) -> set[str]:
     """Take the matrices the doctor sent (none when it sent nothing or was cut off); their names."""
     import pickle
 
@@ -510,7 +510,7 @@ def _receive_matrices(ctx: ProbeContext, chunks: List[bytes]) -> Set[str]:
     return set(loaded)
 
 
-def _wait(children: List[_Child]) -> None:
+def _wait(children: list[_Child]) -> None:
     """Read every child's result until it ends; kill those still running at their deadline.
 
     A deadline is only acted on when nothing is waiting to be read, so a child
@@ -541,7 +541,7 @@ def _wait(children: List[_Child]) -> None:
                 _finish(child, poller, pending)
 
 
-def _finish(child: _Child, poller: Any, pending: Dict[int, _Child]) -> None:
+def _finish(child: _Child, poller: Any, pending: dict[int, _Child]) -> None:
     poller.unregister(child.fd)
     os.close(child.fd)
     del pending[child.fd]
@@ -569,7 +569,7 @@ def _collect(child: _Child, ctx: ProbeContext) -> ProbeRun:
     return slot["run"]
 
 
-def _loads(chunks: List[bytes]) -> Optional[Dict[str, Any]]:
+def _loads(chunks: list[bytes]) -> dict[str, Any] | None:
     import pickle
 
     if not chunks:

@@ -10,13 +10,12 @@ drivers/accel/habanalabs/common/habanalabs_drv.c (PCI_IDS_*).
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-
 import posixpath
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from accelctl.host.base import HostError, NotSupported
 from accelctl.inventory.other import OtherAccelerator
+from accelctl.lazy_re import lazy_compile
 from accelctl.probes.base import ProbeContext
 from accelctl.probes.intel.pci import PciDevice, scan
 
@@ -35,7 +34,7 @@ GAUDI_WHEELS = ("habana-torch-plugin", "habana-torch-dataloader", "habana-pyhlml
 _NUMBERED = lazy_compile(r"^(accel|neuron)\d+$")
 
 
-def _devices(host: Any, folder: str, prefix: str) -> List[str]:
+def _devices(host: Any, folder: str, prefix: str) -> list[str]:
     try:
         names = [e.name for e in host.list_dir(folder)]
     except HostError:
@@ -44,15 +43,15 @@ def _devices(host: Any, folder: str, prefix: str) -> List[str]:
     return [posixpath.join(folder, n) for n in sorted(found, key=lambda n: int(n[len(prefix):]))]
 
 
-def _module_version(host: Any, module: str) -> Optional[str]:
+def _module_version(host: Any, module: str) -> str | None:
     try:
         return host.read_text(f"/sys/module/{module}/version", 256).strip() or None
     except HostError:
         return None
 
 
-def _wheels(penvs: List[Any], names: Tuple[str, ...]) -> Dict[str, str]:
-    out: Dict[str, str] = {}
+def _wheels(penvs: list[Any], names: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
     for penv in penvs:
         for d in getattr(penv, "distributions", []):
             key = d.name.lower().replace("_", "-")
@@ -61,9 +60,9 @@ def _wheels(penvs: List[Any], names: Tuple[str, ...]) -> Dict[str, str]:
     return out
 
 
-def parse_dpkg_status(text: str, names: Tuple[str, ...]) -> Dict[str, str]:
+def parse_dpkg_status(text: str, names: tuple[str, ...]) -> dict[str, str]:
     """Versions of installed ``names`` from /var/lib/dpkg/status (paragraphs of "Field: value")."""
-    out: Dict[str, str] = {}
+    out: dict[str, str] = {}
     for para in text.split("\n\n"):
         fields = dict(line.split(": ", 1) for line in para.splitlines() if ": " in line and not line.startswith(" "))
         pkg = fields.get("Package")
@@ -72,12 +71,12 @@ def parse_dpkg_status(text: str, names: Tuple[str, ...]) -> Dict[str, str]:
     return out
 
 
-def _model(devs: List[PciDevice], table: Dict[str, str]) -> Optional[str]:
+def _model(devs: list[PciDevice], table: dict[str, str]) -> str | None:
     models = sorted({table[d.device] for d in devs if d.device in table})
     return "/".join(models) if models else None
 
 
-def tpu(host: Any, pci: List[PciDevice], penvs: List[Any]) -> Optional[OtherAccelerator]:
+def tpu(host: Any, pci: list[PciDevice], penvs: list[Any]) -> OtherAccelerator | None:
     chips = [d for d in pci if d.vendor == GOOGLE and d.device in TPU_IDS]
     if not chips:
         return None
@@ -87,7 +86,7 @@ def tpu(host: Any, pci: List[PciDevice], penvs: List[Any]) -> Optional[OtherAcce
                             pci_devices=[d.label() for d in chips], model_source="PCI device id")
 
 
-def neuron(ctx: ProbeContext, pci: List[PciDevice], penvs: List[Any]) -> Optional[OtherAccelerator]:
+def neuron(ctx: ProbeContext, pci: list[PciDevice], penvs: list[Any]) -> OtherAccelerator | None:
     host = ctx.host
     chips = [d for d in pci if d.vendor == AMAZON and d.device in NEURON_IDS]
     nodes = _devices(host, "/dev", "neuron")
@@ -110,7 +109,7 @@ def neuron(ctx: ProbeContext, pci: List[PciDevice], penvs: List[Any]) -> Optiona
                             model_source="PCI device id" if chips else "")
 
 
-def _neuron_libs(host: Any) -> List[Tuple[str, str]]:
+def _neuron_libs(host: Any) -> list[tuple[str, str]]:
     """libnrt.so.<version> (Neuron runtime) and libnccom.so.<version> (collectives) under /opt/aws/neuron/lib."""
     out = []
     try:
@@ -124,7 +123,7 @@ def _neuron_libs(host: Any) -> List[Tuple[str, str]]:
     return out
 
 
-def gaudi(ctx: ProbeContext, pci: List[PciDevice], penvs: List[Any]) -> Optional[OtherAccelerator]:
+def gaudi(ctx: ProbeContext, pci: list[PciDevice], penvs: list[Any]) -> OtherAccelerator | None:
     host = ctx.host
     chips = [d for d in pci if d.vendor == HABANA]
     driver = _module_version(host, "habanalabs")
@@ -152,7 +151,7 @@ def gaudi(ctx: ProbeContext, pci: List[PciDevice], penvs: List[Any]) -> Optional
                             model_source="PCI device id" if model else "")
 
 
-def probe(ctx: ProbeContext) -> List[OtherAccelerator]:
+def probe(ctx: ProbeContext) -> list[OtherAccelerator]:
     host = ctx.host
     pci = scan(host, [GOOGLE, AMAZON, HABANA])
     penvs: Any = ctx.results.get("python") or []

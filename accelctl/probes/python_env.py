@@ -7,14 +7,12 @@ prefix, version and site-packages follow from its path, ``pyvenv.cfg`` and the
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-
 import posixpath
 import re
-from typing import Dict, List, Optional, Tuple
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import PythonEnvironment
+from accelctl.lazy_re import lazy_compile
 from accelctl.probes.base import ProbeContext
 from accelctl.probes.distributions import read_site_packages
 from accelctl.probes.frameworks.names import DESCRIBED
@@ -38,7 +36,7 @@ def wants_wheel_tags(name: str) -> bool:
     return name.startswith(_TAGGED_PREFIXES) or name in DESCRIBED
 
 
-def parse_pyvenv_cfg(text: str) -> Dict[str, str]:
+def parse_pyvenv_cfg(text: str) -> dict[str, str]:
     out = {}
     for line in text.splitlines():
         key, sep, value = line.partition("=")
@@ -47,7 +45,7 @@ def parse_pyvenv_cfg(text: str) -> Dict[str, str]:
     return out
 
 
-def _lib_versions(host: Host, prefix: str) -> List[Tuple[int, int]]:
+def _lib_versions(host: Host, prefix: str) -> list[tuple[int, int]]:
     found = []
     for lib in ("lib", "lib64"):
         try:
@@ -60,13 +58,13 @@ def _lib_versions(host: Host, prefix: str) -> List[Tuple[int, int]]:
     return sorted(set(found))
 
 
-def describe(host: Host, interpreter: str, because: str) -> Optional[PythonEnvironment]:
+def describe(host: Host, interpreter: str, because: str) -> PythonEnvironment | None:
     """Describe the environment of ``interpreter`` (a machine path); None if it is not there."""
     if not host.exists(interpreter):
         return None
     bindir = posixpath.dirname(interpreter)
     prefix = posixpath.dirname(bindir) if posixpath.basename(bindir) in ("bin", "Scripts") else bindir
-    cfg: Dict[str, str] = {}
+    cfg: dict[str, str] = {}
     try:
         cfg = parse_pyvenv_cfg(host.read_text(posixpath.join(prefix, "pyvenv.cfg"), 16 << 10))
     except HostError:
@@ -88,7 +86,7 @@ def describe(host: Host, interpreter: str, because: str) -> Optional[PythonEnvir
         version = "%d.%d" % versions[0]
     major_minor = tuple(int(x) for x in version.split(".")[:2]) if version else (versions[-1] if versions else None)
 
-    sites: List[str] = []
+    sites: list[str] = []
     if major_minor:
         tag = "python%d.%d" % major_minor
         for lib in ("lib", "lib64"):
@@ -137,10 +135,10 @@ def through_pyenv_shim(host: Host, interpreter: str) -> str:
     return real if host.exists(real) else interpreter
 
 
-def candidates(ctx: ProbeContext) -> List[Tuple[str, str]]:
+def candidates(ctx: ProbeContext) -> list[tuple[str, str]]:
     """(interpreter, why) in order of preference; the first that exists is inspected."""
     host, env = ctx.host, ctx.host.env
-    out: List[Tuple[str, str]] = []
+    out: list[tuple[str, str]] = []
     if ctx.options.python:
         return [(ctx.options.python, "--python")]
     if env.get("VIRTUAL_ENV"):
@@ -158,7 +156,7 @@ def candidates(ctx: ProbeContext) -> List[Tuple[str, str]]:
     return out
 
 
-def probe(ctx: ProbeContext) -> List[PythonEnvironment]:
+def probe(ctx: ProbeContext) -> list[PythonEnvironment]:
     tried = []
     for interpreter, why in candidates(ctx):
         env = describe(ctx.host, interpreter, why)

@@ -17,7 +17,8 @@ import sys
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from accelctl.inventory.common import ProbeRun, Unknown
 from accelctl.probes.base import Probe, ProbeContext
@@ -27,12 +28,12 @@ from accelctl.probes.base import Probe, ProbeContext
 SWITCH_INTERVAL_S = 0.0005
 
 
-def _levels(probes: Sequence[Probe]) -> List[List[Probe]]:
+def _levels(probes: Sequence[Probe]) -> list[list[Probe]]:
     """Group probes so each level only needs sections filled by earlier levels."""
     sections = {p.section for p in probes}
     done: set = set()
     remaining = list(probes)
-    levels: List[List[Probe]] = []
+    levels: list[list[Probe]] = []
     while remaining:
         ready = [p for p in remaining if all(r in done or r not in sections for r in p.requires)]
         if not ready:  # a cycle: run the rest anyway, their missing inputs become unknowns
@@ -43,8 +44,8 @@ def _levels(probes: Sequence[Probe]) -> List[List[Probe]]:
     return levels
 
 
-def run_probes(probes: Sequence[Probe], ctx: ProbeContext, processes: Optional[bool] = None,
-               meanwhile: Sequence[Callable[[], object]] = ()) -> Tuple[Dict[str, Any], List[ProbeRun]]:
+def run_probes(probes: Sequence[Probe], ctx: ProbeContext, processes: bool | None = None,
+               meanwhile: Sequence[Callable[[], object]] = ()) -> tuple[dict[str, Any], list[ProbeRun]]:
     """Run every probe; return the sections they filled and how each went.
 
     ``processes``: None lets the host decide (``Host.forks_probes``); True or
@@ -61,7 +62,7 @@ def run_probes(probes: Sequence[Probe], ctx: ProbeContext, processes: Optional[b
     previous = sys.getswitchinterval()
     if SWITCH_INTERVAL_S:
         sys.setswitchinterval(min(previous, SWITCH_INTERVAL_S))
-    runs: List[ProbeRun] = []
+    runs: list[ProbeRun] = []
     forker = _forked() if processes else None
     forks = forker.Forks(ctx, _run_one, _run_with_timeout, forker.usable_cpus()) if forker else None
     levels = _levels(probes)
@@ -86,7 +87,7 @@ def _forked() -> Any:
 
 
 def _run_with_timeout(probe: Probe, ctx: ProbeContext) -> ProbeRun:
-    slot: Dict[str, Any] = {}
+    slot: dict[str, Any] = {}
     t = threading.Thread(target=_run_one, args=(probe, ctx, slot), name=f"probe-{probe.name}", daemon=True)
     t.start()
     t.join(probe.timeout)
@@ -98,7 +99,7 @@ def _run_with_timeout(probe: Probe, ctx: ProbeContext) -> ProbeRun:
     return slot["run"]
 
 
-def _run_one(probe: Probe, ctx: ProbeContext, slot: Dict[str, Any]) -> None:
+def _run_one(probe: Probe, ctx: ProbeContext, slot: dict[str, Any]) -> None:
     view = ctx.for_probe(probe.name)
     start = time.perf_counter()
     before = len(ctx.unknowns)

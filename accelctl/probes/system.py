@@ -6,13 +6,11 @@ architecture comes from an ELF header, glibc's version from libc itself.
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-
 import struct
-from typing import Dict, Optional, Tuple
 
 from accelctl.host.base import HostError
 from accelctl.inventory.system import OsInfo
+from accelctl.lazy_re import lazy_compile
 from accelctl.probes.base import ProbeContext
 
 _ELF_MACHINES = {0x3E: "x86_64", 0xB7: "aarch64", 0x15: "ppc64le", 0x16: "s390x", 0xF3: "riscv64", 0x03: "i686"}
@@ -30,9 +28,9 @@ _LIBC_PATHS = (
 _GLIBC_RE = lazy_compile(rb"GNU C Library [^\n\x00]*?(?:release )?version (\d+\.\d+)")
 
 
-def parse_os_release(text: str) -> Dict[str, str]:
+def parse_os_release(text: str) -> dict[str, str]:
     """KEY=value lines of os-release(5), with shell quoting removed."""
-    out: Dict[str, str] = {}
+    out: dict[str, str] = {}
     for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#") or "=" not in line:
@@ -45,7 +43,7 @@ def parse_os_release(text: str) -> Dict[str, str]:
     return out
 
 
-def parse_elf_machine(header: bytes) -> Optional[str]:
+def parse_elf_machine(header: bytes) -> str | None:
     """CPU architecture from an ELF header's e_machine field."""
     if len(header) < 20 or header[:4] != b"\x7fELF":
         return None
@@ -54,12 +52,12 @@ def parse_elf_machine(header: bytes) -> Optional[str]:
     return _ELF_MACHINES.get(machine, f"elf-machine-{machine:#x}")
 
 
-def parse_glibc_version(blob: bytes) -> Optional[str]:
+def parse_glibc_version(blob: bytes) -> str | None:
     m = _GLIBC_RE.search(blob)
     return m.group(1).decode() if m else None
 
 
-def _arch(ctx: ProbeContext) -> Tuple[Optional[str], str]:
+def _arch(ctx: ProbeContext) -> tuple[str | None, str]:
     for path in _ELF_PROBES:
         try:
             arch = parse_elf_machine(ctx.host.read_bytes(path, 64))
@@ -70,7 +68,7 @@ def _arch(ctx: ProbeContext) -> Tuple[Optional[str], str]:
     return None, ""
 
 
-def _libc(ctx: ProbeContext) -> Tuple[Optional[str], Optional[str], str]:
+def _libc(ctx: ProbeContext) -> tuple[str | None, str | None, str]:
     for path in _LIBC_PATHS:
         if not ctx.host.is_file(path):
             continue
@@ -94,8 +92,8 @@ def _libc(ctx: ProbeContext) -> Tuple[Optional[str], Optional[str], str]:
 
 def probe(ctx: ProbeContext) -> OsInfo:
     host = ctx.host
-    sources: Dict[str, str] = {}
-    release: Dict[str, str] = {}
+    sources: dict[str, str] = {}
+    release: dict[str, str] = {}
     for path in ("/etc/os-release", "/usr/lib/os-release"):
         try:
             release = parse_os_release(host.read_text(path, 64 << 10))

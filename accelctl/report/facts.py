@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import List, Tuple
-
 from accelctl.inventory import Inventory
 
 
-def headline_facts(inv: Inventory) -> List[Tuple[str, str]]:
-    rows: List[Tuple[str, str]] = [("Host", f"{inv.host} ({inv.mode})")]
+def headline_facts(inv: Inventory) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = [("Host", f"{inv.host} ({inv.mode})")]
     o = inv.os
     os_text = " ".join(x for x in (o.pretty_name or o.distro_id, o.arch) if x) or "unknown"
     libc = f"{o.libc} {o.libc_version}" if o.libc and o.libc_version else (o.libc or "unknown")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List
+from typing import Any
 
 from accelctl import __version__
 from accelctl.fleet_check import FLEET_SCHEMA_VERSION, FleetReport, NodeResult
@@ -20,7 +20,7 @@ def _headline(report: FleetReport) -> str:
     return f"accelctl fleet: {len(report.nodes)} snapshot(s): " + ", ".join(parts)
 
 
-def _attention(report: FleetReport) -> List[NodeResult]:
+def _attention(report: FleetReport) -> list[NodeResult]:
     order = {"unreadable": 0, "errors": 1, "warnings": 2, "ok": 3}
     return sorted((n for n in report.nodes if n.verdict != "ok"), key=lambda n: (order[n.verdict], n.node))
 
@@ -68,7 +68,7 @@ def render_markdown(report: FleetReport, limit: int = 200) -> str:
 
 
 def render_json(report: FleetReport) -> str:
-    data: Dict[str, Any] = {
+    data: dict[str, Any] = {
         "fleet_schema_version": FLEET_SCHEMA_VERSION,
         "accelctl_version": __version__,
         "summary": report.counts(),

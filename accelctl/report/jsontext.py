@@ -11,8 +11,9 @@ list of pieces; anything else goes to ``json.dumps`` so the output never differs
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from json.encoder import encode_basestring_ascii
-from typing import Any, Callable, List
+from typing import Any
 
 _INF = float("inf")
 
@@ -23,7 +24,7 @@ class _NotPlain(Exception):
 
 def dumps_indent2(data: Any) -> str:
     """``json.dumps(data, indent=2)``, byte for byte."""
-    parts: List[str] = []
+    parts: list[str] = []
     try:
         _write(data, "", parts.append)
     except (_NotPlain, RecursionError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Dict, List
 from xml.sax.saxutils import escape, quoteattr
 
 from accelctl.findings import Finding
@@ -10,7 +9,7 @@ from accelctl.report.model import Report
 
 
 def render(report: Report, suite: str = "accelctl doctor") -> str:
-    by_rule: Dict[str, List[Finding]] = {}
+    by_rule: dict[str, list[Finding]] = {}
     for f in report.findings:
         by_rule.setdefault(f.rule_id, []).append(f)
     cases = []

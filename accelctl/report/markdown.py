@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List
-
 from accelctl.report.facts import headline_facts
 from accelctl.report.model import Report
 
@@ -16,7 +14,7 @@ def _cell(text: str) -> str:
 
 def render(report: Report) -> str:
     s = report.summary
-    out: List[str] = ["## accelctl doctor", ""]
+    out: list[str] = ["## accelctl doctor", ""]
     out.append(f"**{s.errors} error(s), {s.warnings} warning(s), {s.infos} note(s)**: {s.verdict}")
     out += ["", "| | |", "|---|---|"]
     out += [f"| {_cell(k.strip())} | {_cell(v)} |" for k, v in headline_facts(report.inventory)]
@@ -43,7 +41,7 @@ def render(report: Report) -> str:
                 out.append(f"   Verify: `{st.verify}`")
     unknowns = report.inventory.unknowns
     if unknowns:
-        out += ["", "<details><summary>Not learned ({})</summary>".format(len(unknowns)), ""]
+        out += ["", f"<details><summary>Not learned ({len(unknowns)})</summary>", ""]
         out += [f"- {u.probe}: {u.fact}: {u.reason}" for u in unknowns]
         out += ["", "</details>"]
     return "\n".join(out) + "\n"

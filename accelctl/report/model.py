@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from accelctl.record import record
 from dataclasses import field
-from typing import Any, Dict, List
+from typing import Any
 
 from accelctl import __version__
 from accelctl.findings import Finding
 from accelctl.inventory import Inventory
 from accelctl.plan.fixit import PlanStep
+from accelctl.record import record
 from accelctl.serde import to_data
 
 REPORT_SCHEMA_VERSION = 1
@@ -26,8 +26,8 @@ class Summary:
 @record
 class Report:
     inventory: Inventory
-    findings: List[Finding]
-    plan: List[PlanStep] = field(default_factory=list)
+    findings: list[Finding]
+    plan: list[PlanStep] = field(default_factory=list)
 
     @property
     def summary(self) -> Summary:
@@ -35,7 +35,7 @@ class Report:
         verdict = "errors" if counts["error"] else "warnings" if counts["warning"] else "ok"
         return Summary(counts["error"], counts["warning"], counts["info"], verdict)
 
-    def to_data(self) -> Dict[str, Any]:
+    def to_data(self) -> dict[str, Any]:
         return {
             "report_schema_version": REPORT_SCHEMA_VERSION,
             "accelctl_version": __version__,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Dict
 
 from accelctl import __version__
 from accelctl.report.model import Report
@@ -14,7 +13,7 @@ SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def render(report: Report) -> str:
-    rules: Dict[str, dict] = {}
+    rules: dict[str, dict] = {}
     results = []
     for f in report.findings:
         rules.setdefault(f.rule_id, {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from typing import Optional
 
 from accelctl.report.facts import headline_facts
 from accelctl.report.model import Report
@@ -14,12 +13,12 @@ _LABEL = {"error": "ERROR", "warning": "WARN", "info": "INFO"}
 
 def prepare() -> None:
     """Import rich ahead of rendering (doctor does it while probes run in their own processes)."""
-    import rich.console  # noqa: F401
-    import rich.table  # noqa: F401
+    import rich.console
+    import rich.table
     import rich.text  # noqa: F401
 
 
-def render(report: Report, color: bool = False, width: Optional[int] = None) -> str:
+def render(report: Report, color: bool = False, width: int | None = None) -> str:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text

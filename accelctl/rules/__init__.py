@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Dict, List, Optional
 
 from accelctl.findings import SEVERITY_ORDER, Finding
 from accelctl.rules.base import Hit, Rule, RuleContext, to_finding
 
 
-def all_rules() -> List[Rule]:
+def all_rules() -> list[Rule]:
     """Every registered rule. Adding a family module means one import line here."""
     from accelctl.rules import amd, cuda, driver, frameworks, general, libraries, python, xpu
 
     modules = [general, driver, cuda, libraries, frameworks, python, amd, xpu]
-    found: List[Rule] = []
+    found: list[Rule] = []
     for module in modules:
         found.extend(v for v in vars(module).values() if isinstance(v, Rule))
     found.sort(key=lambda r: r.id)
@@ -24,11 +25,11 @@ def all_rules() -> List[Rule]:
     return found
 
 
-def by_id() -> Dict[str, Rule]:
+def by_id() -> dict[str, Rule]:
     return {r.id: r for r in all_rules()}
 
 
-def select(rules: Sequence[Rule], select: Sequence[str] = (), ignore: Sequence[str] = ()) -> List[Rule]:
+def select(rules: Sequence[Rule], select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Rule]:
     """Pick rules by ID, ID prefix or name (ruff style)."""
 
     def matches(r: Rule, keys: Sequence[str]) -> bool:
@@ -38,15 +39,15 @@ def select(rules: Sequence[Rule], select: Sequence[str] = (), ignore: Sequence[s
     return [r for r in chosen if not matches(r, ignore)]
 
 
-def run_rules(ctx: RuleContext, rules: Optional[Sequence[Rule]] = None) -> List[Finding]:
+def run_rules(ctx: RuleContext, rules: Sequence[Rule] | None = None) -> list[Finding]:
     """Run rules; a rule that breaks yields a GEN999 finding instead of a traceback."""
-    findings: List[Finding] = []
+    findings: list[Finding] = []
     for r in rules if rules is not None else all_rules():
         findings.extend(run_rule(ctx, r))
     return sort_findings(findings)
 
 
-def run_rule(ctx: RuleContext, r: Rule) -> List[Finding]:
+def run_rule(ctx: RuleContext, r: Rule) -> list[Finding]:
     """One rule's findings, unsorted (``run_rules`` sorts them all); a rule that breaks gives GEN999."""
     try:
         hits = list(r.check(ctx))
@@ -57,7 +58,7 @@ def run_rule(ctx: RuleContext, r: Rule) -> List[Finding]:
     return [to_finding(r, h) for h in hits]
 
 
-def sort_findings(findings: List[Finding]) -> List[Finding]:
+def sort_findings(findings: list[Finding]) -> list[Finding]:
     """The report's order: most severe first, then by rule ID and subject."""
     findings.sort(key=lambda f: (-SEVERITY_ORDER[f.severity], f.rule_id, f.subject or ""))
     return findings

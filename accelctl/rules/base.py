@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import inspect
-from accelctl.record import record
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import field
-from typing import Callable, Iterable, Optional, Sequence, Tuple
 
 from accelctl.findings import Evidence, Finding, FixStep, Severity
 from accelctl.inventory import Inventory
 from accelctl.matrices import MatrixSet
+from accelctl.record import record
 
 DOCS_BASE = "https://github.com/accelctl/accelctl/blob/main/docs/rules"
 
@@ -25,16 +25,16 @@ class Hit:
     """What a rule reports for one occurrence; the engine adds the rule's metadata."""
 
     message: str
-    subject: Optional[str] = None
+    subject: str | None = None
     evidence: Sequence[Evidence] = ()
     fixes: Sequence[FixStep] = ()
-    severity: Optional[Severity] = None  # overrides the rule's default for this occurrence
+    severity: Severity | None = None  # overrides the rule's default for this occurrence
 
 
 @record
 class RuleOptions:
-    expect: Tuple[str, ...] = ()  # vendors that must be usable: nvidia, amd, intel, google, aws, habana
-    today: Optional[_dt.date] = None
+    expect: tuple[str, ...] = ()  # vendors that must be usable: nvidia, amd, intel, google, aws, habana
+    today: _dt.date | None = None
 
 
 @record

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, List, Optional
+from collections.abc import Iterator
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
@@ -11,14 +12,14 @@ from accelctl.rules.base import Hit, RuleContext, rule
 from accelctl.rules.facts import pip
 
 
-def _driver(ctx: RuleContext) -> Optional[str]:
+def _driver(ctx: RuleContext) -> str | None:
     d = ctx.inventory.nvidia.driver
     return (d.version or d.kernel_module_version) if d else None
 
 
 
 
-def _limits(ctx: RuleContext, major: int) -> List[str]:
+def _limits(ctx: RuleContext, major: int) -> list[str]:
     from accelctl.matrices.subjects.cuda_minor_compat import for_major
 
     e = for_major(ctx.matrices.entries_or_empty("cuda_minor_compat"), major)
@@ -128,7 +129,7 @@ def gpu_arch_not_in_wheel(ctx: RuleContext) -> Iterator[Hit]:
                       fixes=list(variant_fix_steps(ctx, env, fw, "nvidia")))
 
 
-def _covers(archs: List[str], ptx: List[str], cc: str) -> bool:
+def _covers(archs: list[str], ptx: list[str], cc: str) -> bool:
     from accelctl.matrices.base import cc_key
 
     def key(a: str):
@@ -179,7 +180,7 @@ def image_require_cuda_not_met(ctx: RuleContext) -> Iterator[Hit]:
     d = ctx.inventory.nvidia.driver
     cuda = (d.cuda_driver_version if d else None) or cuda_max_for_driver(ctx.matrices, driver)
     gpu = ctx.inventory.nvidia.gpus[0]
-    met, detail = evaluate(reqs, {"cuda": cuda, "driver": driver, "brand": getattr(gpu, "brand", None),
+    met, _detail = evaluate(reqs, {"cuda": cuda, "driver": driver, "brand": getattr(gpu, "brand", None),
                                   "arch": gpu.compute_capability})
     if met is not False:
         return

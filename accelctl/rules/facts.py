@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-from accelctl.requirements import parse_requirement
-
 import functools
-from typing import Dict, Iterator, List, Optional, Tuple
+from collections.abc import Iterator
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -14,6 +11,8 @@ from packaging.version import InvalidVersion, Version
 
 from accelctl.inventory import Inventory
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
+from accelctl.lazy_re import lazy_compile
+from accelctl.requirements import parse_requirement
 
 
 @functools.lru_cache(maxsize=8192)
@@ -30,7 +29,7 @@ def requirement_name(line: str) -> str:
     return norm(m.group(1)) if m else ""
 
 
-def version(text: Optional[str]) -> Optional[Version]:
+def version(text: str | None) -> Version | None:
     if not text:
         return None
     try:
@@ -44,7 +43,7 @@ def public(text: str) -> str:
     return text.split("+", 1)[0]
 
 
-def dists(env: PythonEnvironment) -> Dict[str, Distribution]:
+def dists(env: PythonEnvironment) -> dict[str, Distribution]:
     return {norm(d.name): d for d in env.distributions}
 
 
@@ -52,19 +51,19 @@ def environments(inv: Inventory) -> Iterator[PythonEnvironment]:
     yield from inv.python
 
 
-def frameworks(inv: Inventory, name: str) -> Iterator[Tuple[PythonEnvironment, FrameworkInfo]]:
+def frameworks(inv: Inventory, name: str) -> Iterator[tuple[PythonEnvironment, FrameworkInfo]]:
     for env in inv.python:
         for fw in env.frameworks:
             if norm(fw.name) == norm(name):
                 yield env, fw
 
 
-def requirement(line: str) -> Optional[Requirement]:
+def requirement(line: str) -> Requirement | None:
     """A parsed requirement (cached, shared with the probes: fleets repeat the same lines); treat it as read-only."""
     return parse_requirement(line)
 
 
-def marker_env(env: PythonEnvironment, inv: Inventory) -> Dict[str, str]:
+def marker_env(env: PythonEnvironment, inv: Inventory) -> dict[str, str]:
     """A PEP 508 marker environment for the inspected interpreter, from the inventory."""
     py = env.version or ""
     parts = py.split(".")
@@ -104,11 +103,11 @@ def pip(env: PythonEnvironment, *args: str) -> str:
 _CUDA_MAJOR_SUFFIX = lazy_compile(r"-cu(\d+)$")
 
 
-def cuda_major_of_wheel(name: str) -> Optional[str]:
+def cuda_major_of_wheel(name: str) -> str | None:
     """'nvidia-cudnn-cu12' -> '12'; None for names without a CUDA-major suffix."""
     m = _CUDA_MAJOR_SUFFIX.search(norm(name))
     return m.group(1) if m else None
 
 
-def gpu_vendors(inv: Inventory) -> List[str]:
+def gpu_vendors(inv: Inventory) -> list[str]:
     return sorted({a.vendor for a in inv.accelerators})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 from accelctl.findings import Evidence, FixStep
 from accelctl.lazy_re import lazy_compile
@@ -224,7 +224,7 @@ def _cudnn_build(fw, cuda_major: str, matrices):
     return None
 
 
-def _major_minor(text: Optional[str]):
+def _major_minor(text: str | None):
     """"9.3" / "9.3.0.75" / "2.17.1" -> (9, 3); None when it does not start with two numbers."""
     if not text:
         return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, List
+from collections.abc import Iterator
 
 from accelctl.findings import Evidence, FixStep
 from accelctl.rules.base import Hit, RuleContext, rule
@@ -103,7 +103,7 @@ def mixed_cuda_major_wheels(ctx: RuleContext) -> Iterator[Hit]:
     symbols. Keep the CUDA major of the framework you run and remove the others.
     """
     for env in ctx.inventory.python:
-        by_major: Dict[str, List[str]] = {}
+        by_major: dict[str, list[str]] = {}
         for d in env.distributions:
             n = norm(d.name)
             if not (n.startswith("nvidia-") or n == "cuda-toolkit") or n in ("nvidia-ml-py", "nvidia-ml-py3"):

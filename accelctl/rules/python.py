@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-
-from typing import Iterator, Optional, Tuple
+from collections.abc import Iterator
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from accelctl.findings import Evidence, FixStep
+from accelctl.lazy_re import lazy_compile
 from accelctl.rules.base import Hit, RuleContext, rule
-from accelctl.rules.frameworks import ACCELERATOR_PACKAGES
 from accelctl.rules.facts import norm
+from accelctl.rules.frameworks import ACCELERATOR_PACKAGES
 
 _MANYLINUX = lazy_compile(r"manylinux_(\d+)_(\d+)_|manylinux(1|2010|2014)_")
 _LEGACY = {"1": (2, 5), "2010": (2, 12), "2014": (2, 17)}  # PEP 600's aliases
 
 
-def glibc_floor(tags) -> Optional[Tuple[int, int]]:
+def glibc_floor(tags) -> tuple[int, int] | None:
     """The lowest glibc a wheel's platform tags accept (manylinux_2_28 -> (2, 28))."""
     floors = []
     for tag in tags:

@@ -24,7 +24,7 @@ def test_redaction_is_consistent_and_complete():
 
 def test_capture_replays_like_the_live_machine(tmp_path):
     folder = tmp_path / "cap"
-    code, out, err = run_cli(["capture", str(folder)])
+    code, _out, err = run_cli(["capture", str(folder)])
     assert code == 0, err
     assert (folder / "README.md").is_file() and (folder / "files").is_dir()
     live = json.loads(run_cli(["doctor", "--json"])[1])["inventory"]

@@ -46,7 +46,7 @@ ARGVS = [
 
 @pytest.mark.parametrize("argv", ARGVS)
 def test_same_arguments_as_typer(argv, monkeypatch):
-    import accelctl.cli.doctor_run as doctor_run
+    from accelctl.cli import doctor_run
 
     seen = []
     monkeypatch.setattr(doctor_run, "run", lambda args: seen.append(args) or 0)

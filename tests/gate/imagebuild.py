@@ -8,12 +8,12 @@ import io
 import json
 import tarfile
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Union
 
-Entry = Union[bytes, str, None, Tuple[str, str]]  # content, or ("symlink", target), ("dir", "")
+Entry = Union[bytes, str, None, tuple[str, str]]  # content, or ("symlink", target), ("dir", "")
 
 
-def layer_tar(entries: Dict[str, Entry]) -> bytes:
+def layer_tar(entries: dict[str, Entry]) -> bytes:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         for name, value in entries.items():
@@ -35,11 +35,11 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def config_json(env: List[str]) -> bytes:
+def config_json(env: list[str]) -> bytes:
     return json.dumps({"architecture": "amd64", "os": "linux", "config": {"Env": env}, "rootfs": {"type": "layers"}}).encode()
 
 
-def docker_save(path: Path, layers: List[Dict[str, Entry]], env: List[str], tag: str = "example/app:1") -> Path:
+def docker_save(path: Path, layers: list[dict[str, Entry]], env: list[str], tag: str = "example/app:1") -> Path:
     config = config_json(env)
     with tarfile.open(path, "w") as tar:
         def add(name: str, data: bytes) -> None:
@@ -58,8 +58,8 @@ def docker_save(path: Path, layers: List[Dict[str, Entry]], env: List[str], tag:
     return path
 
 
-def oci_layout(folder: Path, layers: List[Dict[str, Entry]], env: List[str], gzip_layers: bool = True,
-               tag: str = "example/app:1", as_tar: Optional[Path] = None) -> Path:
+def oci_layout(folder: Path, layers: list[dict[str, Entry]], env: list[str], gzip_layers: bool = True,
+               tag: str = "example/app:1", as_tar: Path | None = None) -> Path:
     blobs = folder / "blobs" / "sha256"
     blobs.mkdir(parents=True)
 

@@ -71,9 +71,9 @@ def test_cu124_image_against_the_fleet(tmp_path):
     # RTX 5090 (sm_120): the cu124 build has no kernels for it
     assert v["rtx5090-r570"][0] == "fails" and "ARCH001" in v["rtx5090-r570"][1]
     findings = {c["name"]: c["findings"] for c in json.loads(out)["classes"]}
-    arch = [f for f in findings["rtx5090-r570"] if f["rule_id"] == "ARCH001"][0]
+    arch = next(f for f in findings["rtx5090-r570"] if f["rule_id"] == "ARCH001")
     assert "sm_120" in arch["message"]
-    plan = [c["plan"] for c in json.loads(out)["classes"] if c["name"] == "rtx5090-r570"][0]
+    plan = next(c["plan"] for c in json.loads(out)["classes"] if c["name"] == "rtx5090-r570")
     # the fix installs a torch build whose architecture list has sm_120 (2.7+ CUDA 12.8 builds)
     from accelctl.matrices import MatrixSet
     from accelctl.matrices.subjects.pytorch import resolve_installed, supports_cc

@@ -12,7 +12,7 @@ from accelctl.gate.image import ImageError, unpack_image
 from accelctl.host.filesystem import FileSystemHost
 from accelctl.probes.base import ProbeOptions
 from accelctl.probes.collect import collect
-from tests.conftest import UBUNTU_2204_OS_RELEASE, UBUNTU_2204_LIBC, real_elf_header
+from tests.conftest import UBUNTU_2204_LIBC, UBUNTU_2204_OS_RELEASE, real_elf_header
 from tests.gate.imagebuild import docker_save, layer_tar, oci_layout
 
 SITE = "opt/venv/lib/python3.10/site-packages"

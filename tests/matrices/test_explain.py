@@ -50,7 +50,7 @@ def test_rocm_releases():
 def test_sm120_lists_only_builds_with_its_kernels():
     a = answer("sm_120", MS)
     assert a["found"] and "CUDA can target it from 12.8" in a["text"]
-    from accelctl.matrices.subjects.pytorch import supports_cc, entry
+    from accelctl.matrices.subjects.pytorch import entry, supports_cc
 
     for name in a["torch_builds"]:
         torch, variant = name.split("+")

@@ -69,7 +69,7 @@ def test_an_overlay_entry_replaces_the_bundled_one(tmp_path):
 def test_environment_variable_layers_for_doctor(tmp_path, monkeypatch):
     write(tmp_path / "ours", "cuda_toolkit", HEADER + '  - cuda: "12.4.0"\n    label: x\n    bogus: 1\n    source: u\n    read: 2026-11-22\n')
     monkeypatch.setenv("ACCELCTL_MATRICES", str(tmp_path / "ours"))
-    code, out, _ = run_cli(["matrices", "list"])
+    code, _out, _ = run_cli(["matrices", "list"])
     assert code == 2
 
 

@@ -13,19 +13,19 @@ from tests.conftest import run_cli
 
 
 def test_writes_every_output_file(tmp_path):
-    code, out, _ = run_cli(["plan", "torch", "torchvision", "--driver", "550.54.15", "--cc", "9.0", "--python", "3.11",
+    code, _out, _ = run_cli(["plan", "torch", "torchvision", "--driver", "550.54.15", "--cc", "9.0", "--python", "3.11",
                             "-o", str(tmp_path)])
     assert code == 0
     names = sorted(os.listdir(tmp_path))
     assert names == ["Dockerfile", "PLAN.md", "constraints.txt", "pyproject.uv.toml", "requirements.txt"]
     req = (tmp_path / "requirements.txt").read_text()
-    assert re.search(r"^torch==\S+ +# ", req, re.M) and re.search(r"^torchvision==\S+ +# ", req, re.M)
+    assert re.search(r"^torch==\S+ +# ", req, re.MULTILINE) and re.search(r"^torchvision==\S+ +# ", req, re.MULTILINE)
     uv = (tmp_path / "pyproject.uv.toml").read_text()
     assert "[project]" in uv and '"torch==' in uv
 
 
 def test_dockerfile_base_agrees_with_the_requirements(tmp_path):
-    code, out, _ = run_cli(["plan", "torch", "--driver", "550.54.15", "--cc", "9.0", "--python", "3.11", "--format", "json"])
+    _code, out, _ = run_cli(["plan", "torch", "--driver", "550.54.15", "--cc", "9.0", "--python", "3.11", "--format", "json"])
     data = json.loads(out)
     runtime = data["runtime"]
     image = data["base_image"]

@@ -441,7 +441,7 @@ def test_a_later_forked_probe_prepares_in_its_own_process_while_its_input_is_mad
 def test_a_later_probe_that_runs_here_is_prepared_here_while_a_forked_probe_works(many_cpus, monkeypatch):
     later = _lazy_probe(monkeypatch, own_process=False, matrices=("jax",))
     ctx = _ctx()
-    results, runs = run_probes([_first(), later], ctx, processes=True)
+    results, _runs = run_probes([_first(), later], ctx, processes=True)
     got = results["later"]
     assert got["imported_in"] == got["ran_in"] == os.getpid()
     assert got["imported_at"] < results["first"]["ended_at"]  # imported in the idle time of the first level

@@ -16,8 +16,8 @@ from accelctl.doctor import Diagnosis, diagnose
 from accelctl.report import renderer
 from tests.builders import H100, make_inventory
 from tests.conftest import run_cli
-from tests.gate.test_fleet_verdicts import FLEET, ENV, layers
 from tests.gate.imagebuild import docker_save
+from tests.gate.test_fleet_verdicts import ENV, FLEET, layers
 
 
 def _sarif_validator():

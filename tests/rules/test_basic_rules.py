@@ -5,13 +5,13 @@ from __future__ import annotations
 from accelctl.inventory.nvidia import LibraryResolution
 from tests.builders import H100, TORCH_2_11_CU130_PINS, make_inventory, run_rule
 
-HEALTHY = dict(driver="580.159.04", cuda_driver="13.0", gpus=[H100], dists=[
+HEALTHY = {"driver": "580.159.04", "cuda_driver": "13.0", "gpus": [H100], "dists": [
     ("torch", "2.11.0+cu130", TORCH_2_11_CU130_PINS), ("nvidia-cudnn-cu13", "9.19.0.56", []),
     ("nvidia-nccl-cu13", "2.28.9", []), ("triton", "3.6.0", []), ("torchvision", "0.26.0", ["torch (==2.11.0)"]),
     ("nvidia-cublas", "13.1.0.3", []), ("nvidia-cuda-runtime", "13.0.96", []), ("nvidia-cufft", "12.0.0.61", []),
     ("jax", "0.11.2", ["jaxlib<=0.11.2,>=0.11.2"]), ("jaxlib", "0.11.2", []), ("jax-cuda13-plugin", "0.11.2", ["jax-cuda13-pjrt==0.11.2"]),
     ("jax-cuda13-pjrt", "0.11.2", []),
-])
+]}
 
 
 def ids(findings):

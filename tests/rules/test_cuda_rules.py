@@ -31,7 +31,7 @@ def test_drv001_new_major_on_an_old_driver_is_an_error_with_both_alternatives():
     assert f.severity == "error" and "cannot run torch 2.11.0+cu130" in f.message
     alternatives = {s.alternative for s in f.fixes}
     assert alternatives == {"keep the driver", "upgrade the driver"}
-    keep = [s for s in f.fixes if s.alternative == "keep the driver"][0]
+    keep = next(s for s in f.fixes if s.alternative == "keep the driver")
     assert "torch==" in keep.commands[0] and keep.recommended
 
 

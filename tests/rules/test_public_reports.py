@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import re
 
-
 from accelctl.inventory.nvidia import ContainerRuntimeView, CudaToolkit, LibraryResolution
 from accelctl.probes.nvidia.container_view import compat_judgement
 from tests.builders import make_inventory, run_rule

@@ -11,15 +11,12 @@ the rules that check a GPU target against the installed ROCm.
 
 from __future__ import annotations
 
-from accelctl.record import record
-
-from accelctl.lazy_re import lazy_compile
-
 import re
 from dataclasses import field
-from typing import List, Optional
 
+from accelctl.lazy_re import lazy_compile
 from accelctl.matrices.base import UNSOURCED, ErrorSink, MatrixSpec, Provenance
+from accelctl.record import record
 
 SEGMENTS = ("instinct", "radeon-pro", "radeon")
 AMD_PCI_VENDOR = "0x1002"
@@ -35,18 +32,18 @@ class AmdGpu:
     product: str  # "MI300X", "Radeon RX 7900 XTX", "Radeon PRO W7900"
     segment: str  # one of SEGMENTS
     gfx: str  # LLVM processor, "gfx942"
-    architecture: Optional[str] = None  # "CDNA3", "RDNA3", "GCN5.1"
+    architecture: str | None = None  # "CDNA3", "RDNA3", "GCN5.1"
     # KFD topology gfx_target_version; null where no kernel source was read for it.
-    gfx_target_version: Optional[int] = None
-    vram_gib: Optional[int] = None
+    gfx_target_version: int | None = None
+    vram_gib: int | None = None
     # PCI device ids (vendor 0x1002), lower-case "0x74a1"; several products can share one id.
-    pci_device_ids: List[str] = field(default_factory=list)
-    pci_chip: Optional[str] = None  # chip name pci.ids gives the ids: "Aqua Vanjaram", "Navi 31"
-    aliases: List[str] = field(default_factory=list)  # other spellings seen in the sources read
+    pci_device_ids: list[str] = field(default_factory=list)
+    pci_chip: str | None = None  # chip name pci.ids gives the ids: "Aqua Vanjaram", "Navi 31"
+    aliases: list[str] = field(default_factory=list)  # other spellings seen in the sources read
     provenance: Provenance = UNSOURCED
 
 
-def _check(entries: List[AmdGpu], errors: ErrorSink) -> None:
+def _check(entries: list[AmdGpu], errors: ErrorSink) -> None:
     seen = set()
     for i, e in enumerate(entries):
         key = _norm_name(e.product)
@@ -104,13 +101,13 @@ def base_gfx(gfx: str) -> str:
     return gfx.strip().split(":")[0].lower()
 
 
-def by_gfx(entries: List[AmdGpu], gfx: str) -> List[AmdGpu]:
+def by_gfx(entries: list[AmdGpu], gfx: str) -> list[AmdGpu]:
     """Every product with this LLVM target (features ignored)."""
     want = base_gfx(gfx)
     return [e for e in entries if e.gfx == want]
 
 
-def by_pci_device_id(entries: List[AmdGpu], device_id: object) -> List[AmdGpu]:
+def by_pci_device_id(entries: list[AmdGpu], device_id: object) -> list[AmdGpu]:
     """Products pci.ids attributes this device id to ("0x74a1", "74A1" or 0x74a1)."""
     want = _norm_pci(device_id)
     if want is None:
@@ -118,7 +115,7 @@ def by_pci_device_id(entries: List[AmdGpu], device_id: object) -> List[AmdGpu]:
     return [e for e in entries if want in e.pci_device_ids]
 
 
-def by_name(entries: List[AmdGpu], name: str) -> Optional[AmdGpu]:
+def by_name(entries: list[AmdGpu], name: str) -> AmdGpu | None:
     """The product a tool's marketing name refers to.
 
     Vendor words, trademark signs, "Accelerator" and case are ignored, so
@@ -131,20 +128,19 @@ def by_name(entries: List[AmdGpu], name: str) -> Optional[AmdGpu]:
     return None
 
 
-def gfx_for_pci_device_id(entries: List[AmdGpu], device_id: object) -> Optional[str]:
+def gfx_for_pci_device_id(entries: list[AmdGpu], device_id: object) -> str | None:
     """The single gfx target of a PCI device id, or None when unknown or ambiguous."""
     targets = {e.gfx for e in by_pci_device_id(entries, device_id)}
     return targets.pop() if len(targets) == 1 else None
 
 
-def _norm_pci(device_id: object) -> Optional[str]:
+def _norm_pci(device_id: object) -> str | None:
     if isinstance(device_id, int) and not isinstance(device_id, bool):
         return f"0x{device_id:04x}" if 0 <= device_id <= 0xFFFF else None
     if not isinstance(device_id, str):
         return None
     text = device_id.strip().lower()
-    if text.startswith("0x"):
-        text = text[2:]
+    text = text.removeprefix("0x")
     return f"0x{text}" if re.match(r"^[0-9a-f]{4}$", text) else None
 
 

@@ -15,16 +15,13 @@ patch release of each CUDA minor version supported.
 
 from __future__ import annotations
 
-from accelctl.record import record
-
-from accelctl.lazy_re import lazy_compile
-
 from dataclasses import field
-from typing import Dict, List, Optional, Tuple
 
 from packaging.version import InvalidVersion, Version
 
+from accelctl.lazy_re import lazy_compile
 from accelctl.matrices.base import DATE, DRIVER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
+from accelctl.record import record
 
 VENDORS = ("nvidia", "amd", "intel")
 RUNTIME_KINDS = ("cuda", "rocm", "oneapi")
@@ -56,25 +53,25 @@ class ContainerImage:
     repository: str  # e.g. "nvidia/cuda", "nvcr.io/nvidia/pytorch", "rocm/pytorch"
     tag: str  # concrete tag, e.g. "12.4.1-cudnn-runtime-ubuntu22.04"
     vendor: str  # nvidia | amd | intel
-    runtime_kind: Optional[str] = None  # cuda | rocm | oneapi
+    runtime_kind: str | None = None  # cuda | rocm | oneapi
     # runtime version as the vendor writes it: "12.4.1", "6.4.1", "2025.3.0"
-    runtime_version: Optional[str] = field(default=None, metadata={"kind": VERSION})
-    flavor: Optional[str] = None  # one of FLAVORS; None where the repository has no flavors
-    os: Optional[str] = None  # "ubuntu22.04", "ubuntu24.04", "ubi9", "rockylinux9" ...
-    python: Optional[str] = field(default=None, metadata={"kind": VERSION})  # Python the image ships, if any
+    runtime_version: str | None = field(default=None, metadata={"kind": VERSION})
+    flavor: str | None = None  # one of FLAVORS; None where the repository has no flavors
+    os: str | None = None  # "ubuntu22.04", "ubuntu24.04", "ubi9", "rockylinux9" ...
+    python: str | None = field(default=None, metadata={"kind": VERSION})  # Python the image ships, if any
     # distribution name -> version, e.g. {"torch": "2.6.0a0+df5bbc09d1"}
-    frameworks: Dict[str, str] = field(default_factory=dict)
+    frameworks: dict[str, str] = field(default_factory=dict)
     # cuDNN / NCCL the image carries; the Debian package revision ("-1") is dropped. A tag that only
     # names a major ("cudnn9") is recorded as that major ("9").
-    cudnn: Optional[str] = field(default=None, metadata={"kind": VERSION})
-    nccl: Optional[str] = field(default=None, metadata={"kind": VERSION})
+    cudnn: str | None = field(default=None, metadata={"kind": VERSION})
+    nccl: str | None = field(default=None, metadata={"kind": VERSION})
     # driver floor a release note states (NGC PyTorch), e.g. "560"
-    min_driver: Optional[str] = field(default=None, metadata={"kind": DRIVER})
-    nvidia_require_cuda: Optional[str] = None  # raw NVIDIA_REQUIRE_CUDA (amd64 build) as set by the image
-    nvidia_require_cuda_arm64: Optional[str] = None  # raw value of the arm64 (sbsa) build where read
+    min_driver: str | None = field(default=None, metadata={"kind": DRIVER})
+    nvidia_require_cuda: str | None = None  # raw NVIDIA_REQUIRE_CUDA (amd64 build) as set by the image
+    nvidia_require_cuda_arm64: str | None = None  # raw value of the arm64 (sbsa) build where read
     status: str = "unknown"  # supported | end-of-life | unknown (as of status_as_of)
-    status_as_of: Optional[str] = field(default=None, metadata={"kind": DATE})
-    released: Optional[str] = field(default=None, metadata={"kind": DATE})
+    status_as_of: str | None = field(default=None, metadata={"kind": DATE})
+    released: str | None = field(default=None, metadata={"kind": DATE})
     provenance: Provenance = UNSOURCED
 
     @property
@@ -83,7 +80,7 @@ class ContainerImage:
         return f"{self.repository}:{self.tag}"
 
 
-def _check(entries: List[ContainerImage], errors: ErrorSink) -> None:
+def _check(entries: list[ContainerImage], errors: ErrorSink) -> None:
     seen = set()
     for i, e in enumerate(entries):
         ref = e.reference
@@ -126,14 +123,14 @@ def _cut(version: str, parts: int) -> Version:
 
 
 def images_for(
-    entries: List[ContainerImage],
+    entries: list[ContainerImage],
     vendor: str,
     runtime_kind: str,
-    max_runtime_version: Optional[str] = None,
-    flavor: Optional[str] = None,
-    os: Optional[str] = None,
-    status: Optional[str] = None,
-) -> List[ContainerImage]:
+    max_runtime_version: str | None = None,
+    flavor: str | None = None,
+    os: str | None = None,
+    status: str | None = None,
+) -> list[ContainerImage]:
     """Images of ``vendor`` built on ``runtime_kind``, newest runtime first.
 
     ``max_runtime_version`` keeps images whose runtime is not newer than it, compared at the
@@ -141,11 +138,11 @@ def images_for(
     any 12.4.x) but drops 12.5.0. Images whose runtime version is unknown are dropped when a
     maximum is given. ``flavor``, ``os`` and ``status`` filter exactly. Ties keep file order.
     """
-    limit: Optional[Tuple[int, Version]] = None
+    limit: tuple[int, Version] | None = None
     if max_runtime_version is not None:
         parts = len(Version(max_runtime_version).release)
         limit = (parts, Version(max_runtime_version))
-    found: List[ContainerImage] = []
+    found: list[ContainerImage] = []
     for e in entries:
         if e.vendor != vendor or e.runtime_kind != runtime_kind:
             continue
@@ -155,14 +152,13 @@ def images_for(
             continue
         if status is not None and e.status != status:
             continue
-        if limit is not None:
-            if e.runtime_version is None or _cut(e.runtime_version, limit[0]) > limit[1]:
-                continue
+        if limit is not None and (e.runtime_version is None or _cut(e.runtime_version, limit[0]) > limit[1]):
+            continue
         found.append(e)
     return sorted(found, key=lambda e: Version(e.runtime_version) if e.runtime_version else Version("0"), reverse=True)
 
 
-def normalize_reference(reference: str) -> Tuple[str, str]:
+def normalize_reference(reference: str) -> tuple[str, str]:
     """Split an image reference into (repository, tag) the way this matrix names them.
 
     Drops a digest ("@sha256:..."), Docker Hub's implicit prefixes and the ``library/`` part, and
@@ -178,12 +174,11 @@ def normalize_reference(reference: str) -> Tuple[str, str]:
         repository, tag = ref.rsplit(":", 1)
     else:
         repository, tag = ref, "latest"
-    if repository.startswith("library/"):
-        repository = repository[len("library/"):]
+    repository = repository.removeprefix("library/")
     return _ALIASES.get(repository, repository), tag
 
 
-def find_image(entries: List[ContainerImage], reference: str) -> Optional[ContainerImage]:
+def find_image(entries: list[ContainerImage], reference: str) -> ContainerImage | None:
     """The entry for an image reference such as ``docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04``."""
     repository, tag = normalize_reference(reference)
     for e in entries:
@@ -192,7 +187,7 @@ def find_image(entries: List[ContainerImage], reference: str) -> Optional[Contai
     return None
 
 
-def is_end_of_life(entries: List[ContainerImage], reference: str) -> Optional[bool]:
+def is_end_of_life(entries: list[ContainerImage], reference: str) -> bool | None:
     """True/False when the matrix knows the tag's status, None when it does not."""
     e = find_image(entries, reference)
     if e is None or e.status == "unknown":
@@ -203,7 +198,7 @@ def is_end_of_life(entries: List[ContainerImage], reference: str) -> Optional[bo
 _CUDA_TAG = lazy_compile(r"^(\d+\.\d+\.\d+)-(?:cudnn\d*-)?(base|runtime|devel)-(\S+)$")
 
 
-def newest_patch_tag(entries: List[ContainerImage], reference: str) -> Optional[ContainerImage]:
+def newest_patch_tag(entries: list[ContainerImage], reference: str) -> ContainerImage | None:
     """For an nvidia/cuda tag, the entry of the newest known patch release of the same CUDA minor,
     flavor and OS (NVIDIA supports only the latest patch of each minor); None if none is known."""
     repository, tag = normalize_reference(reference)

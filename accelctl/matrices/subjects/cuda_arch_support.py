@@ -11,14 +11,13 @@ and ``supported_archs``.
 
 from __future__ import annotations
 
-from accelctl.record import record
-
+import itertools
 from dataclasses import field
-from typing import List, Optional
 
 from packaging.version import InvalidVersion, Version
 
 from accelctl.matrices.base import CC, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance, cc_key
+from accelctl.record import record
 
 VARIANTS = ("base", "a", "f")
 STATUSES = ("supported", "deprecated", "dropped", "too-new", "unknown")
@@ -30,12 +29,12 @@ class CudaArch:
 
     cc: str = field(metadata={"kind": CC})  # "9.0", "9.0a", "10.0f"
     variant: str = "base"  # "base"; "a": architecture-specific (sm_90a); "f": family-specific (sm_100f)
-    architecture: Optional[str] = None  # marketing architecture name, where a source names it
+    architecture: str | None = None  # marketing architecture name, where a source names it
     # First CUDA minor whose compiler targets it. Null: earlier than every source read (see note).
-    first_cuda: Optional[str] = field(default=None, metadata={"kind": VERSION})
-    deprecated_cuda: Optional[str] = field(default=None, metadata={"kind": VERSION})
-    dropped_cuda: Optional[str] = field(default=None, metadata={"kind": VERSION})
-    renamed_to: Optional[str] = field(default=None, metadata={"kind": CC})  # 10.1 became 11.0 in CUDA 13.0
+    first_cuda: str | None = field(default=None, metadata={"kind": VERSION})
+    deprecated_cuda: str | None = field(default=None, metadata={"kind": VERSION})
+    dropped_cuda: str | None = field(default=None, metadata={"kind": VERSION})
+    renamed_to: str | None = field(default=None, metadata={"kind": CC})  # 10.1 became 11.0 in CUDA 13.0
     provenance: Provenance = UNSOURCED
 
 
@@ -43,7 +42,7 @@ def _suffix(cc: str) -> str:
     return cc[-1] if cc[-1] in "af" else ""
 
 
-def _check(entries: List[CudaArch], errors: ErrorSink) -> None:
+def _check(entries: list[CudaArch], errors: ErrorSink) -> None:
     seen = set()
     for i, e in enumerate(entries):
         if e.cc in seen:
@@ -54,7 +53,7 @@ def _check(entries: List[CudaArch], errors: ErrorSink) -> None:
             errors.add(i, "variant", f"cc {e.cc} is variant {want!r}, not {e.variant!r}")
         steps = [("first_cuda", e.first_cuda), ("deprecated_cuda", e.deprecated_cuda), ("dropped_cuda", e.dropped_cuda)]
         known = [(n, Version(v)) for n, v in steps if v is not None]
-        for (n1, v1), (n2, v2) in zip(known, known[1:]):
+        for (n1, v1), (n2, v2) in itertools.pairwise(known):
             if v2 < v1:
                 errors.add(i, n2, f"{n2} {v2} is before {n1} {v1}")
         if e.deprecated_cuda is not None and e.dropped_cuda is not None and e.deprecated_cuda == e.dropped_cuda:
@@ -101,7 +100,7 @@ def _normalize_cc(cc: str) -> str:
     return text
 
 
-def status(entries: List[CudaArch], cc: str, cuda: str) -> str:
+def status(entries: list[CudaArch], cc: str, cuda: str) -> str:
     """Can CUDA ``cuda`` ("12.4" or "12.4.1") compile for ``cc`` ("8.6", "9.0a", "sm_100f")?
 
     ``supported``, ``deprecated`` (still targetable, removal announced),
@@ -126,7 +125,7 @@ def status(entries: List[CudaArch], cc: str, cuda: str) -> str:
     return "unknown"
 
 
-def supported_archs(entries: List[CudaArch], cuda: str, include_deprecated: bool = True) -> List[str]:
+def supported_archs(entries: list[CudaArch], cuda: str, include_deprecated: bool = True) -> list[str]:
     """Compute capabilities CUDA ``cuda`` can compile for, in ascending order (variants included)."""
     try:
         ver = _minor_of(cuda)

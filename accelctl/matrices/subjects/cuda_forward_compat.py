@@ -18,17 +18,14 @@ Used by the driver rules (compat-libcuda checks) through ``may_use_compat``.
 
 from __future__ import annotations
 
-from accelctl.record import record
-
-from accelctl.lazy_re import lazy_compile
-
 import re
 from dataclasses import field
-from typing import List, Optional
 
 from packaging.version import InvalidVersion, Version
 
+from accelctl.lazy_re import lazy_compile
 from accelctl.matrices.base import UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
+from accelctl.record import record
 
 KINDS = ("package", "eligibility", "feature")
 # GPU segments the rules speak of. "rtx-ngc-server-ready": RTX cards of the select NGC Server Ready SKUs.
@@ -43,20 +40,20 @@ class ForwardCompatEntry:
 
     kind: str
     # kind == "package"
-    package: Optional[str] = None  # "cuda-compat-13-4"
-    cuda: Optional[str] = field(default=None, metadata={"kind": VERSION})  # highest toolkit it supports: "13.4"
-    built_from_branch: Optional[int] = None  # driver branch its libraries come from (615 for cuda-compat-13-4)
-    compatible_branches: List[int] = field(default_factory=list)  # C
-    not_applicable_branches: List[int] = field(default_factory=list)  # N/A
-    incompatible_branches: List[int] = field(default_factory=list)  # X
+    package: str | None = None  # "cuda-compat-13-4"
+    cuda: str | None = field(default=None, metadata={"kind": VERSION})  # highest toolkit it supports: "13.4"
+    built_from_branch: int | None = None  # driver branch its libraries come from (615 for cuda-compat-13-4)
+    compatible_branches: list[int] = field(default_factory=list)  # C
+    not_applicable_branches: list[int] = field(default_factory=list)  # N/A
+    incompatible_branches: list[int] = field(default_factory=list)  # X
     # kind == "eligibility"
-    segments: List[str] = field(default_factory=list)  # segments allowed to use forward compatibility
+    segments: list[str] = field(default_factory=list)  # segments allowed to use forward compatibility
     # kind == "feature"
-    cuda_major: Optional[int] = None  # cuda-compat-<major>-x packages this applies to
-    min_base_branch: Optional[int] = None  # "System Base Installation: >= rNNN Driver"
-    feature: Optional[str] = None
-    supported: Optional[bool] = None
-    condition: Optional[str] = None  # what must hold for "supported"
+    cuda_major: int | None = None  # cuda-compat-<major>-x packages this applies to
+    min_base_branch: int | None = None  # "System Base Installation: >= rNNN Driver"
+    feature: str | None = None
+    supported: bool | None = None
+    condition: str | None = None  # what must hold for "supported"
     provenance: Provenance = UNSOURCED
 
 
@@ -68,7 +65,7 @@ def _key(e: ForwardCompatEntry) -> str:
     return e.kind
 
 
-def _check(entries: List[ForwardCompatEntry], errors: ErrorSink) -> None:
+def _check(entries: list[ForwardCompatEntry], errors: ErrorSink) -> None:
     seen = set()
     for i, e in enumerate(entries):
         if e.kind not in KINDS:
@@ -92,9 +89,8 @@ def _check(entries: List[ForwardCompatEntry], errors: ErrorSink) -> None:
             bad = [s for s in e.segments if s not in SEGMENTS]
             if bad or not e.segments:
                 errors.add(i, "segments", f"segments must be among {', '.join(SEGMENTS)}")
-        elif e.kind == "feature":
-            if e.cuda_major is None or not e.feature or e.supported is None:
-                errors.add(i, None, "a feature entry needs cuda_major, feature and supported")
+        elif e.kind == "feature" and (e.cuda_major is None or not e.feature or e.supported is None):
+            errors.add(i, None, "a feature entry needs cuda_major, feature and supported")
     if not any(e.kind == "eligibility" for e in entries):
         errors.add(None, "entries", "one 'eligibility' entry is required")
 
@@ -122,7 +118,7 @@ _DATACENTER = lazy_compile(
 )
 
 
-def gpu_segment(name: str) -> Optional[str]:
+def gpu_segment(name: str) -> str | None:
     """Guess the segment of a GPU from its name (as nvidia-smi prints it); None when unclear.
 
     A heuristic over NVIDIA's naming: "GeForce"/"TITAN" -> geforce, "Jetson"/"Orin"/"Thor"
@@ -145,16 +141,16 @@ def gpu_segment(name: str) -> Optional[str]:
     return None
 
 
-def _branch(driver: str) -> Optional[int]:
+def _branch(driver: str) -> int | None:
     m = re.match(r"^[rR]?(\d+)", driver.strip())
     return int(m.group(1)) if m else None
 
 
-def packages(entries: List[ForwardCompatEntry]) -> List[ForwardCompatEntry]:
+def packages(entries: list[ForwardCompatEntry]) -> list[ForwardCompatEntry]:
     return [e for e in entries if e.kind == "package"]
 
 
-def listed_branches(entries: List[ForwardCompatEntry]) -> List[int]:
+def listed_branches(entries: list[ForwardCompatEntry]) -> list[int]:
     """Driver branches NVIDIA's table covers (others are end of life or feature branches)."""
     out = set()
     for e in packages(entries):
@@ -162,19 +158,19 @@ def listed_branches(entries: List[ForwardCompatEntry]) -> List[int]:
     return sorted(out)
 
 
-def feature_exceptions(entries: List[ForwardCompatEntry], cuda_major: int) -> List[ForwardCompatEntry]:
+def feature_exceptions(entries: list[ForwardCompatEntry], cuda_major: int) -> list[ForwardCompatEntry]:
     """Feature entries that apply to cuda-compat packages of one CUDA major."""
     return [e for e in entries if e.kind == "feature" and e.cuda_major == cuda_major]
 
 
 def may_use_compat(
-    entries: List[ForwardCompatEntry],
+    entries: list[ForwardCompatEntry],
     compat_cuda: str,
     driver: str,
-    gpu_name: Optional[str] = None,
-    segment: Optional[str] = None,
-    cc: Optional[str] = None,
-    arch_entries: Optional[list] = None,
+    gpu_name: str | None = None,
+    segment: str | None = None,
+    cc: str | None = None,
+    arch_entries: list | None = None,
 ) -> CompatVerdict:
     """May this GPU use the cuda-compat libcuda of CUDA ``compat_cuda`` ("13.4") on driver ``driver``?
 

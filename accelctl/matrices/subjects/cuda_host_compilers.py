@@ -8,14 +8,12 @@ header was read). Used by rule TK002 through ``max_gcc_for``.
 
 from __future__ import annotations
 
-from accelctl.record import record
-
 from dataclasses import field
-from typing import List, Optional
 
 from packaging.version import InvalidVersion, Version
 
 from accelctl.matrices.base import UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
+from accelctl.record import record
 
 
 @record(frozen=True)
@@ -23,8 +21,8 @@ class CudaHostCompiler:
     """The newest host GCC major one CUDA toolkit minor supports."""
 
     cuda: str = field(metadata={"kind": VERSION})  # toolkit minor, "12.4"
-    max_gcc: Optional[int] = None  # N of host_config.h's "#if __GNUC__ > N"; None: not known
-    read_release: Optional[str] = field(default=None, metadata={"kind": VERSION})  # the release whose header was read
+    max_gcc: int | None = None  # N of host_config.h's "#if __GNUC__ > N"; None: not known
+    read_release: str | None = field(default=None, metadata={"kind": VERSION})  # the release whose header was read
     provenance: Provenance = UNSOURCED
 
 
@@ -33,7 +31,7 @@ def _minor(v: str) -> tuple:
     return ver.major, ver.minor
 
 
-def _check(entries: List[CudaHostCompiler], errors: ErrorSink) -> None:
+def _check(entries: list[CudaHostCompiler], errors: ErrorSink) -> None:
     seen = set()
     for i, e in enumerate(entries):
         try:
@@ -60,7 +58,7 @@ def _check(entries: List[CudaHostCompiler], errors: ErrorSink) -> None:
 SPEC = MatrixSpec(name="cuda_host_compilers", entry_type=CudaHostCompiler, check=_check, key=lambda e: e.cuda)
 
 
-def entry_for(entries: List[CudaHostCompiler], cuda: str) -> Optional[CudaHostCompiler]:
+def entry_for(entries: list[CudaHostCompiler], cuda: str) -> CudaHostCompiler | None:
     """The entry of the minor of ``cuda`` ("12.4", "12.4.131"), or None (also for an unparsable version)."""
     try:
         want = _minor(cuda)
@@ -75,7 +73,7 @@ def entry_for(entries: List[CudaHostCompiler], cuda: str) -> Optional[CudaHostCo
     return None
 
 
-def max_gcc_for(entries: List[CudaHostCompiler], cuda: str) -> Optional[int]:
+def max_gcc_for(entries: list[CudaHostCompiler], cuda: str) -> int | None:
     """Newest GCC major nvcc of toolkit ``cuda`` accepts as host compiler; None when not known."""
     e = entry_for(entries, cuda)
     return e.max_gcc if e else None

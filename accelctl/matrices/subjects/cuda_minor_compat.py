@@ -10,15 +10,13 @@ newer driver) is listed per major. Used by the driver rules through
 
 from __future__ import annotations
 
-from accelctl.record import record
-
 from dataclasses import field
-from typing import List, Optional
 
 from packaging.version import InvalidVersion, Version
 
 from accelctl.matrices.base import DRIVER, UNSOURCED, ErrorSink, MatrixSpec, Provenance, driver_key
 from accelctl.matrices.subjects.cuda_toolkit import CudaToolkitRelease, min_driver_for
+from accelctl.record import record
 
 STATUSES = ("full", "minor-compat", "unsupported", "unknown")
 
@@ -28,8 +26,8 @@ class CompatLimit:
     """One thing that does not work under minor-version compatibility."""
 
     what: str  # short statement of the limit
-    symptom: Optional[str] = None  # the error a program sees, when the source names one
-    remedy: Optional[str] = None  # what the source says to do
+    symptom: str | None = None  # the error a program sees, when the source names one
+    remedy: str | None = None  # what the source says to do
     source: str = ""  # URL the limit was read from
 
 
@@ -39,16 +37,16 @@ class CudaMinorCompat:
 
     cuda_major: int
     # Lowest driver for minor-version compatibility across the whole major.
-    min_driver_linux: Optional[str] = field(default=None, metadata={"kind": DRIVER})
-    min_driver_windows: Optional[str] = field(default=None, metadata={"kind": DRIVER})
+    min_driver_linux: str | None = field(default=None, metadata={"kind": DRIVER})
+    min_driver_windows: str | None = field(default=None, metadata={"kind": DRIVER})
     # First driver branch past the range NVIDIA lists for this major ("< 580" -> "580"); newer drivers
     # still run the major's programs through ordinary backward compatibility. Null: open-ended.
-    range_end_branch: Optional[str] = field(default=None, metadata={"kind": DRIVER})
-    limits: List[CompatLimit] = field(default_factory=list)
+    range_end_branch: str | None = field(default=None, metadata={"kind": DRIVER})
+    limits: list[CompatLimit] = field(default_factory=list)
     provenance: Provenance = UNSOURCED
 
 
-def _check(entries: List[CudaMinorCompat], errors: ErrorSink) -> None:
+def _check(entries: list[CudaMinorCompat], errors: ErrorSink) -> None:
     seen = set()
     for i, e in enumerate(entries):
         if e.cuda_major in seen:
@@ -66,7 +64,7 @@ def _check(entries: List[CudaMinorCompat], errors: ErrorSink) -> None:
 SPEC = MatrixSpec(name="cuda_minor_compat", entry_type=CudaMinorCompat, check=_check, key=lambda e: str(e.cuda_major))
 
 
-def for_major(entries: List[CudaMinorCompat], major: int) -> Optional[CudaMinorCompat]:
+def for_major(entries: list[CudaMinorCompat], major: int) -> CudaMinorCompat | None:
     """The entry of one CUDA major, or None."""
     for e in entries:
         if e.cuda_major == major:
@@ -75,8 +73,8 @@ def for_major(entries: List[CudaMinorCompat], major: int) -> Optional[CudaMinorC
 
 
 def compat_status(
-    entries_toolkit: List[CudaToolkitRelease],
-    entries_minor: List[CudaMinorCompat],
+    entries_toolkit: list[CudaToolkitRelease],
+    entries_minor: list[CudaMinorCompat],
     driver: str,
     cuda: str,
     os: str = "linux",

@@ -16,16 +16,13 @@ every 615.x.y release. Used by the driver rules (toolkit vs driver checks,
 
 from __future__ import annotations
 
-from accelctl.record import record
-
 import functools
-
 from dataclasses import field
-from typing import List, Optional
 
 from packaging.version import InvalidVersion, Version
 
 from accelctl.matrices.base import DATE, DRIVER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance, driver_key
+from accelctl.record import record
 
 OSES = ("linux", "windows")
 
@@ -37,11 +34,11 @@ class CudaToolkitRelease:
     cuda: str = field(metadata={"kind": VERSION})  # "12.4.1"; update N of x.y is x.y.N (13.4: GA is 13.4.1)
     label: str  # the row as NVIDIA names it, e.g. "CUDA 12.4 Update 1"
     ga: bool = False  # the GA release of its minor (what "12.4" means)
-    released: Optional[str] = field(default=None, metadata={"kind": DATE})
+    released: str | None = field(default=None, metadata={"kind": DATE})
     # "Toolkit Driver Version" (full features), Linux x86_64 / Windows x86_64; null when the table says N/A.
-    min_driver_linux: Optional[str] = field(default=None, metadata={"kind": DRIVER})
-    min_driver_windows: Optional[str] = field(default=None, metadata={"kind": DRIVER})
-    driver_branch: Optional[str] = None  # "R615": the corresponding driver branch, where the notes name one
+    min_driver_linux: str | None = field(default=None, metadata={"kind": DRIVER})
+    min_driver_windows: str | None = field(default=None, metadata={"kind": DRIVER})
+    driver_branch: str | None = None  # "R615": the corresponding driver branch, where the notes name one
     provenance: Provenance = UNSOURCED
 
 
@@ -56,7 +53,7 @@ def _minor(version: str) -> tuple:
     return (v.major, v.minor)
 
 
-def _check(entries: List[CudaToolkitRelease], errors: ErrorSink) -> None:
+def _check(entries: list[CudaToolkitRelease], errors: ErrorSink) -> None:
     seen = set()
     ga_of = {}
     for i, e in enumerate(entries):
@@ -86,7 +83,7 @@ def _os_field(os: str) -> str:
     return f"min_driver_{os}"
 
 
-def find_release(entries: List[CudaToolkitRelease], cuda: str) -> Optional[CudaToolkitRelease]:
+def find_release(entries: list[CudaToolkitRelease], cuda: str) -> CudaToolkitRelease | None:
     """The entry for ``cuda``: an exact release ("12.4.1") or a minor ("12.4" -> its GA entry).
 
     Returns None for versions that are not in the matrix or do not parse.
@@ -107,7 +104,7 @@ def find_release(entries: List[CudaToolkitRelease], cuda: str) -> Optional[CudaT
     return None
 
 
-def min_driver_for(entries: List[CudaToolkitRelease], cuda: str, os: str = "linux") -> Optional[str]:
+def min_driver_for(entries: list[CudaToolkitRelease], cuda: str, os: str = "linux") -> str | None:
     """Minimum driver for the full feature set of ``cuda`` on ``os`` ("linux" or "windows").
 
     "12.4.1" names that release; "12.4" names the GA release of 12.4. None when
@@ -117,7 +114,7 @@ def min_driver_for(entries: List[CudaToolkitRelease], cuda: str, os: str = "linu
     return getattr(e, _os_field(os)) if e is not None else None
 
 
-def newest_cuda_for_driver(entries: List[CudaToolkitRelease], driver: str, os: str = "linux") -> Optional[str]:
+def newest_cuda_for_driver(entries: list[CudaToolkitRelease], driver: str, os: str = "linux") -> str | None:
     """The highest toolkit release whose full-feature minimum ``driver`` meets on ``os``.
 
     Entries without a minimum for that OS are skipped. None when the driver
@@ -128,7 +125,7 @@ def newest_cuda_for_driver(entries: List[CudaToolkitRelease], driver: str, os: s
         have = driver_key(driver)
     except ValueError:
         return None
-    best: Optional[CudaToolkitRelease] = None
+    best: CudaToolkitRelease | None = None
     for e in entries:
         need = getattr(e, attr)
         if need is None or have < driver_key(need):

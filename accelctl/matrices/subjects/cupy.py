@@ -10,12 +10,10 @@ Used by the library rules (installed cupy-cudaXX vs the node's CUDA driver/toolk
 
 from __future__ import annotations
 
-from accelctl.record import record
-
 from dataclasses import field
-from typing import List, Optional, Tuple
 
 from accelctl.matrices.base import CC, UNSOURCED, ErrorSink, MatrixSpec, Provenance
+from accelctl.record import record
 
 KINDS = ("package", "release")
 
@@ -26,24 +24,24 @@ class CupyEntry:
 
     kind: str
     name: str  # "cupy-cuda12x" for packages, "cupy-14" for releases
-    cuda_major: Optional[int] = None  # package: the CUDA major it targets
-    cuda_min: Optional[str] = None  # package: lowest CUDA major.minor, e.g. "11.2"
-    cuda_max: Optional[str] = None  # package: highest CUDA major.minor; null = any minor of cuda_major
-    cupy_majors: List[int] = field(default_factory=list)  # package: CuPy majors whose docs list it
-    cupy_major: Optional[int] = None  # release: the CuPy major
-    cuda_versions: List[str] = field(default_factory=list)  # release: supported CUDA Toolkit versions
-    packages: List[str] = field(default_factory=list)  # release: wheel packages listed for it
-    pythons: List[str] = field(default_factory=list)  # release: supported Python versions
-    min_cc: Optional[str] = field(default=None, metadata={"kind": CC})  # release: minimum compute capability
+    cuda_major: int | None = None  # package: the CUDA major it targets
+    cuda_min: str | None = None  # package: lowest CUDA major.minor, e.g. "11.2"
+    cuda_max: str | None = None  # package: highest CUDA major.minor; null = any minor of cuda_major
+    cupy_majors: list[int] = field(default_factory=list)  # package: CuPy majors whose docs list it
+    cupy_major: int | None = None  # release: the CuPy major
+    cuda_versions: list[str] = field(default_factory=list)  # release: supported CUDA Toolkit versions
+    packages: list[str] = field(default_factory=list)  # release: wheel packages listed for it
+    pythons: list[str] = field(default_factory=list)  # release: supported Python versions
+    min_cc: str | None = field(default=None, metadata={"kind": CC})  # release: minimum compute capability
     provenance: Provenance = UNSOURCED
 
 
-def _mm(v: str) -> Tuple[int, int]:
+def _mm(v: str) -> tuple[int, int]:
     parts = v.split(".")
     return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
 
 
-def _check(entries: List[CupyEntry], errors: ErrorSink) -> None:
+def _check(entries: list[CupyEntry], errors: ErrorSink) -> None:
     seen = set()
     for i, e in enumerate(entries):
         if e.kind not in KINDS:
@@ -68,7 +66,7 @@ def _check(entries: List[CupyEntry], errors: ErrorSink) -> None:
 SPEC = MatrixSpec(name="cupy", entry_type=CupyEntry, check=_check, key=lambda e: e.name)
 
 
-def package(entries: List[CupyEntry], name: str) -> Optional[CupyEntry]:
+def package(entries: list[CupyEntry], name: str) -> CupyEntry | None:
     """The package entry for a wheel name such as "cupy-cuda12x" (case/underscore-insensitive)."""
     want = name.lower().replace("_", "-")
     for e in entries:
@@ -77,13 +75,13 @@ def package(entries: List[CupyEntry], name: str) -> Optional[CupyEntry]:
     return None
 
 
-def cuda_for_cupy_package(entries: List[CupyEntry], name: str) -> Optional[Tuple[str, Optional[str]]]:
+def cuda_for_cupy_package(entries: list[CupyEntry], name: str) -> tuple[str, str | None] | None:
     """(lowest, highest) CUDA major.minor a CuPy package supports; highest None = any minor of its major."""
     e = package(entries, name)
     return (e.cuda_min, e.cuda_max) if e and e.cuda_min else None
 
 
-def package_supports_cuda(entries: List[CupyEntry], name: str, cuda: str) -> Optional[bool]:
+def package_supports_cuda(entries: list[CupyEntry], name: str, cuda: str) -> bool | None:
     """Whether CUDA ``cuda`` ("12.4", "12.4.1") is in the package's range; None for an unknown package."""
     e = package(entries, name)
     if e is None or e.cuda_min is None or e.cuda_major is None:
@@ -94,14 +92,14 @@ def package_supports_cuda(entries: List[CupyEntry], name: str, cuda: str) -> Opt
     return e.cuda_max is None or have <= _mm(e.cuda_max)
 
 
-def package_for_cuda(entries: List[CupyEntry], cuda: str) -> List[str]:
+def package_for_cuda(entries: list[CupyEntry], cuda: str) -> list[str]:
     """CuPy package names whose range covers CUDA ``cuda``, newest CuPy first."""
     hits = [e for e in entries if e.kind == "package" and package_supports_cuda(entries, e.name, cuda)]
     hits.sort(key=lambda e: max(e.cupy_majors or [0]), reverse=True)
     return [e.name for e in hits]
 
 
-def cuda_versions_for(entries: List[CupyEntry], cupy_major: int) -> List[str]:
+def cuda_versions_for(entries: list[CupyEntry], cupy_major: int) -> list[str]:
     """CUDA Toolkit versions a CuPy major supports (empty when not recorded)."""
     for e in entries:
         if e.kind == "release" and e.cupy_major == cupy_major:

@@ -9,14 +9,12 @@ torch vs Gaudi software, OS vs release.
 
 from __future__ import annotations
 
-from accelctl.record import record
-
 from dataclasses import field
-from typing import Dict, List, Optional
 
 from packaging.version import InvalidVersion, Version
 
 from accelctl.matrices.base import UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
+from accelctl.record import record
 
 
 @record(frozen=True)
@@ -24,16 +22,16 @@ class GaudiRelease:
     """One Intel Gaudi software release."""
 
     gaudi_sw: str = field(metadata={"kind": VERSION})  # "1.21.0"
-    pytorch: List[str] = field(default_factory=list)  # "2.6.0"; a page may give only "2.7"
-    os: List[str] = field(default_factory=list)  # "Ubuntu 22.04.5", "RHEL 9.4", "SUSE 15.5"
-    accelerators: List[str] = field(default_factory=list)  # "Gaudi", "Gaudi 2", "Gaudi 3"
-    build: Optional[str] = None  # software build number "1.17.0-495"
-    firmware: Dict[str, str] = field(default_factory=dict)  # card -> SPI firmware, "HL-325L": "1.17.0-fw-51.3.0"
-    driver: Optional[str] = None  # habanalabs driver version, where a source states it
+    pytorch: list[str] = field(default_factory=list)  # "2.6.0"; a page may give only "2.7"
+    os: list[str] = field(default_factory=list)  # "Ubuntu 22.04.5", "RHEL 9.4", "SUSE 15.5"
+    accelerators: list[str] = field(default_factory=list)  # "Gaudi", "Gaudi 2", "Gaudi 3"
+    build: str | None = None  # software build number "1.17.0-495"
+    firmware: dict[str, str] = field(default_factory=dict)  # card -> SPI firmware, "HL-325L": "1.17.0-fw-51.3.0"
+    driver: str | None = None  # habanalabs driver version, where a source states it
     provenance: Provenance = UNSOURCED
 
 
-def _check(entries: List[GaudiRelease], errors: ErrorSink) -> None:
+def _check(entries: list[GaudiRelease], errors: ErrorSink) -> None:
     seen = set()
     for i, e in enumerate(entries):
         if e.gaudi_sw in seen:
@@ -49,7 +47,7 @@ def _check(entries: List[GaudiRelease], errors: ErrorSink) -> None:
 SPEC = MatrixSpec(name="gaudi", entry_type=GaudiRelease, check=_check, key=lambda e: e.gaudi_sw)
 
 
-def find(entries: List[GaudiRelease], gaudi_sw: str) -> Optional[GaudiRelease]:
+def find(entries: list[GaudiRelease], gaudi_sw: str) -> GaudiRelease | None:
     """Exact release ("1.21.0"); a patch the matrix lacks ("1.21.1") falls back to its minor's entry."""
     try:
         want = Version(gaudi_sw)
@@ -62,7 +60,7 @@ def find(entries: List[GaudiRelease], gaudi_sw: str) -> Optional[GaudiRelease]:
     return max(same, key=lambda e: Version(e.gaudi_sw)) if same else None
 
 
-def supports_torch(entries: List[GaudiRelease], gaudi_sw: str, torch_version: str) -> Optional[bool]:
+def supports_torch(entries: list[GaudiRelease], gaudi_sw: str, torch_version: str) -> bool | None:
     """Is this torch (major.minor, local tag ignored) the one the Gaudi release supports."""
     e = find(entries, gaudi_sw)
     if e is None or not e.pytorch:

@@ -10,15 +10,13 @@ by the Intel rules: IPEX vs torch, oneAPI runtime vs torch +xpu, GPU family.
 
 from __future__ import annotations
 
-from accelctl.record import record
-
 from dataclasses import field
-from typing import Dict, List, Optional
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from accelctl.matrices.base import SPECIFIER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
+from accelctl.record import record
 
 PACKAGES = ("intel-extension-for-pytorch", "torch")
 DEVICES = ("xpu", "cpu")
@@ -31,17 +29,17 @@ class IntelXpuRelease:
     package: str  # "intel-extension-for-pytorch" | "torch"
     version: str = field(metadata={"kind": VERSION})  # "2.8.10+xpu", "2.8.0", "2.7.0+xpu"
     device: str = "xpu"  # "xpu" | "cpu"
-    torch: Optional[str] = field(default=None, metadata={"kind": SPECIFIER})  # IPEX only: "==2.8.*"
-    torch_build: Optional[str] = None  # the exact torch build the release names ("2.8.0", "2.5.1+cxx11.abi")
-    oneapi: Optional[str] = None  # oneAPI DPC++ runtime (dpcpp-cpp-rt) version, Linux: "2025.1", "2025.0.4"
+    torch: str | None = field(default=None, metadata={"kind": SPECIFIER})  # IPEX only: "==2.8.*"
+    torch_build: str | None = None  # the exact torch build the release names ("2.8.0", "2.5.1+cxx11.abi")
+    oneapi: str | None = None  # oneAPI DPC++ runtime (dpcpp-cpp-rt) version, Linux: "2025.1", "2025.0.4"
     # PyPI runtime wheels torch +xpu requires on Linux: {"intel-sycl-rt": "2025.0.4", ...}
-    runtime_wheels: Dict[str, str] = field(default_factory=dict)
-    gpus: Optional[List[str]] = None  # Intel GPU families named for the release; null: none read
-    driver_min: Optional[str] = None  # minimum Intel GPU driver, where a source states one
+    runtime_wheels: dict[str, str] = field(default_factory=dict)
+    gpus: list[str] | None = None  # Intel GPU families named for the release; null: none read
+    driver_min: str | None = None  # minimum Intel GPU driver, where a source states one
     provenance: Provenance = UNSOURCED
 
 
-def _check(entries: List[IntelXpuRelease], errors: ErrorSink) -> None:
+def _check(entries: list[IntelXpuRelease], errors: ErrorSink) -> None:
     seen = set()
     for i, e in enumerate(entries):
         if e.package not in PACKAGES:
@@ -69,7 +67,7 @@ def _norm(package: str) -> str:
     return "intel-extension-for-pytorch" if name in ("ipex", "intel-extension-for-pytorch") else name
 
 
-def find(entries: List[IntelXpuRelease], package: str, version: str) -> Optional[IntelXpuRelease]:
+def find(entries: list[IntelXpuRelease], package: str, version: str) -> IntelXpuRelease | None:
     """Exact release; for torch a version without local tag ("2.7.0") finds "2.7.0+xpu"."""
     name = _norm(package)
     try:
@@ -85,7 +83,7 @@ def find(entries: List[IntelXpuRelease], package: str, version: str) -> Optional
     return None
 
 
-def ipex_torch_ok(ipex_version: str, torch_version: str) -> Optional[bool]:
+def ipex_torch_ok(ipex_version: str, torch_version: str) -> bool | None:
     """IPEX's own import rule: torch must have the same major.minor as IPEX.
 
     Holds for every release (read from intel_extension_for_pytorch/__init__.py);
@@ -98,13 +96,13 @@ def ipex_torch_ok(ipex_version: str, torch_version: str) -> Optional[bool]:
     return a.release[:2] == b.release[:2]
 
 
-def torch_for_ipex(entries: List[IntelXpuRelease], ipex_version: str) -> Optional[str]:
+def torch_for_ipex(entries: list[IntelXpuRelease], ipex_version: str) -> str | None:
     """The torch specifier an IPEX release needs ("==2.8.*")."""
     e = find(entries, "intel-extension-for-pytorch", ipex_version)
     return e.torch if e else None
 
 
-def runtime_ok(entries: List[IntelXpuRelease], torch_version: str, wheel: str, installed: str) -> Optional[bool]:
+def runtime_ok(entries: list[IntelXpuRelease], torch_version: str, wheel: str, installed: str) -> bool | None:
     """Is an installed oneAPI runtime wheel the one torch +xpu pins (exact match).
 
     None when the torch build or its pin for that wheel is unknown.

@@ -12,15 +12,13 @@ framework/driver checks).
 
 from __future__ import annotations
 
-from accelctl.record import record
-
 from dataclasses import field
-from typing import Dict, List, Optional
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from accelctl.matrices.base import CC, DRIVER, SPECIFIER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
+from accelctl.record import record
 
 STACK_KINDS = ("plugin", "jaxlib-local")
 
@@ -34,23 +32,23 @@ class JaxCudaStack:
     # "jaxlib-local": a monolithic jaxlib "+cudaNN.cudnnMM" wheel from Google's storage (not PyPI).
     kind: str
     extra: str  # the jax extra that installs this stack with pip-installed NVIDIA libraries
-    jaxlib: Optional[str] = field(default=None, metadata={"kind": VERSION})  # exact jaxlib the extra pins
+    jaxlib: str | None = field(default=None, metadata={"kind": VERSION})  # exact jaxlib the extra pins
     # The jax-cudaNN-plugin on PyPI released in lockstep with ``jaxlib`` (same version).
-    plugin: Optional[str] = field(default=None, metadata={"kind": VERSION})
+    plugin: str | None = field(default=None, metadata={"kind": VERSION})
     # What the jax extra accepts for the plugin; wider than the lockstep version for a few releases (0.4.35, 0.4.37, 0.5.2).
-    plugin_allowed: Optional[str] = field(default=None, metadata={"kind": SPECIFIER})
-    pjrt: Optional[str] = field(default=None, metadata={"kind": VERSION})  # jax-cudaNN-pjrt the plugin requires
+    plugin_allowed: str | None = field(default=None, metadata={"kind": SPECIFIER})
+    pjrt: str | None = field(default=None, metadata={"kind": VERSION})  # jax-cudaNN-pjrt the plugin requires
     # Specifiers on the NVIDIA wheels (nvidia-cuda-runtime*, nvidia-cudnn-*, nvidia-nccl-*).
-    cuda: Optional[str] = field(default=None, metadata={"kind": SPECIFIER})
-    cudnn: Optional[str] = field(default=None, metadata={"kind": SPECIFIER})
-    nccl: Optional[str] = field(default=None, metadata={"kind": SPECIFIER})
-    pins: Dict[str, str] = field(default_factory=dict)  # every nvidia-* requirement -> its specifier ("" = any)
-    pins_from: Optional[str] = None  # which METADATA carried the pins, e.g. "jax-cuda12-plugin[with-cuda]==0.8.0"
+    cuda: str | None = field(default=None, metadata={"kind": SPECIFIER})
+    cudnn: str | None = field(default=None, metadata={"kind": SPECIFIER})
+    nccl: str | None = field(default=None, metadata={"kind": SPECIFIER})
+    pins: dict[str, str] = field(default_factory=dict)  # every nvidia-* requirement -> its specifier ("" = any)
+    pins_from: str | None = None  # which METADATA carried the pins, e.g. "jax-cuda12-plugin[with-cuda]==0.8.0"
     # From the installation docs of that release (docs/installation.md at the jax tag).
-    built_with_cuda: Optional[str] = field(default=None, metadata={"kind": VERSION})
-    built_with_cudnn: Optional[str] = field(default=None, metadata={"kind": VERSION})
-    min_driver: Optional[str] = field(default=None, metadata={"kind": DRIVER})
-    min_cc: Optional[str] = field(default=None, metadata={"kind": CC})
+    built_with_cuda: str | None = field(default=None, metadata={"kind": VERSION})
+    built_with_cudnn: str | None = field(default=None, metadata={"kind": VERSION})
+    min_driver: str | None = field(default=None, metadata={"kind": DRIVER})
+    min_cc: str | None = field(default=None, metadata={"kind": CC})
 
 
 @record(frozen=True)
@@ -60,16 +58,16 @@ class JaxRelease:
     jax: str = field(metadata={"kind": VERSION})
     python: str = field(metadata={"kind": SPECIFIER})  # jax's Requires-Python
     # jax's unconditional Requires-Dist on jaxlib; null up to 0.4.29 (jax did not depend on jaxlib then).
-    jaxlib: Optional[str] = field(default=None, metadata={"kind": SPECIFIER})
-    jaxlib_min: Optional[str] = field(default=None, metadata={"kind": VERSION})  # the 'minimum-jaxlib' extra
+    jaxlib: str | None = field(default=None, metadata={"kind": SPECIFIER})
+    jaxlib_min: str | None = field(default=None, metadata={"kind": VERSION})  # the 'minimum-jaxlib' extra
     # The jaxlib released with this jax (pinned by its cuda12 / cpu extra); may be older (jax 0.4.37 -> 0.4.36).
-    jaxlib_paired: Optional[str] = field(default=None, metadata={"kind": VERSION})
-    jaxlib_pythons: List[str] = field(default_factory=list)  # CPython versions with a Linux x86_64 jaxlib wheel
-    cuda: List[JaxCudaStack] = field(default_factory=list)
+    jaxlib_paired: str | None = field(default=None, metadata={"kind": VERSION})
+    jaxlib_pythons: list[str] = field(default_factory=list)  # CPython versions with a Linux x86_64 jaxlib wheel
+    cuda: list[JaxCudaStack] = field(default_factory=list)
     provenance: Provenance = UNSOURCED
 
 
-def _check(entries: List[JaxRelease], errors: ErrorSink) -> None:
+def _check(entries: list[JaxRelease], errors: ErrorSink) -> None:
     seen = set()
     for i, e in enumerate(entries):
         v = Version(e.jax)
@@ -106,7 +104,7 @@ def _check(entries: List[JaxRelease], errors: ErrorSink) -> None:
 SPEC = MatrixSpec(name="jax", entry_type=JaxRelease, check=_check, key=lambda e: e.jax)
 
 
-def release(entries: List[JaxRelease], jax: str) -> Optional[JaxRelease]:
+def release(entries: list[JaxRelease], jax: str) -> JaxRelease | None:
     """The entry for one jax version (PEP 440 equality, so "0.4.30" == "0.4.30.0"), or None."""
     want = Version(jax)
     for e in entries:
@@ -115,13 +113,13 @@ def release(entries: List[JaxRelease], jax: str) -> Optional[JaxRelease]:
     return None
 
 
-def jaxlib_for(entries: List[JaxRelease], jax: str) -> Optional[str]:
+def jaxlib_for(entries: list[JaxRelease], jax: str) -> str | None:
     """The jaxlib version released alongside ``jax`` (what ``jax[cuda12]`` installs), or None if unknown."""
     e = release(entries, jax)
     return e.jaxlib_paired if e else None
 
 
-def jaxlib_compatible(entries: List[JaxRelease], jax: str, jaxlib: str) -> Optional[bool]:
+def jaxlib_compatible(entries: list[JaxRelease], jax: str, jaxlib: str) -> bool | None:
     """Whether ``jaxlib`` satisfies what ``jax`` declares.
 
     Uses jax's Requires-Dist on jaxlib when it has one, else the 'minimum-jaxlib'
@@ -138,7 +136,7 @@ def jaxlib_compatible(entries: List[JaxRelease], jax: str, jaxlib: str) -> Optio
     return None
 
 
-def plugin_pins(entries: List[JaxRelease], jax: str, cuda_major: int) -> Optional[JaxCudaStack]:
+def plugin_pins(entries: list[JaxRelease], jax: str, cuda_major: int) -> JaxCudaStack | None:
     """The CUDA stack for ``jax`` and one CUDA major (PyPI plugin preferred), or None if there is none."""
     e = release(entries, jax)
     if e is None:
@@ -148,13 +146,13 @@ def plugin_pins(entries: List[JaxRelease], jax: str, cuda_major: int) -> Optiona
     return stacks[0] if stacks else None
 
 
-def plugin_version_for(entries: List[JaxRelease], jax: str, cuda_major: int) -> Optional[str]:
+def plugin_version_for(entries: list[JaxRelease], jax: str, cuda_major: int) -> str | None:
     """The jax-cudaNN-plugin version ``jax[cudaNN]`` installs, or None when no PyPI plugin exists."""
     s = plugin_pins(entries, jax, cuda_major)
     return s.plugin if s is not None and s.kind == "plugin" else None
 
 
-def cuda_majors(entries: List[JaxRelease], jax: str) -> List[int]:
+def cuda_majors(entries: list[JaxRelease], jax: str) -> list[int]:
     """CUDA majors that have a PyPI plugin for ``jax``, ascending."""
     e = release(entries, jax)
     if e is None:
@@ -162,13 +160,13 @@ def cuda_majors(entries: List[JaxRelease], jax: str) -> List[int]:
     return sorted({s.cuda_major for s in e.cuda if s.kind == "plugin" and s.plugin})
 
 
-def min_driver_for(entries: List[JaxRelease], jax: str, cuda_major: int) -> Optional[str]:
+def min_driver_for(entries: list[JaxRelease], jax: str, cuda_major: int) -> str | None:
     """Minimum Linux NVIDIA driver the jax installation docs state for this release and CUDA major."""
     s = plugin_pins(entries, jax, cuda_major)
     return s.min_driver if s else None
 
 
-def release_for_plugin(entries: List[JaxRelease], plugin_version: str, cuda_major: int) -> List[JaxRelease]:
+def release_for_plugin(entries: list[JaxRelease], plugin_version: str, cuda_major: int) -> list[JaxRelease]:
     """jax releases whose ``cudaNN`` extra installs this plugin version (several when jax re-released)."""
     want = Version(plugin_version)
     return [

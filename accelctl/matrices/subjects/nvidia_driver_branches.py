@@ -15,16 +15,14 @@ branches and to say which CUDA a branch runs natively.
 
 from __future__ import annotations
 
-from accelctl.record import record
-
-from accelctl.lazy_re import lazy_compile
-
 import datetime as _dt
+import itertools
 import re
 from dataclasses import field
-from typing import List, Optional, Union
 
+from accelctl.lazy_re import lazy_compile
 from accelctl.matrices.base import DATE, DRIVER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
+from accelctl.record import record
 
 TYPES = ("ltsb", "production", "new-feature")
 _BRANCH_RE = lazy_compile(r"^R(\d{3})$")
@@ -36,17 +34,17 @@ class DriverBranch:
     """One NVIDIA driver branch."""
 
     branch: str  # "R535"
-    type: Optional[str] = None  # one of TYPES; null where no source read says
-    released: Optional[str] = field(default=None, metadata={"kind": DATE})  # first Linux release of the branch
+    type: str | None = None  # one of TYPES; null where no source read says
+    released: str | None = field(default=None, metadata={"kind": DATE})  # first Linux release of the branch
     # End of life as NVIDIA publishes it: a month "YYYY-MM" (support ends during that month) or a day.
-    eol: Optional[str] = None
+    eol: str | None = None
     eol_declared: bool = False  # NVIDIA lists the branch as end of life (no date in the sources read)
-    max_cuda: Optional[str] = field(default=None, metadata={"kind": VERSION})  # "12.2": newest CUDA fully supported
-    latest_linux: Optional[str] = field(default=None, metadata={"kind": DRIVER})  # newest Linux release seen when read
+    max_cuda: str | None = field(default=None, metadata={"kind": VERSION})  # "12.2": newest CUDA fully supported
+    latest_linux: str | None = field(default=None, metadata={"kind": DRIVER})  # newest Linux release seen when read
     provenance: Provenance = UNSOURCED
 
 
-def _eol_last_day(eol: str) -> Optional[_dt.date]:
+def _eol_last_day(eol: str) -> _dt.date | None:
     """The last day the branch is supported: the end of an "YYYY-MM" month, or the ISO day itself."""
     m = _MONTH_RE.match(eol)
     if m:
@@ -65,7 +63,7 @@ def _number(branch: str) -> int:
     return int(branch[1:])
 
 
-def _check(entries: List[DriverBranch], errors: ErrorSink) -> None:
+def _check(entries: list[DriverBranch], errors: ErrorSink) -> None:
     seen = set()
     for i, e in enumerate(entries):
         if not _BRANCH_RE.match(e.branch):
@@ -84,7 +82,7 @@ def _check(entries: List[DriverBranch], errors: ErrorSink) -> None:
     ordered = sorted((e for e in entries if _BRANCH_RE.match(e.branch) and e.max_cuda), key=lambda e: _number(e.branch))
     from packaging.version import Version
 
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in itertools.pairwise(ordered):
         if Version(b.max_cuda) < Version(a.max_cuda):  # type: ignore[arg-type]
             errors.add(entries.index(b), "max_cuda", f"{b.branch} supports less CUDA ({b.max_cuda}) than {a.branch} ({a.max_cuda})")
 
@@ -92,7 +90,7 @@ def _check(entries: List[DriverBranch], errors: ErrorSink) -> None:
 SPEC = MatrixSpec(name="nvidia_driver_branches", entry_type=DriverBranch, check=_check, key=lambda e: e.branch)
 
 
-def branch_of(driver: str) -> Optional[str]:
+def branch_of(driver: str) -> str | None:
     """The branch of a driver version: "535.104.05" -> "R535"; also accepts "535", "r535", "R535".
 
     None for anything that is not an NVIDIA driver version or branch.
@@ -106,18 +104,18 @@ def branch_of(driver: str) -> Optional[str]:
     return "R" + m.group(1)
 
 
-def find_branch(entries: List[DriverBranch], driver: str) -> Optional[DriverBranch]:
+def find_branch(entries: list[DriverBranch], driver: str) -> DriverBranch | None:
     """The entry for the branch of ``driver`` (a version or a branch); None if unknown."""
     b = branch_of(driver)
     return next((e for e in entries if e.branch == b), None) if b else None
 
 
-def eol_date(entry: DriverBranch) -> Optional[_dt.date]:
+def eol_date(entry: DriverBranch) -> _dt.date | None:
     """Last day of support per the published end of life (end of the month for "YYYY-MM")."""
     return _eol_last_day(entry.eol) if entry.eol else None
 
 
-def is_eol(entries: List[DriverBranch], driver: str, today: Union[_dt.date, str]) -> Optional[bool]:
+def is_eol(entries: list[DriverBranch], driver: str, today: _dt.date | str) -> bool | None:
     """Is the branch of ``driver`` past its end of life on ``today``?
 
     True when ``today`` is after the published end-of-life month (a branch with
@@ -137,7 +135,7 @@ def is_eol(entries: List[DriverBranch], driver: str, today: Union[_dt.date, str]
     return None
 
 
-def max_cuda_for(entries: List[DriverBranch], driver: str) -> Optional[str]:
+def max_cuda_for(entries: list[DriverBranch], driver: str) -> str | None:
     """Newest CUDA toolkit minor the branch of ``driver`` supports without compat packages."""
     e = find_branch(entries, driver)
     return e.max_cuda if e is not None else None

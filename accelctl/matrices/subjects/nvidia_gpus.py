@@ -15,15 +15,12 @@ what the node reports (a name or a PCI id) into a compute capability.
 
 from __future__ import annotations
 
-from accelctl.record import record
-
-from accelctl.lazy_re import lazy_compile
-
 import re
 from dataclasses import field
-from typing import List, Optional, Union
 
+from accelctl.lazy_re import lazy_compile
 from accelctl.matrices.base import CC, UNSOURCED, ErrorSink, MatrixSpec, Provenance, cc_key
+from accelctl.record import record
 
 SEGMENTS = ("datacenter", "workstation", "consumer", "embedded")
 # This matrix's segment -> the segment names of cuda_forward_compat.SEGMENTS.
@@ -37,14 +34,14 @@ class GpuModel:
     """One NVIDIA GPU model (or board variant)."""
 
     model: str  # short label, unique: "H100 SXM5 80GB"
-    segment: Optional[str] = None  # one of SEGMENTS; null where no source read places it
-    cc: Optional[str] = field(default=None, metadata={"kind": CC})  # compute capability "9.0"
-    architecture: Optional[str] = None  # "Hopper", "Ampere", ...
-    chip: Optional[str] = None  # GPU chip as pci.ids names it: "GH100", "GA102GL"
-    nvml_names: List[str] = field(default_factory=list)  # names the driver reports: "NVIDIA H100 80GB HBM3"
-    pci_device_ids: List[str] = field(default_factory=list)  # "0x2330" (lower case, vendor 0x10de)
+    segment: str | None = None  # one of SEGMENTS; null where no source read places it
+    cc: str | None = field(default=None, metadata={"kind": CC})  # compute capability "9.0"
+    architecture: str | None = None  # "Hopper", "Ampere", ...
+    chip: str | None = None  # GPU chip as pci.ids names it: "GH100", "GA102GL"
+    nvml_names: list[str] = field(default_factory=list)  # names the driver reports: "NVIDIA H100 80GB HBM3"
+    pci_device_ids: list[str] = field(default_factory=list)  # "0x2330" (lower case, vendor 0x10de)
     # Last driver branch that supports the GPU ("R470" for Kepler), where NVIDIA has ended support.
-    last_driver_branch: Optional[str] = None
+    last_driver_branch: str | None = None
     provenance: Provenance = UNSOURCED
 
 
@@ -60,7 +57,7 @@ def normalize_name(name: str) -> str:
     return n.strip()
 
 
-def normalize_pci_id(device_id: Union[str, int]) -> Optional[str]:
+def normalize_pci_id(device_id: str | int) -> str | None:
     """"0x2330", "2330", "10de:2330", "0x10DE2330"... or 0x2330 -> "0x2330"; None if not a device id."""
     if isinstance(device_id, int):
         return f"0x{device_id:04x}" if 0 <= device_id <= 0xFFFF else None
@@ -69,7 +66,7 @@ def normalize_pci_id(device_id: Union[str, int]) -> Optional[str]:
         vendor, _, s = s.partition(":")
         if vendor.replace("0x", "") != "10de":
             return None
-    s = s[2:] if s.startswith("0x") else s
+    s = s.removeprefix("0x")
     if len(s) == 8 and s.endswith("10de"):  # NVML pciDeviceId: 0x233010DE (device << 16 | vendor)
         s = s[:4]
     if not re.fullmatch(r"[0-9a-f]{4}", s):
@@ -77,7 +74,7 @@ def normalize_pci_id(device_id: Union[str, int]) -> Optional[str]:
     return "0x" + s
 
 
-def _check(entries: List[GpuModel], errors: ErrorSink) -> None:
+def _check(entries: list[GpuModel], errors: ErrorSink) -> None:
     models = set()
     names = {}
     ids = {}
@@ -106,7 +103,7 @@ def _check(entries: List[GpuModel], errors: ErrorSink) -> None:
 SPEC = MatrixSpec(name="nvidia_gpus", entry_type=GpuModel, check=_check, key=lambda e: e.model)
 
 
-def by_name(entries: List[GpuModel], nvml_name: str) -> Optional[GpuModel]:
+def by_name(entries: list[GpuModel], nvml_name: str) -> GpuModel | None:
     """The model whose driver-reported name matches ``nvml_name``.
 
     Tolerates case, a missing or extra "NVIDIA " prefix, '-' vs ' ' and a MIG
@@ -125,7 +122,7 @@ def by_name(entries: List[GpuModel], nvml_name: str) -> Optional[GpuModel]:
     return None
 
 
-def by_pci_device_id(entries: List[GpuModel], device_id: Union[str, int]) -> Optional[GpuModel]:
+def by_pci_device_id(entries: list[GpuModel], device_id: str | int) -> GpuModel | None:
     """The model with PCI device id ``device_id`` ("0x2330", "2330", "10de:2330", 0x2330)."""
     want = normalize_pci_id(device_id)
     if want is None:
@@ -133,13 +130,13 @@ def by_pci_device_id(entries: List[GpuModel], device_id: Union[str, int]) -> Opt
     return next((e for e in entries if want in e.pci_device_ids), None)
 
 
-def cc_of(entries: List[GpuModel], gpu: Union[str, int]) -> Optional[str]:
+def cc_of(entries: list[GpuModel], gpu: str | int) -> str | None:
     """Compute capability of a GPU named by driver name or by PCI device id; None if unknown.
 
     A string that reads as a PCI id ("0x2330", "10de:2330") is looked up as one;
     anything else as a name.
     """
-    e: Optional[GpuModel] = None
+    e: GpuModel | None = None
     if isinstance(gpu, int) or (isinstance(gpu, str) and re.fullmatch(r"\s*(0x)?[0-9a-fA-F]{4}\s*|\s*10de:[0-9a-fA-F]{4}\s*", gpu)):
         e = by_pci_device_id(entries, gpu)
     if e is None and isinstance(gpu, str):
@@ -147,18 +144,18 @@ def cc_of(entries: List[GpuModel], gpu: Union[str, int]) -> Optional[str]:
     return e.cc if e is not None else None
 
 
-def compat_segment(entry: GpuModel) -> Optional[str]:
+def compat_segment(entry: GpuModel) -> str | None:
     """The entry's segment in the vocabulary of ``cuda_forward_compat`` (geforce, jetson, ...)."""
     return _COMPAT_SEGMENT.get(entry.segment) if entry.segment else None
 
 
-def models_with_cc(entries: List[GpuModel], cc: str) -> List[GpuModel]:
+def models_with_cc(entries: list[GpuModel], cc: str) -> list[GpuModel]:
     """Every model of compute capability ``cc`` (suffixes like "9.0a" ignored)."""
     want = cc_key(cc)
     return [e for e in entries if e.cc is not None and cc_key(e.cc) == want]
 
 
-def cc_for_name(entries: List[GpuModel], name: str) -> Optional[str]:
+def cc_for_name(entries: list[GpuModel], name: str) -> str | None:
     """Compute capability for a GPU name as people type it ("RTX 5090", "H100", "A100-SXM4-80GB").
 
     An exact ``by_name`` match first; otherwise every model whose names end with the

@@ -17,14 +17,12 @@ Used by the library rules (wheel vs CUDA major, cuDNN vs driver) through
 
 from __future__ import annotations
 
-from accelctl.record import record
-
 from dataclasses import field
-from typing import List, Optional
 
 from packaging.version import InvalidVersion, Version
 
 from accelctl.matrices.base import DRIVER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
+from accelctl.record import record
 
 LIBRARIES = ("cudnn", "nccl", "cusparselt", "tensorrt", "cublas", "nvcc")  # nvcc: wheel entries only
 KINDS = ("release", "wheel")
@@ -37,12 +35,12 @@ class CudaBuild:
 
     cuda_major: int
     # CUDA minors the support matrix lists for this build ("12.0" ... "12.6"); empty when it gives none.
-    cuda_versions: List[str] = field(default_factory=list)
-    min_driver_linux: Optional[str] = field(default=None, metadata={"kind": DRIVER})
-    min_driver_windows: Optional[str] = field(default=None, metadata={"kind": DRIVER})
-    wheel: Optional[str] = None  # PyPI project: "nvidia-cudnn-cu12"
-    wheel_version: Optional[str] = field(default=None, metadata={"kind": VERSION})  # "9.10.2.21"
-    note: Optional[str] = None  # what distinguishes this build (e.g. "Blackwell-enabled build")
+    cuda_versions: list[str] = field(default_factory=list)
+    min_driver_linux: str | None = field(default=None, metadata={"kind": DRIVER})
+    min_driver_windows: str | None = field(default=None, metadata={"kind": DRIVER})
+    wheel: str | None = None  # PyPI project: "nvidia-cudnn-cu12"
+    wheel_version: str | None = field(default=None, metadata={"kind": VERSION})  # "9.10.2.21"
+    note: str | None = None  # what distinguishes this build (e.g. "Blackwell-enabled build")
 
 
 @record(frozen=True)
@@ -52,14 +50,14 @@ class LibraryEntry:
     kind: str  # "release" | "wheel"
     library: str  # one of LIBRARIES
     # kind == "release"
-    version: Optional[str] = field(default=None, metadata={"kind": VERSION})  # "9.10.2"
-    builds: List[CudaBuild] = field(default_factory=list)
-    cuda_toolkits: List[str] = field(default_factory=list)  # cuBLAS: CUDA toolkit releases shipping it
+    version: str | None = field(default=None, metadata={"kind": VERSION})  # "9.10.2"
+    builds: list[CudaBuild] = field(default_factory=list)
+    cuda_toolkits: list[str] = field(default_factory=list)  # cuBLAS: CUDA toolkit releases shipping it
     # kind == "wheel"
-    cuda_major: Optional[int] = None
-    wheel: Optional[str] = None  # "nvidia-cudnn-cu12"
-    first_version: Optional[str] = field(default=None, metadata={"kind": VERSION})
-    last_version: Optional[str] = field(default=None, metadata={"kind": VERSION})  # newest when read
+    cuda_major: int | None = None
+    wheel: str | None = None  # "nvidia-cudnn-cu12"
+    first_version: str | None = field(default=None, metadata={"kind": VERSION})
+    last_version: str | None = field(default=None, metadata={"kind": VERSION})  # newest when read
     provenance: Provenance = UNSOURCED
 
 
@@ -69,7 +67,7 @@ def _key(e: LibraryEntry) -> str:
     return f"{e.library} {e.version}"
 
 
-def _check(entries: List[LibraryEntry], errors: ErrorSink) -> None:
+def _check(entries: list[LibraryEntry], errors: ErrorSink) -> None:
     seen = set()
     for i, e in enumerate(entries):
         if e.kind not in KINDS:
@@ -104,13 +102,13 @@ def _check(entries: List[LibraryEntry], errors: ErrorSink) -> None:
 SPEC = MatrixSpec(name="nvidia_libraries", entry_type=LibraryEntry, check=_check, key=_key)
 
 
-def releases(entries: List[LibraryEntry], library: str) -> List[LibraryEntry]:
+def releases(entries: list[LibraryEntry], library: str) -> list[LibraryEntry]:
     """Release entries of one library, oldest first."""
     out = [e for e in entries if e.kind == "release" and e.library == library and e.version]
     return sorted(out, key=lambda e: Version(e.version))  # type: ignore[arg-type]
 
 
-def find_release(entries: List[LibraryEntry], library: str, version: str) -> Optional[LibraryEntry]:
+def find_release(entries: list[LibraryEntry], library: str, version: str) -> LibraryEntry | None:
     """The release entry for ``version``.
 
     Exact release ("9.10.2"), or a longer wheel/package version of it
@@ -134,13 +132,13 @@ def find_release(entries: List[LibraryEntry], library: str, version: str) -> Opt
     return shorter[-1] if shorter else None
 
 
-def cuda_majors_supported(entries: List[LibraryEntry], library: str, version: str) -> List[int]:
+def cuda_majors_supported(entries: list[LibraryEntry], library: str, version: str) -> list[int]:
     """CUDA majors a library release is built for ([11, 12]); [] when the release is unknown."""
     e = find_release(entries, library, version)
     return sorted({b.cuda_major for b in e.builds}) if e is not None else []
 
 
-def build_for(entries: List[LibraryEntry], library: str, version: str, cuda_major: int) -> Optional[CudaBuild]:
+def build_for(entries: list[LibraryEntry], library: str, version: str, cuda_major: int) -> CudaBuild | None:
     """The build of a release for one CUDA major (the first listed, if the matrix lists several)."""
     e = find_release(entries, library, version)
     if e is None:
@@ -148,7 +146,7 @@ def build_for(entries: List[LibraryEntry], library: str, version: str, cuda_majo
     return next((b for b in e.builds if b.cuda_major == cuda_major), None)
 
 
-def min_driver_for(entries: List[LibraryEntry], library: str, version: str, cuda_major: int, os: str = "linux") -> Optional[str]:
+def min_driver_for(entries: list[LibraryEntry], library: str, version: str, cuda_major: int, os: str = "linux") -> str | None:
     """Lowest minimum driver among the builds of a release for one CUDA major; None when not stated."""
     if os not in OSES:
         raise ValueError(f"os must be one of {OSES}, got {os!r}")
@@ -162,13 +160,13 @@ def min_driver_for(entries: List[LibraryEntry], library: str, version: str, cuda
     return min(mins, key=driver_key) if mins else None
 
 
-def wheel_name(entries: List[LibraryEntry], library: str, cuda_major: int) -> Optional[str]:
+def wheel_name(entries: list[LibraryEntry], library: str, cuda_major: int) -> str | None:
     """PyPI project carrying ``library`` for CUDA ``cuda_major`` ("nvidia-cudnn-cu12"); None if none."""
     e = next((e for e in entries if e.kind == "wheel" and e.library == library and e.cuda_major == cuda_major), None)
     return e.wheel if e is not None else None
 
 
-def wheel_for_minor(entries: List[LibraryEntry], library: str, major: int, minor: int) -> Optional[str]:
+def wheel_for_minor(entries: list[LibraryEntry], library: str, major: int, minor: int) -> str | None:
     """The wheel project carrying ``library`` for CUDA ``major.minor``, when PyPI has releases of that minor.
 
     Wheel versions follow the CUDA version (nvidia-cuda-nvcc-cu12 12.4.131 is CUDA
@@ -182,7 +180,7 @@ def wheel_for_minor(entries: List[LibraryEntry], library: str, major: int, minor
     return e.wheel if first <= (major, minor) <= last else None
 
 
-def cublas_for_toolkit(entries: List[LibraryEntry], cuda: str) -> Optional[str]:
+def cublas_for_toolkit(entries: list[LibraryEntry], cuda: str) -> str | None:
     """The cuBLAS version a CUDA toolkit release ships ("12.4.1" -> "12.4.5.8"); None if unknown."""
     try:
         want = Version(cuda.strip())

@@ -9,14 +9,12 @@ Used by the library rules (onnxruntime-gpu vs the node's CUDA/cuDNN).
 
 from __future__ import annotations
 
-from accelctl.record import record
-
 from dataclasses import field
-from typing import Dict, List, Optional
 
 from packaging.version import Version
 
 from accelctl.matrices.base import SPECIFIER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
+from accelctl.record import record
 
 
 @record(frozen=True)
@@ -25,17 +23,17 @@ class OrtGpuRelease:
 
     onnxruntime: str = field(metadata={"kind": VERSION})
     series: bool = False  # True when the entry covers every patch release of its minor series
-    pypi_cuda_major: Optional[int] = None  # CUDA major of the onnxruntime-gpu wheel on PyPI
-    cuda: Optional[str] = None  # CUDA the docs table names for the PyPI build ("12.x", "11.8")
-    cudnn: Optional[str] = None  # cuDNN the docs table names ("9.x", "8.2.4")
-    cuda_majors_built: List[int] = field(default_factory=list)  # CUDA majors with official builds (PyPI or elsewhere)
-    requires_python: Optional[str] = field(default=None, metadata={"kind": SPECIFIER})
+    pypi_cuda_major: int | None = None  # CUDA major of the onnxruntime-gpu wheel on PyPI
+    cuda: str | None = None  # CUDA the docs table names for the PyPI build ("12.x", "11.8")
+    cudnn: str | None = None  # cuDNN the docs table names ("9.x", "8.2.4")
+    cuda_majors_built: list[int] = field(default_factory=list)  # CUDA majors with official builds (PyPI or elsewhere)
+    requires_python: str | None = field(default=None, metadata={"kind": SPECIFIER})
     # nvidia-* pins of the wheel's 'cuda' and 'cudnn' extras (package -> specifier); empty before 1.21.
-    extras: Dict[str, str] = field(default_factory=dict)
+    extras: dict[str, str] = field(default_factory=dict)
     provenance: Provenance = UNSOURCED
 
 
-def _check(entries: List[OrtGpuRelease], errors: ErrorSink) -> None:
+def _check(entries: list[OrtGpuRelease], errors: ErrorSink) -> None:
     seen = set()
     for i, e in enumerate(entries):
         key = (Version(e.onnxruntime), e.series)
@@ -54,7 +52,7 @@ SPEC = MatrixSpec(
 )
 
 
-def release(entries: List[OrtGpuRelease], version: str) -> Optional[OrtGpuRelease]:
+def release(entries: list[OrtGpuRelease], version: str) -> OrtGpuRelease | None:
     """The exact release entry, else the series entry covering it, else None."""
     want = Version(version)
     for e in entries:
@@ -66,13 +64,13 @@ def release(entries: List[OrtGpuRelease], version: str) -> Optional[OrtGpuReleas
     return None
 
 
-def pypi_cuda_major(entries: List[OrtGpuRelease], version: str) -> Optional[int]:
+def pypi_cuda_major(entries: list[OrtGpuRelease], version: str) -> int | None:
     """CUDA major the PyPI onnxruntime-gpu wheel of ``version`` targets, or None."""
     e = release(entries, version)
     return e.pypi_cuda_major if e else None
 
 
-def cudnn_major(entries: List[OrtGpuRelease], version: str) -> Optional[int]:
+def cudnn_major(entries: list[OrtGpuRelease], version: str) -> int | None:
     """cuDNN major required by ``version`` (from the table or the cudnn extra), or None."""
     e = release(entries, version)
     if e is None:

@@ -10,18 +10,15 @@ versions of the NVIDIA / triton wheels it pins. ``None`` always means "not read"
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-
-from accelctl.record import record
-
 import re
 from dataclasses import field
 from functools import lru_cache
-from typing import Dict, List, Optional, Tuple
 
 from packaging.version import InvalidVersion, Version
 
+from accelctl.lazy_re import lazy_compile
 from accelctl.matrices.base import CC, SPECIFIER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance, cc_key
+from accelctl.record import record
 
 RUNTIME_KINDS = ("cuda", "rocm", "xpu", "cpu")
 PLATFORMS = ("x86_64", "aarch64")
@@ -39,24 +36,24 @@ class TorchBuild:
     torch: str = field(metadata={"kind": VERSION})  # public version, no local tag: "2.5.1"
     variant: str  # local tag / index name: "cu124", "rocm6.2.4", "xpu", "cpu"
     runtime_kind: str  # one of RUNTIME_KINDS
-    runtime_version: Optional[str] = field(default=None, metadata={"kind": VERSION})  # "12.4", "6.2.4"; None for cpu/xpu
+    runtime_version: str | None = field(default=None, metadata={"kind": VERSION})  # "12.4", "6.2.4"; None for cpu/xpu
     index_url: str = ""
     pypi_default_linux_x86_64: bool = False  # plain `pip install torch` on Linux x86_64 gets this build
     pypi_default_linux_aarch64: bool = False  # same on Linux aarch64
-    python: Optional[str] = field(default=None, metadata={"kind": SPECIFIER})  # CPython range of the wheels
-    manylinux: Optional[str] = None  # platform tag of the PyPI x86_64 wheel: "manylinux1", "manylinux_2_28"
-    arch_list: Optional[List[str]] = field(default=None, metadata={"kind": CC})  # SASS targets (TORCH_CUDA_ARCH_LIST)
-    ptx: Optional[List[str]] = field(default=None, metadata={"kind": CC})  # targets also shipped as PTX (+PTX)
+    python: str | None = field(default=None, metadata={"kind": SPECIFIER})  # CPython range of the wheels
+    manylinux: str | None = None  # platform tag of the PyPI x86_64 wheel: "manylinux1", "manylinux_2_28"
+    arch_list: list[str] | None = field(default=None, metadata={"kind": CC})  # SASS targets (TORCH_CUDA_ARCH_LIST)
+    ptx: list[str] | None = field(default=None, metadata={"kind": CC})  # targets also shipped as PTX (+PTX)
     # The PyPI Linux aarch64 wheel of the same build, where its own fatbins were read (it differs from x86_64
     # from 2.11 on); None: not recorded, so nothing is assumed for aarch64.
-    arch_list_aarch64: Optional[List[str]] = field(default=None, metadata={"kind": CC})
-    ptx_aarch64: Optional[List[str]] = field(default=None, metadata={"kind": CC})
-    gfx_list: Optional[List[str]] = None  # ROCm builds: the PYTORCH_ROCM_ARCH gfx targets ("gfx90a", "gfx942")
-    pins: Optional[Dict[str, str]] = None  # distribution -> exact version ("9.1.0.70") or specifier ("~=3.8.0")
+    arch_list_aarch64: list[str] | None = field(default=None, metadata={"kind": CC})
+    ptx_aarch64: list[str] | None = field(default=None, metadata={"kind": CC})
+    gfx_list: list[str] | None = None  # ROCm builds: the PYTORCH_ROCM_ARCH gfx targets ("gfx90a", "gfx942")
+    pins: dict[str, str] | None = None  # distribution -> exact version ("9.1.0.70") or specifier ("~=3.8.0")
     provenance: Provenance = UNSOURCED
 
 
-def _variant_of(kind: str, runtime_version: Optional[str]) -> Optional[str]:
+def _variant_of(kind: str, runtime_version: str | None) -> str | None:
     if kind == "cuda" and runtime_version:
         return "cu" + runtime_version.replace(".", "")
     if kind == "rocm" and runtime_version:
@@ -66,9 +63,9 @@ def _variant_of(kind: str, runtime_version: Optional[str]) -> Optional[str]:
     return None
 
 
-def _check(entries: List[TorchBuild], errors: ErrorSink) -> None:
+def _check(entries: list[TorchBuild], errors: ErrorSink) -> None:
     seen = set()
-    defaults: Dict[Tuple[str, str], int] = {}
+    defaults: dict[tuple[str, str], int] = {}
     for i, e in enumerate(entries):
         key = (e.torch, e.variant)
         if key in seen:
@@ -119,7 +116,7 @@ SPEC = MatrixSpec(
 # ---------------------------------------------------------------- queries
 
 
-def manylinux_glibc(tag: str) -> Optional[str]:
+def manylinux_glibc(tag: str) -> str | None:
     """glibc floor of a manylinux tag: "manylinux_2_28" -> "2.28", "manylinux2014" -> "2.17"."""
     m = re.fullmatch(r"manylinux_(\d+)_(\d+)", tag)
     if m:
@@ -127,7 +124,7 @@ def manylinux_glibc(tag: str) -> Optional[str]:
     return _LEGACY_MANYLINUX_GLIBC.get(tag)
 
 
-def split_local(version: str) -> Tuple[str, Optional[str]]:
+def split_local(version: str) -> tuple[str, str | None]:
     """Split an installed torch version into (public, local tag): "2.5.1+cu124" -> ("2.5.1", "cu124")."""
     public, _, local = version.strip().partition("+")
     return public, (local or None)
@@ -147,13 +144,13 @@ def _release(text: str) -> object:
         return text
 
 
-def variants_for(entries: List[TorchBuild], torch: str) -> List[TorchBuild]:
+def variants_for(entries: list[TorchBuild], torch: str) -> list[TorchBuild]:
     """Every recorded build of one torch release (local tag in ``torch`` is ignored)."""
     public, _ = split_local(torch)
     return [e for e in entries if _same_release(e.torch, public)]
 
 
-def entry(entries: List[TorchBuild], torch: str, variant: Optional[str] = None) -> Optional[TorchBuild]:
+def entry(entries: list[TorchBuild], torch: str, variant: str | None = None) -> TorchBuild | None:
     """The build ``torch`` + ``variant``; ``variant`` defaults to the local tag of ``torch`` ("2.5.1+cu124")."""
     public, local = split_local(torch)
     want = variant or local
@@ -165,7 +162,7 @@ def entry(entries: List[TorchBuild], torch: str, variant: Optional[str] = None) 
     return None
 
 
-def default_variant(entries: List[TorchBuild], torch: str, platform: str = "x86_64") -> Optional[TorchBuild]:
+def default_variant(entries: list[TorchBuild], torch: str, platform: str = "x86_64") -> TorchBuild | None:
     """The build plain ``pip install torch==<torch>`` gets from PyPI on Linux ``platform`` (x86_64|aarch64)."""
     if platform not in PLATFORMS:
         raise ValueError(f"platform must be one of {PLATFORMS}, got {platform!r}")
@@ -176,19 +173,19 @@ def default_variant(entries: List[TorchBuild], torch: str, platform: str = "x86_
     return None
 
 
-def resolve_installed(entries: List[TorchBuild], version: str, platform: str = "x86_64") -> Optional[TorchBuild]:
+def resolve_installed(entries: list[TorchBuild], version: str, platform: str = "x86_64") -> TorchBuild | None:
     """The build an installed ``torch.__version__`` denotes: its local tag, else the PyPI default."""
     _, local = split_local(version)
     return entry(entries, version) if local else default_variant(entries, version, platform)
 
 
-def arch_list(entries: List[TorchBuild], torch: str, variant: Optional[str] = None) -> Optional[List[str]]:
+def arch_list(entries: list[TorchBuild], torch: str, variant: str | None = None) -> list[str] | None:
     """Compute capabilities compiled as SASS for that build; None when not recorded or not CUDA."""
     e = entry(entries, torch, variant)
     return list(e.arch_list) if e is not None and e.arch_list is not None else None
 
 
-def archs_for(build: TorchBuild, platform: str = "x86_64") -> Tuple[Optional[List[str]], List[str]]:
+def archs_for(build: TorchBuild, platform: str = "x86_64") -> tuple[list[str] | None, list[str]]:
     """(SASS targets, PTX targets) of the build's wheel for Linux ``platform``; (None, []) when not recorded.
 
     The x86_64 and aarch64 wheels of one build are compiled for different lists
@@ -202,7 +199,7 @@ def archs_for(build: TorchBuild, platform: str = "x86_64") -> Tuple[Optional[Lis
     return (list(build.arch_list) if build.arch_list is not None else None), list(build.ptx or [])
 
 
-def supports_cc(build: TorchBuild, cc: str, platform: str = "x86_64") -> Optional[bool]:
+def supports_cc(build: TorchBuild, cc: str, platform: str = "x86_64") -> bool | None:
     """Whether the build's wheel for ``platform`` has kernels a GPU of compute capability ``cc`` can run.
 
     SASS for X.Y runs on X.Z with Z >= Y (same major); PTX for X.Y can be JIT-compiled
@@ -219,7 +216,7 @@ def supports_cc(build: TorchBuild, cc: str, platform: str = "x86_64") -> Optiona
     return any(cc_key(p) <= have for p in ptx)
 
 
-def releases_running_on(entries: List[TorchBuild], cc: str, driver_max_cuda: str) -> List[TorchBuild]:
+def releases_running_on(entries: list[TorchBuild], cc: str, driver_max_cuda: str) -> list[TorchBuild]:
     """CUDA builds known to run on a GPU of ``cc`` under a driver supporting CUDA up to ``driver_max_cuda``.
 
     Conservative: needs a recorded arch list covering ``cc`` and a CUDA runtime not newer

@@ -11,17 +11,14 @@ vs installed ROCm, OS vs ROCm, driver vs user space) through ``supports_gfx``,
 
 from __future__ import annotations
 
-from accelctl.record import record
-
-from accelctl.lazy_re import lazy_compile
-
 import re
 from dataclasses import field
-from typing import List, Optional
 
 from packaging.version import InvalidVersion, Version
 
+from accelctl.lazy_re import lazy_compile
 from accelctl.matrices.base import UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
+from accelctl.record import record
 
 _GFX_RE = lazy_compile(r"^gfx[0-9]{2,3}[0-9a-f]$")
 
@@ -32,21 +29,21 @@ class RocmRelease:
 
     rocm: str = field(metadata={"kind": VERSION})  # "6.3.3"
     # LLVM targets with full (official) Linux support in this release; null: not found in the sources read.
-    gfx_targets: Optional[List[str]] = None
+    gfx_targets: list[str] | None = None
     # Targets listed with a lesser level (HIP runtime only, community, deprecated): named, not fully supported.
-    gfx_targets_limited: List[str] = field(default_factory=list)
+    gfx_targets_limited: list[str] = field(default_factory=list)
     # Distribution versions supported for every listed GPU: "Ubuntu 24.04.2", "RHEL 9.5", "SLES 15 SP6".
-    os: Optional[List[str]] = None
+    os: list[str] | None = None
     # Distributions supported only on some GPUs or uses (Oracle Linux on MI300X only, ...): see note.
-    os_limited: List[str] = field(default_factory=list)
+    os_limited: list[str] = field(default_factory=list)
     # Kernel-mode driver release series AMD states this user space works with: "6.4.x", "30.10.x".
-    compatible_kmd: Optional[List[str]] = None
+    compatible_kmd: list[str] | None = None
     # PyTorch versions AMD's compatibility matrix lists for this release ("2.4", "2.9.1").
-    pytorch: Optional[List[str]] = None
+    pytorch: list[str] | None = None
     provenance: Provenance = UNSOURCED
 
 
-def _check(entries: List[RocmRelease], errors: ErrorSink) -> None:
+def _check(entries: list[RocmRelease], errors: ErrorSink) -> None:
     seen = set()
     for i, e in enumerate(entries):
         if e.rocm in seen:
@@ -76,7 +73,7 @@ def _v(text: str) -> Version:
     return Version(text.strip())
 
 
-def find(entries: List[RocmRelease], rocm: str) -> Optional[RocmRelease]:
+def find(entries: list[RocmRelease], rocm: str) -> RocmRelease | None:
     """The entry for a ROCm version.
 
     An exact release ("6.3.3") wins; "6.3" (or a build the matrix does not
@@ -98,7 +95,7 @@ def find(entries: List[RocmRelease], rocm: str) -> Optional[RocmRelease]:
     return max(same_minor, key=lambda e: _v(e.rocm))
 
 
-def supports_gfx(entries: List[RocmRelease], rocm: str, gfx: str) -> Optional[bool]:
+def supports_gfx(entries: list[RocmRelease], rocm: str, gfx: str) -> bool | None:
     """True/False: does this ROCm release officially support the target on Linux.
 
     None when the release, or its target list, is not in the matrix. A target
@@ -111,14 +108,14 @@ def supports_gfx(entries: List[RocmRelease], rocm: str, gfx: str) -> Optional[bo
     return base_gfx(gfx) in e.gfx_targets
 
 
-def releases_supporting(entries: List[RocmRelease], gfx: str) -> List[str]:
+def releases_supporting(entries: list[RocmRelease], gfx: str) -> list[str]:
     """Every listed ROCm release that officially supports ``gfx`` on Linux, oldest first."""
     target = base_gfx(gfx)
     hits = [e.rocm for e in entries if e.gfx_targets is not None and target in e.gfx_targets]
     return sorted(hits, key=_v)
 
 
-def supports_os(entries: List[RocmRelease], rocm: str, os_name: str) -> Optional[bool]:
+def supports_os(entries: list[RocmRelease], rocm: str, os_name: str) -> bool | None:
     """True when ``os_name`` ("Ubuntu 22.04.5", "RHEL 9.4", "SLES 15 SP6") is listed for the release.
 
     Also True for a distribution listed with restrictions (see the entry's note
@@ -131,7 +128,7 @@ def supports_os(entries: List[RocmRelease], rocm: str, os_name: str) -> Optional
     return any(_norm_os(o) == want for o in list(e.os) + list(e.os_limited))
 
 
-def kmd_supported(entries: List[RocmRelease], rocm: str, kmd: str) -> Optional[bool]:
+def kmd_supported(entries: list[RocmRelease], rocm: str, kmd: str) -> bool | None:
     """Is a kernel driver version (amdgpu-dkms "6.4.1" or AMD GPU Driver "30.10.1") listed for the release.
 
     Matching is by the "MAJOR.MINOR.x" series AMD lists. None when unknown.

@@ -12,15 +12,13 @@ rules that compare TensorFlow with the node's CUDA/cuDNN and pip NVIDIA wheels.
 
 from __future__ import annotations
 
-from accelctl.record import record
-
 from dataclasses import field
-from typing import Dict, List, Optional
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from accelctl.matrices.base import SPECIFIER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
+from accelctl.record import record
 
 
 @record(frozen=True)
@@ -29,19 +27,19 @@ class TensorFlowRelease:
 
     tensorflow: str = field(metadata={"kind": VERSION})
     tested: bool = False  # True when this version is a row of the tested GPU build configurations table
-    python_min: Optional[str] = field(default=None, metadata={"kind": VERSION})  # table "Python version" low end
-    python_max: Optional[str] = field(default=None, metadata={"kind": VERSION})  # table "Python version" high end
-    compiler: Optional[str] = None  # e.g. "Clang 18.1.8"
-    build_tools: Optional[str] = None  # e.g. "Bazel 7.4.1"
-    cudnn: Optional[str] = field(default=None, metadata={"kind": VERSION})  # table cuDNN column
-    cuda: Optional[str] = field(default=None, metadata={"kind": VERSION})  # table CUDA column
-    requires_python: Optional[str] = field(default=None, metadata={"kind": SPECIFIER})  # wheel Requires-Python
+    python_min: str | None = field(default=None, metadata={"kind": VERSION})  # table "Python version" low end
+    python_max: str | None = field(default=None, metadata={"kind": VERSION})  # table "Python version" high end
+    compiler: str | None = None  # e.g. "Clang 18.1.8"
+    build_tools: str | None = None  # e.g. "Bazel 7.4.1"
+    cudnn: str | None = field(default=None, metadata={"kind": VERSION})  # table cuDNN column
+    cuda: str | None = field(default=None, metadata={"kind": VERSION})  # table CUDA column
+    requires_python: str | None = field(default=None, metadata={"kind": SPECIFIER})  # wheel Requires-Python
     # nvidia-* requirements of the and-cuda extra (package -> specifier); empty when the release has no such extra.
-    and_cuda: Dict[str, str] = field(default_factory=dict)
+    and_cuda: dict[str, str] = field(default_factory=dict)
     provenance: Provenance = UNSOURCED
 
 
-def _check(entries: List[TensorFlowRelease], errors: ErrorSink) -> None:
+def _check(entries: list[TensorFlowRelease], errors: ErrorSink) -> None:
     seen = set()
     for i, e in enumerate(entries):
         v = Version(e.tensorflow)
@@ -67,7 +65,7 @@ def _minor(v: str) -> tuple:
     return (r[0], r[1] if len(r) > 1 else 0)
 
 
-def release(entries: List[TensorFlowRelease], tensorflow: str) -> Optional[TensorFlowRelease]:
+def release(entries: list[TensorFlowRelease], tensorflow: str) -> TensorFlowRelease | None:
     """The entry for exactly this TensorFlow version, or None."""
     want = Version(tensorflow)
     for e in entries:
@@ -76,7 +74,7 @@ def release(entries: List[TensorFlowRelease], tensorflow: str) -> Optional[Tenso
     return None
 
 
-def tested_config(entries: List[TensorFlowRelease], tensorflow: str) -> Optional[TensorFlowRelease]:
+def tested_config(entries: list[TensorFlowRelease], tensorflow: str) -> TensorFlowRelease | None:
     """The tested GPU build configuration for ``tensorflow``: its own row, else the row of its minor series."""
     own = release(entries, tensorflow)
     if own is not None and own.tested:
@@ -87,25 +85,25 @@ def tested_config(entries: List[TensorFlowRelease], tensorflow: str) -> Optional
     return (older or rows or [None])[-1]
 
 
-def cuda_for(entries: List[TensorFlowRelease], tensorflow: str) -> Optional[str]:
+def cuda_for(entries: list[TensorFlowRelease], tensorflow: str) -> str | None:
     """The CUDA version TensorFlow was tested with (e.g. "12.5"), or None when unknown."""
     row = tested_config(entries, tensorflow)
     return row.cuda if row else None
 
 
-def cudnn_for(entries: List[TensorFlowRelease], tensorflow: str) -> Optional[str]:
+def cudnn_for(entries: list[TensorFlowRelease], tensorflow: str) -> str | None:
     """The cuDNN version TensorFlow was tested with (e.g. "9.3"), or None when unknown."""
     row = tested_config(entries, tensorflow)
     return row.cudnn if row else None
 
 
-def and_cuda_pins(entries: List[TensorFlowRelease], tensorflow: str) -> Dict[str, str]:
+def and_cuda_pins(entries: list[TensorFlowRelease], tensorflow: str) -> dict[str, str]:
     """nvidia-* pins of ``tensorflow[and-cuda]`` for exactly this release ({} when unknown or no such extra)."""
     e = release(entries, tensorflow)
     return dict(e.and_cuda) if e else {}
 
 
-def python_supported(entries: List[TensorFlowRelease], tensorflow: str, python: str) -> Optional[bool]:
+def python_supported(entries: list[TensorFlowRelease], tensorflow: str, python: str) -> bool | None:
     """Whether ``python`` (e.g. "3.12") is inside the tested range; None when the range is unknown."""
     row = tested_config(entries, tensorflow)
     if row is None or row.python_min is None or row.python_max is None:

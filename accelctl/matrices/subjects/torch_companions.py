@@ -7,14 +7,12 @@ such pinned release was found (the note says whether one exists without a pin).
 
 from __future__ import annotations
 
-from accelctl.record import record
-
 from dataclasses import field
-from typing import List, Optional
 
 from packaging.version import Version
 
 from accelctl.matrices.base import UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
+from accelctl.record import record
 
 
 @record(frozen=True)
@@ -22,12 +20,12 @@ class TorchCompanions:
     """The domain-library releases built for one torch release."""
 
     torch: str = field(metadata={"kind": VERSION})
-    torchvision: List[str] = field(default_factory=list, metadata={"kind": VERSION})
-    torchaudio: List[str] = field(default_factory=list, metadata={"kind": VERSION})
+    torchvision: list[str] = field(default_factory=list, metadata={"kind": VERSION})
+    torchaudio: list[str] = field(default_factory=list, metadata={"kind": VERSION})
     provenance: Provenance = UNSOURCED
 
 
-def _check(entries: List[TorchCompanions], errors: ErrorSink) -> None:
+def _check(entries: list[TorchCompanions], errors: ErrorSink) -> None:
     seen = set()
     owner = {}
     for i, e in enumerate(entries):
@@ -54,7 +52,7 @@ def _public(version: str) -> Version:
     return Version(version.strip().partition("+")[0])
 
 
-def companions_for(entries: List[TorchCompanions], torch: str) -> Optional[TorchCompanions]:
+def companions_for(entries: list[TorchCompanions], torch: str) -> TorchCompanions | None:
     """The pairing entry of a torch release ("2.5.1" or "2.5.1+cu124"), or None when not recorded."""
     want = _public(torch)
     for e in entries:
@@ -63,7 +61,7 @@ def companions_for(entries: List[TorchCompanions], torch: str) -> Optional[Torch
     return None
 
 
-def torch_for(entries: List[TorchCompanions], library: str, version: str) -> Optional[str]:
+def torch_for(entries: list[TorchCompanions], library: str, version: str) -> str | None:
     """The torch release a torchvision/torchaudio release pins ("0.20.1+cu124" -> "2.5.1")."""
     if library not in ("torchvision", "torchaudio"):
         raise ValueError(f"library must be torchvision or torchaudio, got {library!r}")
@@ -74,7 +72,7 @@ def torch_for(entries: List[TorchCompanions], library: str, version: str) -> Opt
     return None
 
 
-def is_matching(entries: List[TorchCompanions], torch: str, library: str, version: str) -> Optional[bool]:
+def is_matching(entries: list[TorchCompanions], torch: str, library: str, version: str) -> bool | None:
     """Whether ``library`` ``version`` is the release paired with ``torch``; None when either is unknown."""
     paired = torch_for(entries, library, version)
     if paired is None or companions_for(entries, torch) is None:

@@ -10,15 +10,13 @@ at that tag. Used by the framework pin rules (extension vs installed torch).
 
 from __future__ import annotations
 
-from accelctl.record import record
-
 from dataclasses import field
-from typing import List, Optional
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from accelctl.matrices.base import SPECIFIER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
+from accelctl.record import record
 
 PACKAGES = ("xformers", "flash-attn")
 
@@ -29,18 +27,18 @@ class ExtensionRelease:
 
     package: str  # "xformers" | "flash-attn"
     version: str = field(metadata={"kind": VERSION})
-    torch: Optional[str] = field(default=None, metadata={"kind": SPECIFIER})  # torch requirement in Requires-Dist
+    torch: str | None = field(default=None, metadata={"kind": SPECIFIER})  # torch requirement in Requires-Dist
     # torch versions prebuilt wheels exist for (xformers: the pinned one; flash-attn: matrix of the release workflow).
-    torch_builds: List[str] = field(default_factory=list, metadata={"kind": VERSION})
-    cuda_builds: List[str] = field(default_factory=list)  # CUDA toolkit versions the release wheels were built with
-    cuda_majors: List[int] = field(default_factory=list)  # CUDA majors in the wheel names (flash-attn "+cu12")
-    pythons: List[str] = field(default_factory=list)  # CPython versions with wheels
+    torch_builds: list[str] = field(default_factory=list, metadata={"kind": VERSION})
+    cuda_builds: list[str] = field(default_factory=list)  # CUDA toolkit versions the release wheels were built with
+    cuda_majors: list[int] = field(default_factory=list)  # CUDA majors in the wheel names (flash-attn "+cu12")
+    pythons: list[str] = field(default_factory=list)  # CPython versions with wheels
     on_pypi: bool = True  # whether this version is on PyPI (flash-attn: sdist only)
-    wheel: Optional[str] = None  # a wheel file name of this release (PyPI, or the pattern on GitHub)
+    wheel: str | None = None  # a wheel file name of this release (PyPI, or the pattern on GitHub)
     provenance: Provenance = UNSOURCED
 
 
-def _check(entries: List[ExtensionRelease], errors: ErrorSink) -> None:
+def _check(entries: list[ExtensionRelease], errors: ErrorSink) -> None:
     seen = set()
     for i, e in enumerate(entries):
         if e.package not in PACKAGES:
@@ -58,7 +56,7 @@ def _norm(name: str) -> str:
     return name.lower().replace("_", "-")
 
 
-def release(entries: List[ExtensionRelease], package: str, version: str) -> Optional[ExtensionRelease]:
+def release(entries: list[ExtensionRelease], package: str, version: str) -> ExtensionRelease | None:
     """The entry for one package release, or None."""
     want = Version(version)
     for e in entries:
@@ -67,13 +65,13 @@ def release(entries: List[ExtensionRelease], package: str, version: str) -> Opti
     return None
 
 
-def torch_for(entries: List[ExtensionRelease], package: str, version: str) -> List[str]:
+def torch_for(entries: list[ExtensionRelease], package: str, version: str) -> list[str]:
     """torch versions the release was built for (empty when unknown)."""
     e = release(entries, package, version)
     return list(e.torch_builds) if e else []
 
 
-def torch_compatible(entries: List[ExtensionRelease], package: str, version: str, torch: str) -> Optional[bool]:
+def torch_compatible(entries: list[ExtensionRelease], package: str, version: str, torch: str) -> bool | None:
     """Whether an installed torch fits the release; None when the release is unknown.
 
     Uses the Requires-Dist specifier when there is one, else the build list

@@ -9,15 +9,13 @@ torch vs torch_xla.
 
 from __future__ import annotations
 
-from accelctl.record import record
-
 from dataclasses import field
-from typing import List, Optional
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from accelctl.matrices.base import SPECIFIER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
+from accelctl.record import record
 
 PACKAGES = ("jax", "torch-xla")
 
@@ -28,14 +26,14 @@ class TpuPairing:
 
     package: str  # "jax" | "torch-xla"
     version: str = field(metadata={"kind": VERSION})
-    libtpu: Optional[str] = field(default=None, metadata={"kind": SPECIFIER})  # "==0.0.17", "==0.0.10.*"
-    libtpu_nightly: Optional[str] = field(default=None, metadata={"kind": SPECIFIER})  # "==0.1.dev20240916"
-    jaxlib: Optional[str] = field(default=None, metadata={"kind": SPECIFIER})  # jax: tpu extra; torch-xla: pallas extra
-    torch: Optional[str] = field(default=None, metadata={"kind": SPECIFIER})  # torch-xla only
+    libtpu: str | None = field(default=None, metadata={"kind": SPECIFIER})  # "==0.0.17", "==0.0.10.*"
+    libtpu_nightly: str | None = field(default=None, metadata={"kind": SPECIFIER})  # "==0.1.dev20240916"
+    jaxlib: str | None = field(default=None, metadata={"kind": SPECIFIER})  # jax: tpu extra; torch-xla: pallas extra
+    torch: str | None = field(default=None, metadata={"kind": SPECIFIER})  # torch-xla only
     provenance: Provenance = UNSOURCED
 
 
-def _check(entries: List[TpuPairing], errors: ErrorSink) -> None:
+def _check(entries: list[TpuPairing], errors: ErrorSink) -> None:
     seen = set()
     for i, e in enumerate(entries):
         if e.package not in PACKAGES:
@@ -53,7 +51,7 @@ def _check(entries: List[TpuPairing], errors: ErrorSink) -> None:
 SPEC = MatrixSpec(name="tpu", entry_type=TpuPairing, check=_check, key=lambda e: f"{e.package}=={e.version}")
 
 
-def find(entries: List[TpuPairing], package: str, version: str) -> Optional[TpuPairing]:
+def find(entries: list[TpuPairing], package: str, version: str) -> TpuPairing | None:
     """The entry for an exact release (normalised: "torch_xla" == "torch-xla")."""
     name = package.strip().lower().replace("_", "-")
     try:
@@ -66,7 +64,7 @@ def find(entries: List[TpuPairing], package: str, version: str) -> Optional[TpuP
     return None
 
 
-def libtpu_ok(entries: List[TpuPairing], package: str, version: str, libtpu_version: str) -> Optional[bool]:
+def libtpu_ok(entries: list[TpuPairing], package: str, version: str, libtpu_version: str) -> bool | None:
     """Does an installed libtpu (or libtpu-nightly) satisfy the release's ``tpu`` extra pin.
 
     ``libtpu_version`` like "0.0.17" is checked against ``libtpu``; a
@@ -87,13 +85,13 @@ def libtpu_ok(entries: List[TpuPairing], package: str, version: str, libtpu_vers
     return SpecifierSet(spec).contains(v, prereleases=True)
 
 
-def torch_for_torch_xla(entries: List[TpuPairing], torch_xla_version: str) -> Optional[str]:
+def torch_for_torch_xla(entries: list[TpuPairing], torch_xla_version: str) -> str | None:
     """The torch specifier a torch_xla release pairs with ("==2.8.*"), or None."""
     e = find(entries, "torch-xla", torch_xla_version)
     return e.torch if e else None
 
 
-def torch_ok(entries: List[TpuPairing], torch_xla_version: str, torch_version: str) -> Optional[bool]:
+def torch_ok(entries: list[TpuPairing], torch_xla_version: str, torch_version: str) -> bool | None:
     """Is this torch the pairing torch_xla expects (local tags such as "+cpu" ignored)."""
     spec = torch_for_torch_xla(entries, torch_xla_version)
     if spec is None:

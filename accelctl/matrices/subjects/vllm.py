@@ -9,14 +9,12 @@ that torch's METADATA). Used by the framework pin rules (torch/vllm mismatch).
 
 from __future__ import annotations
 
-from accelctl.record import record
-
 from dataclasses import field
-from typing import Optional, List
 
 from packaging.version import Version
 
 from accelctl.matrices.base import SPECIFIER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
+from accelctl.record import record
 
 
 @record(frozen=True)
@@ -24,21 +22,21 @@ class VllmRelease:
     """One vllm release and the pins of its PyPI wheel."""
 
     vllm: str = field(metadata={"kind": VERSION})
-    python: Optional[str] = field(default=None, metadata={"kind": SPECIFIER})  # Requires-Python
-    torch: Optional[str] = field(default=None, metadata={"kind": VERSION})  # exact torch pin (torch==X)
-    torchvision: Optional[str] = field(default=None, metadata={"kind": VERSION})
-    torchaudio: Optional[str] = field(default=None, metadata={"kind": VERSION})
-    flashinfer: Optional[str] = field(default=None, metadata={"kind": VERSION})  # flashinfer-python==X
-    xformers: Optional[str] = field(default=None, metadata={"kind": VERSION})  # xformers==X (none in these releases)
+    python: str | None = field(default=None, metadata={"kind": SPECIFIER})  # Requires-Python
+    torch: str | None = field(default=None, metadata={"kind": VERSION})  # exact torch pin (torch==X)
+    torchvision: str | None = field(default=None, metadata={"kind": VERSION})
+    torchaudio: str | None = field(default=None, metadata={"kind": VERSION})
+    flashinfer: str | None = field(default=None, metadata={"kind": VERSION})  # flashinfer-python==X
+    xformers: str | None = field(default=None, metadata={"kind": VERSION})  # xformers==X (none in these releases)
     # CUDA of the pinned torch's PyPI wheel (its cuda-toolkit / nvidia-*-cuNN pins), e.g. "13.0".
-    cuda: Optional[str] = field(default=None, metadata={"kind": VERSION})
-    cuda_major: Optional[int] = None
-    cudnn: Optional[str] = field(default=None, metadata={"kind": VERSION})  # nvidia-cudnn pin of that torch
-    wheel: Optional[str] = None  # file name of the PyPI wheel whose METADATA was read
+    cuda: str | None = field(default=None, metadata={"kind": VERSION})
+    cuda_major: int | None = None
+    cudnn: str | None = field(default=None, metadata={"kind": VERSION})  # nvidia-cudnn pin of that torch
+    wheel: str | None = None  # file name of the PyPI wheel whose METADATA was read
     provenance: Provenance = UNSOURCED
 
 
-def _check(entries: List[VllmRelease], errors: ErrorSink) -> None:
+def _check(entries: list[VllmRelease], errors: ErrorSink) -> None:
     seen = set()
     for i, e in enumerate(entries):
         v = Version(e.vllm)
@@ -52,7 +50,7 @@ def _check(entries: List[VllmRelease], errors: ErrorSink) -> None:
 SPEC = MatrixSpec(name="vllm", entry_type=VllmRelease, check=_check, key=lambda e: e.vllm)
 
 
-def release(entries: List[VllmRelease], vllm: str) -> Optional[VllmRelease]:
+def release(entries: list[VllmRelease], vllm: str) -> VllmRelease | None:
     """The entry for exactly this vllm version, or None."""
     want = Version(vllm)
     for e in entries:
@@ -61,13 +59,13 @@ def release(entries: List[VllmRelease], vllm: str) -> Optional[VllmRelease]:
     return None
 
 
-def torch_pin_for_vllm(entries: List[VllmRelease], vllm: str) -> Optional[str]:
+def torch_pin_for_vllm(entries: list[VllmRelease], vllm: str) -> str | None:
     """The exact torch version ``vllm`` pins, or None when unknown."""
     e = release(entries, vllm)
     return e.torch if e else None
 
 
-def torch_matches(entries: List[VllmRelease], vllm: str, torch: str) -> Optional[bool]:
+def torch_matches(entries: list[VllmRelease], vllm: str, torch: str) -> bool | None:
     """Whether an installed torch (local tags like "+cu130" ignored) is the one vllm pins; None if unknown."""
     pin = torch_pin_for_vllm(entries, vllm)
     if pin is None:
@@ -75,14 +73,14 @@ def torch_matches(entries: List[VllmRelease], vllm: str, torch: str) -> Optional
     return Version(Version(torch).public) == Version(pin)
 
 
-def vllm_for_torch(entries: List[VllmRelease], torch: str) -> List[str]:
+def vllm_for_torch(entries: list[VllmRelease], torch: str) -> list[str]:
     """vllm versions that pin this torch, newest first."""
     want = Version(Version(torch).public)
     found = [e.vllm for e in entries if e.torch and Version(e.torch) == want]
     return sorted(found, key=Version, reverse=True)
 
 
-def cuda_major_for_vllm(entries: List[VllmRelease], vllm: str) -> Optional[int]:
+def cuda_major_for_vllm(entries: list[VllmRelease], vllm: str) -> int | None:
     """CUDA major of the PyPI build of ``vllm`` (through its torch pin), or None."""
     e = release(entries, vllm)
     return e.cuda_major if e else None

@@ -21,7 +21,7 @@ ENV_VARS = ("HSA_OVERRIDE_GFX_VERSION", "HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEV
             "GPU_DEVICE_ORDINAL", "ROCM_PATH", "HIP_PATH", "HSA_ENABLE_SDMA", "PYTORCH_ROCM_ARCH")
 
 
-def _hex_id(value: Any) -> Optional[str]:
+def _hex_id(value: Any) -> str | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
@@ -33,7 +33,7 @@ def _hex_id(value: Any) -> Optional[str]:
         return None
 
 
-def _gfx_name(value: Any) -> Optional[str]:
+def _gfx_name(value: Any) -> str | None:
     """amdsmi's target_graphics_version: "gfx942", or the bare hex digits "942" some releases return."""
     if not value or value in ("N/A", "0"):
         return None
@@ -41,14 +41,14 @@ def _gfx_name(value: Any) -> Optional[str]:
     return text if text.startswith("gfx") else f"gfx{text}"
 
 
-def _call(host: Any, call: str, *args: Any) -> Tuple[Any, Optional[str]]:
+def _call(host: Any, call: str, *args: Any) -> tuple[Any, str | None]:
     try:
         return host.amdsmi(call, *args), None
     except (DeviceLibraryError, NotSupported, HostError) as exc:
         return None, str(exc)
 
 
-def start_amdsmi(host: Any) -> Tuple[bool, Optional[str]]:
+def start_amdsmi(host: Any) -> tuple[bool, str | None]:
     """(usable, why not)."""
     try:
         host.amdsmi("amdsmi_init")
@@ -61,10 +61,10 @@ def start_amdsmi(host: Any) -> Tuple[bool, Optional[str]]:
         return False, f"amdsmi unusable ({exc}); GPUs read from sysfs"
 
 
-def gpus_from_amdsmi(host: Any) -> Tuple[List[AmdGpu], Optional[str], Optional[str]]:
+def gpus_from_amdsmi(host: Any) -> tuple[list[AmdGpu], str | None, str | None]:
     """(GPUs, driver version, amdsmi library version)."""
     count, _ = _call(host, "device_count")
-    gpus: List[AmdGpu] = []
+    gpus: list[AmdGpu] = []
     driver = None
     for i in range(int(count or 0)):
         asic, _ = _call(host, "amdsmi_get_gpu_asic_info", i)
@@ -94,8 +94,8 @@ def gpus_from_amdsmi(host: Any) -> Tuple[List[AmdGpu], Optional[str], Optional[s
     return gpus, driver, lib_version
 
 
-def gpus_from_sysfs(host: Any, nodes: List[kfd.KfdNode]) -> List[AmdGpu]:
-    out: List[AmdGpu] = []
+def gpus_from_sysfs(host: Any, nodes: list[kfd.KfdNode]) -> list[AmdGpu]:
+    out: list[AmdGpu] = []
     for node in (n for n in nodes if n.is_gpu and n.properties.get("vendor_id", kfd.AMD_VENDOR) == kfd.AMD_VENDOR):
         p = node.properties
         vram = kfd.vram_bytes(host, node.node)
@@ -110,7 +110,7 @@ def gpus_from_sysfs(host: Any, nodes: List[kfd.KfdNode]) -> List[AmdGpu]:
     return out
 
 
-def drm_cards(host: Any) -> List[Tuple[str, str]]:
+def drm_cards(host: Any) -> list[tuple[str, str]]:
     """(card name, PCI device id) of AMD cards in /sys/class/drm (no KFD: compute is off or not built)."""
     out = []
     try:
@@ -130,7 +130,7 @@ def drm_cards(host: Any) -> List[Tuple[str, str]]:
     return out
 
 
-def _merge_kfd(gpus: List[AmdGpu], sysfs: List[AmdGpu]) -> List[AmdGpu]:
+def _merge_kfd(gpus: list[AmdGpu], sysfs: list[AmdGpu]) -> list[AmdGpu]:
     """Give amdsmi's GPUs the KFD facts (gfx_target_version, node, render node) of the same PCI address."""
     by_bus = {g.pci_bus_id: g for g in sysfs if g.pci_bus_id}
     out = []
@@ -146,7 +146,7 @@ def _merge_kfd(gpus: List[AmdGpu], sysfs: List[AmdGpu]) -> List[AmdGpu]:
     return out
 
 
-def _named(host: Any, gpus: List[AmdGpu]) -> List[AmdGpu]:
+def _named(host: Any, gpus: list[AmdGpu]) -> list[AmdGpu]:
     out = []
     for g in gpus:
         if g.name:
@@ -164,7 +164,7 @@ def _named(host: Any, gpus: List[AmdGpu]) -> List[AmdGpu]:
 
 def probe(ctx: ProbeContext) -> AmdInfo:
     host = ctx.host
-    env: Dict[str, str] = {k: host.env[k] for k in ENV_VARS if k in host.env}
+    env: dict[str, str] = {k: host.env[k] for k in ENV_VARS if k in host.env}
     kfd_present = host.exists("/dev/kfd")
     nodes = kfd.read_nodes(host)
     sysfs_gpus = gpus_from_sysfs(host, nodes or [])
@@ -173,7 +173,7 @@ def probe(ctx: ProbeContext) -> AmdInfo:
     amd_hint = bool(sysfs_gpus or cards or kfd_present or driver_kind)
 
     source, note, lib_version = "", None, None
-    gpus: List[AmdGpu] = []
+    gpus: list[AmdGpu] = []
     usable, why = start_amdsmi(host) if amd_hint else (False, None)
     if usable:
         smi_gpus, smi_driver, lib_version = gpus_from_amdsmi(host)

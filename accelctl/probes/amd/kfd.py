@@ -10,10 +10,10 @@ domain and drm_render_minor.
 from __future__ import annotations
 
 import posixpath
-from accelctl.record import record
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from accelctl.host.base import HostError
+from accelctl.record import record
 
 KFD_NODES = "/sys/class/kfd/kfd/topology/nodes"
 AMD_VENDOR = 0x1002
@@ -22,19 +22,19 @@ AMD_VENDOR = 0x1002
 @record
 class KfdNode:
     node: int
-    properties: Dict[str, int]
+    properties: dict[str, int]
 
     @property
     def is_gpu(self) -> bool:
         return self.properties.get("simd_count", 0) > 0
 
     @property
-    def gfx_target_version(self) -> Optional[int]:
+    def gfx_target_version(self) -> int | None:
         value = self.properties.get("gfx_target_version")
         return value if value else None
 
     @property
-    def pci_bus_id(self) -> Optional[str]:
+    def pci_bus_id(self) -> str | None:
         loc = self.properties.get("location_id")
         if loc is None:
             return None
@@ -42,9 +42,9 @@ class KfdNode:
         return f"{domain:04x}:{(loc >> 8) & 0xFF:02x}:{(loc >> 3) & 0x1F:02x}.{loc & 0x7}"
 
 
-def parse_properties(text: str) -> Dict[str, int]:
+def parse_properties(text: str) -> dict[str, int]:
     """KFD properties text -> {name: integer}; lines that are not "name integer" are skipped."""
-    out: Dict[str, int] = {}
+    out: dict[str, int] = {}
     for line in text.splitlines():
         parts = line.split()
         if len(parts) == 2:
@@ -55,7 +55,7 @@ def parse_properties(text: str) -> Dict[str, int]:
     return out
 
 
-def gfx_from_target_version(value: Optional[int]) -> Optional[str]:
+def gfx_from_target_version(value: int | None) -> str | None:
     """KFD's gfx_target_version (major*10000 + minor*100 + stepping) -> LLVM target name.
 
     Minor and stepping print as hex digits (90010 -> gfx90a), as LLVM's
@@ -69,7 +69,7 @@ def gfx_from_target_version(value: Optional[int]) -> Optional[str]:
     return f"gfx{major}{minor:x}{step:x}"
 
 
-def gfx_from_override(value: str) -> Optional[str]:
+def gfx_from_override(value: str) -> str | None:
     """HSA_OVERRIDE_GFX_VERSION "11.0.0" -> gfx1100 (major.minor.stepping, as ROCr reads it)."""
     parts = value.strip().split(".")
     if len(parts) != 3:
@@ -81,7 +81,7 @@ def gfx_from_override(value: str) -> Optional[str]:
     return gfx_from_target_version(major * 10000 + minor * 100 + step)
 
 
-def read_nodes(host: Any) -> Optional[List[KfdNode]]:
+def read_nodes(host: Any) -> list[KfdNode] | None:
     """Every KFD topology node, by number; None when there is no KFD topology."""
     try:
         entries = host.list_dir(KFD_NODES)
@@ -99,7 +99,7 @@ def read_nodes(host: Any) -> Optional[List[KfdNode]]:
     return sorted(nodes, key=lambda n: n.node)
 
 
-def vram_bytes(host: Any, node: int) -> Optional[int]:
+def vram_bytes(host: Any, node: int) -> int | None:
     """Local memory of a GPU node: its mem_banks' size_in_bytes (heap_type 1 = FB_PUBLIC, 2 = FB_PRIVATE)."""
     base = posixpath.join(KFD_NODES, str(node), "mem_banks")
     try:
@@ -117,7 +117,7 @@ def vram_bytes(host: Any, node: int) -> Optional[int]:
     return total or None
 
 
-def drm_product_name(host: Any, render_minor: Optional[int]) -> Optional[str]:
+def drm_product_name(host: Any, render_minor: int | None) -> str | None:
     """amdgpu's product_name sysfs attribute (from the board FRU; absent on most Radeon cards).
 
     The render node's device link leads to the PCI device; kernel doc

@@ -7,20 +7,19 @@ know) a GPU keeps its gfx target and simply has no product name.
 from __future__ import annotations
 
 import threading
-from typing import Dict, Optional
 
 _lock = threading.Lock()
-_table: Optional[Dict[str, str]] = None
+_table: dict[str, str] | None = None
 
 
-def _load() -> Dict[str, str]:
+def _load() -> dict[str, str]:
     try:
         from accelctl.matrices import load
 
         entries = load("amd_gpus").entries
     except Exception:  # absent, being written, or invalid: names are a nicety, never a failure
         return {}
-    out: Dict[str, str] = {}
+    out: dict[str, str] = {}
     for e in entries:
         ids = _field(e, "device_ids", "pci_device_ids") or []
         one = _field(e, "device_id", "pci_device_id")
@@ -44,7 +43,7 @@ def _field(entry: object, *names: str) -> object:
     return None
 
 
-def _norm(value: object) -> Optional[str]:
+def _norm(value: object) -> str | None:
     try:
         number = value if isinstance(value, int) else int(str(value), 16)
     except ValueError:
@@ -52,7 +51,7 @@ def _norm(value: object) -> Optional[str]:
     return f"0x{number:04x}"
 
 
-def table() -> Dict[str, str]:
+def table() -> dict[str, str]:
     global _table
     with _lock:
         if _table is None:
@@ -60,7 +59,7 @@ def table() -> Dict[str, str]:
         return _table
 
 
-def lookup(device_id: Optional[str], gfx_target: Optional[str] = None) -> Optional[str]:
+def lookup(device_id: str | None, gfx_target: str | None = None) -> str | None:
     if not device_id:
         return None
     return table().get(device_id.lower())

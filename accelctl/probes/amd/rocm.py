@@ -8,17 +8,16 @@ version headers, and the version suffixes of shared-library file names
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-
 import posixpath
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from accelctl.host.base import HostError
 from accelctl.inventory.amd import RocmBundle, RocmInstall
+from accelctl.lazy_re import lazy_compile
 
 # component -> (header relative to the root, macro prefix, library file prefix)
-COMPONENTS: Dict[str, Tuple[str, str, str]] = {
+COMPONENTS: dict[str, tuple[str, str, str]] = {
     "hip": ("include/hip/hip_version.h", "HIP_VERSION_", "libamdhip64.so."),
     "rccl": ("include/rccl/rccl.h", "NCCL_", "librccl.so."),
     "miopen": ("include/miopen/version.h", "MIOPEN_VERSION_", "libMIOpen.so."),
@@ -28,18 +27,18 @@ COMPONENTS: Dict[str, Tuple[str, str, str]] = {
 # what a +rocm torch wheel bundles in torch/lib (names as the wheels ship them)
 BUNDLED_PREFIXES = ("libamdhip64.so", "librccl.so", "libMIOpen.so", "librocblas.so", "libhipblaslt.so",
                     "libhsa-runtime64.so", "libroctx64.so", "librocm_smi64.so", "libhipblas.so")
-_DEFINE = lazy_compile(r"^\s*#\s*define\s+(\w+)\s+(\d+)\b", re.M)
+_DEFINE = lazy_compile(r"^\s*#\s*define\s+(\w+)\s+(\d+)\b", re.MULTILINE)
 _VERSION_TAIL = lazy_compile(r"\.so\.(\d+(?:\.\d+)*)$")
 
 
-def parse_info_version(text: str) -> Optional[str]:
+def parse_info_version(text: str) -> str | None:
     """rocm-core's .info/version: "6.2.0-66" -> "6.2.0" (the build number is dropped)."""
     first = text.strip().splitlines()[0].strip() if text.strip() else ""
     m = re.match(r"^(\d+\.\d+(?:\.\d+)?)", first)
     return m.group(1) if m else None
 
 
-def parse_header_version(text: str, prefix: str) -> Optional[str]:
+def parse_header_version(text: str, prefix: str) -> str | None:
     """MAJOR/MINOR/PATCH #defines with ``prefix`` -> "M.m.p" (PATCH may be absent)."""
     defs = {k: v for k, v in _DEFINE.findall(text)}
     major, minor = defs.get(prefix + "MAJOR"), defs.get(prefix + "MINOR")
@@ -49,27 +48,27 @@ def parse_header_version(text: str, prefix: str) -> Optional[str]:
     return f"{major}.{minor}" + (f".{patch}" if patch is not None else "")
 
 
-def version_from_file_name(name: str) -> Optional[str]:
+def version_from_file_name(name: str) -> str | None:
     m = _VERSION_TAIL.search(name)
     return m.group(1) if m else None
 
 
-def _listing(host: Any, folder: str) -> List[str]:
+def _listing(host: Any, folder: str) -> list[str]:
     try:
         return [e.name for e in host.list_dir(folder)]
     except HostError:
         return []
 
 
-def _longest(names: List[str], prefix: str) -> Optional[str]:
+def _longest(names: list[str], prefix: str) -> str | None:
     versions = [version_from_file_name(n) for n in names if n.startswith(prefix)]
     versions = [v for v in versions if v]
     return max(versions, key=lambda v: (v.count("."), len(v))) if versions else None
 
 
-def candidate_roots(host: Any) -> List[Tuple[str, str]]:
+def candidate_roots(host: Any) -> list[tuple[str, str]]:
     """(path, why) of every ROCm root: /opt/rocm*, ROCM_PATH/HIP_PATH."""
-    out: List[Tuple[str, str]] = []
+    out: list[tuple[str, str]] = []
     for name in sorted(_listing(host, "/opt")):
         if name == "rocm" or name.startswith("rocm-"):
             out.append((posixpath.join("/opt", name), "/opt"))
@@ -96,7 +95,7 @@ def describe(host: Any, root: str) -> RocmInstall:
         if m:
             version, source = m.group(1), "folder name"
     libs = _listing(host, posixpath.join(root, "lib"))
-    components: Dict[str, str] = {}
+    components: dict[str, str] = {}
     for name, (header, prefix, lib_prefix) in COMPONENTS.items():
         found = None
         try:
@@ -109,9 +108,9 @@ def describe(host: Any, root: str) -> RocmInstall:
     return RocmInstall(path=root, version=version, version_source=source, components=components)
 
 
-def installs(host: Any) -> List[RocmInstall]:
+def installs(host: Any) -> list[RocmInstall]:
     """Every distinct ROCm root; the active one is ROCM_PATH's, else where /opt/rocm points."""
-    seen: Dict[str, List[str]] = {}
+    seen: dict[str, list[str]] = {}
     for path, why in candidate_roots(host):
         if not host.is_dir(path):
             continue
@@ -140,9 +139,9 @@ def looks_like_rocm(host: Any, root: str) -> bool:
                (".info/version", "include/rocm-core/rocm_version.h", "include/hip/hip_version.h", "lib", "bin/rocminfo"))
 
 
-def bundled(host: Any, penvs: List[Any]) -> List[RocmBundle]:
+def bundled(host: Any, penvs: list[Any]) -> list[RocmBundle]:
     """ROCm libraries inside torch wheels (a ``+rocm`` local version, or libamdhip64 in torch/lib)."""
-    out: List[RocmBundle] = []
+    out: list[RocmBundle] = []
     for penv in penvs:
         torch = next((d for d in getattr(penv, "distributions", []) if d.name.lower() == "torch"), None)
         for site in getattr(penv, "site_packages", []):
@@ -156,7 +155,7 @@ def bundled(host: Any, penvs: List[Any]) -> List[RocmBundle]:
     return out
 
 
-def read_driver(host: Any) -> Tuple[Optional[str], str, Optional[str]]:
+def read_driver(host: Any) -> tuple[str | None, str, str | None]:
     """(version, source, kind): /sys/module/amdgpu/version exists only for the DKMS (amdgpu-dkms) build."""
     try:
         text = host.read_text("/sys/module/amdgpu/version", 4096).strip()

@@ -8,13 +8,9 @@ interpreter (PEP 508), never for the Python running accelctl.
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-from accelctl.requirements import parse_requirement as _parse_requirement
-
 import re
-from accelctl.record import record
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Dict, Iterable, List, Optional, Tuple
 
 from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import Requirement
@@ -22,6 +18,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
+from accelctl.lazy_re import lazy_compile
+from accelctl.record import record
+from accelctl.requirements import parse_requirement as _parse_requirement
 
 # Distributions that decide whether accelerated code runs; their requirements are what pipcheck looks at.
 ACCELERATOR_PACKAGES = frozenset({
@@ -48,12 +47,12 @@ def norm(name: str) -> str:
     return canonicalize_name(name)
 
 
-def parse_requirement(line: str) -> Optional[Requirement]:
+def parse_requirement(line: str) -> Requirement | None:
     """A parsed Requires-Dist line (one cache for the probes and the rules)."""
     return _parse_requirement(line)
 
 
-_MARKER_TEXTS: Dict[int, Tuple[Requirement, str]] = {}
+_MARKER_TEXTS: dict[int, tuple[Requirement, str]] = {}
 
 
 def marker_text(req: Requirement) -> str:
@@ -77,10 +76,10 @@ def marker_text(req: Requirement) -> str:
 class MarkerEnv:
     """PEP 508 marker values of the inspected interpreter (Linux)."""
 
-    python: Optional[str]  # "3.12.3" or "3.12"
-    machine: Optional[str]  # x86_64 | aarch64
+    python: str | None  # "3.12.3" or "3.12"
+    machine: str | None  # x86_64 | aarch64
 
-    def values(self, extra: str = "") -> Dict[str, str]:
+    def values(self, extra: str = "") -> dict[str, str]:
         py = self.python or ""
         parts = py.split(".")
         return {
@@ -115,7 +114,7 @@ def applies(req: Requirement, env: MarkerEnv, extras: Iterable[str] = ("",)) -> 
     return False
 
 
-_EVALUATED: Dict[Tuple[str, Optional[str], Optional[str], str], bool] = {}
+_EVALUATED: dict[tuple[str, str | None, str | None, str], bool] = {}
 
 
 def _evaluate(req: Requirement, text: str, env: MarkerEnv, extra: str) -> bool:
@@ -160,7 +159,7 @@ def spec_text(req: Requirement) -> str:
     return str(req.specifier)
 
 
-def satisfied(spec: str, version: Optional[str]) -> Optional[bool]:
+def satisfied(spec: str, version: str | None) -> bool | None:
     """Whether an installed version meets a specifier; None when absent or unreadable."""
     if version is None:
         return None
@@ -188,9 +187,9 @@ def names_stack_package(line: str) -> bool:
     return m is not None and is_stack_name(m.group(1))
 
 
-def glibc_floor(tags: Iterable[str]) -> Optional[str]:
+def glibc_floor(tags: Iterable[str]) -> str | None:
     """Lowest glibc a wheel's manylinux tags accept: manylinux_2_28 -> "2.28", manylinux2014 -> "2.17"."""
-    floors: List[Tuple[int, int]] = []
+    floors: list[tuple[int, int]] = []
     for tag in tags:
         for m in _MANYLINUX.finditer(tag):
             text = f"{m.group(1)}.{m.group(2)}" if m.group(1) else _LEGACY_GLIBC[m.group(4)]
@@ -198,7 +197,7 @@ def glibc_floor(tags: Iterable[str]) -> Optional[str]:
     return "%d.%d" % min(floors) if floors else None
 
 
-def tag_platform(tags: Iterable[str]) -> Optional[str]:
+def tag_platform(tags: Iterable[str]) -> str | None:
     """CPU architecture named by a wheel's platform tags (cp312-cp312-manylinux_2_28_x86_64 -> x86_64)."""
     for tag in tags:
         for plat in tag.split("-")[-1].split("."):
@@ -208,12 +207,12 @@ def tag_platform(tags: Iterable[str]) -> Optional[str]:
     return None
 
 
-def split_local(version: str) -> Tuple[str, Optional[str]]:
+def split_local(version: str) -> tuple[str, str | None]:
     public, _, local = version.strip().partition("+")
     return public, (local or None)
 
 
-def release_of(version: str) -> Optional[Version]:
+def release_of(version: str) -> Version | None:
     try:
         return Version(split_local(version)[0])
     except InvalidVersion:
@@ -223,7 +222,7 @@ def release_of(version: str) -> Optional[Version]:
 _LOCAL_RUNTIME = lazy_compile(r"^(cu|rocm|xpu|cpu)(.*)$")
 
 
-def runtime_from_local(local: Optional[str]) -> Tuple[Optional[str], Optional[str]]:
+def runtime_from_local(local: str | None) -> tuple[str | None, str | None]:
     """("cuda", "12.4") from "cu124", ("rocm", "6.2") from "rocm6.2", ("cpu", None) from "cpu"."""
     m = _LOCAL_RUNTIME.match(local or "")
     if not m:
@@ -243,9 +242,9 @@ def runtime_from_local(local: Optional[str]) -> Tuple[Optional[str], Optional[st
     return ("xpu" if kind == "xpu" else "cpu"), None
 
 
-def stack_pins(dist: Distribution, env: MarkerEnv, extras: Iterable[str] = ("",)) -> Dict[str, str]:
+def stack_pins(dist: Distribution, env: MarkerEnv, extras: Iterable[str] = ("",)) -> dict[str, str]:
     """Requirement name -> specifier for the accelerator-stack requirements that apply."""
-    out: Dict[str, str] = {}
+    out: dict[str, str] = {}
     for line in dist.requires:
         if not names_stack_package(line):
             continue
@@ -256,9 +255,9 @@ def stack_pins(dist: Distribution, env: MarkerEnv, extras: Iterable[str] = ("",)
     return out
 
 
-def extra_pins(dist: Distribution, env: MarkerEnv, extra: str) -> Dict[str, str]:
+def extra_pins(dist: Distribution, env: MarkerEnv, extra: str) -> dict[str, str]:
     """Pins that only the extra ``extra`` adds (tensorflow[and-cuda], jax-cuda12-plugin[with-cuda])."""
-    out: Dict[str, str] = {}
+    out: dict[str, str] = {}
     for line in dist.requires:
         if not names_stack_package(line):
             continue
@@ -269,9 +268,9 @@ def extra_pins(dist: Distribution, env: MarkerEnv, extra: str) -> Dict[str, str]
     return out
 
 
-def nested_extra_pins(dist: Distribution, installed: Dict[str, Distribution], env: MarkerEnv) -> Dict[str, str]:
+def nested_extra_pins(dist: Distribution, installed: dict[str, Distribution], env: MarkerEnv) -> dict[str, str]:
     """Pins reached through an extra of a pinned meta-package: torch -> cuda-toolkit[cublas] -> nvidia-cublas."""
-    out: Dict[str, str] = {}
+    out: dict[str, str] = {}
     for line in dist.requires:
         req = parse_requirement(line)
         if req is None or not req.extras or not applies(req, env):
@@ -288,8 +287,8 @@ def nested_extra_pins(dist: Distribution, installed: Dict[str, Distribution], en
     return out
 
 
-def base_info(dist: Distribution, env: PythonEnvironment, installed: Dict[str, Distribution], menv: MarkerEnv,
-              version: Optional[str] = None, name: Optional[str] = None) -> FrameworkInfo:
+def base_info(dist: Distribution, env: PythonEnvironment, installed: dict[str, Distribution], menv: MarkerEnv,
+              version: str | None = None, name: str | None = None) -> FrameworkInfo:
     """The facts every framework shares: version, local tag, pins vs installed, Python and glibc floors."""
     full = version or dist.version
     _, local = split_local(full)
@@ -313,5 +312,5 @@ def base_info(dist: Distribution, env: PythonEnvironment, installed: Dict[str, D
     )
 
 
-def by_name(env: PythonEnvironment) -> Dict[str, Distribution]:
+def by_name(env: PythonEnvironment) -> dict[str, Distribution]:
     return {norm(d.name): d for d in env.distributions}

@@ -12,12 +12,10 @@ cuda-toolkit's pins, and the environment's unsuffixed CUDA runtime.
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-
 import re
-from typing import Dict, List, Optional, Tuple
 
 from accelctl.inventory.python_env import CudaWheel, Distribution
+from accelctl.lazy_re import lazy_compile
 from accelctl.probes.frameworks.common import norm, parse_requirement
 
 _SUFFIX = lazy_compile(r"-cu(\d{2})$|-cuda(\d{2})x?$|-cuda(\d{2})\d$|-cu(\d{2})-")
@@ -33,7 +31,7 @@ TRACKS_CUDA = frozenset({
 NOT_CUDA = frozenset({"nvidia-ml-py", "nvidia-ml-py3", "cuda-pathfinder", "cuda-core", "nvidia-pyindex"})
 
 
-def suffix_major(name: str) -> Optional[str]:
+def suffix_major(name: str) -> str | None:
     """'nvidia-cudnn-cu12' -> '12', 'cupy-cuda13x' -> '13', 'jax-cuda12-plugin' -> '12'."""
     n = norm(name)
     m = _SUFFIX.search(n) or re.search(r"-cuda(\d{2})-", n)
@@ -49,9 +47,9 @@ def is_cuda_wheel(name: str) -> bool:
     return n.startswith(("nvidia-", "cuda-")) or suffix_major(n) is not None and n.startswith(("cupy-", "jax-cuda"))
 
 
-def toolkit_majors(dists: Dict[str, Distribution]) -> Dict[str, str]:
+def toolkit_majors(dists: dict[str, Distribution]) -> dict[str, str]:
     """Component name -> CUDA major, from every installed cuda-toolkit's Requires-Dist."""
-    out: Dict[str, str] = {}
+    out: dict[str, str] = {}
     tk = dists.get("cuda-toolkit")
     if tk is None:
         return out
@@ -63,7 +61,7 @@ def toolkit_majors(dists: Dict[str, Distribution]) -> Dict[str, str]:
     return out
 
 
-def classify(name: str, version: str, from_toolkit: Dict[str, str], runtime_major: Optional[str]) -> Tuple[Optional[str], str]:
+def classify(name: str, version: str, from_toolkit: dict[str, str], runtime_major: str | None) -> tuple[str | None, str]:
     n = norm(name)
     major = suffix_major(n)
     if major:
@@ -77,13 +75,13 @@ def classify(name: str, version: str, from_toolkit: Dict[str, str], runtime_majo
     return None, ""
 
 
-def cuda_wheels(distributions: List[Distribution]) -> Tuple[List[CudaWheel], List[str]]:
+def cuda_wheels(distributions: list[Distribution]) -> tuple[list[CudaWheel], list[str]]:
     """The CUDA library wheels installed, and the sorted CUDA majors they span."""
     dists = {norm(d.name): d for d in distributions}
     from_toolkit = toolkit_majors(dists)
     rt = dists.get("nvidia-cuda-runtime")
     runtime_major = rt.version.split(".", 1)[0] if rt else None
-    out: List[CudaWheel] = []
+    out: list[CudaWheel] = []
     for d in sorted(distributions, key=lambda d: norm(d.name)):
         if not is_cuda_wheel(d.name):
             continue
@@ -93,7 +91,7 @@ def cuda_wheels(distributions: List[Distribution]) -> Tuple[List[CudaWheel], Lis
     return out, majors
 
 
-def runtime_from_pins(pins: Dict[str, str]) -> Tuple[Optional[str], Optional[str], str]:
+def runtime_from_pins(pins: dict[str, str]) -> tuple[str | None, str | None, str]:
     """(kind, version, how) of the runtime a wheel's pins name.
 
     ``nvidia-cuda-runtime-cu12==12.4.127`` -> ("cuda", "12.4"); ``cuda-toolkit==13.0.2`` -> ("cuda", "13.0");

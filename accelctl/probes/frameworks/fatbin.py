@@ -14,9 +14,10 @@ output and ``cuobjdump --list-elf/--list-ptx`` on the H100 node
 from __future__ import annotations
 
 import struct
-from accelctl.record import record
+from collections.abc import Callable
 from dataclasses import field
-from typing import Callable, Dict, List, Optional, Tuple
+
+from accelctl.record import record
 
 Reader = Callable[[int, int], bytes]
 
@@ -40,25 +41,25 @@ class FatbinError(ValueError):
 
 @record
 class FatbinTargets:
-    cubins: Dict[str, int] = field(default_factory=dict)  # "sm_90" -> count of cubins
-    ptx: Dict[str, int] = field(default_factory=dict)  # "compute_90" -> count of PTX entries
+    cubins: dict[str, int] = field(default_factory=dict)  # "sm_90" -> count of cubins
+    ptx: dict[str, int] = field(default_factory=dict)  # "compute_90" -> count of PTX entries
     containers: int = 0
     section_size: int = 0
     complete: bool = True  # False when the walk stopped early (a malformed or unknown header)
 
-    def sm(self) -> List[str]:
+    def sm(self) -> list[str]:
         return sorted(self.cubins, key=_arch_key)
 
-    def compute(self) -> List[str]:
+    def compute(self) -> list[str]:
         return sorted(self.ptx, key=_arch_key)
 
 
-def _arch_key(name: str) -> Tuple[int, str]:
+def _arch_key(name: str) -> tuple[int, str]:
     digits = "".join(c for c in name.split("_", 1)[-1] if c.isdigit())
     return int(digits or 0), name
 
 
-def find_section(read: Reader, name: bytes = b".nv_fatbin") -> Optional[Tuple[int, int]]:
+def find_section(read: Reader, name: bytes = b".nv_fatbin") -> tuple[int, int] | None:
     """(file offset, size) of an ELF64 little-endian section by name; None when absent."""
     ident = read(0, 64)
     if len(ident) < 64 or ident[:4] != b"\x7fELF":
@@ -73,7 +74,7 @@ def find_section(read: Reader, name: bytes = b".nv_fatbin") -> Optional[Tuple[in
     if len(table) < shentsize * shnum:
         raise FatbinError("truncated section header table")
 
-    def header(i: int) -> Tuple[int, int, int]:
+    def header(i: int) -> tuple[int, int, int]:
         name_off, = struct.unpack_from("<I", table, i * shentsize)
         offset, size = struct.unpack_from("<QQ", table, i * shentsize + 0x18)
         return name_off, offset, size
@@ -95,8 +96,8 @@ def _arch_name(prefix: str, arch: int, flags: int) -> str:
 
 def walk(read: Reader, offset: int, size: int) -> FatbinTargets:
     """Count cubin and PTX targets of the fat binaries in [offset, offset + size)."""
-    cubins: Dict[str, int] = {}
-    ptx: Dict[str, int] = {}
+    cubins: dict[str, int] = {}
+    ptx: dict[str, int] = {}
     pos, end, containers, entries = offset, offset + size, 0, 0
     complete = True
     while pos + _CONTAINER.size <= end:
@@ -136,7 +137,7 @@ def walk(read: Reader, offset: int, size: int) -> FatbinTargets:
     return FatbinTargets(cubins, ptx, containers, size, complete)
 
 
-def _next_magic(read: Reader, pos: int, end: int) -> Optional[int]:
+def _next_magic(read: Reader, pos: int, end: int) -> int | None:
     """The next 8-byte aligned container start after padding, or None."""
     needle = struct.pack("<I", MAGIC)
     while pos < end:
@@ -154,7 +155,7 @@ def _next_magic(read: Reader, pos: int, end: int) -> Optional[int]:
     return None
 
 
-def scan(read: Reader) -> Optional[FatbinTargets]:
+def scan(read: Reader) -> FatbinTargets | None:
     """Targets of a library's ``.nv_fatbin`` section; None when it has none (no device code)."""
     where = find_section(read)
     if where is None:
@@ -162,5 +163,5 @@ def scan(read: Reader) -> Optional[FatbinTargets]:
     return walk(read, *where)
 
 
-def scan_file(host, path: str) -> Optional[FatbinTargets]:
+def scan_file(host, path: str) -> FatbinTargets | None:
     return scan(lambda off, size: host.read_at(path, off, size))

@@ -9,22 +9,20 @@ version it was built with comes from the jax matrix when it has the release.
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-
 from dataclasses import replace
-from typing import Dict, List, Optional
 
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
+from accelctl.lazy_re import lazy_compile
 from accelctl.probes.frameworks.common import MarkerEnv, base_info, extra_pins, norm, satisfied, split_local
 
 _PLUGIN = lazy_compile(r"^jax-(cuda|rocm)(\d+)-(plugin|pjrt)$")
 
 
-def _plugins(installed: Dict[str, Distribution]) -> List[Distribution]:
+def _plugins(installed: dict[str, Distribution]) -> list[Distribution]:
     return [d for n, d in sorted(installed.items()) if _PLUGIN.match(n)]
 
 
-def _matrix_stack(matrix: Optional[list], jax_version: str, major: int):
+def _matrix_stack(matrix: list | None, jax_version: str, major: int):
     if not matrix:
         return None
     try:
@@ -35,12 +33,12 @@ def _matrix_stack(matrix: Optional[list], jax_version: str, major: int):
         return None
 
 
-def read_jax(env: PythonEnvironment, installed: Dict[str, Distribution], menv: MarkerEnv,
-             matrix: Optional[list]) -> List[FrameworkInfo]:
+def read_jax(env: PythonEnvironment, installed: dict[str, Distribution], menv: MarkerEnv,
+             matrix: list | None) -> list[FrameworkInfo]:
     jax, jaxlib = installed.get("jax"), installed.get("jaxlib")
     plugins = _plugins(installed)
     related = {norm(d.name): d.version for d in [jax, jaxlib, *plugins, installed.get("libtpu")] if d is not None}
-    notes: List[str] = []
+    notes: list[str] = []
     ok = True
     if jax is not None and jaxlib is not None:
         spec = base_info(jax, env, installed, menv).pins.get("jaxlib")
@@ -59,7 +57,7 @@ def read_jax(env: PythonEnvironment, installed: Dict[str, Distribution], menv: M
                 notes.append(f"{norm(p.name)} {p.version} requires {name}{spec}, {have} is installed")
     consistent = ok if (jaxlib is not None and (jax is not None or plugins)) else None
 
-    out: List[FrameworkInfo] = []
+    out: list[FrameworkInfo] = []
     if jax is not None:
         out.append(replace(base_info(jax, env, installed, menv), related=related, consistent=consistent, notes=list(notes)))
     cuda_plugins = [p for p in plugins if _PLUGIN.match(norm(p.name)).group(3) == "plugin"]  # type: ignore[union-attr]

@@ -13,8 +13,8 @@ and whether it holds in ``pins_ok``.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable, Dict, List, Optional, Tuple
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
@@ -28,7 +28,7 @@ _FAMILY = {"libtpu": "tpu", "libtpu-nightly": "tpu", "torch-xla": "tpu", "torch-
 Unknown = Callable[[str, str], None]
 
 
-def runtime_of(name: str, version: str, pins: Dict[str, str], extras: Dict[str, str]) -> Tuple[Optional[str], Optional[str], Optional[str]]:
+def runtime_of(name: str, version: str, pins: dict[str, str], extras: dict[str, str]) -> tuple[str | None, str | None, str | None]:
     """(kind, version, source) of the runtime a package targets, from the strongest clue available."""
     _, local = split_local(version)
     kind, rt = runtime_from_local(local)
@@ -52,15 +52,15 @@ def runtime_of(name: str, version: str, pins: Dict[str, str], extras: Dict[str, 
     return None, None, None
 
 
-def read_other(host: Host, env: PythonEnvironment, dist: Distribution, installed: Dict[str, Distribution],
-               menv: MarkerEnv, torch_info: Optional[FrameworkInfo], scan_fatbins: bool, unknown: Unknown) -> FrameworkInfo:
+def read_other(host: Host, env: PythonEnvironment, dist: Distribution, installed: dict[str, Distribution],
+               menv: MarkerEnv, torch_info: FrameworkInfo | None, scan_fatbins: bool, unknown: Unknown) -> FrameworkInfo:
     name = norm(dist.name)
     info = base_info(dist, env, installed, menv)
     extras = extra_pins(dist, menv, _EXTRAS[name]) if name in _EXTRAS else {}
     if name == "onnxruntime-gpu":
         extras.update(extra_pins(dist, menv, "cudnn"))
     kind, rt, source = runtime_of(name, info.version, info.pins, extras)
-    notes: List[str] = []
+    notes: list[str] = []
     if kind is None and name in ("torchvision", "torchaudio") and torch_info is not None and "torch" in info.pins:
         kind, rt, source = torch_info.runtime_kind, torch_info.runtime_version, "the torch it pins (no local tag)"
     if "torch" in info.pins:
@@ -68,8 +68,8 @@ def read_other(host: Host, env: PythonEnvironment, dist: Distribution, installed
         notes.append(f"built against torch{info.pins['torch']}; installed torch {have or 'none'}")
     if name == "flash-attn" and not info.local_tag:
         notes.append("flash-attn's CUDA/torch build is named in its wheel file name only, not in the installed metadata")
-    archs: List[str] = []
-    ptx: List[str] = []
+    archs: list[str] = []
+    ptx: list[str] = []
     archs_source = archs_lib = None
     if scan_fatbins and name in ("flash-attn", "xformers", "vllm") and dist.location:
         archs, ptx, archs_source, archs_lib = _scan_extension(host, posixpath.dirname(dist.location), name, unknown)

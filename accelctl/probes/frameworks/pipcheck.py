@@ -14,17 +14,22 @@ one level: the meta-package's pins for that extra must hold too.
 
 from __future__ import annotations
 
-from typing import Dict, List
-
 from packaging.version import InvalidVersion
 
 from accelctl.inventory.python_env import Distribution, RequirementProblem
-from accelctl.probes.frameworks.common import (ACCELERATOR_PACKAGES, MarkerEnv, applies, extra_only, is_stack_name, norm,
-                                              parse_requirement)
+from accelctl.probes.frameworks.common import (
+    ACCELERATOR_PACKAGES,
+    MarkerEnv,
+    applies,
+    extra_only,
+    is_stack_name,
+    norm,
+    parse_requirement,
+)
 
 
-def _check_line(requirer: Distribution, line: str, installed: Dict[str, Distribution], menv: MarkerEnv,
-                extras=("",)) -> List[RequirementProblem]:
+def _check_line(requirer: Distribution, line: str, installed: dict[str, Distribution], menv: MarkerEnv,
+                extras=("",)) -> list[RequirementProblem]:
     req = parse_requirement(line)
     if req is None or not applies(req, menv, extras):
         return []
@@ -36,7 +41,7 @@ def _check_line(requirer: Distribution, line: str, installed: Dict[str, Distribu
         if is_stack_name(name) or name in ACCELERATOR_PACKAGES:
             return [RequirementProblem(requirer.name, requirer.version, text, name, None, "missing")]
         return []
-    out: List[RequirementProblem] = []
+    out: list[RequirementProblem] = []
     try:
         ok = not req.specifier or req.specifier.contains(have.version, prereleases=True)
     except InvalidVersion:
@@ -53,10 +58,10 @@ def _check_line(requirer: Distribution, line: str, installed: Dict[str, Distribu
     return out
 
 
-def check(distributions: List[Distribution], menv: MarkerEnv) -> List[RequirementProblem]:
+def check(distributions: list[Distribution], menv: MarkerEnv) -> list[RequirementProblem]:
     """Every unmet requirement of an installed accelerator package, sorted by requirer then name."""
     installed = {norm(d.name): d for d in distributions}
-    problems: List[RequirementProblem] = []
+    problems: list[RequirementProblem] = []
     for dist in distributions:
         if norm(dist.name) not in ACCELERATOR_PACKAGES:
             continue

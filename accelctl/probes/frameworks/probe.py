@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import replace
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import FrameworkInfo, PythonEnvironment
@@ -27,7 +27,7 @@ from accelctl.probes.nvidia.elf import ElfError, read_elf_dynamic
 _ELF_MACHINES = {62: "x86_64", 183: "aarch64", 21: "ppc64le", 22: "s390x"}
 
 
-def interpreter_machine(host: Host, interpreter: str) -> Optional[str]:
+def interpreter_machine(host: Host, interpreter: str) -> str | None:
     """CPU architecture of the interpreter binary, from its ELF header (e_machine)."""
     try:
         head = host.read_at(host.realpath(interpreter), 0, 20)
@@ -39,7 +39,7 @@ def interpreter_machine(host: Host, interpreter: str) -> Optional[str]:
     return _ELF_MACHINES.get(int.from_bytes(head[18:20], order))
 
 
-def env_platform(host: Host, env: PythonEnvironment) -> Optional[str]:
+def env_platform(host: Host, env: PythonEnvironment) -> str | None:
     """The environment's CPU architecture: its wheels' platform tags, else its interpreter's ELF header."""
     counts = {}
     for d in env.distributions:
@@ -58,7 +58,7 @@ def describe_frameworks(ctx: ProbeContext, env: PythonEnvironment) -> PythonEnvi
     menv = MarkerEnv(env.version, platform)
     installed = by_name(env)
     unknown = ctx.unknown
-    out: List[FrameworkInfo] = []
+    out: list[FrameworkInfo] = []
     torch_info = None
     if TORCH in installed:
         torch_info = torch_reader.read_torch(host, env, installed[TORCH], installed, menv,
@@ -82,7 +82,7 @@ def describe_frameworks(ctx: ProbeContext, env: PythonEnvironment) -> PythonEnvi
 _MAX_ELF_FILES = 32
 
 
-def _with_elf_glibc_floor(host: Host, installed: Dict[str, Any], fw: FrameworkInfo) -> FrameworkInfo:
+def _with_elf_glibc_floor(host: Host, installed: dict[str, Any], fw: FrameworkInfo) -> FrameworkInfo:
     """A framework whose wheel has no manylinux tag (a ``linux_*`` build, conda, a source build) declares
     no glibc floor: read it from the GLIBC_x.y symbol versions its own libraries need."""
     if fw.glibc_floor:
@@ -93,7 +93,7 @@ def _with_elf_glibc_floor(host: Host, installed: Dict[str, Any], fw: FrameworkIn
     if dist.wheel_tags and all(tag.endswith("-any") for tag in dist.wheel_tags):
         return fw  # a pure-Python wheel has no libraries of its own, so no glibc floor
     package = posixpath.join(posixpath.dirname(dist.location), fw.name.replace("-", "_"))
-    best: Optional[Tuple[Tuple[int, int], str]] = None
+    best: tuple[tuple[int, int], str] | None = None
     checked = 0
     for folder in (package, posixpath.join(package, "lib")):
         try:
@@ -117,7 +117,7 @@ def _with_elf_glibc_floor(host: Host, installed: Dict[str, Any], fw: FrameworkIn
                    notes=list(fw.notes) + [f"glibc >= {best[0][0]}.{best[0][1]}: GLIBC symbol versions {best[1]} needs"])
 
 
-def probe(ctx: ProbeContext) -> List[PythonEnvironment]:
+def probe(ctx: ProbeContext) -> list[PythonEnvironment]:
     envs = ctx.results.get("python") or []
     return [describe_frameworks(ctx, env) for env in envs]
 

@@ -10,42 +10,40 @@ also runs on a system CUDA installation.
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-
 import posixpath
 import re
 from dataclasses import replace
-from typing import Dict, Optional
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
+from accelctl.lazy_re import lazy_compile
 from accelctl.probes.frameworks.common import MarkerEnv, base_info, norm
 from accelctl.probes.frameworks.cuda_wheels import runtime_from_pins
 
 _ITEM = lazy_compile(r"['\"](\w+)['\"]\s*:\s*(?:['\"]([^'\"]*)['\"]|(True|False))")
 
 
-def parse_build_info(text: str) -> Dict[str, str]:
+def parse_build_info(text: str) -> dict[str, str]:
     """Key/values of build_info.py's dict: {"cuda_version": "12.5.1", "is_cuda_build": "True", ...}."""
     return {m.group(1): (m.group(2) if m.group(2) is not None else m.group(3)) for m in _ITEM.finditer(text)}
 
 
-def read_tensorflow(host: Host, env: PythonEnvironment, dist: Distribution, installed: Dict[str, Distribution],
+def read_tensorflow(host: Host, env: PythonEnvironment, dist: Distribution, installed: dict[str, Distribution],
                     menv: MarkerEnv) -> FrameworkInfo:
     info = base_info(dist, env, installed, menv)
     from accelctl.probes.frameworks.common import extra_pins
 
     extras = extra_pins(dist, menv, "and-cuda")
-    build: Dict[str, str] = {}
+    build: dict[str, str] = {}
     if dist.location:
         path = posixpath.join(posixpath.dirname(dist.location), "tensorflow", "python", "platform", "build_info.py")
         try:
             build = parse_build_info(host.read_text(path, 64 << 10))
         except HostError:
             build = {}
-    kind: Optional[str] = None
-    version: Optional[str] = None
-    source: Optional[str] = None
+    kind: str | None = None
+    version: str | None = None
+    source: str | None = None
     if build.get("is_cuda_build") == "True" and build.get("cuda_version"):
         m = re.match(r"(\d+)\.(\d+)", build["cuda_version"])
         kind, version, source = "cuda", (f"{m.group(1)}.{m.group(2)}" if m else build["cuda_version"]), "build_info.py"

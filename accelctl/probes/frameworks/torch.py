@@ -17,33 +17,32 @@ fatbin scan of ``torch/lib/libtorch_cuda.so`` when asked (``--scan-fatbins``).
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable, Dict, List, Optional, Tuple
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
+from accelctl.lazy_re import lazy_compile
 from accelctl.probes.frameworks import fatbin
 from accelctl.probes.frameworks.common import MarkerEnv, base_info, runtime_from_local, split_local
 from accelctl.probes.frameworks.cuda_wheels import runtime_from_pins
 
-_ASSIGN = lazy_compile(r"^(__version__|cuda|hip|rocm|xpu)\s*(?::[^=]*)?=\s*(?:'([^']*)'|\"([^\"]*)\"|None)\s*$", re.M)
+_ASSIGN = lazy_compile(r"^(__version__|cuda|hip|rocm|xpu)\s*(?::[^=]*)?=\s*(?:'([^']*)'|\"([^\"]*)\"|None)\s*$", re.MULTILINE)
 Unknown = Callable[[str, str], None]
 
 
-def parse_version_py(text: str) -> Dict[str, Optional[str]]:
+def parse_version_py(text: str) -> dict[str, str | None]:
     """Values of torch/version.py: {"__version__": "2.11.0+cu130", "cuda": "13.0", "hip": None, ...}."""
-    out: Dict[str, Optional[str]] = {}
+    out: dict[str, str | None] = {}
     for m in _ASSIGN.finditer(text):
         value = m.group(2) if m.group(2) is not None else m.group(3)
         out[m.group(1)] = value or None
     return out
 
 
-def runtime_from_version_py(values: Dict[str, Optional[str]]) -> Tuple[Optional[str], Optional[str]]:
+def runtime_from_version_py(values: dict[str, str | None]) -> tuple[str | None, str | None]:
     """("cuda", "13.0") / ("rocm", "6.2") / ("xpu", None) / ("cpu", None) from torch/version.py values."""
     if values.get("cuda"):
         m = re.match(r"(\d+)\.(\d+)", values["cuda"] or "")
@@ -59,7 +58,7 @@ def runtime_from_version_py(values: Dict[str, Optional[str]]) -> Tuple[Optional[
     return None, None
 
 
-def variant_name(kind: Optional[str], version: Optional[str]) -> Optional[str]:
+def variant_name(kind: str | None, version: str | None) -> str | None:
     if kind == "cuda" and version and re.fullmatch(r"\d+\.\d+", version):
         return "cu" + version.replace(".", "")
     if kind == "rocm" and version:
@@ -69,11 +68,11 @@ def variant_name(kind: Optional[str], version: Optional[str]) -> Optional[str]:
     return None
 
 
-def package_dir(dist: Distribution, package: str) -> Optional[str]:
+def package_dir(dist: Distribution, package: str) -> str | None:
     return posixpath.join(posixpath.dirname(dist.location), package) if dist.location else None
 
 
-def bundled_libraries(host: Host, libdir: str) -> List[str]:
+def bundled_libraries(host: Host, libdir: str) -> list[str]:
     """SONAMEs (else file names) of the shared libraries shipped in the wheel's lib folder."""
     from accelctl.probes.nvidia.elf import read_elf_dynamic
 
@@ -94,7 +93,7 @@ def bundled_libraries(host: Host, libdir: str) -> List[str]:
     return sorted(set(out))
 
 
-def _matrix_build(entries: Optional[list], public: str, variant: Optional[str], platform: str):
+def _matrix_build(entries: list | None, public: str, variant: str | None, platform: str):
     if not entries:
         return None, None
     from accelctl.matrices.subjects import pytorch as m
@@ -104,10 +103,10 @@ def _matrix_build(entries: Optional[list], public: str, variant: Optional[str], 
     return exact, default
 
 
-def read_torch(host: Host, env: PythonEnvironment, dist: Distribution, installed: Dict[str, Distribution],
-               menv: MarkerEnv, matrix: Optional[list], scan_fatbins: bool, unknown: Unknown) -> FrameworkInfo:
+def read_torch(host: Host, env: PythonEnvironment, dist: Distribution, installed: dict[str, Distribution],
+               menv: MarkerEnv, matrix: list | None, scan_fatbins: bool, unknown: Unknown) -> FrameworkInfo:
     pkg = package_dir(dist, "torch")
-    values: Dict[str, Optional[str]] = {}
+    values: dict[str, str | None] = {}
     if pkg:
         try:
             values = parse_version_py(host.read_text(posixpath.join(pkg, "version.py"), 64 << 10))
@@ -119,7 +118,7 @@ def read_torch(host: Host, env: PythonEnvironment, dist: Distribution, installed
         version = dist.version
     info = base_info(dist, env, installed, menv, version=version, name="torch")
     public, local = split_local(version)
-    notes: List[str] = []
+    notes: list[str] = []
     kind = rt_version = variant = None
     source = runtime_source = None
     if local:
@@ -185,7 +184,7 @@ def read_torch(host: Host, env: PythonEnvironment, dist: Distribution, installed
     )
 
 
-def _scan(host: Host, pkg: str, unknown: Unknown) -> Tuple[List[str], List[str], Optional[str], Optional[str]]:
+def _scan(host: Host, pkg: str, unknown: Unknown) -> tuple[list[str], list[str], str | None, str | None]:
     lib = posixpath.join(pkg, "lib", "libtorch_cuda.so")
     try:
         found = fatbin.scan_file(host, lib)

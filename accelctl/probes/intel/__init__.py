@@ -16,9 +16,9 @@ from accelctl.probes.intel import ids, pci, runtime
 INTEL_VENDOR = "0x8086"
 
 
-def gpus_from_pci(devices: List[pci.PciDevice]) -> tuple:
-    gpus: List[IntelGpu] = []
-    others: List[str] = []
+def gpus_from_pci(devices: list[pci.PciDevice]) -> tuple:
+    gpus: list[IntelGpu] = []
+    others: list[str] = []
     for d in devices:
         if not ids.is_display(d.pci_class):
             continue

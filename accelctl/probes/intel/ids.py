@@ -7,8 +7,6 @@ Flex, INTEL_DG2_IDS for Arc A-series, INTEL_BMG_IDS for Arc B-series).
 
 from __future__ import annotations
 
-from typing import Optional, Tuple
-
 PVC = {0x0BD0, 0x0BD1, 0x0BD2, 0x0BD4, 0x0BD5, 0x0BD6, 0x0BD7, 0x0BD8, 0x0BD9, 0x0BDA, 0x0BDB,
        0x0B69, 0x0B6E, 0x0BE0, 0x0BE1, 0x0BE5}
 NAMES = {"pvc": "Intel Data Center GPU Max", "flex": "Intel Data Center GPU Flex", "dg2": "Intel Arc A-series",
@@ -16,7 +14,7 @@ NAMES = {"pvc": "Intel Data Center GPU Max", "flex": "Intel Data Center GPU Flex
 DISPLAY_CLASSES = ("0x0300", "0x0380")  # VGA compatible controller, 3D/display controller
 
 
-def family(device_id: str) -> Optional[str]:
+def family(device_id: str) -> str | None:
     try:
         value = int(device_id, 16)
     except ValueError:
@@ -32,10 +30,10 @@ def family(device_id: str) -> Optional[str]:
     return None
 
 
-def classify(device_id: str) -> Tuple[Optional[str], Optional[str]]:
+def classify(device_id: str) -> tuple[str | None, str | None]:
     fam = family(device_id)
     return fam, NAMES.get(fam) if fam else None
 
 
-def is_display(pci_class: Optional[str]) -> bool:
+def is_display(pci_class: str | None) -> bool:
     return bool(pci_class) and pci_class.lower().startswith(DISPLAY_CLASSES)  # type: ignore[union-attr]

@@ -8,10 +8,11 @@ vendors asked for are read beyond their vendor file.
 from __future__ import annotations
 
 import posixpath
-from accelctl.record import record
-from typing import Any, Iterable, List, Optional
+from collections.abc import Iterable
+from typing import Any
 
 from accelctl.host.base import HostError
+from accelctl.record import record
 
 PCI_DEVICES = "/sys/bus/pci/devices"
 
@@ -21,21 +22,21 @@ class PciDevice:
     address: str  # 0000:29:00.0
     vendor: str  # 0x8086
     device: str  # 0x0bd5
-    pci_class: Optional[str] = None  # 0x038000
-    driver: Optional[str] = None  # i915, xe, habanalabs ...
+    pci_class: str | None = None  # 0x038000
+    driver: str | None = None  # i915, xe, habanalabs ...
 
     def label(self) -> str:
         return f"{self.address} {self.vendor}:{self.device}"
 
 
-def _read(host: Any, path: str) -> Optional[str]:
+def _read(host: Any, path: str) -> str | None:
     try:
         return host.read_text(path, 256).strip().lower() or None
     except HostError:
         return None
 
 
-def scan(host: Any, vendors: Iterable[str]) -> List[PciDevice]:
+def scan(host: Any, vendors: Iterable[str]) -> list[PciDevice]:
     wanted = {v.lower() for v in vendors}
     try:
         entries = host.list_dir(PCI_DEVICES)

@@ -8,13 +8,12 @@ and from oneAPI's /opt/intel/oneapi/<component>/<version> layout, whose
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-
 import posixpath
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from accelctl.host.base import HostError
 from accelctl.inventory.intel import OneApiInstall
+from accelctl.lazy_re import lazy_compile
 
 LIB_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib", "/lib/x86_64-linux-gnu",
             "/opt/intel/oneapi/redist/lib")
@@ -26,23 +25,23 @@ _SUFFIX = lazy_compile(r"\.so\.(\d+(?:\.\d+)+)$")
 _VERSION_DIR = lazy_compile(r"^\d+(?:\.\d+)*$")
 
 
-def _listing(host: Any, folder: str) -> List[Any]:
+def _listing(host: Any, folder: str) -> list[Any]:
     try:
         return list(host.list_dir(folder))
     except HostError:
         return []
 
 
-def version_of(name: str, prefix: str) -> Optional[str]:
+def version_of(name: str, prefix: str) -> str | None:
     if not name.startswith(prefix):
         return None
     m = _SUFFIX.search(name)
     return m.group(1) if m else None
 
 
-def find_library(host: Any, prefix: str, extra_dirs: List[str]) -> Tuple[Optional[str], Optional[str]]:
+def find_library(host: Any, prefix: str, extra_dirs: list[str]) -> tuple[str | None, str | None]:
     """(path, version) of the fullest-versioned ``prefix*`` file in the library folders."""
-    best: Tuple[Optional[str], Optional[str]] = (None, None)
+    best: tuple[str | None, str | None] = (None, None)
     for folder in list(extra_dirs) + list(LIB_DIRS):
         for e in _listing(host, folder):
             v = version_of(e.name, prefix)
@@ -53,19 +52,19 @@ def find_library(host: Any, prefix: str, extra_dirs: List[str]) -> Tuple[Optiona
     return best
 
 
-def _key(v: str) -> Tuple[int, ...]:
+def _key(v: str) -> tuple[int, ...]:
     return tuple(int(p) for p in v.split(".") if p.isdigit())
 
 
-def oneapi_installs(host: Any) -> List[OneApiInstall]:
+def oneapi_installs(host: Any) -> list[OneApiInstall]:
     roots = list(ONEAPI_ROOTS)
     env_root = host.env.get("ONEAPI_ROOT")
     if env_root and env_root.startswith("/") and env_root.rstrip("/") not in roots:
         roots.append(env_root.rstrip("/"))
     out = []
     for root in roots:
-        components: Dict[str, str] = {}
-        latest: Dict[str, str] = {}
+        components: dict[str, str] = {}
+        latest: dict[str, str] = {}
         for comp in _listing(host, root):
             if not comp.is_dir or comp.name in ("licensing", "installer", "conda_channel", "logs"):
                 continue
@@ -84,10 +83,10 @@ def oneapi_installs(host: Any) -> List[OneApiInstall]:
     return out
 
 
-def wheels(penvs: List[Any]) -> Tuple[Dict[str, str], Optional[str]]:
+def wheels(penvs: list[Any]) -> tuple[dict[str, str], str | None]:
     """Intel XPU distributions of the first environment that has any (torch only if it is a +xpu build)."""
     for penv in penvs:
-        found: Dict[str, str] = {}
+        found: dict[str, str] = {}
         for d in getattr(penv, "distributions", []):
             name = d.name.lower().replace("_", "-")
             if name in WHEELS and (name != "torch" or "+xpu" in d.version):

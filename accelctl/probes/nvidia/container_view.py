@@ -24,16 +24,16 @@ CUDA fail to initialise.
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-
 import functools
 import re
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from accelctl.host.base import HostError
 from accelctl.inventory.nvidia import CdiSpec
+from accelctl.lazy_re import lazy_compile
 
-Factor = Tuple[str, str, str]  # (property, operator, value)
+Factor = tuple[str, str, str]  # (property, operator, value)
 _OPERATORS = ("!=", "<=", ">=", "=", "<", ">")  # longest first, as the toolkit tries them
 _TRUE = ("1", "true", "yes", "on", "y", "t")
 # Brands without forward-compatibility support (CUDA Compatibility guide: data-center GPUs only).
@@ -43,11 +43,11 @@ _CDI_DRIVER_FILE = lazy_compile(r"lib(?:cuda|nvidia-ml|nvidia-ptxjitcompiler|nvi
 
 
 @functools.lru_cache(maxsize=256)
-def parse_requirement(text: str) -> List[List[Factor]]:
+def parse_requirement(text: str) -> list[list[Factor]]:
     """One NVIDIA_REQUIRE_* value -> OR-list of AND-lists of (property, op, value)."""
-    terms: List[List[Factor]] = []
+    terms: list[list[Factor]] = []
     for term in text.split(" "):
-        factors: List[Factor] = []
+        factors: list[Factor] = []
         for factor in term.split(","):
             factor = factor.strip()
             at = next((i for i, c in enumerate(factor) if c in "<>=!"), -1)
@@ -62,7 +62,7 @@ def parse_requirement(text: str) -> List[List[Factor]]:
     return terms
 
 
-def _vkey(value: str) -> Tuple[int, ...]:
+def _vkey(value: str) -> tuple[int, ...]:
     return tuple(int(x) for x in re.findall(r"\d+", value)[:3])
 
 
@@ -76,7 +76,7 @@ def _compare(prop: str, have: str, op: str, want: str) -> bool:
     return {"=": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
 
 
-def evaluate(requirements: Sequence[str], props: Mapping[str, Optional[str]]) -> Tuple[Optional[bool], str]:
+def evaluate(requirements: Sequence[str], props: Mapping[str, str | None]) -> tuple[bool | None, str]:
     """(met?, why) for every requirement against the host's properties; None where a needed one is unknown."""
     unknown_needed = False
     for req in requirements:
@@ -105,7 +105,7 @@ def evaluate(requirements: Sequence[str], props: Mapping[str, Optional[str]]) ->
     return True, "met by the host driver"
 
 
-def requirements_from_env(env: Mapping[str, str]) -> Tuple[List[str], bool]:
+def requirements_from_env(env: Mapping[str, str]) -> tuple[list[str], bool]:
     """(requirements, disabled) as the toolkit reads them from the image's environment."""
     disabled = env.get("NVIDIA_DISABLE_REQUIRE", "").strip().lower() in _TRUE
     reqs = [v for k, v in sorted(env.items()) if k.startswith("NVIDIA_REQUIRE_") and not k.startswith("NVIDIA_REQUIRE_JETPACK")]
@@ -116,9 +116,9 @@ def requirements_from_env(env: Mapping[str, str]) -> Tuple[List[str], bool]:
     return reqs, disabled
 
 
-def compat_judgement(compat_version: Optional[str], host_driver: Optional[str], brand: Optional[str],
-                     loaded_libcuda: Optional[str], compat_dir: Optional[str],
-                     ld_library_path: str) -> Tuple[Optional[bool], Optional[bool], str]:
+def compat_judgement(compat_version: str | None, host_driver: str | None, brand: str | None,
+                     loaded_libcuda: str | None, compat_dir: str | None,
+                     ld_library_path: str) -> tuple[bool | None, bool | None, str]:
     """(in_use, ok, why) for a forward-compat libcuda in the image."""
     if not compat_version or not compat_dir:
         return None, None, ""
@@ -143,16 +143,16 @@ def compat_judgement(compat_version: Optional[str], host_driver: Optional[str], 
     return True, True, f"compat libcuda {compat_version} loads ({how}) on host driver {host_driver}"
 
 
-def parse_cdi_driver_version(text: str) -> Optional[str]:
+def parse_cdi_driver_version(text: str) -> str | None:
     """The driver version the driver files named in a CDI spec carry (the most common one)."""
-    counts: Dict[str, int] = {}
+    counts: dict[str, int] = {}
     for v in _CDI_DRIVER_FILE.findall(text):
         if v.count(".") >= 1 and not v.startswith("1."):
             counts[v] = counts.get(v, 0) + 1
     return max(counts, key=lambda k: counts[k]) if counts else None
 
 
-def read_cdi_specs(host: Any, driver: Optional[str]) -> List[CdiSpec]:
+def read_cdi_specs(host: Any, driver: str | None) -> list[CdiSpec]:
     out = []
     for folder in CDI_DIRS:
         try:

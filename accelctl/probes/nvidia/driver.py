@@ -8,13 +8,12 @@ case is recorded, and the versions are then read from /proc and file names.
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-
 import posixpath
 import re
-from typing import Any, List, Optional, Tuple
+from typing import Any
 
 from accelctl.host.base import DeviceLibraryError, HostError, NotSupported
+from accelctl.lazy_re import lazy_compile
 
 NVML_ERROR_LIB_RM_VERSION_MISMATCH = 18
 _PROC_VERSION = lazy_compile(r"NVRM version:\s+NVIDIA UNIX (?P<open>Open )?.*?Kernel Module(?: for \S+)?\s+(?P<ver>\d+\.\d+(?:\.\d+)?)")
@@ -24,11 +23,11 @@ _FM_VERSION = lazy_compile(r"(?i)fabric manager version is\s*:?\s*(\d+\.\d+(?:\.
 # Where driver packages and container runtimes put libcuda.so.<version>.
 DRIVER_LIB_DIRS = ("/usr/local/nvidia/lib64", "/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib/aarch64-linux-gnu",
                    "/usr/lib/wsl/lib", "/usr/lib")
-SMI_QUERY = ("nvidia-smi", "--query-gpu=index,name,uuid,driver_version,compute_cap,memory.total,pci.bus_id,"
-             "mig.mode.current,ecc.mode.current", "--format=csv")
+SMI_QUERY = ("nvidia-smi", ("--query-gpu=index,name,uuid,driver_version,compute_cap,memory.total,pci.bus_id,"
+             "mig.mode.current,ecc.mode.current"), "--format=csv")
 
 
-def parse_proc_version(text: str) -> Tuple[Optional[str], Optional[str]]:
+def parse_proc_version(text: str) -> tuple[str | None, str | None]:
     """(version, "open" | "proprietary") from /proc/driver/nvidia/version."""
     m = _PROC_VERSION.search(text)
     if not m:
@@ -36,7 +35,7 @@ def parse_proc_version(text: str) -> Tuple[Optional[str], Optional[str]]:
     return m.group("ver"), "open" if m.group("open") else "proprietary"
 
 
-def cuda_version_from_int(value: Any) -> Optional[str]:
+def cuda_version_from_int(value: Any) -> str | None:
     """NVML/cuDriverGetVersion integers: 13000 -> "13.0", 12040 -> "12.4"."""
     try:
         n = int(value)
@@ -47,18 +46,18 @@ def cuda_version_from_int(value: Any) -> Optional[str]:
     return f"{n // 1000}.{(n % 1000) // 10}"
 
 
-def libcuda_version_from_name(name: str) -> Optional[str]:
+def libcuda_version_from_name(name: str) -> str | None:
     m = _LIBCUDA.match(posixpath.basename(name))
     return m.group(1) if m else None
 
 
-def parse_smi_header(text: str) -> Tuple[Optional[str], Optional[str]]:
+def parse_smi_header(text: str) -> tuple[str | None, str | None]:
     """(driver version, CUDA version) from the table plain `nvidia-smi` prints."""
     m = _SMI_HEADER.search(text)
     return (m.group("drv"), m.group("cuda")) if m else (None, None)
 
 
-def parse_smi_csv(text: str) -> List[dict]:
+def parse_smi_csv(text: str) -> list[dict]:
     """Rows of `nvidia-smi --query-gpu=... --format=csv` as dicts keyed by the query field names."""
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines or "," not in lines[0]:
@@ -72,12 +71,12 @@ def parse_smi_csv(text: str) -> List[dict]:
     return rows
 
 
-def parse_fabric_manager_version(text: str) -> Optional[str]:
+def parse_fabric_manager_version(text: str) -> str | None:
     m = _FM_VERSION.search(text)
     return m.group(1) if m else None
 
 
-def nvml_call(host: Any, call: str, *args: Any) -> Tuple[Any, Optional[DeviceLibraryError]]:
+def nvml_call(host: Any, call: str, *args: Any) -> tuple[Any, DeviceLibraryError | None]:
     """(answer, None) or (None, the NVML error); NotSupported propagates as (None, None)."""
     try:
         return host.nvml(call, *args), None
@@ -87,7 +86,7 @@ def nvml_call(host: Any, call: str, *args: Any) -> Tuple[Any, Optional[DeviceLib
         return None, None
 
 
-def read_kernel_module(host: Any) -> Tuple[Optional[str], Optional[str], str]:
+def read_kernel_module(host: Any) -> tuple[str | None, str | None, str]:
     """(version, flavor, source) of the loaded kernel module, or Nones."""
     try:
         version, flavor = parse_proc_version(host.read_text("/proc/driver/nvidia/version", 16 << 10))
@@ -108,7 +107,7 @@ def _is_libcuda(name: str) -> bool:
     return name.startswith("libcuda.so.")
 
 
-def libcuda_from_dirs(host: Any) -> Tuple[Optional[str], Optional[str]]:
+def libcuda_from_dirs(host: Any) -> tuple[str | None, str | None]:
     """(path, version) of the first libcuda.so.<version> in the usual driver folders."""
     for folder in DRIVER_LIB_DIRS:
         try:

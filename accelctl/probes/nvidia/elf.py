@@ -9,10 +9,11 @@ costs a handful of small reads, not its size (ELF gABI, "Dynamic Section").
 from __future__ import annotations
 
 import struct
-from accelctl.record import record
+from collections.abc import Callable
 from dataclasses import field
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any
 
+from accelctl.record import record
 
 Reader = Callable[[int, int], bytes]  # (offset, size) -> bytes, short at end of file
 
@@ -32,18 +33,18 @@ class ElfError(ValueError):
 
 @record
 class ElfDynamic:
-    soname: Optional[str] = None
-    needed: List[str] = field(default_factory=list)
-    rpath: List[str] = field(default_factory=list)  # DT_RPATH entries, unexpanded
-    runpath: List[str] = field(default_factory=list)  # DT_RUNPATH entries, unexpanded
-    machine: Optional[str] = None
+    soname: str | None = None
+    needed: list[str] = field(default_factory=list)
+    rpath: list[str] = field(default_factory=list)  # DT_RPATH entries, unexpanded
+    runpath: list[str] = field(default_factory=list)  # DT_RUNPATH entries, unexpanded
+    machine: str | None = None
     bits: int = 64
     # Symbol versions it needs, per library (DT_VERNEED): {"libc.so.6": ["GLIBC_2.17", "GLIBC_2.28"]}.
-    version_needs: Dict[str, List[str]] = field(default_factory=dict)
+    version_needs: dict[str, list[str]] = field(default_factory=dict)
 
-    def glibc_needed(self) -> Optional[Tuple[int, int]]:
+    def glibc_needed(self) -> tuple[int, int] | None:
         """The newest GLIBC_x.y symbol version it needs: the oldest glibc it can load with."""
-        best: Optional[Tuple[int, int]] = None
+        best: tuple[int, int] | None = None
         for names in self.version_needs.values():
             for name in names:
                 if name.startswith("GLIBC_") and not name.startswith("GLIBC_PRIVATE"):
@@ -54,7 +55,7 @@ class ElfDynamic:
         return best
 
 
-def _split_path(value: str) -> List[str]:
+def _split_path(value: str) -> list[str]:
     return [p for p in value.split(":")] if value else []
 
 
@@ -79,8 +80,8 @@ def read_dynamic(read: Reader) -> ElfDynamic:
     if phnum == 0 or phnum > _MAX_PHNUM or phentsize < struct.calcsize(ph_fmt):
         raise ElfError("no usable program headers")
     table = read(phoff, phentsize * phnum)
-    loads: List[Tuple[int, int, int]] = []  # (vaddr, filesz, offset)
-    dynamic: Optional[Tuple[int, int]] = None
+    loads: list[tuple[int, int, int]] = []  # (vaddr, filesz, offset)
+    dynamic: tuple[int, int] | None = None
     for i in range(phnum):
         raw = table[i * phentsize:(i + 1) * phentsize]
         if len(raw) < struct.calcsize(ph_fmt):
@@ -98,7 +99,7 @@ def read_dynamic(read: Reader) -> ElfDynamic:
         return ElfDynamic(machine=EM_NAMES.get(machine, str(machine)), bits=bits)
     entsize = struct.calcsize(dyn_fmt)
     raw = read(dynamic[0], min(dynamic[1], entsize * _MAX_DYN))
-    tags: List[Tuple[int, int]] = []
+    tags: list[tuple[int, int]] = []
     for i in range(len(raw) // entsize):
         tag, val = struct.unpack_from(dyn_fmt, raw, i * entsize)
         if tag == DT_NULL:
@@ -111,7 +112,7 @@ def read_dynamic(read: Reader) -> ElfDynamic:
     str_off = _file_offset(loads, strtab)
     if str_off is None:
         raise ElfError("DT_STRTAB is outside every PT_LOAD segment")
-    cache: Dict[int, bytes] = {}
+    cache: dict[int, bytes] = {}
 
     def string(off: int) -> str:
         if strsz is not None and off >= strsz:
@@ -130,7 +131,7 @@ def read_dynamic(read: Reader) -> ElfDynamic:
             buf += piece
             base += _STRING_CHUNK
 
-    version_needs: Dict[str, List[str]] = {}
+    version_needs: dict[str, list[str]] = {}
     verneed = next((v for t, v in tags if t == DT_VERNEED), None)
     verneednum = next((v for t, v in tags if t == DT_VERNEEDNUM), None)
     if verneed is not None and verneednum:
@@ -140,9 +141,9 @@ def read_dynamic(read: Reader) -> ElfDynamic:
             version_needs = {}
 
     soname = None
-    needed: List[str] = []
-    rpath: List[str] = []
-    runpath: List[str] = []
+    needed: list[str] = []
+    rpath: list[str] = []
+    runpath: list[str] = []
     for tag, val in tags:
         if tag == DT_NEEDED:
             needed.append(string(val))
@@ -155,13 +156,13 @@ def read_dynamic(read: Reader) -> ElfDynamic:
     return ElfDynamic(soname, needed, rpath, runpath, EM_NAMES.get(machine, str(machine)), bits, version_needs)
 
 
-def _read_verneed(read: Reader, loads: List[Tuple[int, int, int]], addr: int, count: int, endian: str,
-                  string: Any) -> Dict[str, List[str]]:
+def _read_verneed(read: Reader, loads: list[tuple[int, int, int]], addr: int, count: int, endian: str,
+                  string: Any) -> dict[str, list[str]]:
     """Walk the Elf_Verneed chain (same layout for 32 and 64 bit): library -> version names it needs."""
     offset = _file_offset(loads, addr)
     if offset is None:
         raise ElfError("DT_VERNEED is outside every PT_LOAD segment")
-    out: Dict[str, List[str]] = {}
+    out: dict[str, list[str]] = {}
     for _ in range(min(count, _MAX_VERNEED)):
         raw = read(offset, 16)
         if len(raw) < 16:
@@ -184,7 +185,7 @@ def _read_verneed(read: Reader, loads: List[Tuple[int, int, int]], addr: int, co
     return out
 
 
-def _file_offset(loads: List[Tuple[int, int, int]], addr: int) -> Optional[int]:
+def _file_offset(loads: list[tuple[int, int, int]], addr: int) -> int | None:
     for vaddr, filesz, offset in loads:
         if vaddr <= addr < vaddr + filesz:
             return addr - vaddr + offset
@@ -207,8 +208,8 @@ def block_reader(read: Reader, block: int = _BLOCK) -> Reader:
     uncached blocks fetches the whole run of them at once; short data means end
     of file, and no block past it is asked for.
     """
-    blocks: Dict[int, bytes] = {}
-    eof: List[Optional[int]] = [None]  # index of the first block past the end of the file, once seen
+    blocks: dict[int, bytes] = {}
+    eof: list[int | None] = [None]  # index of the first block past the end of the file, once seen
 
     def cached(off: int, size: int) -> bytes:
         if size <= 0:

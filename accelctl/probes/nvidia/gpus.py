@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from accelctl.host.base import HostError
 from accelctl.inventory.nvidia import MigInstance, NvidiaGpu
@@ -16,14 +16,14 @@ BRANDS = {0: "unknown", 1: "quadro", 2: "tesla", 3: "nvs", 4: "grid", 5: "geforc
           16: "titanrtx"}
 
 
-def _mib(value: Any) -> Optional[int]:
+def _mib(value: Any) -> int | None:
     try:
         return int(value) // (1 << 20)
     except (TypeError, ValueError):
         return None
 
 
-def _pci_device_id(value: Any) -> Optional[str]:
+def _pci_device_id(value: Any) -> str | None:
     """NVML's pciDeviceId packs device << 16 | vendor: 0x233010DE -> "0x2330"."""
     try:
         return "0x%04x" % ((int(value) >> 16) & 0xFFFF)
@@ -31,7 +31,7 @@ def _pci_device_id(value: Any) -> Optional[str]:
         return None
 
 
-def gpus_from_nvml(host: Any, count: int) -> List[NvidiaGpu]:
+def gpus_from_nvml(host: Any, count: int) -> list[NvidiaGpu]:
     out = []
     for i in range(count):
         name, _ = nvml_call(host, "nvmlDeviceGetName", i)
@@ -45,7 +45,7 @@ def gpus_from_nvml(host: Any, count: int) -> List[NvidiaGpu]:
         brand, _ = nvml_call(host, "nvmlDeviceGetBrand", i)
         pci = pci if isinstance(pci, dict) else {}
         mig_mode = None
-        instances: List[MigInstance] = []
+        instances: list[MigInstance] = []
         if isinstance(mig, list) and mig:
             mig_mode = "enabled" if mig[0] == 1 else "disabled"
             if mig[0] == 1:
@@ -69,7 +69,7 @@ def gpus_from_nvml(host: Any, count: int) -> List[NvidiaGpu]:
     return out
 
 
-def _mig_instances(host: Any, gpu: int) -> List[MigInstance]:
+def _mig_instances(host: Any, gpu: int) -> list[MigInstance]:
     count, _ = nvml_call(host, "nvmlDeviceGetMaxMigDeviceCount", gpu)
     out = []
     for j in range(int(count or 0)):
@@ -83,17 +83,17 @@ def _mig_instances(host: Any, gpu: int) -> List[MigInstance]:
     return out
 
 
-def _nvlinks(host: Any, gpu: int) -> Optional[int]:
+def _nvlinks(host: Any, gpu: int) -> int | None:
     active = 0
     for link in range(NVLINK_MAX_LINKS):
-        state, err = nvml_call(host, "nvmlDeviceGetNvLinkState", gpu, link)
+        state, _err = nvml_call(host, "nvmlDeviceGetNvLinkState", gpu, link)
         if state is None:
             return active if link > 0 else None  # the first error ends the links this GPU has
         active += 1 if state else 0
     return active
 
 
-def parse_proc_gpu_information(text: str) -> Dict[str, str]:
+def parse_proc_gpu_information(text: str) -> dict[str, str]:
     out = {}
     for line in text.splitlines():
         key, sep, value = line.partition(":")
@@ -102,7 +102,7 @@ def parse_proc_gpu_information(text: str) -> Dict[str, str]:
     return out
 
 
-def gpus_from_proc(host: Any) -> List[NvidiaGpu]:
+def gpus_from_proc(host: Any) -> list[NvidiaGpu]:
     """What the kernel module publishes per GPU (no compute capability or memory there)."""
     try:
         entries = host.list_dir("/proc/driver/nvidia/gpus")
@@ -126,7 +126,7 @@ def gpus_from_proc(host: Any) -> List[NvidiaGpu]:
     return out
 
 
-def gpus_from_smi(rows: List[dict]) -> List[NvidiaGpu]:
+def gpus_from_smi(rows: list[dict]) -> list[NvidiaGpu]:
     out = []
     for i, row in enumerate(rows):
         mem = re.match(r"(\d+)", row.get("memory.total", ""))
@@ -141,7 +141,7 @@ def gpus_from_smi(rows: List[dict]) -> List[NvidiaGpu]:
     return out
 
 
-def nvswitch_present(host: Any) -> Optional[bool]:
+def nvswitch_present(host: Any) -> bool | None:
     """NVSwitch devices show in /proc/driver/nvidia-nvswitch and as /dev/nvidia-nvswitch*."""
     try:
         if host.list_dir("/proc/driver/nvidia-nvswitch/devices"):

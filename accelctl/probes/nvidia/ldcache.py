@@ -15,8 +15,8 @@ glibc >= 2.32 writes only the new one. ld.so uses the new table when present.
 from __future__ import annotations
 
 import struct
+
 from accelctl.record import record
-from typing import List, Optional
 
 OLD_MAGIC = b"ld.so-1.7.0"
 NEW_MAGIC = b"glibc-ld.so.cache1.1"
@@ -40,7 +40,7 @@ class CacheEntry:
     hwcap: int = 0
 
     @property
-    def arch(self) -> Optional[str]:
+    def arch(self) -> str | None:
         for name, flags in ARCH_FLAGS.items():
             if self.flags == flags:
                 return name
@@ -60,7 +60,7 @@ def _string(data: bytes, offset: int) -> str:
     return data[offset:end].decode("utf-8", errors="replace")
 
 
-def _parse_new(data: bytes, base: int) -> List[CacheEntry]:
+def _parse_new(data: bytes, base: int) -> list[CacheEntry]:
     if len(data) < base + 48:
         raise CacheFormatError("truncated header")
     flags_byte = data[base + 28]
@@ -76,7 +76,7 @@ def _parse_new(data: bytes, base: int) -> List[CacheEntry]:
     return out
 
 
-def parse_ld_cache(data: bytes) -> List[CacheEntry]:
+def parse_ld_cache(data: bytes) -> list[CacheEntry]:
     """Every entry of an ld.so.cache, in file order (the order ld.so prefers among equal names)."""
     if data.startswith(NEW_MAGIC):
         return _parse_new(data, 0)
@@ -97,7 +97,7 @@ def parse_ld_cache(data: bytes) -> List[CacheEntry]:
     return out
 
 
-def lookup(entries: List[CacheEntry], soname: str, arch: Optional[str] = "x86_64") -> Optional[CacheEntry]:
+def lookup(entries: list[CacheEntry], soname: str, arch: str | None = "x86_64") -> CacheEntry | None:
     """The entry ld.so takes for ``soname``: the first of that name whose flags suit this ld.so.
 
     Entries for glibc-hwcaps subdirectories (hwcap extension bit) are skipped: which
@@ -112,5 +112,5 @@ def lookup(entries: List[CacheEntry], soname: str, arch: Optional[str] = "x86_64
     return None
 
 
-def all_named(entries: List[CacheEntry], soname: str) -> List[CacheEntry]:
+def all_named(entries: list[CacheEntry], soname: str) -> list[CacheEntry]:
     return [e for e in entries if e.soname == soname]

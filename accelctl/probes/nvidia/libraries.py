@@ -10,17 +10,17 @@ dist-info, the file name (libcudnn.so.9.14.0), and the headers next to the copy
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-
 import posixpath
 import re
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from collections.abc import Iterable
+from typing import Any
 
 from accelctl.host.base import HostError
 from accelctl.inventory.nvidia import NativeLibrary
+from accelctl.lazy_re import lazy_compile
 
 # library -> (file name pattern of the main library, soname stem)
-LIBRARIES: Dict[str, str] = {
+LIBRARIES: dict[str, str] = {
     "cudart": r"libcudart\.so\.\d+(?:\.\d+)*",
     "cublas": r"libcublas\.so\.\d+(?:\.\d+)*",
     "cudnn": r"libcudnn\.so\.\d+(?:\.\d+)*",
@@ -38,7 +38,7 @@ WHEEL_PREFIXES = {
 }
 STANDARD_DIRS = ("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib",
                  "/usr/lib/aarch64-linux-gnu", "/usr/local/nvidia/lib64", "/usr/local/nvidia/lib")
-_HEADER_DEFINE = lazy_compile(r"^#define\s+(\w+)\s+(\d+)\s*$", re.M)
+_HEADER_DEFINE = lazy_compile(r"^#define\s+(\w+)\s+(\d+)\s*$", re.MULTILINE)
 
 
 def is_library_name(file_name: str) -> bool:
@@ -46,7 +46,7 @@ def is_library_name(file_name: str) -> bool:
     return _ANY_LIBRARY.match(file_name) is not None
 
 
-def classify(file_name: str) -> Optional[str]:
+def classify(file_name: str) -> str | None:
     m = _ANY_LIBRARY.match(file_name)
     return m.lastgroup if m is not None else None
 
@@ -57,13 +57,13 @@ def soname_of(file_name: str) -> str:
     return m.group(1) if m else file_name
 
 
-def file_version(file_name: str) -> Optional[str]:
+def file_version(file_name: str) -> str | None:
     """The full version a file name carries beyond its soname: libnccl.so.2.28.3 -> 2.28.3."""
     m = re.match(r"^.*\.so\.(\d+(?:\.\d+){1,3})$", file_name)
     return m.group(1) if m else None
 
 
-def parse_header_version(text: str, library: str) -> Optional[str]:
+def parse_header_version(text: str, library: str) -> str | None:
     """cudnn_version.h / nccl.h -> "9.14.0" / "2.28.3"."""
     defs = dict(_HEADER_DEFINE.findall(text))
     keys = {"cudnn": ("CUDNN_MAJOR", "CUDNN_MINOR", "CUDNN_PATCHLEVEL"), "nccl": ("NCCL_MAJOR", "NCCL_MINOR", "NCCL_PATCH")}
@@ -73,7 +73,7 @@ def parse_header_version(text: str, library: str) -> Optional[str]:
     return ".".join(defs[k] for k in names)
 
 
-def header_candidates(lib_dir: str, library: str) -> List[str]:
+def header_candidates(lib_dir: str, library: str) -> list[str]:
     """Where the header of the copy in ``lib_dir`` lives (wheel, toolkit or distribution layout)."""
     header = {"cudnn": "cudnn_version.h", "nccl": "nccl.h"}.get(library)
     if not header:
@@ -93,13 +93,13 @@ class LibraryScanner:
 
     def __init__(self, host: Any) -> None:
         self.host = host
-        self.found: Dict[str, NativeLibrary] = {}  # realpath -> library
-        self.order: List[str] = []
-        self._listed: Dict[str, List[Any]] = {}
-        self._libraries_in: Dict[str, List[Any]] = {}
-        self._headers: Dict[str, Optional[str]] = {}
+        self.found: dict[str, NativeLibrary] = {}  # realpath -> library
+        self.order: list[str] = []
+        self._listed: dict[str, list[Any]] = {}
+        self._libraries_in: dict[str, list[Any]] = {}
+        self._headers: dict[str, str | None] = {}
 
-    def listing(self, folder: str) -> List[Any]:
+    def listing(self, folder: str) -> list[Any]:
         if folder not in self._listed:
             try:
                 self._listed[folder] = self.host.list_dir(folder)
@@ -107,7 +107,7 @@ class LibraryScanner:
                 self._listed[folder] = []
         return self._listed[folder]
 
-    def header_version(self, lib_dir: str, library: str) -> Tuple[Optional[str], Optional[str]]:
+    def header_version(self, lib_dir: str, library: str) -> tuple[str | None, str | None]:
         for path in header_candidates(lib_dir, library):
             if path not in self._headers:
                 try:
@@ -118,7 +118,7 @@ class LibraryScanner:
                 return self._headers[path], path
         return None, None
 
-    def scan_dir(self, folder: str, origin: str, provider: Optional[Tuple[str, str]] = None,
+    def scan_dir(self, folder: str, origin: str, provider: tuple[str, str] | None = None,
                  dists: Iterable[Any] = ()) -> None:
         if folder not in self._libraries_in:
             try:
@@ -132,8 +132,8 @@ class LibraryScanner:
             if library:
                 self.add(posixpath.join(folder, entry.name), library, origin, provider, dists)
 
-    def add(self, path: str, library: str, origin: str, provider: Optional[Tuple[str, str]] = None,
-            dists: Iterable[Any] = ()) -> Optional[NativeLibrary]:
+    def add(self, path: str, library: str, origin: str, provider: tuple[str, str] | None = None,
+            dists: Iterable[Any] = ()) -> NativeLibrary | None:
         host = self.host
         real = host.realpath(path)
         if real in self.found or not host.is_file(real):
@@ -162,11 +162,11 @@ class LibraryScanner:
         self.order.append(real)
         return lib
 
-    def libraries(self) -> List[NativeLibrary]:
+    def libraries(self) -> list[NativeLibrary]:
         return [self.found[p] for p in self.order]
 
 
-def wheel_provider(library: str, dists: Iterable[Any]) -> Optional[Tuple[str, str]]:
+def wheel_provider(library: str, dists: Iterable[Any]) -> tuple[str, str] | None:
     """(distribution, version) of the wheel that ships ``library``, by its name."""
     prefixes = WHEEL_PREFIXES.get(library, ())
     for d in dists:
@@ -176,7 +176,7 @@ def wheel_provider(library: str, dists: Iterable[Any]) -> Optional[Tuple[str, st
     return None
 
 
-def origin_of(path: str, toolkit_roots: List[str]) -> str:
+def origin_of(path: str, toolkit_roots: list[str]) -> str:
     if "/site-packages/" in path or "/dist-packages/" in path:
         return "wheel"
     if "/compat/" in path:

@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from accelctl.host.base import DeviceLibraryError, HostError, NotSupported
-from accelctl.inventory.nvidia import (ContainerRuntimeView, CudaToolkit, LibraryResolution,
-                                       NvidiaDriver, NvidiaGpu, NvidiaInfo)
+from accelctl.inventory.nvidia import (
+    ContainerRuntimeView,
+    CudaToolkit,
+    LibraryResolution,
+    NvidiaDriver,
+    NvidiaGpu,
+    NvidiaInfo,
+)
 from accelctl.probes.base import ProbeContext
-from accelctl.probes.nvidia import container_view, driver as drv, gpus as gpu_mod, libraries as libs, toolkit as tk
+from accelctl.probes.nvidia import container_view
+from accelctl.probes.nvidia import driver as drv
+from accelctl.probes.nvidia import gpus as gpu_mod
+from accelctl.probes.nvidia import libraries as libs
+from accelctl.probes.nvidia import toolkit as tk
 from accelctl.probes.nvidia.elf import ElfError, read_elf_dynamic
 from accelctl.probes.nvidia.ldcache import CacheEntry, CacheFormatError, parse_ld_cache
 from accelctl.probes.nvidia.resolution import LoadedObject, preload_map, resolve
@@ -33,7 +43,7 @@ class _Files:
 
     def __init__(self, host: Any) -> None:
         self.host = host
-        self._seen: Dict[str, bool] = {}
+        self._seen: dict[str, bool] = {}
 
     def __call__(self, path: str) -> bool:
         if path not in self._seen:
@@ -41,7 +51,7 @@ class _Files:
         return self._seen[path]
 
 
-def read_cache(ctx: ProbeContext) -> List[CacheEntry]:
+def read_cache(ctx: ProbeContext) -> list[CacheEntry]:
     try:
         return parse_ld_cache(ctx.host.read_bytes(LD_CACHE, 32 << 20))
     except HostError as exc:
@@ -51,7 +61,7 @@ def read_cache(ctx: ProbeContext) -> List[CacheEntry]:
     return []
 
 
-def _smi(ctx: ProbeContext, argv: Tuple[str, ...]) -> Optional[str]:
+def _smi(ctx: ProbeContext, argv: tuple[str, ...]) -> str | None:
     host = ctx.host
     if not host.can_run_commands:
         return None
@@ -66,7 +76,7 @@ def _smi(ctx: ProbeContext, argv: Tuple[str, ...]) -> Optional[str]:
     return None
 
 
-def _driver_signs(host: Any, cache: List[CacheEntry]) -> bool:
+def _driver_signs(host: Any, cache: list[CacheEntry]) -> bool:
     """Any sign of an NVIDIA driver: its /proc folder, its control device, or libnvidia-ml known to the loader."""
     if host.exists("/proc/driver/nvidia") or host.exists("/dev/nvidiactl") or host.exists("/dev/nvidia0"):
         return True
@@ -78,7 +88,7 @@ def _driver_signs(host: Any, cache: List[CacheEntry]) -> bool:
     return False
 
 
-def probe_driver(ctx: ProbeContext, cache: List[CacheEntry], exists: _Files) -> Tuple[NvidiaDriver, bool, List[NvidiaGpu]]:
+def probe_driver(ctx: ProbeContext, cache: list[CacheEntry], exists: _Files) -> tuple[NvidiaDriver, bool, list[NvidiaGpu]]:
     """(driver, NVML answered, GPUs)."""
     host = ctx.host
     nvml_ok, nvml_error, nvml_code = False, None, None
@@ -94,7 +104,7 @@ def probe_driver(ctx: ProbeContext, cache: List[CacheEntry], exists: _Files) -> 
         except (NotSupported, HostError) as exc:
             ctx.unknown("nvidia.nvml", f"NVML not available: {exc}")
     version = cuda = nvml_version = None
-    gpus: List[NvidiaGpu] = []
+    gpus: list[NvidiaGpu] = []
     if nvml_ok:
         version, err = drv.nvml_call(host, "nvmlSystemGetDriverVersion")
         if err is not None and err.code == drv.NVML_ERROR_LIB_RM_VERSION_MISMATCH:
@@ -126,7 +136,7 @@ def probe_driver(ctx: ProbeContext, cache: List[CacheEntry], exists: _Files) -> 
     version_source = "NVML" if version else ""
     if not nvml_ok and not gpus:
         gpus = gpu_mod.gpus_from_proc(host)
-    smi_rows: List[dict] = []
+    smi_rows: list[dict] = []
     if not nvml_ok and (kver or lib_version or host.which("nvidia-smi")):
         out = _smi(ctx, drv.SMI_QUERY)
         smi_rows = drv.parse_smi_csv(out or "")
@@ -142,14 +152,12 @@ def probe_driver(ctx: ProbeContext, cache: List[CacheEntry], exists: _Files) -> 
             version, version_source = smi_rows[0]["driver_version"], "nvidia-smi"
     if version is None and kver:
         version, version_source = kver, ksource
-    mismatch: Optional[bool] = None
+    mismatch: bool | None = None
     if kver and lib_version:
         mismatch = kver != lib_version
     if nvml_code == drv.NVML_ERROR_LIB_RM_VERSION_MISMATCH:
         mismatch = True
-    if kver:
-        status = "loaded"
-    elif nvml_ok:
+    if kver or nvml_ok:
         status = "loaded"
     elif lib_version:
         status = "userspace only"
@@ -169,7 +177,7 @@ def probe_driver(ctx: ProbeContext, cache: List[CacheEntry], exists: _Files) -> 
     return driver, nvml_ok, gpus
 
 
-def probe_fabric_manager(ctx: ProbeContext, driver_version: Optional[str]) -> Tuple[Optional[str], str, Optional[bool]]:
+def probe_fabric_manager(ctx: ProbeContext, driver_version: str | None) -> tuple[str | None, str, bool | None]:
     host = ctx.host
     binary = host.which("nv-fabricmanager") or next(
         (p for p in ("/usr/bin/nv-fabricmanager", "/usr/sbin/nv-fabricmanager") if host.exists(p)), None)
@@ -184,15 +192,15 @@ def probe_fabric_manager(ctx: ProbeContext, driver_version: Optional[str]) -> Tu
     return version, f"{binary} --version", (version == driver_version) if driver_version else None
 
 
-def _python_envs(ctx: ProbeContext) -> List[Any]:
+def _python_envs(ctx: ProbeContext) -> list[Any]:
     value = ctx.results.get("python")
     return list(value) if isinstance(value, list) else []
 
 
-def probe_toolkits(ctx: ProbeContext, penvs: List[Any]) -> List[CudaToolkit]:
+def probe_toolkits(ctx: ProbeContext, penvs: list[Any]) -> list[CudaToolkit]:
     host = ctx.host
-    found_by: Dict[str, List[str]] = {}
-    origins: Dict[str, str] = {}
+    found_by: dict[str, list[str]] = {}
+    origins: dict[str, str] = {}
     for root, origin, why in tk.candidates(host, penvs):
         if not host.is_dir(root):
             continue
@@ -202,7 +210,7 @@ def probe_toolkits(ctx: ProbeContext, penvs: List[Any]) -> List[CudaToolkit]:
         found_by.setdefault(real, []).append(why)
         origins.setdefault(real, origin)
 
-    def run_nvcc(nvcc: str) -> Optional[str]:
+    def run_nvcc(nvcc: str) -> str | None:
         out = _smi(ctx, (nvcc, "--version"))
         return tk.parse_nvcc_version(out or "")
 
@@ -223,7 +231,7 @@ def _with_host_gcc(ctx: ProbeContext, t: CudaToolkit) -> CudaToolkit:
     """The active toolkit with the version of the host gcc its nvcc would use (rule TK002)."""
     host = ctx.host
 
-    def run(argv: List[str]) -> Any:
+    def run(argv: list[str]) -> Any:
         if not host.can_run_commands:
             return None
         try:
@@ -239,8 +247,8 @@ def _with_host_gcc(ctx: ProbeContext, t: CudaToolkit) -> CudaToolkit:
     return dataclasses.replace(t, host_gcc=version, host_gcc_source=source)
 
 
-def probe_libraries(ctx: ProbeContext, cache: List[CacheEntry], toolkits: List[CudaToolkit],
-                    penvs: List[Any]) -> libs.LibraryScanner:
+def probe_libraries(ctx: ProbeContext, cache: list[CacheEntry], toolkits: list[CudaToolkit],
+                    penvs: list[Any]) -> libs.LibraryScanner:
     host = ctx.host
     scan = libs.LibraryScanner(host)
     roots = [t.path for t in toolkits]
@@ -270,15 +278,15 @@ def probe_libraries(ctx: ProbeContext, cache: List[CacheEntry], toolkits: List[C
     return scan
 
 
-def _dist(penv: Any, name: str) -> Optional[Tuple[str, str]]:
+def _dist(penv: Any, name: str) -> tuple[str, str] | None:
     for d in penv.distributions:
         if d.name.lower() == name:
             return d.name, d.version
     return None
 
 
-def probe_resolutions(ctx: ProbeContext, cache: List[CacheEntry], exists: _Files, scan: libs.LibraryScanner,
-                      penvs: List[Any]) -> List[LibraryResolution]:
+def probe_resolutions(ctx: ProbeContext, cache: list[CacheEntry], exists: _Files, scan: libs.LibraryScanner,
+                      penvs: list[Any]) -> list[LibraryResolution]:
     """Which copy libtorch_cuda.so's NEEDED CUDA libraries resolve to, by the loader's search order.
 
     torch's own loading is modelled too: ``import torch`` first dlopens
@@ -293,7 +301,7 @@ def probe_resolutions(ctx: ProbeContext, cache: List[CacheEntry], exists: _Files
     """
     host = ctx.host
     env = host.env
-    out: List[LibraryResolution] = []
+    out: list[LibraryResolution] = []
     preloaded = preload_map(env, exists)
     for penv in penvs:
         for site in penv.site_packages:
@@ -318,8 +326,8 @@ def probe_resolutions(ctx: ProbeContext, cache: List[CacheEntry], exists: _Files
     return out
 
 
-def _transitive(host: Any, exists: _Files, requester: LoadedObject, env: Any, cache: List[CacheEntry],
-                preloaded: Dict[str, str], needed: Dict[str, str]) -> Tuple[Optional[str], Any, List[LoadedObject]]:
+def _transitive(host: Any, exists: _Files, requester: LoadedObject, env: Any, cache: list[CacheEntry],
+                preloaded: dict[str, str], needed: dict[str, str]) -> tuple[str | None, Any, list[LoadedObject]]:
     """nvJitLink comes in through cuSPARSE (libcusparse.so.N NEEDs libnvJitLink.so.N)."""
     for n in requester.dynamic.needed if requester.dynamic else []:
         if not n.startswith("libcusparse.so."):
@@ -339,7 +347,7 @@ def _transitive(host: Any, exists: _Files, requester: LoadedObject, env: Any, ca
 
 
 def _resolution(host: Any, exists: _Files, scan: libs.LibraryScanner, soname: str, library: str, parent: LoadedObject,
-                loaders: List[LoadedObject], env: Any, cache: List[CacheEntry], preloaded: Dict[str, str],
+                loaders: list[LoadedObject], env: Any, cache: list[CacheEntry], preloaded: dict[str, str],
                 site: str) -> LibraryResolution:
     hit = resolve(soname, exists, parent, loaders, env, cache, preloaded)
     pinned = next((p for p, via in hit.candidates if via in ("RPATH", "RUNPATH")), None)
@@ -356,7 +364,7 @@ def _resolution(host: Any, exists: _Files, scan: libs.LibraryScanner, soname: st
             resolved, via = posixpath.join(lib_dir, match[0]), "torch _preload_cuda_deps"
             note = "found only by torch's own fallback preload from site-packages/nvidia"
 
-    def version(path: Optional[str]) -> Optional[str]:
+    def version(path: str | None) -> str | None:
         if not path:
             return None
         lib = scan.found.get(host.realpath(path))
@@ -372,8 +380,8 @@ def _resolution(host: Any, exists: _Files, scan: libs.LibraryScanner, soname: st
         framework_note=note or ("libtorch_global_deps.so is loaded first with the same RPATH" if library == "cudart" else None))
 
 
-def probe_container(ctx: ProbeContext, driver: NvidiaDriver, gpus: List[NvidiaGpu],
-                    toolkits: List[CudaToolkit]) -> Optional[ContainerRuntimeView]:
+def probe_container(ctx: ProbeContext, driver: NvidiaDriver, gpus: list[NvidiaGpu],
+                    toolkits: list[CudaToolkit]) -> ContainerRuntimeView | None:
     host = ctx.host
     env = host.env
     reqs, disabled = container_view.requirements_from_env(env)

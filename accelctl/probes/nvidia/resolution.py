@@ -21,12 +21,12 @@ glibc-hwcaps subdirectories ld.so also probes are not modelled.
 from __future__ import annotations
 
 import posixpath
-from accelctl.record import record
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import field
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from accelctl.probes.nvidia.elf import ElfDynamic
 from accelctl.probes.nvidia.ldcache import CacheEntry, lookup
+from accelctl.record import record
 
 DEFAULT_DIRS = {
     "x86_64": ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib"),
@@ -40,23 +40,23 @@ class LoadedObject:
     """An object in the load chain: its path and its dynamic section (None: unreadable)."""
 
     path: str
-    dynamic: Optional[ElfDynamic] = None
+    dynamic: ElfDynamic | None = None
 
     @property
-    def rpath(self) -> List[str]:
+    def rpath(self) -> list[str]:
         return self.dynamic.rpath if self.dynamic else []
 
     @property
-    def runpath(self) -> List[str]:
+    def runpath(self) -> list[str]:
         return self.dynamic.runpath if self.dynamic else []
 
 
 @record
 class Resolved:
     soname: str
-    path: Optional[str]  # the file that loads, as found (not link-resolved)
-    via: Optional[str]  # already loaded | RPATH | LD_LIBRARY_PATH | RUNPATH | ld.so.cache | default dirs
-    candidates: List[Tuple[str, str]] = field(default_factory=list)  # (path, via) of every copy on the way, in order
+    path: str | None  # the file that loads, as found (not link-resolved)
+    via: str | None  # already loaded | RPATH | LD_LIBRARY_PATH | RUNPATH | ld.so.cache | default dirs
+    candidates: list[tuple[str, str]] = field(default_factory=list)  # (path, via) of every copy on the way, in order
 
 
 def expand(entry: str, origin_dir: str, arch: str = "x86_64") -> str:
@@ -67,10 +67,10 @@ def expand(entry: str, origin_dir: str, arch: str = "x86_64") -> str:
     return posixpath.normpath(out) if out.startswith("/") else out
 
 
-def search_dirs(requester: Optional[LoadedObject], loaders: Sequence[LoadedObject], env: Mapping[str, str],
-                arch: str = "x86_64") -> List[Tuple[str, str]]:
+def search_dirs(requester: LoadedObject | None, loaders: Sequence[LoadedObject], env: Mapping[str, str],
+                arch: str = "x86_64") -> list[tuple[str, str]]:
     """(directory, via) in the order ld.so tries them, cache excluded (it is not a directory)."""
-    dirs: List[Tuple[str, str]] = []
+    dirs: list[tuple[str, str]] = []
     chain = ([requester] if requester else []) + list(loaders)
     if requester is None or not requester.runpath:
         for obj in chain:
@@ -87,9 +87,9 @@ def search_dirs(requester: Optional[LoadedObject], loaders: Sequence[LoadedObjec
     return dirs
 
 
-def resolve(soname: str, exists: Callable[[str], bool], requester: Optional[LoadedObject] = None,
-            loaders: Sequence[LoadedObject] = (), env: Optional[Mapping[str, str]] = None,
-            cache: Optional[List[CacheEntry]] = None, loaded: Optional[Dict[str, str]] = None,
+def resolve(soname: str, exists: Callable[[str], bool], requester: LoadedObject | None = None,
+            loaders: Sequence[LoadedObject] = (), env: Mapping[str, str] | None = None,
+            cache: list[CacheEntry] | None = None, loaded: dict[str, str] | None = None,
             arch: str = "x86_64", all_candidates: bool = True) -> Resolved:
     """Where ``soname`` comes from for ``requester``; ``exists(path)`` asks the host.
 
@@ -98,8 +98,8 @@ def resolve(soname: str, exists: Callable[[str], bool], requester: Optional[Load
     continues past the winner, so shadowed copies are listed too.
     """
     env = env or {}
-    candidates: List[Tuple[str, str]] = []
-    winner: Optional[Tuple[str, str]] = None
+    candidates: list[tuple[str, str]] = []
+    winner: tuple[str, str] | None = None
 
     def consider(path: str, via: str) -> bool:
         nonlocal winner
@@ -131,9 +131,9 @@ def resolve(soname: str, exists: Callable[[str], bool], requester: Optional[Load
     return Resolved(soname, winner[0] if winner else None, winner[1] if winner else None, candidates)
 
 
-def preload_map(env: Mapping[str, str], exists: Callable[[str], bool]) -> Dict[str, str]:
+def preload_map(env: Mapping[str, str], exists: Callable[[str], bool]) -> dict[str, str]:
     """LD_PRELOAD entries that exist, by their file name (a good stand-in for the soname)."""
-    out: Dict[str, str] = {}
+    out: dict[str, str] = {}
     for item in env.get("LD_PRELOAD", "").replace(" ", ":").split(":"):
         if item.startswith("/") and exists(item):
             out.setdefault(posixpath.basename(item), item)

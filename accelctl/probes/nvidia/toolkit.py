@@ -8,15 +8,14 @@ a timeout), and finally libcudart.so.<full version> (the runtime's own version).
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
-
 import json
 import posixpath
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from accelctl.host.base import HostError
 from accelctl.inventory.nvidia import CudaToolkit
+from accelctl.lazy_re import lazy_compile
 from accelctl.probes.nvidia.driver import libcuda_version_from_name
 
 _NVCC_RELEASE = lazy_compile(r"release (\d+\.\d+), V(\d+\.\d+\.\d+)")
@@ -25,7 +24,7 @@ _CUDART = lazy_compile(r"^libcudart\.so\.(\d+\.\d+\.\d+)$")
 _NVCC_DIST = lazy_compile(r"^nvidia_cuda_nvcc(?:_cu\d+)?-(\d+\.\d+\.\d+)[^/]*\.dist-info$")
 
 
-def parse_version_json(text: str) -> Optional[str]:
+def parse_version_json(text: str) -> str | None:
     try:
         data = json.loads(text)
     except ValueError:
@@ -34,12 +33,12 @@ def parse_version_json(text: str) -> Optional[str]:
     return cuda.get("version") if isinstance(cuda, dict) else None
 
 
-def parse_version_txt(text: str) -> Optional[str]:
+def parse_version_txt(text: str) -> str | None:
     m = _VERSION_TXT.search(text)
     return m.group(1) if m else None
 
 
-def parse_nvcc_version(text: str) -> Optional[str]:
+def parse_nvcc_version(text: str) -> str | None:
     """`nvcc --version` -> "13.0.88" (the V... build number, which carries the patch level)."""
     m = _NVCC_RELEASE.search(text)
     return m.group(2) if m else None
@@ -66,11 +65,11 @@ def looks_like_toolkit(host: Any, root: str) -> bool:
                for marker in ("version.json", "version.txt", "targets", "nvvm", "dist-info"))
 
 
-def _lib_dirs(root: str) -> List[str]:
+def _lib_dirs(root: str) -> list[str]:
     return [posixpath.join(root, d) for d in ("lib64", "lib", "targets/x86_64-linux/lib", "targets/sbsa-linux/lib")]
 
 
-def cudart_version(host: Any, root: str) -> Optional[str]:
+def cudart_version(host: Any, root: str) -> str | None:
     for folder in _lib_dirs(root):
         try:
             for e in host.list_dir(folder):
@@ -82,7 +81,7 @@ def cudart_version(host: Any, root: str) -> Optional[str]:
     return None
 
 
-def compat_libcuda(host: Any, root: str) -> Tuple[Optional[str], Optional[str]]:
+def compat_libcuda(host: Any, root: str) -> tuple[str | None, str | None]:
     """(folder, driver version) of the forward-compat libcuda.so.<version> in ``root``/compat."""
     folder = posixpath.join(root, "compat")
     try:
@@ -95,9 +94,9 @@ def compat_libcuda(host: Any, root: str) -> Tuple[Optional[str], Optional[str]]:
     return None, None
 
 
-def candidates(host: Any, envs: List[Any]) -> List[Tuple[str, str, str]]:
+def candidates(host: Any, envs: list[Any]) -> list[tuple[str, str, str]]:
     """(root, origin, found by) for every place a toolkit may live, unresolved, first seen first."""
-    out: List[Tuple[str, str, str]] = []
+    out: list[tuple[str, str, str]] = []
     env = host.env
     for var in ("CUDA_HOME", "CUDA_PATH", "CUDA_ROOT", "CUDA_TOOLKIT_ROOT_DIR"):
         if env.get(var, "").startswith("/"):
@@ -124,7 +123,7 @@ def candidates(host: Any, envs: List[Any]) -> List[Tuple[str, str, str]]:
     return out
 
 
-def _dist_info_version(host: Any, root: str, stem: str) -> Optional[str]:
+def _dist_info_version(host: Any, root: str, stem: str) -> str | None:
     try:
         for e in host.list_dir(posixpath.join(root, "dist-info")):
             m = re.match(r"^" + stem + r"(?:_cu\d+)?-(\d+(?:\.\d+)+)\.dist-info$", e.name)
@@ -135,7 +134,7 @@ def _dist_info_version(host: Any, root: str, stem: str) -> Optional[str]:
     return None
 
 
-def _pip_nvcc_version(penvs: List[Any], root: str) -> Optional[str]:
+def _pip_nvcc_version(penvs: list[Any], root: str) -> str | None:
     for penv in penvs:
         for d in penv.distributions:
             name = d.name.lower().replace("_", "-")
@@ -145,7 +144,7 @@ def _pip_nvcc_version(penvs: List[Any], root: str) -> Optional[str]:
     return None
 
 
-def describe(host: Any, root: str, origin: str, run_nvcc: Any, penvs: List[Any]) -> CudaToolkit:
+def describe(host: Any, root: str, origin: str, run_nvcc: Any, penvs: list[Any]) -> CudaToolkit:
     version = source = nvcc_version = None
     nvcc = posixpath.join(root, "bin", "nvcc")
     has_nvcc = host.exists(nvcc)
@@ -189,19 +188,19 @@ _VERSIONED_GCC = lazy_compile(r"^(?:[\w.+-]+-)?(?:gcc|g\+\+)-(\d+)(?:\.\d+)*$")
 _FULL_VERSION = lazy_compile(r"^\s*(\d+(?:\.\d+){0,2})\s*$")
 
 
-def gcc_major_from_name(path: str) -> Optional[str]:
+def gcc_major_from_name(path: str) -> str | None:
     """gcc-12, /usr/bin/g++-13, x86_64-linux-gnu-gcc-14 -> "12", "13", "14"; plain gcc -> None."""
     m = _VERSIONED_GCC.match(posixpath.basename(path))
     return m.group(1) if m else None
 
 
-def parse_dumpfullversion(text: str) -> Optional[str]:
+def parse_dumpfullversion(text: str) -> str | None:
     """`gcc -dumpfullversion` -> "13.3.0" (its whole output is the version)."""
     m = _FULL_VERSION.match(text or "")
     return m.group(1) if m else None
 
 
-def host_compiler(host: Any) -> Tuple[Optional[str], str]:
+def host_compiler(host: Any) -> tuple[str | None, str]:
     """(compiler, why) nvcc would use: $NVCC_CCBIN, else $CUDAHOSTCXX, else gcc on PATH."""
     env = host.env
     for var in ("NVCC_CCBIN", "CUDAHOSTCXX"):
@@ -212,7 +211,7 @@ def host_compiler(host: Any) -> Tuple[Optional[str], str]:
     return (gcc, "gcc on PATH") if gcc else (None, "")
 
 
-def host_gcc_version(host: Any, run: Any) -> Tuple[Optional[str], str, Optional[str]]:
+def host_gcc_version(host: Any, run: Any) -> tuple[str | None, str, str | None]:
     """(version, source, why unknown) of the host compiler nvcc would use.
 
     ``run(argv)`` returns a CommandResult or None when commands cannot run.
@@ -240,7 +239,7 @@ def host_gcc_version(host: Any, run: Any) -> Tuple[Optional[str], str, Optional[
     return version, f"{why} ({compiler} -dumpfullversion)", None
 
 
-def choose_active(host: Any, toolkits: List[CudaToolkit], found_by: Dict[str, List[str]]) -> Tuple[Optional[str], Optional[str]]:
+def choose_active(host: Any, toolkits: list[CudaToolkit], found_by: dict[str, list[str]]) -> tuple[str | None, str | None]:
     """(root, why) of the toolkit a build would use: CUDA_HOME/CUDA_PATH, else nvcc on PATH, else /usr/local/cuda."""
     for reason in ("CUDA_HOME", "CUDA_PATH", "CUDA_ROOT", "CUDA_TOOLKIT_ROOT_DIR", "nvcc on PATH"):
         for root, reasons in found_by.items():

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Tuple
-
 from accelctl.host.filesystem import FileSystemHost
 from accelctl.inventory.python_env import FrameworkInfo, PythonEnvironment
 from accelctl.probes import python_env
-from accelctl.probes.frameworks.probe import probe as frameworks_probe
 from accelctl.probes.base import ProbeContext, ProbeOptions
+from accelctl.probes.frameworks.probe import probe as frameworks_probe
 from tests.conftest import FIXTURES
 
 ENVS = FIXTURES / "envs"
 
 
-def probe_env(name: str, python: str = "/opt/venv/bin/python3", scan: bool = False) -> Tuple[PythonEnvironment, Dict[str, FrameworkInfo], List]:
+def probe_env(name: str, python: str = "/opt/venv/bin/python3", scan: bool = False) -> tuple[PythonEnvironment, dict[str, FrameworkInfo], list]:
     ctx = ProbeContext(FileSystemHost(str(ENVS / name)), ProbeOptions(python=python, scan_fatbins=scan), "python")
     ctx.results["python"] = python_env.probe(ctx)
     [env] = frameworks_probe(ctx.for_probe("frameworks"))

@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import struct
-from typing import Dict, List, Optional, Tuple
 
-from accelctl.probes.nvidia.elf import (DT_NEEDED, DT_NULL, DT_RPATH, DT_RUNPATH, DT_SONAME, DT_STRSZ, DT_STRTAB,
-                                        DT_VERNEED, DT_VERNEEDNUM, PT_DYNAMIC, PT_LOAD)
+from accelctl.probes.nvidia.elf import (
+    DT_NEEDED,
+    DT_NULL,
+    DT_RPATH,
+    DT_RUNPATH,
+    DT_SONAME,
+    DT_STRSZ,
+    DT_STRTAB,
+    DT_VERNEED,
+    DT_VERNEEDNUM,
+    PT_DYNAMIC,
+    PT_LOAD,
+)
 
 
-def build_shared_object(needed: List[str], soname: Optional[str] = None, rpath: Optional[str] = None,
-                        runpath: Optional[str] = None, machine: int = 62,
-                        version_needs: Optional[Dict[str, List[str]]] = None) -> bytes:
+def build_shared_object(needed: list[str], soname: str | None = None, rpath: str | None = None,
+                        runpath: str | None = None, machine: int = 62,
+                        version_needs: dict[str, list[str]] | None = None) -> bytes:
     """A minimal, valid 64-bit little-endian ELF shared object carrying just a dynamic section.
 
     Used to rebuild fixture libraries from recorded ``readelf -d`` answers: the
     loader-relevant content (NEEDED, SONAME, RPATH/RUNPATH) is real, the rest is absent.
     """
     strings = b"\0"
-    offsets: Dict[str, int] = {}
+    offsets: dict[str, int] = {}
 
     def add(s: str) -> int:
         nonlocal strings
@@ -27,7 +37,7 @@ def build_shared_object(needed: List[str], soname: Optional[str] = None, rpath: 
             strings += s.encode() + b"\0"
         return offsets[s]
 
-    dyn: List[Tuple[int, int]] = [(DT_NEEDED, add(n)) for n in needed]
+    dyn: list[tuple[int, int]] = [(DT_NEEDED, add(n)) for n in needed]
     if soname:
         dyn.append((DT_SONAME, add(soname)))
     if rpath is not None:

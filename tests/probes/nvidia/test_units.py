@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from accelctl.probes.nvidia import container_view as cv
 from accelctl.probes.nvidia import driver, libraries, toolkit
-from accelctl.probes.nvidia.elf import bytes_reader, read_dynamic
+from accelctl.probes.nvidia.elf import ElfDynamic, bytes_reader, read_dynamic
 from accelctl.probes.nvidia.ldcache import lookup, parse_ld_cache
 from accelctl.probes.nvidia.resolution import LoadedObject, expand, resolve
-from accelctl.probes.nvidia.elf import ElfDynamic
 from tests.probes.nvidia.elfbuild import build_shared_object
 
 H100_CACHE = "tests/fixtures/hosts/h100-node/files/etc/ld.so.cache"
