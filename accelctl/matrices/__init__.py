@@ -110,6 +110,15 @@ class MatrixSet:
             names.update(p.stem for p in folder.glob("*.yaml"))
         return sorted(names & set(specs()))
 
+    def _joined(self, name: str) -> list:
+        """Another matrix's entries for a join, not kept as loaded: a reader asked for the joined matrix only."""
+        if name in self._cache:
+            return list(self._cache[name].entries)
+        try:
+            return list(self._load(name).entries)
+        except MatrixError:
+            return []
+
     def _load(self, name: str) -> Matrix:
         subject = spec(name)
         layers: list[tuple[Path, Matrix]] = []
@@ -120,7 +129,13 @@ class MatrixSet:
                 layers.append((path, load_file(subject, path, trusted)))
         if not layers:
             raise MatrixError([f"matrix {name!r}: no {name}.yaml in {', '.join(map(str, self.folders()))}"])
-        return _layer(subject, layers)
+        matrix = _layer(subject, layers)
+        if subject.join is None:
+            return matrix
+        import dataclasses
+
+        others = {other: self._joined(other) for other in subject.joins}
+        return dataclasses.replace(matrix, entries=subject.join(matrix.entries, others))
 
 
 def load_file(subject: MatrixSpec, path: Path, use_compiled: bool = False) -> Matrix:

@@ -78,6 +78,10 @@ class MatrixSpec(Generic[E]):
     key: Callable[[Any], str]
     check: Callable[[list[Any], ErrorSink], None] | None = None
     description: str = ""
+    # Other matrices whose entries complete this one's when it is loaded (``join`` gets them by name): facts
+    # written by another tool keep their own file, sources and read dates, and readers still see one entry.
+    joins: tuple[str, ...] = ()
+    join: Callable[[list[Any], dict[str, list[Any]]], list[Any]] | None = None
 
 
 @record(frozen=True)

@@ -135,31 +135,65 @@ def explain_gpu(ms: MatrixSet, name: str) -> Answer:
 
 def explain_torch(ms: MatrixSet, version: str) -> Answer:
     from accelctl.matrices.subjects import torch_companions
-    from accelctl.matrices.subjects.pytorch import variants_for
+    from accelctl.matrices.subjects.pytorch import split_local, variants_for
 
     builds = variants_for(ms.entries_or_empty("pytorch"), version)
-    if not builds:
+    public, _ = split_local(version)
+    archs = [a for a in ms.entries_or_empty("torch_archs") if _v(a.torch) is not None and _v(a.torch) == _v(public)]
+    if not builds and not archs:
         return {"found": False, "text": f"torch {version} is not in the pytorch matrix."}
     comp = torch_companions.companions_for(ms.entries_or_empty("torch_companions"), version)
-    lines = [f"torch {builds[0].torch}: {len(builds)} builds"]
+    lines = [f"torch {builds[0].torch if builds else public}: {len(builds)} builds"]
     for b in builds:
         default = [p for p in ("x86_64", "aarch64") if getattr(b, f"pypi_default_linux_{p}")]
         lines.append(f"  +{b.variant}: {b.runtime_kind} {b.runtime_version or ''}".rstrip()
                      + f"; Python {b.python or '?'}; index {b.index_url}"
                      + (f"; PyPI default on {', '.join(default)}" if default else "")
                      + (f"; {b.manylinux}" if b.manylinux else ""))
-        if b.arch_list:
-            lines.append("      archs: " + ", ".join(b.arch_list) + (f"; PTX {', '.join(b.ptx)}" if b.ptx else ""))
-        if b.gfx_list:
-            lines.append("      gfx: " + ", ".join(b.gfx_list))
-        if b.arch_list_aarch64:
-            lines.append("      archs (aarch64 wheel): " + ", ".join(b.arch_list_aarch64)
-                         + (f"; PTX {', '.join(b.ptx_aarch64)}" if b.ptx_aarch64 else ""))
+        lines += _arch_lines(b, [a for a in archs if a.variant == b.variant])
         if b.pins:
             lines.append("      pins: " + ", ".join(f"{k}=={v}" if v[:1].isdigit() else f"{k}{v}" for k, v in sorted(b.pins.items())))
+    known = {b.variant for b in builds}
+    extra = sorted({a.variant for a in archs if a.variant not in known})
+    if extra:
+        lines.append(f"  builds known only from PyTorch's build scripts and install page: {', '.join('+' + v for v in extra)}")
+        for variant in extra:
+            for a in (a for a in archs if a.variant == variant):
+                text = _list_text(a.arch_list, a.ptx, a.gfx_list)
+                why = f" ({a.provenance.note})" if text == "unknown" and a.provenance.note else ""
+                lines.append(f"  +{variant} ({a.platform}): {text} {_src(a)}{why}")
     if comp:
         lines.append(f"  torchvision {', '.join(comp.torchvision) or 'none recorded'}; torchaudio {', '.join(comp.torchaudio) or 'none recorded'}")
-    return {"found": True, "text": "\n".join(lines), "builds": to_data(builds), "companions": to_data(comp)}
+    return {"found": True, "text": "\n".join(lines), "builds": to_data(builds), "archs": to_data(archs),
+            "companions": to_data(comp)}
+
+
+def _list_text(sass: list[str] | None, ptx: list[str] | None, gfx: list[str] | None) -> str:
+    if gfx is not None:
+        return "gfx " + ", ".join(gfx)
+    if sass is None:
+        return "unknown"
+    return ", ".join(sass) + (f"; PTX {', '.join(ptx)}" if ptx else "; PTX unknown" if ptx is None else "")
+
+
+def _arch_lines(b: Any, archs: list[Any]) -> list[str]:
+    """The build's compiled architectures per platform, each with where it was read."""
+    if b.runtime_kind not in ("cuda", "rocm"):
+        return []
+    out = []
+    for platform, sass, ptx in (("x86_64", b.arch_list, b.ptx), ("aarch64", b.arch_list_aarch64, b.ptx_aarch64)):
+        script = next((a for a in archs if a.platform == platform), None)
+        gfx = b.gfx_list if platform == "x86_64" and b.runtime_kind == "rocm" else None
+        if sass is None and gfx is None and script is None:
+            continue
+        label = "gfx" if b.runtime_kind == "rocm" else "archs"
+        text = _list_text(sass, ptx, gfx) if (sass is not None or gfx is not None) else "unknown"
+        from_script = script is not None and (script.arch_list == sass if b.runtime_kind == "cuda" else script.gfx_list == gfx)
+        where = _src(script) if script is not None and (from_script or text == "unknown") else _src(b)
+        why = f" ({script.provenance.note})" if text == "unknown" and script is not None and script.provenance.note else ""
+        lines_label = f"      {label}" + (" (aarch64 wheel)" if platform == "aarch64" else "")
+        out.append(f"{lines_label}: {text.removeprefix('gfx ')} {where}{why}")
+    return out
 
 
 def explain_rocm(ms: MatrixSet, version: str) -> Answer:

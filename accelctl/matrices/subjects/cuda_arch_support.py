@@ -134,3 +134,16 @@ def supported_archs(entries: list[CudaArch], cuda: str, include_deprecated: bool
     ok = ("supported", "deprecated") if include_deprecated else ("supported",)
     found = [e.cc for e in entries if _state(e, ver) in ok]
     return sorted(found, key=lambda c: (cc_key(c), _suffix(c)))
+
+
+def archs_possible(entries: list[CudaArch], cuda: str) -> tuple[str, str] | None:
+    """The lowest and highest compute capability CUDA ``cuda``'s compiler can target (base variants).
+
+    A bound from first principles for a build whose arch list is unknown: a wheel built
+    with CUDA 12.6 holds no code for 12.0 (Blackwell), one built with 13.0 none below
+    7.5. None when the version is unparsable or the matrix knows no target for it.
+    """
+    base = [cc for cc in supported_archs(entries, cuda) if not _suffix(cc)]
+    if not base:
+        return None
+    return base[0], base[-1]

@@ -104,12 +104,39 @@ def _check(entries: list[TorchBuild], errors: ErrorSink) -> None:
                 defaults[(e.torch, platform)] = i
 
 
+def with_archs(builds: list[TorchBuild], others: dict[str, list]) -> list[TorchBuild]:
+    """The builds, their unrecorded arch lists taken from the ``torch_archs`` matrix (PyTorch's build scripts).
+
+    A list this matrix records itself (read from the wheel's own fatbins) is kept: a scan of the
+    binary beats the script that was meant to produce it. Each platform keeps its own list.
+    """
+    import dataclasses
+
+    found = {(a.torch, a.variant, a.platform): a for a in others.get("torch_archs", [])}
+    if not found:
+        return builds
+    out = []
+    for b in builds:
+        x86, arm = found.get((b.torch, b.variant, "x86_64")), found.get((b.torch, b.variant, "aarch64"))
+        fill: dict = {}
+        if x86 is not None and b.runtime_kind == "cuda" and b.arch_list is None and x86.arch_list is not None:
+            fill.update(arch_list=list(x86.arch_list), ptx=None if x86.ptx is None else list(x86.ptx))
+        if x86 is not None and b.runtime_kind == "rocm" and b.gfx_list is None and x86.gfx_list is not None:
+            fill["gfx_list"] = list(x86.gfx_list)
+        if arm is not None and b.runtime_kind == "cuda" and b.arch_list_aarch64 is None and arm.arch_list is not None:
+            fill.update(arch_list_aarch64=list(arm.arch_list), ptx_aarch64=None if arm.ptx is None else list(arm.ptx))
+        out.append(dataclasses.replace(b, **fill) if fill else b)
+    return out
+
+
 SPEC = MatrixSpec(
     name="pytorch",
     entry_type=TorchBuild,
     check=_check,
     key=lambda e: f"{e.torch}+{e.variant}",
     description="PyTorch wheel builds per release and variant.",
+    joins=("torch_archs",),
+    join=with_archs,
 )
 
 
