@@ -132,3 +132,58 @@ def test_the_document_passes_the_matrix_loader(tmp_path):
     path.write_text(tb.dump(tb.refresh("2026-12-05", FakeRepo(30), pytorch_doc)), encoding="utf-8")
     matrix = load_file(spec("torch_archs"), path)
     assert next(e.variant for e in matrix.entries if e.torch == "2.5.0") == "cu124"
+
+
+NEWER_CUDA_SCRIPT = """
+ARCH=$(uname -m)
+shrink() {
+    local list="$1"
+    echo "${list//7.5;/}"
+}
+TORCH_CUDA_ARCH_LIST="7.5;8.0"
+case ${CUDA_VERSION} in
+    12.6) TORCH_CUDA_ARCH_LIST="5.0;${TORCH_CUDA_ARCH_LIST}" ;;  # older GPUs too
+    13.0)
+        TORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST};$([[ "$ARCH" == "aarch64" ]] && echo "11.0;" || echo "")12.0"
+        ;;
+    *) echo "no list for $CUDA_VERSION"; exit 1 ;;
+esac
+[[ "$ARCH" == "aarch64" ]] && TORCH_CUDA_ARCH_LIST=$(shrink "$TORCH_CUDA_ARCH_LIST")
+"""
+
+IMAGE_SCRIPT = """
+case ${image} in
+    builder:cuda*)
+        TARGET=cuda
+        ;;
+    builder:rocm*)
+        PYTORCH_ROCM_ARCH="gfx942;gfx1100"
+        if [[ "$GPU_ARCH_VERSION" == *"7.9"* ]]; then
+            TARGET=new
+        else
+            PYTORCH_ROCM_ARCH="gfx90a;${PYTORCH_ROCM_ARCH}"
+            ARGS="--build-arg PYTORCH_ROCM_ARCH=${PYTORCH_ROCM_ARCH}"
+        fi
+        ;;
+    *) exit 1 ;;
+esac
+"""
+
+
+def test_single_line_arms_conditional_echo_and_guarded_filters():
+    def cuda(version, platform):
+        return tb._value_of(NEWER_CUDA_SCRIPT, "TORCH_CUDA_ARCH_LIST",
+                            tb._inputs(tb.Build("2.10.0", "cu" + version.replace(".", ""), "x"), platform))
+    assert cuda("12.6", "x86_64").value == "5.0;7.5;8.0"
+    assert cuda("13.0", "x86_64").value == "7.5;8.0;12.0"
+    # on aarch64 a shell function filters the list: not followed, so unknown rather than the unfiltered list
+    assert cuda("13.0", "aarch64").value is None
+    assert cuda("13.2", "x86_64").value is None  # the catch-all arm exits
+
+
+def test_image_name_candidates_and_names_inside_strings():
+    def rocm(variant):
+        return tb._value_of(IMAGE_SCRIPT.replace("builder:", "manylinux2_28-builder:"), "PYTORCH_ROCM_ARCH",
+                            tb._inputs(tb.Build("2.14.0", variant, "x"), "x86_64")).value
+    assert rocm("rocm7.2") == "gfx90a;gfx942;gfx1100"
+    assert rocm("rocm7.9") == "gfx942;gfx1100"

@@ -182,7 +182,10 @@ def _scripts(build: Build, platform: str) -> list[Script]:
         if v < Version("2.6"):
             return [Script(BUILDER, branch, "manywheel/build_cuda.sh", pinned=False)]
         if platform == "aarch64":
-            return [Script(PYTORCH, tag, ".ci/aarch64_linux/aarch64_ci_build.sh", pinned=True)]
+            # The aarch64 wheel job exports a list of its own, and from some release on build_cuda.sh also
+            # filters by architecture: both are read, and where they disagree the list is unknown.
+            return [Script(PYTORCH, tag, ".ci/aarch64_linux/aarch64_ci_build.sh", pinned=True),
+                    Script(PYTORCH, tag, ".ci/manywheel/build_cuda.sh", pinned=True)]
         return [Script(PYTORCH, tag, ".ci/manywheel/build_cuda.sh", pinned=True)]
     if v < Version("1.11"):
         return []
@@ -191,17 +194,34 @@ def _scripts(build: Build, platform: str) -> list[Script]:
     return [Script(PYTORCH, tag, ".ci/docker/manywheel/build.sh", pinned=True)]
 
 
-def _inputs(build: Build, platform: str) -> dict[str, str]:
-    """The variables the release workflows give the scripts for this build (every other one is unset)."""
+def _inputs(build: Build, platform: str) -> list[dict[str, str]]:
+    """The variables the release workflows give the scripts for this build (every other one is unset).
+
+    Several candidates where a workflow input is not known exactly (the ROCm image name): a
+    script's answer counts only when every candidate it accepts gives the same list.
+    """
     if build.kind == "cuda":
-        return {"CUDA_VERSION": build.runtime, "DESIRED_CUDA": build.variant, "GPU_ARCH_VERSION": build.runtime,
-                "GPU_ARCH_TYPE": "cuda-aarch64" if platform == "aarch64" else "cuda", "PACKAGE_TYPE": "manywheel"}
+        return [{"CUDA_VERSION": build.runtime, "DESIRED_CUDA": build.variant, "GPU_ARCH_VERSION": build.runtime,
+                 "GPU_ARCH_TYPE": "cuda-aarch64" if platform == "aarch64" else "cuda", "PACKAGE_TYPE": "manywheel",
+                 "ARCH": platform}]
     parts = [int(p) for p in re.findall(r"\d+", build.runtime)[:3]] + [0, 0]
-    return {"GPU_ARCH_TYPE": "rocm", "GPU_ARCH_VERSION": build.runtime, "DESIRED_CUDA": build.variant,
-            "ROCM_VERSION_INT": str(parts[0] * 10000 + parts[1] * 100 + parts[2])}
+    base = {"GPU_ARCH_TYPE": "rocm", "GPU_ARCH_VERSION": build.runtime, "DESIRED_CUDA": build.variant,
+            "ROCM_VERSION_INT": str(parts[0] * 10000 + parts[1] * 100 + parts[2]), "ARCH": platform}
+    return [{**base, "image": f"{prefix}:{build.variant}"} for prefix in ("manylinux2_28-builder", "manylinux-builder")]
 
 
-# ---------------------------------------------------------------- reading one build
+def _value_of(text: str, name: str, candidates: list[dict[str, str]]) -> _Outcome:
+    outcomes = [_evaluate(text, name, env) for env in candidates]
+    values = {o.value for o in outcomes if o.value is not None}
+    if len(values) == 1:
+        return _Outcome(values.pop(), assigned=True)
+    if len(values) > 1:
+        return _Outcome(None, f"the candidate workflow inputs give different lists ({', '.join(sorted(values))})")
+    silent = [o for o in outcomes if not o.assigned and o.why.startswith("the script never sets")]
+    return silent[0] if len(silent) == len(outcomes) else next(o for o in outcomes if o not in silent)
+
+
+# ---------------------------------------------------------------- reading one build# ---------------------------------------------------------------- reading one build
 
 
 @dataclass
@@ -210,13 +230,14 @@ class Reading:
     sources: list[str] = field(default_factory=list)
     why: str = ""
     how: str = ""  # how the commit was chosen, for the note
+    silent: bool = False  # the script does not set the variable for these inputs at all
 
 
 def _blob(repo: str, commit: str, path: str) -> str:
     return f"https://github.com/{repo}/blob/{commit}/{path}"
 
 
-def _read_script(src: Sources, script: Script, name: str, env: dict[str, str], released: str | None) -> Reading:
+def _read_script(src: Sources, script: Script, name: str, env: list[dict[str, str]], released: str | None) -> Reading:
     where = f"{script.repo} {script.path} ({script.ref})"
     if script.pinned:
         found = src.commit_at(script.repo, script.ref)
@@ -225,8 +246,9 @@ def _read_script(src: Sources, script: Script, name: str, env: dict[str, str], r
         text = src.read(script.repo, found[0], script.path)
         if text is None:
             return Reading(None, why=f"{where} could not be read")
-        out = _evaluate(text, name, env)
-        return Reading(out.value, [_blob(script.repo, found[0], script.path)], out.why)
+        out = _value_of(text, name, env)
+        return Reading(out.value, [_blob(script.repo, found[0], script.path)], out.why, silent=not out.assigned and
+                       out.why.startswith("the script never sets"))
     if released is None:
         return Reading(None, why=f"no release date to read {where} at")
     end = _dt.datetime.fromisoformat(released.replace("Z", "+00:00"))
@@ -240,7 +262,7 @@ def _read_script(src: Sources, script: Script, name: str, env: dict[str, str], r
     values: dict[str | None, str] = {}
     for commit in [at_release[0], *candidates]:
         text = src.read(script.repo, commit, script.path)
-        out = _evaluate(text, name, env) if text is not None else _Outcome(None, "file absent")
+        out = _value_of(text, name, env) if text is not None else _Outcome(None, "file absent")
         values.setdefault(out.value if out.value is not None else None, commit)
         if out.value is None and commit == at_release[0]:
             return Reading(None, [_blob(script.repo, commit, script.path)], out.why)
@@ -266,15 +288,21 @@ def _read_build(src: Sources, build: Build, platform: str, released: str | None)
     if not scripts:
         return Reading(None, why=("the builder scripts of this release do not set PYTORCH_ROCM_ARCH, so the list is "
                                   "PyTorch's CMake default at the release tag (cmake/public/LoadHIP.cmake), not read here"))
-    result = Reading(None)
-    for script in scripts:
-        one = _read_script(src, script, name, _inputs(build, platform), released)
-        result.sources += one.sources
-        if one.value is not None:
-            result.value, result.why, result.how = one.value, one.why, one.how
-        elif not result.why:
-            result.why = one.why
-    return result
+    readings = [_read_script(src, script, name, _inputs(build, platform), released) for script in scripts]
+    sources = [u for r in readings for u in r.sources]
+    speaking = [r for r in readings if not r.silent]
+    values = {r.value for r in speaking}
+    if len(speaking) == 1 and speaking[0].value is not None:
+        one = speaking[0]
+        return Reading(one.value, sources, one.why, one.how)
+    if len(values) > 1 and None not in values:
+        return Reading(None, sources, "the scripts that set it give different lists ("
+                       + "; ".join(f"{s.path}: {r.value}" for s, r in zip(scripts, readings) if not r.silent) + ")")
+    why = next((r.why for r in speaking if r.value is None), "") or "; ".join(r.why for r in readings if r.why)
+    if len(values) == 1 and None not in values:
+        one = speaking[0]
+        return Reading(one.value, sources, one.why, one.how)
+    return Reading(None, sources, why)
 
 
 # ---------------------------------------------------------------- the matrix document
@@ -415,11 +443,63 @@ class _Undecidable(Exception):
 
 
 def _word(text: str) -> str:
-    """The first shell word of ``text``: a quoted string up to its closing quote, else up to a blank or ';'."""
-    if text[:1] in ('"', "'"):
-        end = text.find(text[0], 1)
-        return text[: end + 1] if end > 0 else text
-    return re.split(r"[\s;]", text, maxsplit=1)[0]
+    """The first shell word of ``text``: quotes and ``$( ... )`` kept whole, up to a blank or ';' outside them."""
+    depth, quote, i = 0, "", 0
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if c == quote and depth == 0:
+                quote = ""
+            elif text.startswith("$(", i):
+                depth, i = depth + 1, i + 1
+            elif c == ")" and depth:
+                depth -= 1
+        elif text.startswith("$(", i):
+            depth, i = depth + 1, i + 1
+        elif c == ")" and depth:
+            depth -= 1
+        elif c in "\"'" and depth == 0:
+            quote = c
+        elif depth == 0 and (c.isspace() or c == ";"):
+            break
+        i += 1
+    return text[:i]
+
+
+def _commands(text: str) -> list[str]:
+    """``a; b`` -> ["a", "b"] (a ';' inside quotes or ``$( )`` does not split)."""
+    out = []
+    while text.strip():
+        word_end = len(text)
+        depth, quote = 0, ""
+        for i, c in enumerate(text):
+            if quote:
+                quote = "" if c == quote else quote
+            elif c in "\"'":
+                quote = c
+            elif text.startswith("$(", i):
+                depth += 1
+            elif c == ")" and depth:
+                depth -= 1
+            elif c == ";" and depth == 0:
+                word_end = i
+                break
+        out.append(text[:word_end].strip())
+        text = text[word_end + 1:]
+    return [c for c in out if c]
+
+
+_ECHO_IF = re.compile(r"""\$\(\s*(\[\[.*?\]\])\s*&&\s*echo\s+"([^"]*)"\s*\|\|\s*echo\s+"([^"]*)"\s*\)""")
+
+
+def _conditional_echo(text: str, env: dict[str, str]) -> str:
+    """Replace ``$([[ test ]] && echo "A" || echo "B")`` by A or B; an undecidable test is an error."""
+    def sub(m: re.Match) -> str:
+        decided = _test(m.group(1), env)
+        if decided is None:
+            raise _Undecidable(f"cannot decide {m.group(1)}")
+        return m.group(2) if decided else m.group(3)
+    return _ECHO_IF.sub(sub, text)
 
 
 def _unquote(text: str) -> str:
@@ -547,12 +627,27 @@ class _Walk:
             hit = any(fnmatch.fnmatchcase(frame.subject, _unquote(p)) for p in patterns.split("|"))
             frame.active = hit and not frame.taken
             frame.taken = frame.taken or hit
-        ends = rest.endswith(";;")
-        rest = rest[:-2].strip() if ends else rest
-        if rest:
-            self._command(rest.rstrip(";").strip())
+        cut = rest.find(";;")
+        ends = cut >= 0 and rest[:cut].count('"') % 2 == 0
+        rest = rest[:cut].strip() if ends else rest
+        for command in _commands(rest):
+            self._command(command)
         if ends:
             frame.active = False
+
+    def _other_form(self, line: str) -> None:
+        """``[[ test ]] && NAME=...``, or any other line that sets the variable not at its start."""
+        bare = re.sub(r"\"[^\"]*\"|'[^']*'", '""', line)  # a name inside a string is not an assignment
+        if not re.search(rf"(?<![\w$]){re.escape(self.name)}\+?=", bare) or _state(self.frames) is False:
+            return
+        guarded = re.match(r"^(\[\[.*?\]\])\s*&&\s*(.+)$", line)
+        decided = _test(guarded.group(1), self.env) if guarded else None
+        if decided is False:
+            return
+        if decided is True and guarded and self.assign.match(guarded.group(2).strip()):
+            self._command(guarded.group(2).strip())
+            return
+        self.unknown = f"set in a form this does not follow: {line!r}"
 
     def _branch(self, word: str, decided: bool | None, top: _Frame | None) -> None:
         if word == "if":
@@ -573,6 +668,7 @@ class _Walk:
             return
         m = self.assign.match(line)
         if not m:
+            self._other_form(line)
             return
         state = _state(self.frames)
         if state is False:
@@ -581,10 +677,14 @@ class _Walk:
             self.unknown = f"set under a test or construct that cannot be decided: {line!r}"
             return
         text = _word(m.group(2).strip())
+        env = {**self.env, self.name: self.value or ""}
         try:
-            expanded = _expand(_unquote(text), {**self.env, self.name: self.value or ""}, strict=True)
+            expanded = _expand(_unquote(_conditional_echo(text, env)), env, strict=True)
         except _Undecidable as exc:
             self.unknown = f"cannot evaluate {line!r}: {exc}"
+            return
+        if "${" in expanded:
+            self.unknown = f"cannot evaluate {line!r}: a parameter expansion this does not follow"
             return
         self.value = (self.value or "") + expanded if m.group(1) == "+" else expanded
         self.assigned = True
