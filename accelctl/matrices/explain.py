@@ -143,6 +143,11 @@ def explain_torch(ms: MatrixSet, version: str) -> Answer:
     if not builds and not archs:
         return {"found": False, "text": f"torch {version} is not in the pytorch matrix."}
     comp = torch_companions.companions_for(ms.entries_or_empty("torch_companions"), version)
+    targets = ms.entries_or_empty("cuda_arch_support")
+
+    def bound(variant: str) -> str:
+        return _cuda_bound(targets, variant)
+
     lines = [f"torch {builds[0].torch if builds else public}: {len(builds)} builds"]
     for b in builds:
         default = [p for p in ("x86_64", "aarch64") if getattr(b, f"pypi_default_linux_{p}")]
@@ -150,7 +155,7 @@ def explain_torch(ms: MatrixSet, version: str) -> Answer:
                      + f"; Python {b.python or '?'}; index {b.index_url}"
                      + (f"; PyPI default on {', '.join(default)}" if default else "")
                      + (f"; {b.manylinux}" if b.manylinux else ""))
-        lines += _arch_lines(b, [a for a in archs if a.variant == b.variant])
+        lines += _arch_lines(b, [a for a in archs if a.variant == b.variant], bound)
         if b.pins:
             lines.append("      pins: " + ", ".join(f"{k}=={v}" if v[:1].isdigit() else f"{k}{v}" for k, v in sorted(b.pins.items())))
     known = {b.variant for b in builds}
@@ -161,7 +166,7 @@ def explain_torch(ms: MatrixSet, version: str) -> Answer:
             for a in (a for a in archs if a.variant == variant):
                 text = _list_text(a.arch_list, a.ptx, a.gfx_list)
                 why = f" ({a.provenance.note})" if text == "unknown" and a.provenance.note else ""
-                lines.append(f"  +{variant} ({a.platform}): {text} {_src(a)}{why}")
+                lines.append(f"  +{variant} ({a.platform}): {text} {_src(a)}{why}" + (bound(variant) if text == "unknown" else ""))
     if comp:
         lines.append(f"  torchvision {', '.join(comp.torchvision) or 'none recorded'}; torchaudio {', '.join(comp.torchaudio) or 'none recorded'}")
     return {"found": True, "text": "\n".join(lines), "builds": to_data(builds), "archs": to_data(archs),
@@ -176,7 +181,19 @@ def _list_text(sass: list[str] | None, ptx: list[str] | None, gfx: list[str] | N
     return ", ".join(sass) + (f"; PTX {', '.join(ptx)}" if ptx else "; PTX unknown" if ptx is None else "")
 
 
-def _arch_lines(b: Any, archs: list[Any]) -> list[str]:
+def _cuda_bound(targets: list[Any], variant: str) -> str:
+    """"; derived bound: ..." for a CUDA variant ("cu128"): what its compiler can target at all."""
+    from accelctl.matrices.subjects.cuda_arch_support import archs_possible
+
+    m = re.fullmatch(r"cu(\d+)(\d)", variant)
+    found = archs_possible(targets, f"{m.group(1)}.{m.group(2)}") if m else None
+    if found is None:
+        return ""
+    return (f"; derived bound: a CUDA {m.group(1)}.{m.group(2)} build can only hold code for {found[0]} to {found[1]} "
+            "[cuda_arch_support]") if m else ""
+
+
+def _arch_lines(b: Any, archs: list[Any], bound: Callable[[str], str]) -> list[str]:
     """The build's compiled architectures per platform, each with where it was read."""
     if b.runtime_kind not in ("cuda", "rocm"):
         return []
@@ -192,7 +209,8 @@ def _arch_lines(b: Any, archs: list[Any]) -> list[str]:
         where = _src(script) if script is not None and (from_script or text == "unknown") else _src(b)
         why = f" ({script.provenance.note})" if text == "unknown" and script is not None and script.provenance.note else ""
         lines_label = f"      {label}" + (" (aarch64 wheel)" if platform == "aarch64" else "")
-        out.append(f"{lines_label}: {text.removeprefix('gfx ')} {where}{why}")
+        derived = bound(b.variant) if text == "unknown" and b.runtime_kind == "cuda" else ""
+        out.append(f"{lines_label}: {text.removeprefix('gfx ')} {where}{why}{derived}")
     return out
 
 

@@ -116,3 +116,10 @@ def test_explain_lists_archs_with_their_source():
     assert text.count("unknown [") >= 3  # the builds whose script was not read say so, with where to look
     text = answer("torch 1.9.0", MatrixSet())["text"]
     assert "+cu111 (x86_64): 3.7, 5.0, 6.0, 7.0, 7.5, 8.0, 8.6 [https://github.com/pytorch/builder/blob/" in text
+
+
+def test_explain_gives_the_compiler_bound_where_the_list_is_unknown():
+    # no build script of torch 2.7.1 was read; CUDA 12.8's compiler targets sm_50 .. sm_120 (cuda_arch_support)
+    text = answer("torch 2.7.1", MatrixSet())["text"]
+    line = next(x for x in text.splitlines() if x.strip().startswith("archs: unknown") and "CUDA 12.8" in x)
+    assert "derived bound: a CUDA 12.8 build can only hold code for 5.0 to 12.0" in line

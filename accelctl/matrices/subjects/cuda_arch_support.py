@@ -141,7 +141,9 @@ def archs_possible(entries: list[CudaArch], cuda: str) -> tuple[str, str] | None
 
     A bound from first principles for a build whose arch list is unknown: a wheel built
     with CUDA 12.6 holds no code for 12.0 (Blackwell), one built with 13.0 none below
-    7.5. None when the version is unparsable or the matrix knows no target for it.
+    7.5. None when the version is unparsable or the matrix knows no target for it. The matrix
+    starts at sm_30, so for a CUDA older than 9.0 (which still targets sm_2x) the lower bound is
+    too high; no torch wheel since 1.8 was built with one.
     """
     base = [cc for cc in supported_archs(entries, cuda) if not _suffix(cc)]
     if not base:
