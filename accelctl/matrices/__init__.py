@@ -13,7 +13,7 @@ import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any
 
 from accelctl.matrices.errors import MatrixError
 
@@ -105,7 +105,7 @@ class MatrixSet:
             self._cache.setdefault(name, matrix)
 
     def names(self) -> list[str]:
-        names = set()
+        names: set[str] = set()
         for folder in self.folders():
             names.update(p.stem for p in folder.glob("*.yaml"))
         return sorted(names & set(specs()))
@@ -157,7 +157,7 @@ def load_file(subject: MatrixSpec, path: Path, use_compiled: bool = False) -> Ma
         return parse_trusted(subject, compiled, str(path))
     try:
         raw = parse_yaml(data)
-    except Exception as exc:  # yaml.YAMLError and friends: report, never a traceback
+    except Exception as exc:  # noqa: BLE001 - yaml.YAMLError and friends: report, never a traceback
         raise MatrixError([f"{path}: not valid YAML: {exc}"]) from None
     return parse_matrix(subject, raw, str(path))
 

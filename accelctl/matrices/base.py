@@ -228,7 +228,7 @@ def _parse_entry(spec: MatrixSpec, item: Any, i: int, sink: ErrorSink, check_kin
     for k in ("source", "read", "note"):
         data.pop(k, None)
     try:
-        entry = from_data(spec.entry_type, data, skip=("provenance",))
+        entry: Any = from_data(spec.entry_type, data, skip=("provenance",))
     except SchemaError as exc:
         sink.add(i, exc.path or None, exc.message)
         return None
@@ -285,7 +285,7 @@ def _raw_label(spec: MatrixSpec, item: Any) -> str:
 def _label(spec: MatrixSpec, entry: Any) -> str:
     try:
         return str(spec.key(entry))
-    except Exception:  # a label is a courtesy; never fail validation on it
+    except Exception:  # noqa: BLE001 - a label is a courtesy; never fail validation on it
         return ""
 
 

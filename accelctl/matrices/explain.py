@@ -47,7 +47,7 @@ def explain_cuda(ms: MatrixSet, version: str) -> Answer:
     lines = [f"CUDA {rel.cuda} ({rel.label})",
              (f"  full features need driver >= {rel.min_driver_linux or 'unknown'} on Linux, "
              f">= {rel.min_driver_windows or 'unknown'} on Windows {_src(rel)}")]
-    if minor is not None:
+    if minor is not None and v is not None:
         lines.append(f"  minor-version compatibility: any CUDA {v.major}.x program runs on driver >= "
                      f"{minor.min_driver_linux or 'unknown'} (Linux) {_src(minor)}")
         lines += [f"    except: {lim.what}" for lim in minor.limits]

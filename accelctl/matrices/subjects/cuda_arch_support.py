@@ -64,7 +64,7 @@ def _check(entries: list[CudaArch], errors: ErrorSink) -> None:
             errors.add(i, "renamed_to", f"{e.renamed_to} has no entry")
 
 
-SPEC = MatrixSpec(name="cuda_arch_support", entry_type=CudaArch, check=_check, key=lambda e: e.cc)
+SPEC: MatrixSpec[CudaArch] = MatrixSpec(name="cuda_arch_support", entry_type=CudaArch, check=_check, key=lambda e: e.cc)
 
 
 def sm_name(cc: str) -> str:

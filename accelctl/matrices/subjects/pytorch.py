@@ -129,7 +129,7 @@ def with_archs(builds: list[TorchBuild], others: dict[str, list]) -> list[TorchB
     return out
 
 
-SPEC = MatrixSpec(
+SPEC: MatrixSpec[TorchBuild] = MatrixSpec(
     name="pytorch",
     entry_type=TorchBuild,
     check=_check,

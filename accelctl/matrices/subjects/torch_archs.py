@@ -49,7 +49,7 @@ def _check(entries: list[TorchArchs], errors: ErrorSink) -> None:
             errors.add(i, "gfx_list", "every target must be a gfx name")
 
 
-SPEC = MatrixSpec(
+SPEC: MatrixSpec[TorchArchs] = MatrixSpec(
     name="torch_archs",
     entry_type=TorchArchs,
     check=_check,
