@@ -187,3 +187,32 @@ def test_image_name_candidates_and_names_inside_strings():
                             tb._inputs(tb.Build("2.14.0", variant, "x"), "x86_64")).value
     assert rocm("rocm7.2") == "gfx90a;gfx942;gfx1100"
     assert rocm("rocm7.9") == "gfx942;gfx1100"
+
+
+def test_github_reads_commits_and_files_once_each():
+    calls = []
+    answers = {
+        "https://api.github.com/repos/pytorch/pytorch/commits?sha=v2.7.1&per_page=1":
+            b'[{"sha": "' + b"c" * 40 + b'", "commit": {"committer": {"date": "2025-06-03T00:00:00Z"}}}]',
+        f"https://raw.githubusercontent.com/pytorch/pytorch/{'c' * 40}/.ci/manywheel/build_cuda.sh":
+            b'case ${CUDA_VERSION} in\n  12.8) TORCH_CUDA_ARCH_LIST="7.5;12.0+PTX" ;;\nesac\n',
+    }
+
+    def fetch(url):
+        calls.append(url)
+        return answers.get(url)
+
+    hub = tb.GitHub(fetch=fetch)
+    doc = tb.refresh("2026-12-05", hub, {"entries": [{"torch": "2.7.1", "variant": "cu128", "runtime_kind": "cuda"}]})
+    first = doc["entries"][0]
+    assert (first["arch_list"], first["ptx"]) == (["7.5", "12.0"], ["12.0"])
+    assert first["source"][0] == f"https://github.com/pytorch/pytorch/blob/{'c' * 40}/.ci/manywheel/build_cuda.sh"
+    assert len(calls) == len(set(calls))
+    # the until moment is encoded: "+00:00" must not become a space
+    hub.commit_at("pytorch/builder", "release/2.5", "2024-10-17T14:44:26+00:00")
+    assert calls[-1].endswith("until=2024-10-17T14%3A44%3A26%2B00%3A00")
+
+
+def test_clones_named_in_the_environment_are_used(tmp_path):
+    src = tb.default_sources({tb.CLONES_VARIABLE: f"pytorch/builder={tmp_path}", "GITHUB_TOKEN": "t"})
+    assert src.local.clones == {"pytorch/builder": tmp_path} and src.remote.token == "t"

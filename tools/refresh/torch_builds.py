@@ -17,8 +17,8 @@ and names both values. ROCm lists of torch 1.8-1.10 come from PyTorch's CMake de
 which this does not read: unknown.
 
 ``refresh(today)`` returns the ``torch_archs`` matrix document. The scripts are read from
-local clones where given, else from GitHub (tags and branches resolved to commits, which
-every entry's source URL names).
+local clones named in ``TORCH_REFRESH_CLONES`` (``--git-dir`` paths), else from GitHub (tags
+and branches resolved to commits, which every entry's source URL names).
 """
 
 from __future__ import annotations
@@ -26,9 +26,11 @@ from __future__ import annotations
 import datetime as _dt
 import fnmatch
 import json
+import os
 import re
 import subprocess
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -104,41 +106,83 @@ class LocalClones:
 
 @dataclass
 class GitHub:
-    """GitHub's REST API and raw file host (network); every failure reads as "not available"."""
+    """GitHub's REST API and raw file host (network); every failure reads as "not available".
 
+    Answers are remembered for the run: one release's scripts share a commit, and the API allows
+    an unauthenticated client 60 requests an hour (a token in GITHUB_TOKEN raises that).
+    """
+
+    token: str | None = None
     timeout: float = 30.0
     fetch: Callable[[str], bytes | None] | None = None
+    _memo: dict[str, bytes | None] = field(default_factory=dict)
 
     def _get(self, url: str) -> bytes | None:
-        if self.fetch is not None:
-            return self.fetch(url)
+        if url not in self._memo:
+            self._memo[url] = self.fetch(url) if self.fetch is not None else self._download(url)
+        return self._memo[url]
+
+    def _download(self, url: str) -> bytes | None:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token and "api.github.com" in url else {}
         try:
-            with urllib.request.urlopen(url, timeout=self.timeout) as response:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=self.timeout) as response:
                 return response.read(8_000_000)
         except (urllib.error.URLError, OSError, ValueError):
             return None
 
-    def _commits(self, repo: str, query: str) -> list[dict]:
-        body = self._get(f"https://api.github.com/repos/{repo}/commits?{query}")
+    def _commits(self, repo: str, **query: str) -> list[dict]:
+        body = self._get(f"https://api.github.com/repos/{repo}/commits?{urllib.parse.urlencode(query)}")
         try:
             data = json.loads(body) if body else []
         except ValueError:
             return []
-        return data if isinstance(data, list) else [data]
+        return [c for c in (data if isinstance(data, list) else [data]) if isinstance(c, dict) and "sha" in c]
 
     def commit_at(self, repo: str, ref: str, before: str | None = None) -> tuple[str, str] | None:
-        found = self._commits(repo, f"sha={ref}&per_page=1" + (f"&until={before}" if before else ""))
-        if not found or not isinstance(found[0], dict) or "sha" not in found[0]:
+        found = self._commits(repo, sha=ref, per_page="1", **({"until": before} if before else {}))
+        if not found:
             return None
-        return found[0]["sha"], found[0].get("commit", {}).get("committer", {}).get("date", "")
+        return found[0]["sha"], str(found[0].get("commit", {}).get("committer", {}).get("date", ""))
 
     def commits_touching(self, repo: str, ref: str, path: str, since: str, until: str) -> list[str]:
-        found = self._commits(repo, f"sha={ref}&path={path}&since={since}&until={until}&per_page=100")
-        return [c["sha"] for c in found if isinstance(c, dict) and "sha" in c]
+        return [c["sha"] for c in self._commits(repo, sha=ref, path=path, since=since, until=until, per_page="100")]
 
     def read(self, repo: str, commit: str, path: str) -> str | None:
         body = self._get(f"https://raw.githubusercontent.com/{repo}/{commit}/{path}")
         return body.decode("utf-8", "replace") if body is not None else None
+
+
+@dataclass
+class Routed:
+    """Local clones for the repositories that have one, GitHub for the rest."""
+
+    local: LocalClones
+    remote: Sources
+
+    def _for(self, repo: str) -> Sources:
+        return self.local if repo in self.local.clones else self.remote
+
+    def commit_at(self, repo: str, ref: str, before: str | None = None) -> tuple[str, str] | None:
+        return self._for(repo).commit_at(repo, ref, before)
+
+    def commits_touching(self, repo: str, ref: str, path: str, since: str, until: str) -> list[str]:
+        return self._for(repo).commits_touching(repo, ref, path, since, until)
+
+    def read(self, repo: str, commit: str, path: str) -> str | None:
+        return self._for(repo).read(repo, commit, path)
+
+
+CLONES_VARIABLE = "TORCH_REFRESH_CLONES"
+
+
+def default_sources(environ: dict[str, str]) -> Sources:
+    """Clones named in TORCH_REFRESH_CLONES ("pytorch/builder=/src/builder/.git,pytorch/pytorch=...") and GitHub."""
+    clones = {}
+    for item in environ.get(CLONES_VARIABLE, "").split(","):
+        repo, _, where = item.partition("=")
+        if repo.strip() and where.strip():
+            clones[repo.strip()] = Path(where.strip())
+    return Routed(LocalClones(clones), GitHub(token=environ.get("GITHUB_TOKEN") or None))
 
 
 # ---------------------------------------------------------------- which script holds which build
@@ -382,7 +426,7 @@ def dump(doc: dict) -> str:
 
 def refresh(today: str, sources: Sources | None = None, pytorch_doc: dict | None = None) -> dict:
     """The ``torch_archs`` matrix document: one entry per torch build and Linux platform, newest first."""
-    src: Sources = sources if sources is not None else GitHub()
+    src: Sources = sources if sources is not None else default_sources(dict(os.environ))
     facts = yaml.safe_load(FACTS.read_text(encoding="utf-8"))
     doc = pytorch_doc if pytorch_doc is not None else yaml.safe_load(PYTORCH_MATRIX.read_text(encoding="utf-8"))
     dates = facts.get("release_dates", {})
