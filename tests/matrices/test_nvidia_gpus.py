@@ -100,12 +100,17 @@ def test_models_with_cc():
 
 
 def test_check_rejects_duplicates_and_bad_ids():
-    a = G.GpuModel(model="X", segment="datacenter", nvml_names=["NVIDIA X"], pci_device_ids=["0x1234"])
-    b = G.GpuModel(model="Y", segment="space", nvml_names=["nvidia x"], pci_device_ids=["0x1234", "1235"])
+    a = G.GpuModel(model="X", segment="datacenter", cc="8.0", nvml_names=["NVIDIA X"], pci_device_ids=["0x1234"])
+    b = G.GpuModel(model="Y", segment="space", cc="9.0", nvml_names=["nvidia x"], pci_device_ids=["0x1234", "1235"])
     sink = ErrorSink("t", ["X", "Y"])
     G._check([a, b], sink)
     text = "\n".join(sink.problems)
     assert "segment" in text and "also a name of" in text and "also listed for" in text and "'1235'" in text
+    # one driver name on several device ids of one compute capability (desktop and laptop boards) is fine
+    c = G.GpuModel(model="Z", cc="8.0", nvml_names=["NVIDIA X"], pci_device_ids=["0x1236"])
+    sink = ErrorSink("t", ["X", "Z"])
+    G._check([a, c], sink)
+    assert sink.problems == []
 
 
 def test_cc_for_names_people_type():
@@ -144,6 +149,15 @@ def test_names_as_nvidia_smi_prints_them():
     assert got == NVIDIA_SMI_NAMES
     assert G.cc_for_name(es, "nvidia geforce gtx 1080  ti") == "6.1"  # case and spaces
     assert G.cc_for_name(es, "NVIDIA GeForce RTX 2080 Rev. A") == "7.5"  # pci.ids's board revision
+
+
+def test_names_the_driver_reports_for_a_device_id():
+    es = entries()
+    # open-gpu-kernel-modules README (595.45.04): "NVIDIA GeForce RTX 2080 with Max-Q Design | 1E90 1025 1375",
+    # "NVIDIA GeForce RTX 5060 Laptop GPU | 2D19"; pci.ids: 1e90 TU104M, 2d19 GB206M
+    assert G.cc_for_name(es, "NVIDIA GeForce RTX 2080 with Max-Q Design") == "7.5"
+    assert "NVIDIA GeForce RTX 5060 Laptop GPU" in G.by_pci_device_id(es, "0x2d19").nvml_names
+    assert G.cc_for_name(es, "NVIDIA GeForce RTX 5060 Laptop GPU") == "12.0"
 
 
 def test_a_name_shared_by_chips_of_different_or_unknown_capability_is_not_guessed():

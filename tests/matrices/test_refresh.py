@@ -114,7 +114,8 @@ def test_chip_to_cc_table_from_the_vendored_sources():
                 "AD103": "8.9", "AD104": "8.9", "AD106": "8.9", "AD107": "8.9", "GH100": "9.0", "GB100": "10.0",
                 "GB110": "10.3", "GB202": "12.0", "GB203": "12.0", "GB205": "12.0", "GB206": "12.0", "GB207": "12.0"}
     assert {k: chips.get(k) for k in expected} == expected
-    assert chips["GP108"] is None and chips["GK208"] is None  # no listed GPU, or only a contradicting one
+    assert chips["GP108"] == "6.1"  # NVIDIA lists the Quadro P500 and P520, pci.ids names them "Quadro P500 Mobile", "Quadro P520"
+    assert chips["GK208"] is None and chips["GA103"] is None  # only a contradicting listed GPU; none listed
 
 
 def test_validate_rejects_entries_without_source_or_read_date(tmp_path):

@@ -83,9 +83,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = [t for t in args.tables if t not in TABLES]
     if unknown:
         parser.error(f"unknown table(s): {', '.join(unknown)} (known: {', '.join(TABLES)})")
+    from accelctl.matrices import MatrixError
+
     status, wrote = 0, False
     for table in args.tables or list(TABLES):
-        code, written = refresh_table(table, args.today, args.matrices, args.check)
+        try:
+            code, written = refresh_table(table, args.today, args.matrices, args.check)
+        except MatrixError as exc:  # the sources gave a table the loader rejects: write nothing, say why
+            print("\n".join(exc.problems), file=sys.stderr)
+            code, written = 2, False
         status, wrote = max(status, code), wrote or written
     if wrote:
         from accelctl.matrices.compile import compile_all

@@ -80,7 +80,7 @@ def normalize_pci_id(device_id: str | int) -> str | None:
 
 def _check(entries: list[GpuModel], errors: ErrorSink) -> None:
     models: set[str] = set()
-    names: dict[str, str] = {}
+    names: dict[str, GpuModel] = {}
     ids: dict[str, str] = {}
     for i, e in enumerate(entries):
         if e.model in models:
@@ -89,10 +89,13 @@ def _check(entries: list[GpuModel], errors: ErrorSink) -> None:
         if e.segment is not None and e.segment not in SEGMENTS:
             errors.add(i, "segment", f"must be one of {', '.join(SEGMENTS)}")
         for n in e.nvml_names:
+            # The driver gives one name to several device ids (desktop and laptop boards); that is fine as long
+            # as no two of them have known, different compute capabilities.
             key = normalize_name(n)
-            if key in names and names[key] != e.model:
-                errors.add(i, "nvml_names", f"{n!r} is also a name of {names[key]!r}")
-            names[key] = e.model
+            other = names.get(key)
+            if other is not None and other.model != e.model and None not in (other.cc, e.cc) and other.cc != e.cc:
+                errors.add(i, "nvml_names", f"{n!r} is also a name of {other.model!r}, of another compute capability")
+            names.setdefault(key, e)
         if any(not n.strip() for n in e.pci_names):
             errors.add(i, "pci_names", "names must not be empty")
         for d in e.pci_device_ids:
