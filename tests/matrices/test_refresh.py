@@ -133,3 +133,23 @@ def test_validate_rejects_entries_without_source_or_read_date(tmp_path):
     code, _, err = run_cli(["matrices", "validate", str(tmp_path)])
     assert code == 2
     assert "(Mine A): field 'source'" in err and "(Mine B): field 'read'" in err and "(Mine C): field 'source'" in err
+
+
+def test_a_newer_read_of_a_source_replaces_its_dated_copy(tmp_path):
+    pci_ids = ("#\n#\tList of PCI IDs\n#\n#\tVersion: 2099.01.01\n#\tDate:    2099-01-01 03:15:01\n#\n"
+               "10de  NVIDIA Corporation\n\t2b85  GB202 [GeForce RTX 5090]\n\t\t10de 2b85  GeForce RTX 5090\n"
+               "10df  Emulex Corporation\n\t0101  LP Ethernet\n")
+    body = refresher.pci_ids_block(pci_ids)
+    assert body.splitlines()[0] == "#\tVersion: 2099.01.01" and "Emulex" not in body and "2b85  GB202" in body
+    path = common.write_copy("pci.ids.10de", body, "https://example.org/pci.ids", "2099-01-01", "abc", folder=tmp_path)
+    copy = common.read_copy(path.name, folder=tmp_path)
+    assert (copy.url, copy.read, copy.commit) == ("https://example.org/pci.ids", "2099-01-01", "abc")
+    assert [d.device_id for d in refresher.parse_pci_ids(copy.text)] == ["0x2b85"]
+    with pytest.raises(ValueError):
+        refresher.pci_ids_block("10df  Emulex Corporation\n")
+    with pytest.raises(ValueError):
+        common.write_copy("x", "y", "/opt/pci.ids", "2099-01-01", folder=tmp_path)
+
+    readme = "## Compatible GPUs\n\n| Product Name | PCI ID |\n| --- | --- |\n| NVIDIA GeForce RTX 5090 | 2B85 |\n"
+    rows = refresher.driver_names_table(readme)
+    assert refresher.parse_driver_names(rows) == {"0x2b85": ["NVIDIA GeForce RTX 5090"]}

@@ -61,6 +61,18 @@ def read_copy(name: str, folder: Path = SOURCES) -> SourceCopy:
                       commit=header.get("commit"), note=header.get("note"))
 
 
+def write_copy(name: str, body: str, url: str, read: str, commit: str | None = None, note: str | None = None,
+               folder: Path = SOURCES) -> Path:
+    """Keep ``body`` as the dated copy ``sources/<name>``, with the header ``read_copy`` reads."""
+    if not re.match(r"^https?://", url) or not _ISO_DATE.match(read):
+        raise ValueError("a source copy needs an http(s) URL and an ISO read date")
+    header = [f"#@ url: {url}"] + ([f"#@ commit: {commit}"] if commit else []) + [f"#@ read: {read}"]
+    header += [f"#@ note: {note}"] if note else []
+    path = folder / name
+    path.write_text("\n".join(header) + "\n" + body.rstrip("\n") + "\n", encoding="utf-8")
+    return path
+
+
 def plain(value: Any) -> Any:
     """YAML-loaded data with dates as ISO text, for comparison."""
     if isinstance(value, (_dt.date, _dt.datetime)):

@@ -410,11 +410,69 @@ def refresh(today: str) -> dict[str, Any]:
     return result.document
 
 
-def _print_chip_table() -> None:
+def pci_ids_block(text: str) -> str:
+    """The vendor 10de block of a whole pci.ids file, after the file's Version and Date lines."""
+    head = [line for line in text.splitlines()[:12] if re.match(r"^#\s+(Version|Date):", line)]
+    block: list[str] = []
+    for line in text.splitlines():
+        if re.match(r"^[0-9a-f]{4}\s", line):
+            if block:
+                break
+            if line.startswith("10de "):
+                block.append(line)
+        elif block:
+            block.append(line)
+    if not block:
+        raise ValueError("no NVIDIA (10de) vendor block: not a pci.ids file")
+    return "\n".join(head + block)
+
+
+def driver_names_table(text: str) -> str:
+    """The product-name rows of the open GPU kernel modules README's Compatible GPUs table."""
+    rows = [line for line in text.splitlines() if re.fullmatch(r"\|.+\|\s*[0-9A-F]{4}( [0-9A-F]{4} [0-9A-F]{4})?\s*\|",
+                                                              line.strip())]
+    if not rows:
+        raise ValueError("no Compatible GPUs table rows: not the open GPU kernel modules README")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the chip table, or replace a dated source copy with a newer read of its source."""
+    import argparse
+    import datetime as _dt
+    from pathlib import Path
+
+    from tools.refresh.common import write_copy
+
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.refresh.nvidia_gpus",
+        description="Without options: print the chip -> compute capability table and its evidence. "
+                    "With --pci-ids or --driver-readme: keep that file's relevant part as the dated copy "
+                    "the table is generated from (then run python -m tools.refresh nvidia_gpus).")
+    parser.add_argument("--pci-ids", type=Path, metavar="FILE", help="a pci.ids file (pciutils/pciids, Debian's pci.ids)")
+    parser.add_argument("--driver-readme", type=Path, metavar="FILE", help="README.md of NVIDIA/open-gpu-kernel-modules")
+    parser.add_argument("--url", help="where FILE was read: for a repository file, its address at the commit")
+    parser.add_argument("--commit", help="the repository commit FILE was read at")
+    parser.add_argument("--read", default=_dt.datetime.now(_dt.timezone.utc).date().isoformat(),
+                        help="the date FILE was read (default: today, UTC)")
+    args = parser.parse_args(argv)
+    if args.pci_ids or args.driver_readme:
+        if not args.url:
+            parser.error("--url is required: every copy records where it was read")
+        if args.pci_ids:
+            body = pci_ids_block(args.pci_ids.read_text(encoding="utf-8", errors="replace"))
+            print(write_copy(PCI_IDS, body, args.url, args.read, args.commit,
+                             "the NVIDIA (vendor 10de) block of the PCI ID Repository's pci.ids"))
+        if args.driver_readme:
+            body = driver_names_table(args.driver_readme.read_text(encoding="utf-8"))
+            print(write_copy(DRIVER_NAMES, body, args.url, args.read, args.commit,
+                             "the Compatible GPUs table of NVIDIA's open GPU kernel modules README"))
+        return 0
     result = generate()
     for base, c in sorted(result.chips.items()):
         print(f"{base:8} {c.cc or 'unknown':8} {_cc_note(base, c)}")
+    return 0
 
 
 if __name__ == "__main__":
-    _print_chip_table()
+    sys.exit(main())
