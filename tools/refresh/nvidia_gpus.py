@@ -264,7 +264,8 @@ def _cc_note(base: str, c: ChipCC) -> str:
     if c.derived_from:
         return (f"Compute capability derived, not listed: no GPU on chip {base} is in NVIDIA's tables read; every "
                 f"listed chip of its family {chip_family(base)} ({', '.join(c.derived_from)}) is {c.cc}.")
-    names = ", ".join(dict.fromkeys(i.name for i in c.evidence))
+    listed = list(dict.fromkeys(i.name for i in c.evidence))
+    names = ", ".join(listed[:4]) + (f" and {len(listed) - 4} more" if len(listed) > 4 else "")
     text = f"Compute capability of chip {base}: NVIDIA lists {names} at {c.cc}."
     if c.dissent:
         others = ", ".join(dict.fromkeys(f"{i.name} at {i.cc}" for i in c.dissent))
