@@ -153,3 +153,18 @@ def test_a_newer_read_of_a_source_replaces_its_dated_copy(tmp_path):
     readme = "## Compatible GPUs\n\n| Product Name | PCI ID |\n| --- | --- |\n| NVIDIA GeForce RTX 5090 | 2B85 |\n"
     rows = refresher.driver_names_table(readme)
     assert refresher.parse_driver_names(rows) == {"0x2b85": ["NVIDIA GeForce RTX 5090"]}
+
+
+def test_every_gpu_nvidia_lists_resolves_to_its_listed_capability_or_to_none():
+    from accelctl.matrices import load
+    from accelctl.matrices.subjects import nvidia_gpus as G
+
+    entries = load("nvidia_gpus").entries
+    listed = [i for name in refresher.CC_TABLES for i in refresher.parse_cc_table(common.read_copy(name))]
+    got = {(i.name, i.cc): G.cc_for_name(entries, i.name) for i in listed}
+    assert {k: v for k, v in got.items() if v is not None and v != k[1]} == {}  # never another value
+    unresolved = sorted(name for (name, _), v in got.items() if v is None)
+    # the GPUs where NVIDIA's list and the chip disagree, or a name pci.ids gives to two chips, stay unknown
+    assert len(unresolved) <= 8, unresolved
+    assert G.cc_for_name(entries, "Quadro M5000M") is None
+    assert "NVIDIA lists Quadro M5000M at 5.0" in G.by_pci_device_id(entries, "0x13f8").provenance.note

@@ -88,6 +88,7 @@ class ChipCC:
     evidence: list[Listed] = field(default_factory=list)
     derived_from: list[str] = field(default_factory=list)  # sibling chips, when taken from the family
     dissent: list[Listed] = field(default_factory=list)  # listed products of the chip with another value
+    own_conflict: str | None = None  # the chip's value, where NVIDIA lists this very product at another
     conflict: bool = False
 
 
@@ -252,6 +253,11 @@ def _segment(names: tuple[str, ...], base: str, columns: dict[str, str]) -> str 
 
 
 def _cc_note(base: str, c: ChipCC) -> str:
+    if c.own_conflict:
+        listed = ", ".join(dict.fromkeys(f"{i.name} at {i.cc}" for i in c.dissent))
+        chip = ", ".join(list(dict.fromkeys(i.name for i in c.evidence))[:4])
+        return (f"Compute capability unknown: NVIDIA lists {listed}, but the other GPUs on chip {base} "
+                f"({chip}) at {c.own_conflict}.")
     if c.cc is None and c.conflict:
         listed = "; ".join(dict.fromkeys(f"{i.name} {i.cc}" for i in c.dissent))
         return f"Compute capability unknown: NVIDIA's tables give chip {base} several values ({listed})."
@@ -264,8 +270,8 @@ def _cc_note(base: str, c: ChipCC) -> str:
     if c.derived_from:
         return (f"Compute capability derived, not listed: no GPU on chip {base} is in NVIDIA's tables read; every "
                 f"listed chip of its family {chip_family(base)} ({', '.join(c.derived_from)}) is {c.cc}.")
-    listed = list(dict.fromkeys(i.name for i in c.evidence))
-    names = ", ".join(listed[:4]) + (f" and {len(listed) - 4} more" if len(listed) > 4 else "")
+    products = list(dict.fromkeys(i.name for i in c.evidence))
+    names = ", ".join(products[:4]) + (f" and {len(products) - 4} more" if len(products) > 4 else "")
     text = f"Compute capability of chip {base}: NVIDIA lists {names} at {c.cc}."
     if c.dissent:
         others = ", ".join(dict.fromkeys(f"{i.name} at {i.cc}" for i in c.dissent))
@@ -274,17 +280,33 @@ def _cc_note(base: str, c: ChipCC) -> str:
 
 
 def _sources(pci: SourceCopy, c: ChipCC, table: dict[str, ChipCC]) -> list[str]:
-    items = c.evidence or [i for b in c.derived_from for i in table[b].evidence]
+    items = (c.evidence or [i for b in c.derived_from for i in table[b].evidence]) + c.dissent
     urls = [pci.url] + list(dict.fromkeys(i.source.url for i in items))
     if c.cc in ARCHITECTURE:
         urls.append(ARCH_MATRIX)
     return urls
 
 
+def _listing_keys(name: str) -> set[str]:
+    """The keys under which a listed product meets a pci.ids name (as listed, "Mobile" dropped, bare Quadro)."""
+    names = [name] + (["Quadro " + name] if re.fullmatch(r"[PKM]\d{3,4}", name) else [])
+    return {match_key(n, mobile) for n in names for mobile in (False, True)}
+
+
+def _own_listing_conflict(d: PciDevice, c: ChipCC, listed_by_key: dict[str, list[Listed]]) -> ChipCC:
+    """The chip's value, unless NVIDIA lists this very product at another one: then unknown, saying both."""
+    own = [i for k in {match_key(n, m) for n in d.names for m in (False, True)} for i in listed_by_key.get(k, [])]
+    other = [i for i in own if c.cc is not None and i.cc != c.cc]
+    if not other:
+        return c
+    return ChipCC(None, evidence=c.evidence, dissent=other, conflict=True, own_conflict=c.cc)
+
+
 def _pci_entry(d: PciDevice, pci: SourceCopy, table: dict[str, ChipCC], driver: SourceCopy,
-               driver_names: dict[str, list[str]], columns: dict[str, str]) -> dict[str, Any]:
+               driver_names: dict[str, list[str]], columns: dict[str, str],
+               listed_by_key: dict[str, list[Listed]]) -> dict[str, Any]:
     base = chip_base(d.chip)
-    c = table[base]
+    c = _own_listing_conflict(d, table[base], listed_by_key)
     label = " / ".join(d.names) if d.names else d.chip
     nvml = driver_names.get(d.device_id, [])
     sources = _sources(pci, c, table)
@@ -357,6 +379,10 @@ def generate() -> Generated:
     driver = read_copy(DRIVER_NAMES)
     driver_names = parse_driver_names(driver.text)
     columns = {match_key(i.name): i.column for i in listed}
+    listed_by_key: dict[str, list[Listed]] = defaultdict(list)
+    for item in listed:
+        for key in _listing_keys(item.name):
+            listed_by_key[key].append(item)
     curated = parse_yaml(read_copy(CURATED).text.encode("utf-8"))["entries"]
 
     disagreements = []
@@ -378,7 +404,8 @@ def generate() -> Generated:
             if e.get("chip") and chip_base(e["chip"]) != chip_base(d.chip):
                 disagreements.append(f"{e['model']}: chip {e['chip']} kept; pci.ids names {dev} {d.chip}")
     entries: list[dict[str, Any]] = [_with_driver_names(e, driver_names) for e in curated]
-    generated = [_pci_entry(d, pci, table, driver, driver_names, columns) for d in devices if d.device_id not in taken]
+    generated = [_pci_entry(d, pci, table, driver, driver_names, columns, listed_by_key)
+                 for d in devices if d.device_id not in taken]
     for e in curated:
         if e.get("pci_device_ids"):
             continue
