@@ -115,7 +115,8 @@ def test_chip_to_cc_table_from_the_vendored_sources():
                 "GB110": "10.3", "GB202": "12.0", "GB203": "12.0", "GB205": "12.0", "GB206": "12.0", "GB207": "12.0"}
     assert {k: chips.get(k) for k in expected} == expected
     assert chips["GP108"] == "6.1"  # NVIDIA lists the Quadro P500 and P520, pci.ids names them "Quadro P500 Mobile", "Quadro P520"
-    assert chips["GK208"] is None and chips["GA103"] is None  # only a contradicting listed GPU; none listed
+    assert chips["GK208"] is None  # the only GPU NVIDIA lists on it contradicts its generation
+    assert chips["GA103"] == "8.6" and chips["GB102"] is None  # from GA102-GA107; a family's x00 die lends nothing
 
 
 def test_validate_rejects_entries_without_source_or_read_date(tmp_path):

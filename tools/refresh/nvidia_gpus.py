@@ -19,9 +19,9 @@ Compute capability is a property of the chip: every product NVIDIA lists is look
 in pci.ids by name, which gives its chip; a chip whose listed products all have one
 compute capability gets it (the chip table, printed by ``python -m
 tools.refresh.nvidia_gpus``). A chip no listed product uses takes its family's value
-(TU116 from TU102/TU104/TU106/TU117, "TU11x"/"TU10x" and so on) only when every
-listed chip of that family agrees, and its entry says it was derived so; otherwise
-its compute capability is unknown (null).
+(TU116 from TU117, "TU11x"; GA103 from GA102-GA107, "GA10x", the x00 data-center
+die aside) only when every listed chip of that family agrees, and its entry says it
+was derived so; otherwise its compute capability is unknown (null).
 """
 
 from __future__ import annotations
@@ -213,17 +213,20 @@ def chip_table(devices: list[PciDevice], listed: list[Listed]) -> dict[str, Chip
         cc = None if not counts or tie else counts[0][0]
         table[base] = ChipCC(cc, [i for i in kept if i.cc == cc] if cc else kept,
                              dissent=[i for i in items if i.cc != cc], conflict=cc is None and bool(kept))
+    # A family's x00 die is the data-center part, and in every generation read its value differs from its
+    # siblings' (GP100 6.0 and GP102-GP108 6.1; GA100 8.0 and GA102-GA107 8.6): it neither lends its value
+    # to an unlisted sibling nor takes theirs.
     families: dict[str, set[str | None]] = defaultdict(set)
     for base, c in table.items():
         fam = chip_family(base)
-        if fam:
+        if fam and not base.endswith("00"):
             families[fam].add(c.cc)
     listed_chips = sorted(table)
     for base in sorted({chip_base(d.chip) for d in devices} - table.keys()):
         fam = chip_family(base)
-        ccs = families.get(fam or "", set())
+        ccs = families.get(fam or "", set()) if not base.endswith("00") else set()
         if len(ccs) == 1 and None not in ccs:
-            siblings = [b for b in listed_chips if chip_family(b) == fam]
+            siblings = [b for b in listed_chips if chip_family(b) == fam and not b.endswith("00")]
             table[base] = ChipCC(next(iter(ccs)), derived_from=siblings)
         else:
             table[base] = ChipCC(None)
@@ -268,8 +271,9 @@ def _cc_note(base: str, c: ChipCC) -> str:
     if c.cc is None:
         return f"Compute capability unknown: NVIDIA's compute capability tables read name no GPU on chip {base}."
     if c.derived_from:
-        return (f"Compute capability derived, not listed: no GPU on chip {base} is in NVIDIA's tables read; every "
-                f"listed chip of its family {chip_family(base)} ({', '.join(c.derived_from)}) is {c.cc}.")
+        return (f"Compute capability derived, not listed: no GPU in NVIDIA's tables read is, by its pci.ids name, "
+                f"on chip {base} alone; every listed chip of its family {chip_family(base)} "
+                f"({', '.join(c.derived_from)}) is {c.cc}.")
     products = list(dict.fromkeys(i.name for i in c.evidence))
     names = ", ".join(products[:4]) + (f" and {len(products) - 4} more" if len(products) > 4 else "")
     text = f"Compute capability of chip {base}: NVIDIA lists {names} at {c.cc}."
