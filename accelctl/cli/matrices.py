@@ -18,7 +18,9 @@ def register(app: typer.Typer) -> None:
     sub.command("validate", help="Validate the bundled matrices, or every *.yaml in DIR layered over them.")(validate_cmd)
     sub.command("explain", help=(
         "Answer a question from the matrices. Queries: 'cuda 12.4' (driver it needs), 'driver 535.104.05' "
-        "(CUDA it runs), 'sm_120' or 'gpu RTX 5090' (torch variants that run there), 'torch 2.5.1' (variants, "
+        "(CUDA it runs), 'sm_120' or 'gpu RTX 5090' (a name as nvidia-smi prints it, or a PCI device id like "
+        "'gpu 10de:2b85': its compute capability, with sources, and the torch variants that run there), "
+        "'torch 2.5.1' (variants, "
         "pins, arch lists), 'rocm 6.2' (gfx targets)."))(explain_cmd)
     app.add_typer(sub, name="matrices")
 

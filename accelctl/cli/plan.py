@@ -121,6 +121,13 @@ def _targets(ms, from_file, fleet_path, driver, gpu, cc, cuda, rocm, gfx, xpu, c
         targets = [from_inventory(load_snapshot(from_file), ms)]
     elif flags_given:
         vendor = "intel" if xpu else "cpu" if cpu else None
+        if gpu and not cc and vendor is None and not (rocm or gfx) and gpu_cc(gpu) is None:
+            # Planning for a GPU whose compute capability is unknown would pin builds without checking
+            # their architectures: refuse and ask for the capability instead.
+            raise InputError(f"--gpu {gpu!r}: the nvidia_gpus matrix does not know this GPU's compute capability "
+                             "(an unknown name, a name shared by GPUs of different capabilities, or a GPU whose "
+                             "capability no source gives); pass it with --cc (nvidia-smi --query-gpu=compute_cap "
+                             "prints it, e.g. --cc 6.1), or name the GPU by its PCI device id (--gpu 10de:1b06)")
         targets = [from_flags(ms, vendor, driver, gpu, cc, cuda, rocm, gfx, python, glibc, arch, gpu_cc)]
     else:
         from accelctl.doctor import Source, gather

@@ -37,6 +37,7 @@ DATE = "date"  # ISO date
 
 _DRIVER_RE = lazy_compile(r"^\d+(\.\d+){0,3}$")
 _CC_RE = lazy_compile(r"^\d+\.\d+[af]?$")
+_URL_RE = lazy_compile(r"^https?://[^\s/]+\.[^\s/]+(/\S*)?$")
 
 
 @record(frozen=True)
@@ -248,6 +249,13 @@ def _provenance(data: dict, i: int, sink: ErrorSink) -> Provenance | None:
     if not sources or not isinstance(sources, list) or not all(isinstance(s, str) and s.strip() for s in sources):
         sink.add(i, "source", "every entry needs a source: a URL or a list of URLs")
         ok = False
+    else:
+        # A source is something a reader can open again: a web address (a repository file at its commit), not a
+        # path on the machine that read it.
+        for s in sources:
+            if not _URL_RE.match(s.strip()):
+                sink.add(i, "source", f"not an http(s) URL: {s!r}")
+                ok = False
     read = data.get("read")
     if not isinstance(read, str) or _check_kind(DATE, read):
         sink.add(i, "read", "every entry needs 'read': the ISO date its source was read")

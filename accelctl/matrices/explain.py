@@ -123,13 +123,25 @@ def explain_gpu(ms: MatrixSet, name: str) -> Answer:
     except ImportError:
         return {"found": False, "text": "no GPU matrix is installed"}
     entries = ms.entries_or_empty("nvidia_gpus")
-    entry = nvidia_gpus.by_name(entries, name)
-    cc = entry.cc if entry else nvidia_gpus.cc_for_name(entries, name)
+    cc = nvidia_gpus.cc_for_name(entries, name)
+    found = nvidia_gpus.candidates(entries, name)
     if cc is None:
-        return {"found": False, "text": f"GPU {name!r} is not in the nvidia_gpus matrix, or names several kinds of GPU "
-                                        "(accelctl matrices show nvidia_gpus)."}
+        text = f"GPU {name!r}: compute capability unknown."
+        if found:
+            text += " Models of that name: " + "; ".join(f"{e.model}: {e.cc or 'unknown'} {_src(e)}" for e in found[:8])
+        else:
+            text += " Not in the nvidia_gpus matrix (accelctl matrices show nvidia_gpus); a PCI device id also works."
+        return {"found": False, "text": text, "gpus": [to_data(e) for e in found[:8]]}
     ans = explain_cc(ms, cc, name)
-    ans["gpu"] = to_data(entry) if entry else None
+    lines = [ans["text"].split("\n")[0]]
+    by_id = nvidia_gpus.by_pci_device_id(entries, name)
+    for e in (found or ([by_id] if by_id else []))[:4]:
+        facts = [f for f in (e.architecture, e.chip and f"chip {e.chip}", e.pci_device_ids and "PCI " + ", ".join(e.pci_device_ids)) if f]
+        lines.append(f"  {e.model}: {cc}" + (f" ({'; '.join(facts)})" if facts else "") + f" {_src(e)}")
+        if e.provenance.note:
+            lines.append(f"    {e.provenance.note}")
+    ans["text"] = "\n".join(lines + ans["text"].split("\n")[1:])
+    ans["gpu"] = to_data(found[0]) if found else None
     return ans
 
 

@@ -22,7 +22,7 @@ def test_loads_and_covers_the_asked_models():
             "A100 PCIe 80GB", "A10", "A10G", "A30", "A40", "L4", "L40", "L40S", "H100 PCIe", "H100 SXM5 80GB", "H100 NVL",
             "H200", "GH200", "B100", "B200", "GB200", "B300", "GeForce RTX 5090", "GeForce RTX 5080", "RTX A6000",
             "RTX 6000 Ada Generation", "RTX PRO 6000 Blackwell Server Edition", "Jetson AGX Orin", "GB10"} <= models
-    assert all(e.provenance.source and e.provenance.read == "2026-11-22" for e in es)
+    assert all(e.provenance.source and e.provenance.read in ("2026-11-22", "2026-12-05") for e in es)
 
 
 def test_sample_facts():
@@ -100,12 +100,17 @@ def test_models_with_cc():
 
 
 def test_check_rejects_duplicates_and_bad_ids():
-    a = G.GpuModel(model="X", segment="datacenter", nvml_names=["NVIDIA X"], pci_device_ids=["0x1234"])
-    b = G.GpuModel(model="Y", segment="space", nvml_names=["nvidia x"], pci_device_ids=["0x1234", "1235"])
+    a = G.GpuModel(model="X", segment="datacenter", cc="8.0", nvml_names=["NVIDIA X"], pci_device_ids=["0x1234"])
+    b = G.GpuModel(model="Y", segment="space", cc="9.0", nvml_names=["nvidia x"], pci_device_ids=["0x1234", "1235"])
     sink = ErrorSink("t", ["X", "Y"])
     G._check([a, b], sink)
     text = "\n".join(sink.problems)
     assert "segment" in text and "also a name of" in text and "also listed for" in text and "'1235'" in text
+    # one driver name on several device ids of one compute capability (desktop and laptop boards) is fine
+    c = G.GpuModel(model="Z", cc="8.0", nvml_names=["NVIDIA X"], pci_device_ids=["0x1236"])
+    sink = ErrorSink("t", ["X", "Z"])
+    G._check([a, c], sink)
+    assert sink.problems == []
 
 
 def test_cc_for_names_people_type():
@@ -124,3 +129,99 @@ def test_plan_and_assume_take_short_names():
 
     code, out, _ = run_cli(["plan", "torch", "--driver", "535.104.05", "--gpu", "RTX 5090"])
     assert code == 1 and "sm_120" in out
+
+
+# The names nvidia-smi prints for GPUs the matrix once missed, and their compute capability in NVIDIA's CUDA GPUs
+# tables (developer.nvidia.com/cuda-gpus and /cuda-legacy-gpus: GTX 1080 Ti, TITAN Xp, Tesla P40/P4 6.1; V100 7.0;
+# RTX 50 series 12.0; Tesla M60/M40, GTX 980 Ti 5.2; H100 9.0; A100 8.0). Old drivers print GeForce names without
+# "NVIDIA ".
+NVIDIA_SMI_NAMES = {
+    "NVIDIA GeForce GTX 1080 Ti": "6.1", "GeForce GTX 1080 Ti": "6.1", "Tesla P40": "6.1", "Tesla P4": "6.1",
+    "TITAN Xp": "6.1", "NVIDIA TITAN Xp": "6.1", "Tesla V100-PCIE-16GB": "7.0", "NVIDIA GeForce RTX 5070 Ti": "12.0",
+    "NVIDIA GeForce RTX 5060": "12.0", "NVIDIA GeForce RTX 5090 D": "12.0", "Tesla M60": "5.2", "Tesla M40": "5.2",
+    "NVIDIA GeForce GTX 980 Ti": "5.2", "NVIDIA H100 80GB HBM3": "9.0", "NVIDIA A100-SXM4-80GB": "8.0",
+}
+
+
+def test_names_as_nvidia_smi_prints_them():
+    es = entries()
+    got = {name: G.cc_for_name(es, name) for name in NVIDIA_SMI_NAMES}
+    assert got == NVIDIA_SMI_NAMES
+    assert G.cc_for_name(es, "nvidia geforce gtx 1080  ti") == "6.1"  # case and spaces
+    assert G.cc_for_name(es, "NVIDIA GeForce RTX 2080 Rev. A") == "7.5"  # pci.ids's board revision
+
+
+def test_names_the_driver_reports_for_a_device_id():
+    es = entries()
+    # open-gpu-kernel-modules README (595.45.04): "NVIDIA GeForce RTX 2080 with Max-Q Design | 1E90 1025 1375",
+    # "NVIDIA GeForce RTX 5060 Laptop GPU | 2D19"; pci.ids: 1e90 TU104M, 2d19 GB206M
+    assert G.cc_for_name(es, "NVIDIA GeForce RTX 2080 with Max-Q Design") == "7.5"
+    assert "NVIDIA GeForce RTX 5060 Laptop GPU" in G.by_pci_device_id(es, "0x2d19").nvml_names
+    assert G.cc_for_name(es, "NVIDIA GeForce RTX 5060 Laptop GPU") == "12.0"
+
+
+def test_a_name_shared_by_chips_of_different_or_unknown_capability_is_not_guessed():
+    es = entries()
+    # pci.ids: 11c7 "GK106 [GeForce GTX 750 Ti]" and 1380 "GM107 [GeForce GTX 750 Ti]"
+    assert {e.chip for e in G.candidates(es, "GeForce GTX 750 Ti")} >= {"GK106", "GM107"}
+    assert G.cc_for_name(es, "NVIDIA GeForce GTX 750 Ti") is None
+    assert G.cc_for_pci_id(es, "0x1380") == "5.0"
+    # "GeForce GT 1030" is a GK107 and a GP108 device; no NVIDIA table read lists a GP108 GPU
+    assert G.cc_for_name(es, "NVIDIA GeForce GT 1030") is None
+
+
+def test_unknown_name_resolves_by_pci_device_id():
+    es = entries()
+    assert G.by_name(es, "NVIDIA Graphics Device") is None
+    # pci.ids 1b06 "GP102 [GeForce GTX 1080 Ti]", 2c05 "GB203 [GeForce RTX 5070 Ti]", 13f2 "GM204GL [Tesla M60]"
+    assert G.cc_for_pci_id(es, "10de:1b06") == "6.1"
+    assert G.cc_for_pci_id(es, 0x2C05) == "12.0"
+    assert G.cc_for_pci_id(es, "0x13F210DE") == "5.2"  # NVML's pciDeviceId
+    assert G.cc_for_pci_id(es, "1002:1b06") is None
+    assert G.cc_for_pci_id(es, "0xffff") is None
+    assert G.cc_for_name(es, "10de:1b06") == "6.1"
+
+
+def test_generated_table_schema_and_coverage():
+    es = entries()
+    generated = [e for e in es if any("pciutils/pciids/blob/" in s for s in e.provenance.source)]
+    assert len(generated) > 700
+    for e in generated:
+        assert len(e.pci_device_ids) == 1 and e.model.endswith(f"({e.pci_device_ids[0]})"), e.model
+        assert e.chip and e.chip[:2] in ("GK", "GM", "GP", "GV", "TU", "GA", "AD", "GH", "GB"), e.model
+        assert e.provenance.read and e.provenance.note, e.model
+        assert (e.cc is None) == ("unknown" in e.provenance.note), e.model
+        if e.cc is not None:
+            assert "developer.nvidia.com" in " ".join(e.provenance.source) or "nightnine" in " ".join(e.provenance.source)
+    archs = {e.architecture for e in generated}
+    assert {"Kepler", "Maxwell", "Pascal", "Volta", "Turing", "Ampere", "Ada Lovelace", "Hopper", "Blackwell"} <= archs
+    jetsons = {e.model: e.cc for e in es if e.segment == "embedded"}
+    assert jetsons["Jetson AGX Xavier"] == "7.2" and jetsons["Jetson TX2"] == "6.2" and jetsons["Jetson Nano"] == "5.3"
+
+
+def test_every_device_id_is_one_entry():
+    seen: dict[str, str] = {}
+    for e in entries():
+        for d in e.pci_device_ids:
+            assert d not in seen, (d, e.model, seen.get(d))
+            seen[d] = e.model
+
+
+def test_explain_gpu_answers_with_the_source():
+    from tests.conftest import run_cli
+
+    code, out, _ = run_cli(["matrices", "explain", "gpu", "NVIDIA GeForce GTX 1080 Ti"])
+    assert code == 0
+    assert "compute capability 6.1" in out and "chip GP102" in out and "pciutils/pciids" in out
+    assert "developer.nvidia.com/cuda-legacy-gpus" in out
+
+
+def test_plan_refuses_a_gpu_it_cannot_resolve():
+    from tests.conftest import run_cli
+
+    code, out, err = run_cli(["plan", "torch", "--driver", "580.65.06", "--gpu", "NVIDIA GeForce GT 1030"])
+    assert code == 2 and "--cc" in out + err
+    code, out, _ = run_cli(["plan", "torch", "--driver", "580.65.06", "--gpu", "Some Future GPU", "--cc", "6.1"])
+    assert code != 2
+    code, out, _ = run_cli(["plan", "torch", "--driver", "580.65.06", "--gpu", "NVIDIA GeForce GTX 1080 Ti"])
+    assert code == 0 and "cu126" in out  # CUDA 13 builds carry no Pascal kernels

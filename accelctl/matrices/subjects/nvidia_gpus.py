@@ -27,6 +27,8 @@ SEGMENTS = ("datacenter", "workstation", "consumer", "embedded")
 _COMPAT_SEGMENT = {"datacenter": "datacenter", "workstation": "workstation", "consumer": "geforce", "embedded": "jetson"}
 
 _PCI_ID_RE = lazy_compile(r"^0x[0-9a-f]{4}$")
+# What reads as a PCI device id rather than a name: "0x2330", "2330", "10de:2330".
+_PCI_SPELLING_RE = lazy_compile(r"\s*(0x)?[0-9a-fA-F]{4}\s*|\s*10de:[0-9a-fA-F]{4}\s*", re.IGNORECASE)
 
 
 @record(frozen=True)
@@ -39,6 +41,7 @@ class GpuModel:
     architecture: str | None = None  # "Hopper", "Ampere", ...
     chip: str | None = None  # GPU chip as pci.ids names it: "GH100", "GA102GL"
     nvml_names: list[str] = field(default_factory=list)  # names the driver reports: "NVIDIA H100 80GB HBM3"
+    pci_names: list[str] = field(default_factory=list)  # product names pci.ids gives the device: "H100 SXM5 80GB"
     pci_device_ids: list[str] = field(default_factory=list)  # "0x2330" (lower case, vendor 0x10de)
     # Last driver branch that supports the GPU ("R470" for Kepler), where NVIDIA has ended support.
     last_driver_branch: str | None = None
@@ -53,6 +56,7 @@ def normalize_name(name: str) -> str:
     n = name.strip().lower()
     n = re.sub(r"\s+mig\s+\S+$", "", n)  # MIG device names: "<gpu> MIG 1g.5gb"
     n = re.sub(r"^nvidia\s+", "", n)
+    n = re.sub(r"\s+rev\.?\s*a$", "", n)  # pci.ids tells board revisions apart; the driver does not
     n = re.sub(r"[-_\s]+", " ", n)
     return n.strip()
 
@@ -75,9 +79,9 @@ def normalize_pci_id(device_id: str | int) -> str | None:
 
 
 def _check(entries: list[GpuModel], errors: ErrorSink) -> None:
-    models = set()
-    names = {}
-    ids = {}
+    models: set[str] = set()
+    names: dict[str, GpuModel] = {}
+    ids: dict[str, str] = {}
     for i, e in enumerate(entries):
         if e.model in models:
             errors.add(i, "model", f"duplicate model {e.model!r}")
@@ -85,10 +89,15 @@ def _check(entries: list[GpuModel], errors: ErrorSink) -> None:
         if e.segment is not None and e.segment not in SEGMENTS:
             errors.add(i, "segment", f"must be one of {', '.join(SEGMENTS)}")
         for n in e.nvml_names:
+            # The driver gives one name to several device ids (desktop and laptop boards); that is fine as long
+            # as no two of them have known, different compute capabilities.
             key = normalize_name(n)
-            if key in names and names[key] != e.model:
-                errors.add(i, "nvml_names", f"{n!r} is also a name of {names[key]!r}")
-            names[key] = e.model
+            other = names.get(key)
+            if other is not None and other.model != e.model and None not in (other.cc, e.cc) and other.cc != e.cc:
+                errors.add(i, "nvml_names", f"{n!r} is also a name of {other.model!r}, of another compute capability")
+            names.setdefault(key, e)
+        if any(not n.strip() for n in e.pci_names):
+            errors.add(i, "pci_names", "names must not be empty")
         for d in e.pci_device_ids:
             if not _PCI_ID_RE.match(d):
                 errors.add(i, "pci_device_ids", f"expected a lower-case id like '0x2330', got {d!r}")
@@ -100,26 +109,47 @@ def _check(entries: list[GpuModel], errors: ErrorSink) -> None:
             errors.add(i, "last_driver_branch", f"expected a branch like 'R470', got {e.last_driver_branch!r}")
 
 
-SPEC = MatrixSpec(name="nvidia_gpus", entry_type=GpuModel, check=_check, key=lambda e: e.model)
+SPEC: MatrixSpec[GpuModel] = MatrixSpec(name="nvidia_gpus", entry_type=GpuModel, check=_check, key=lambda e: e.model)
+
+
+def _strip_board(normalized: str) -> str:
+    """A normalized name without its board suffix: "a100 sxm4 80gb" -> "a100", "h100 80gb hbm3" -> "h100"."""
+    words = normalized.split()
+    while len(words) > 1 and re.fullmatch(r"\d+g(b)?|hbm\d*e?|pcie|sxm\d*|fhhl|dgxs", words[-1]):
+        words.pop()
+    return " ".join(words)
+
+
+def candidates(entries: list[GpuModel], name: str) -> list[GpuModel]:
+    """The models a GPU name may denote, most exact first.
+
+    1. a name the driver reports (``nvml_names``); 2. the entry's label or a name
+    pci.ids gives (``pci_names``); 3. the same with board and memory suffixes
+    dropped ("Tesla V100-PCIE-16GB" ~ "Tesla V100", "NVIDIA H100 80GB HBM3" ~
+    "H100"). Comparison ignores case, an "NVIDIA " prefix, '-' vs ' ', a MIG
+    suffix and pci.ids's "Rev. A". Several models may share a name (pci.ids lists
+    one per device id); the first tier that matches wins.
+    """
+    want = normalize_name(name)
+    if not want:
+        return []
+    tier = [e for e in entries if any(normalize_name(n) == want for n in e.nvml_names)]
+    if tier:
+        return tier
+    tier = [e for e in entries if normalize_name(e.model) == want or any(normalize_name(n) == want for n in e.pci_names)]
+    if tier:
+        return tier
+    base = _strip_board(want)
+    return [e for e in entries if any(_strip_board(normalize_name(n)) == base for n in [*e.nvml_names, e.model, *e.pci_names])]
 
 
 def by_name(entries: list[GpuModel], nvml_name: str) -> GpuModel | None:
-    """The model whose driver-reported name matches ``nvml_name``.
+    """The model whose name matches ``nvml_name`` (the first of ``candidates``), or None.
 
-    Tolerates case, a missing or extra "NVIDIA " prefix, '-' vs ' ' and a MIG
-    suffix ("NVIDIA A100-SXM4-40GB MIG 1g.5gb"). Falls back to the entry's
-    ``model`` label. None when nothing matches exactly (no fuzzy guessing).
+    No fuzzy guessing: a prefix of a name ("NVIDIA H10") matches nothing.
     """
-    want = normalize_name(nvml_name)
-    if not want:
-        return None
-    for e in entries:
-        if any(normalize_name(n) == want for n in e.nvml_names):
-            return e
-    for e in entries:
-        if normalize_name(e.model) == want:
-            return e
-    return None
+    found = candidates(entries, nvml_name)
+    return found[0] if found else None
 
 
 def by_pci_device_id(entries: list[GpuModel], device_id: str | int) -> GpuModel | None:
@@ -130,18 +160,38 @@ def by_pci_device_id(entries: list[GpuModel], device_id: str | int) -> GpuModel 
     return next((e for e in entries if want in e.pci_device_ids), None)
 
 
+def cc_for_pci_id(entries: list[GpuModel], device_id: str | int) -> str | None:
+    """Compute capability of the GPU with PCI device id ``device_id`` (vendor 0x10de); None if unknown.
+
+    For a GPU whose reported name is not in the matrix: the device id (NVML's
+    ``pciDeviceId``, lspci's ``10de:2b85``) still names the chip, and the chip the
+    compute capability.
+    """
+    e = by_pci_device_id(entries, device_id)
+    return e.cc if e is not None else None
+
+
 def cc_of(entries: list[GpuModel], gpu: str | int) -> str | None:
     """Compute capability of a GPU named by driver name or by PCI device id; None if unknown.
 
     A string that reads as a PCI id ("0x2330", "10de:2330") is looked up as one;
     anything else as a name.
     """
-    e: GpuModel | None = None
-    if isinstance(gpu, int) or (isinstance(gpu, str) and re.fullmatch(r"\s*(0x)?[0-9a-fA-F]{4}\s*|\s*10de:[0-9a-fA-F]{4}\s*", gpu)):
-        e = by_pci_device_id(entries, gpu)
-    if e is None and isinstance(gpu, str):
-        e = by_name(entries, gpu)
-    return e.cc if e is not None else None
+    if isinstance(gpu, int) or _PCI_SPELLING_RE.fullmatch(gpu):
+        cc = cc_for_pci_id(entries, gpu)
+        if cc is not None or isinstance(gpu, int):
+            return cc
+    return _one_cc(candidates(entries, gpu))
+
+
+def _one_cc(models: list[GpuModel]) -> str | None:
+    """The compute capability every one of the models has; None when they differ or one is unknown.
+
+    pci.ids gives one marketing name to boards on different chips ("GeForce GT 1030" is
+    a GK107 and a GP108 device): a name is only as good as its least-known reading.
+    """
+    ccs = {e.cc for e in models}
+    return ccs.pop() if len(ccs) == 1 else None
 
 
 def compat_segment(entry: GpuModel) -> str | None:
@@ -156,20 +206,23 @@ def models_with_cc(entries: list[GpuModel], cc: str) -> list[GpuModel]:
 
 
 def cc_for_name(entries: list[GpuModel], name: str) -> str | None:
-    """Compute capability for a GPU name as people type it ("RTX 5090", "H100", "A100-SXM4-80GB").
+    """Compute capability for a GPU name as nvidia-smi prints it or people type it ("RTX 5090", "H100").
 
-    An exact ``by_name`` match first; otherwise every model whose names end with the
-    typed words, and only when they all share one compute capability (all H100
-    variants are 9.0; "RTX" alone is ambiguous and gives None).
+    The models ``candidates`` finds, when they agree; otherwise every model whose
+    names end with, start with or contain the typed words, and only when they all
+    share one compute capability (all H100 variants are 9.0; "RTX" alone is
+    ambiguous and gives None).
     """
-    exact = by_name(entries, name)
-    if exact is not None:
-        return exact.cc
+    if _PCI_SPELLING_RE.fullmatch(name):
+        by_id = cc_for_pci_id(entries, name)
+        if by_id is not None:
+            return by_id
+    found = candidates(entries, name)
+    if found:
+        return _one_cc(found)
     want = normalize_name(name)
     if not want:
         return None
-    ccs = {e.cc for e in entries
-           if any(n == want or n.endswith(" " + want) or n.startswith(want + " ") or f" {want} " in f" {n} "
-                  for n in [normalize_name(x) for x in [*e.nvml_names, e.model]])}
-    ccs.discard(None)
-    return ccs.pop() if len(ccs) == 1 else None
+    return _one_cc([e for e in entries
+                    if any(n == want or n.endswith(" " + want) or n.startswith(want + " ") or f" {want} " in f" {n} "
+                           for n in [normalize_name(x) for x in [*e.nvml_names, e.model, *e.pci_names]])])
