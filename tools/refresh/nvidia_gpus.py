@@ -1,6 +1,8 @@
 """The nvidia_gpus table: every NVIDIA GPU from Kepler to Blackwell, by name and PCI device id.
 
-Sources (dated copies under ``sources/``):
+Sources (dated copies under ``sources/``; the two read from repositories, pci.ids and the
+driver's table, are made by ``--pci-ids``/``--driver-readme`` in the maintainer's checkout and
+are not committed: the generated table cites them by URL, commit and read date):
 
 * ``pci.ids.10de``: the NVIDIA block of the PCI ID Repository's ``pci.ids`` (the file
   Debian ships as ``pci.ids``/``hwdata``), at a commit of github.com/pciutils/pciids.
