@@ -23,7 +23,8 @@ def cuda_major_of(name: str, version: str) -> str:
     return ""
 
 
-@rule("LIB001", "pinned-wheel-not-installed", "error")
+@rule("LIB001", "pinned-wheel-not-installed", "error",
+      decides_on=("Requires-Dist pins of each framework", "installed distributions"))
 def pinned_wheel_not_installed(ctx: RuleContext) -> Iterator[Hit]:
     """A framework's pinned NVIDIA/Triton wheel is missing or at another version.
 
@@ -59,7 +60,8 @@ def pinned_wheel_not_installed(ctx: RuleContext) -> Iterator[Hit]:
                 )
 
 
-@rule("LIB002", "library-shadowed", "error")
+@rule("LIB002", "library-shadowed", "error",
+      decides_on=("the copy of each pinned library the loader resolves", "the copy the framework pins"))
 def library_shadowed(ctx: RuleContext) -> Iterator[Hit]:
     """Another copy of a library loads instead of the one the framework pins.
 
@@ -93,7 +95,7 @@ def library_shadowed(ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
-@rule("LIB003", "mixed-cuda-major-wheels", "error")
+@rule("LIB003", "mixed-cuda-major-wheels", "error", decides_on=("installed NVIDIA wheels",))
 def mixed_cuda_major_wheels(ctx: RuleContext) -> Iterator[Hit]:
     """NVIDIA wheels of several CUDA majors are installed in one environment.
 

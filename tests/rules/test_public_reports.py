@@ -322,7 +322,8 @@ def test_tk001_nvcc_10_1_building_for_torch_cu113():
     inv = make_inventory(gpus=[("NVIDIA GeForce RTX 3090", "8.6")], python="3.9.0", glibc="2.27",
                          dists=[("torch", "1.12.0+cu113", [])])
     [f] = run_rule("TK001", _toolkit(inv, "10.1", "/usr/local/cuda"))
-    assert f.rule_id == "TK001" and f.severity == "error"  # another major: torch refuses to build
+    # another major: torch refuses to build extensions, but running torch is fine (issue 21: a warning)
+    assert f.rule_id == "TK001" and f.severity == "warning" and "will fail" in f.message
     assert "nvcc 10.1" in f.message and "CUDA 11.3" in f.message
 
 
