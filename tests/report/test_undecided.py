@@ -108,3 +108,37 @@ def test_cli_gpu_unknown_to_the_matrices_is_undecided_not_healthy(tmp_path, h100
     assert run_cli(["doctor", "--from", path, "--fail-on", "warning"])[0] == 1
     code, out, _ = run_cli(["doctor", "--from", path, "--assume", "cc=9.0"])  # what settles it
     assert code == 0 and out.startswith("accelctl doctor: no problems found — ")
+
+
+def test_undecided_sarif_is_valid_sarif_2_1_0(report):
+    from tests.report.test_schemas import _errors, _sarif_validator
+
+    validator = _sarif_validator()
+    assert _errors(validator, json.loads(renderer("sarif")(report))) == []
+
+
+def test_undecided_junit_reads_back_as_skipped(report):
+    junitparser = pytest.importorskip("junitparser")
+    xml = junitparser.JUnitXml.fromstring(renderer("junit")(report))
+    suites = list(xml) if isinstance(xml, junitparser.JUnitXml) else [xml]
+    cases = [c for s in suites for c in s]
+    assert cases and all(any(isinstance(r, junitparser.Skipped) for r in c.result) for c in cases)
+
+
+def test_fleet_counts_a_node_with_undecided_checks_as_not_clean(tmp_path, h100_data):
+    from accelctl.fleet_check import check_fleet, exit_code
+    from accelctl.report.fleet import render_json, render_text
+
+    data = json.loads(json.dumps(h100_data))
+    for gpu in data["nvidia"]["gpus"]:
+        gpu.update(name="NVIDIA GPU unknown to the matrices", compute_capability=None, pci_device_id=None)
+    paths = [_snapshot(tmp_path, h100_data, "known.json"), _snapshot(tmp_path, data, "unknown.json")]
+    fleet = check_fleet(paths, Diagnosis())
+    assert {n.node: n.verdict for n in fleet.nodes} == {"known": "ok", "unknown": "warnings"}
+    assert exit_code(fleet, "warning") == 1 and exit_code(fleet, "error") == 0
+    rows = {(r.rule_id, r.state): r.nodes for r in fleet.by_rule()}
+    assert rows[("ARCH001", "undecided")] == 1
+    text = render_text(fleet)
+    assert "undecided" in text and "ARCH001 undecided" in text
+    doc = json.loads(render_json(fleet))
+    assert any(f["state"] == "undecided" for n in doc["nodes"] for f in n["findings"])
