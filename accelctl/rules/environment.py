@@ -41,7 +41,7 @@ def masks(inv: Inventory) -> list[Mask]:
     out: list[Mask] = []
     nv = inv.nvidia
     if "CUDA_VISIBLE_DEVICES" in env and (nv.gpus or nv.present or nv.driver is not None):
-        devices = [Device(g.index, g.uuid, _mig_uuids(g)) for g in nv.gpus]
+        devices = [Device(g.index, _real_uuid(g.uuid), _mig_uuids(g)) for g in nv.gpus]
         value = env["CUDA_VISIBLE_DEVICES"]
         reading = read_cuda_mask(value, devices) if nv.gpus else None
         shown = "; ".join(f"GPU {g.index} ({g.name}{', ' + g.uuid if g.uuid else ''})" for g in nv.gpus)
@@ -91,11 +91,20 @@ def _keep(value: str, selects: Callable[[str], bool]) -> tuple[str, ...]:
     return tuple(kept)
 
 
+# `accelctl capture` replaces UUIDs by numbered placeholders: those say nothing about the real ones.
+_REDACTED_UUID = ("GPU-00000000-0000-0000-0000-", "MIG-00000000-0000-0000-0000-")
+
+
+def _real_uuid(uuid: str | None) -> str | None:
+    return None if uuid is None or uuid.startswith(_REDACTED_UUID) else uuid
+
+
 def _mig_uuids(gpu: NvidiaGpu) -> tuple[str, ...] | None:
     if gpu.mig_mode == "disabled":
         return ()
-    if gpu.mig_mode == "enabled" and gpu.mig_instances and all(m.uuid for m in gpu.mig_instances):
-        return tuple(m.uuid or "" for m in gpu.mig_instances)
+    uuids = [_real_uuid(m.uuid) for m in gpu.mig_instances]
+    if gpu.mig_mode == "enabled" and uuids and all(uuids):
+        return tuple(u or "" for u in uuids)
     return None
 
 
@@ -235,7 +244,8 @@ def visible_devices_name_missing_gpu(ctx: RuleContext) -> Iterator[Hit | CannotD
             if r.visible:  # with none visible, ENV001 reports it undecided
                 yield _undecided(m, "names GPUs that do not exist")
             continue
-        stopped = r.stop_kind in ("invalid", "repeated")
+        # a trailing comma ("0,") ends the list where it ended anyway: nothing is lost
+        stopped = r.stop_kind in ("invalid", "repeated") and (r.stopped_by != "" or bool(r.unread))
         if not r.absent and not stopped:
             continue
         named = f"names {', '.join(r.absent)}, which {'does' if len(r.absent) == 1 else 'do'} not exist on this node" \

@@ -130,7 +130,7 @@ def test_intel_masks_that_hide_every_gpu(env):
 # --- must not fire -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", [None, "0", H100_UUID, "GPU-e412736b", " 0"])
+@pytest.mark.parametrize("value", [None, "0", H100_UUID, "GPU-e412736b", " 0", "0,"])
 def test_unset_or_valid_masks_are_quiet(value):
     out = check(nvidia_node(value))
     assert out.findings == [] and out.undecided == []
@@ -236,3 +236,17 @@ def test_cli_empty_cuda_visible_devices_on_the_h100_node(tmp_path):
     assert "ERROR ENV001" in out and "$ unset CUDA_VISIBLE_DEVICES" in out and "$ export CUDA_VISIBLE_DEVICES=0" in out
     code, out, _ = run_cli(["doctor", "--from", str(as_is)])
     assert code == 0 and out.startswith("accelctl doctor: no problems found — ")
+
+
+def test_redacted_uuids_of_a_captured_fixture_do_not_decide():
+    """``accelctl capture`` numbers the UUIDs it redacts: a UUID mask cannot be checked against them."""
+    inv = nvidia_node("GPU-e412736b")
+    gpus = [dataclasses.replace(g, uuid="GPU-00000000-0000-0000-0000-000000000000") for g in inv.nvidia.gpus]
+    out = check(dataclasses.replace(inv, nvidia=dataclasses.replace(inv.nvidia, gpus=gpus)))
+    assert out.findings == [] and [u.rule_id for u in out.undecided] == ["ENV001"]
+
+
+def test_an_empty_entry_in_the_middle_hides_the_gpus_after_it():
+    [f] = check(nvidia_node("0,,1", gpus=[H100, H100])).findings
+    assert f.rule_id == "ENV002" and "1 after it is ignored" in f.message
+    assert "export CUDA_VISIBLE_DEVICES=0,1" in commands(f)
