@@ -49,7 +49,9 @@ def driver_too_old_for_cuda_runtime(ctx: RuleContext) -> Iterator[Hit | CannotDe
     driver (``CUDA_ERROR_UNSUPPORTED_PTX_VERSION``) — a warning. Below the floor,
     or for a newer major, CUDA does not initialise: ``CUDA driver version is
     insufficient for CUDA runtime version`` — an error. Upgrade the driver, or
-    install a build for an older CUDA.
+    install a build for an older CUDA. When only the CUDA version the driver
+    supports is known (NVML's driver API version), a build for that CUDA or older
+    passes, one for a newer major fails, and one for a newer minor is undecided.
     """
     from accelctl.matrices.subjects.cuda_minor_compat import compat_status
     from accelctl.matrices.subjects.cuda_toolkit import min_driver_for
@@ -70,7 +72,7 @@ def driver_too_old_for_cuda_runtime(ctx: RuleContext) -> Iterator[Hit | CannotDe
                                    settle=[f"--assume {fw.name}={fw.version.split('+')[0]}+cuXYZ", REFRESH], subject=subject)
                 continue
             if not driver:
-                yield _no_driver(subject, f"whether it can run {fw.name} {fw.version} (CUDA {fw.runtime_version})")
+                yield from _by_driver_api(ctx, env, fw, subject)
                 continue
             status = compat_status(toolkit, minor, driver, fw.runtime_version)
             if status == "unknown":
@@ -108,6 +110,37 @@ def driver_too_old_for_cuda_runtime(ctx: RuleContext) -> Iterator[Hit | CannotDe
                           subject=f"{fw.name} in {env.prefix}", evidence=evidence,
                           fixes=switch + [FixStep(upgrade.title, upgrade.commands, upgrade.why, upgrade.risks, upgrade.verify,
                                                   alternative="upgrade the driver", recommended=not switch)])
+
+
+def _by_driver_api(ctx: RuleContext, env: Any, fw: Any, subject: str) -> Iterator[Hit | CannotDecide]:
+    """DRV001 when only the CUDA version the driver supports is known (NVML's driver API version), not the driver.
+
+    That version is the newest CUDA the driver runs in full: a build for it or older runs; a build for a
+    newer major cannot run; a newer minor of the same major depends on the exact driver (minor-version
+    compatibility), which is unknown.
+    """
+    d = ctx.inventory.nvidia.driver
+    api = d.cuda_driver_version if d else None
+    try:
+        have, want = Version(api or ""), Version(fw.runtime_version)
+    except InvalidVersion:
+        yield _no_driver(subject, f"whether it can run {fw.name} {fw.version} (CUDA {fw.runtime_version})")
+        return
+    if (want.major, want.minor) <= (have.major, have.minor):
+        return
+    if want.major > have.major:
+        yield Hit(f"The driver supports CUDA up to {api}, so it cannot run {fw.name} {fw.version}, built with CUDA "
+                  f"{fw.runtime_version} (a newer major needs a newer driver).",
+                  subject=subject,
+                  evidence=[Evidence("CUDA driver API version", api or "", d.cuda_driver_version_source if d else ""),
+                            Evidence(f"{fw.name} CUDA runtime", fw.runtime_version, fw.variant_source or fw.source)],
+                  fixes=[FixStep(f"Upgrade the NVIDIA driver to one for CUDA {want.major}.x",
+                                 risks=["needs-root", "needs-reboot", "drains-node"],
+                                 verify="nvidia-smi && accelctl doctor --select DRV001")])
+        return
+    yield CannotDecide(f"The driver supports CUDA {api}; {fw.name} {fw.version} needs CUDA {fw.runtime_version}, which "
+                       "runs under minor-version compatibility only if the driver is new enough, and its version is unknown.",
+                       missing=["NVIDIA driver version"], settle=[ASSUME_DRIVER], subject=subject)
 
 
 @rule("ARCH001", "gpu-arch-not-in-wheel", "error",

@@ -75,3 +75,18 @@ def test_ctr002_compat_libcuda_in_use_with_an_unknown_verdict():
 
 def test_rules_declare_the_facts_they_decide_on():
     assert [r.id for r in all_rules() if not r.decides_on] == ["GEN999"]  # the engine's own report of a broken rule
+
+
+def test_drv001_driver_known_only_by_its_cuda_driver_api_version():
+    """NVML's CUDA driver version alone decides a build for it or older, and a newer major; not a newer minor."""
+    def only_api(api, torch):
+        inv = make_inventory(driver="580.159.04", cuda_driver=api, gpus=[H100], dists=[("torch", torch, [])])
+        return no_driver_version(inv)
+
+    assert outcome("DRV001", only_api("13.0", "2.5.1+cu121")).findings == []
+    assert outcome("DRV001", only_api("12.4", "2.5.1+cu124")).findings == []
+    assert outcome("DRV001", only_api("12.4", "2.5.1+cu124")).undecided == []
+    [f] = outcome("DRV001", only_api("12.2", "2.11.0+cu130")).findings
+    assert f.severity == "error" and "supports CUDA up to 12.2" in f.message
+    [u] = outcome("DRV001", only_api("12.2", "2.5.1+cu124")).undecided
+    assert u.missing == ["NVIDIA driver version"]
