@@ -29,7 +29,7 @@ def render(report: Report) -> str:
         out += ["", "### Undecided", "", "A fact these checks need is unknown, so they could not decide (not a pass):", ""]
         for u in report.undecided:
             subject = f" — {u.subject}" if u.subject else ""
-            out.append(f"- ❔ **{u.rule_id}** {u.title}{subject}: {u.message}")
+            out.append(f"- ❔ **{u.rule_id}** `{u.rule_name}`{subject}: {u.message}")  # the title states a failure
             if u.missing:
                 out.append(f"  - unknown: {'; '.join(u.missing)}")
             if u.settle:

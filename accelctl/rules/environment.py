@@ -37,53 +37,61 @@ class Mask:
 
 def masks(inv: Inventory) -> list[Mask]:
     """Every visible-device variable that is set, read against the GPUs it selects from."""
-    env = inv.env
-    out: list[Mask] = []
-    nv = inv.nvidia
-    if "CUDA_VISIBLE_DEVICES" in env and (nv.gpus or nv.present or nv.driver is not None):
-        devices = [Device(g.index, _real_uuid(g.uuid), _mig_uuids(g)) for g in nv.gpus]
-        value = env["CUDA_VISIBLE_DEVICES"]
-        reading = read_cuda_mask(value, devices) if nv.gpus else None
-        shown = "; ".join(f"GPU {g.index} ({g.name}{', ' + g.uuid if g.uuid else ''})" for g in nv.gpus)
-        keep = _keep(value, lambda e: bool(read_cuda_mask(e, devices).visible))
-        out.append(Mask("CUDA_VISIBLE_DEVICES", value, "NVIDIA", reading, shown, tuple(str(g.index) for g in nv.gpus), keep))
-    amd = inv.amd
-    if amd.gpus or amd.present:
-        count = len(amd.gpus)
-        shown = "; ".join(f"GPU {g.index} ({g.name or g.gfx_target or 'AMD GPU'})" for g in amd.gpus)
-        rocr = env.get("ROCR_VISIBLE_DEVICES")
-        hip_count = count
-        if rocr is not None:
-            reading = read_index_mask(rocr, count, "ROCR_VISIBLE_DEVICES") if amd.gpus and rocr.strip() else None
-            keep = _keep(rocr, lambda e: bool(read_index_mask(e, count, "ROCR_VISIBLE_DEVICES").visible))
-            out.append(Mask("ROCR_VISIBLE_DEVICES", rocr, "AMD", reading, shown, tuple(str(i) for i in range(count)), keep))
-            hip_count = len(reading.visible) if reading is not None and reading.decided else hip_count
-        # HIP reads HIP_VISIBLE_DEVICES, else CUDA_VISIBLE_DEVICES, as indices into what ROCr left visible.
-        hip_var = "HIP_VISIBLE_DEVICES" if "HIP_VISIBLE_DEVICES" in env else "CUDA_VISIBLE_DEVICES" if not nv.gpus else None
-        if hip_var and hip_var in env:
-            value = env[hip_var]
-            hip_devices = [Device(i) for i in range(hip_count)]
-            reading = read_cuda_mask(value, hip_devices, hip_var) if amd.gpus else None
-            keep = _keep(value, lambda e: bool(read_cuda_mask(e, hip_devices, hip_var).visible))
-            out.append(Mask(hip_var, value, "AMD", reading, shown, tuple(str(i) for i in range(hip_count)), keep))
-    intel = inv.intel
-    if intel.gpus or intel.present:
-        count = len(intel.gpus)
-        shown = "; ".join(f"GPU {g.index} ({g.name or 'Intel GPU'})" for g in intel.gpus)
-        if env.get("ZE_AFFINITY_MASK", "").strip():
-            value = env["ZE_AFFINITY_MASK"]
-            out.append(Mask("ZE_AFFINITY_MASK", value, "Intel", read_ze_mask(value, count) if intel.gpus else None,
-                            shown, tuple(str(i) for i in range(count)),
-                            _keep(value, lambda e: bool(read_ze_mask(e, count).visible))))
-        if "ONEAPI_DEVICE_SELECTOR" in env:
-            value = env["ONEAPI_DEVICE_SELECTOR"]
-            out.append(Mask("ONEAPI_DEVICE_SELECTOR", value, "Intel",
-                            read_oneapi_selector(value, count) if intel.gpus else None, shown,
-                            (f"level_zero:{','.join(str(i) for i in range(count))}",)))
-    return out
+    return [*_nvidia_masks(inv), *_amd_masks(inv), *_intel_masks(inv)]
+
+
+def _nvidia_masks(inv: Inventory) -> Iterator[Mask]:
+    env, nv = inv.env, inv.nvidia
+    if "CUDA_VISIBLE_DEVICES" not in env or not (nv.gpus or nv.present or nv.driver is not None):
+        return
+    devices = [Device(g.index, _real_uuid(g.uuid), _mig_uuids(g)) for g in nv.gpus]
+    value = env["CUDA_VISIBLE_DEVICES"]
+    shown = "; ".join(f"GPU {g.index} ({g.name}{', ' + g.uuid if g.uuid else ''})" for g in nv.gpus)
+    yield Mask("CUDA_VISIBLE_DEVICES", value, "NVIDIA", read_cuda_mask(value, devices) if nv.gpus else None, shown,
+               tuple(str(g.index) for g in nv.gpus), _keep(value, lambda e: bool(read_cuda_mask(e, devices).visible)))
+
+
+def _amd_masks(inv: Inventory) -> Iterator[Mask]:
+    env, amd = inv.env, inv.amd
+    if not (amd.gpus or amd.present):
+        return
+    count = len(amd.gpus)
+    shown = "; ".join(f"GPU {g.index} ({g.name or g.gfx_target or 'AMD GPU'})" for g in amd.gpus)
+    rocr = env.get("ROCR_VISIBLE_DEVICES")
+    hip_count = count
+    if rocr is not None:
+        reading = read_index_mask(rocr, count, "ROCR_VISIBLE_DEVICES") if amd.gpus and rocr.strip() else None
+        yield Mask("ROCR_VISIBLE_DEVICES", rocr, "AMD", reading, shown, tuple(str(i) for i in range(count)),
+                   _keep(rocr, lambda e: bool(read_index_mask(e, count, "ROCR_VISIBLE_DEVICES").visible)))
+        hip_count = len(reading.visible) if reading is not None and reading.decided else hip_count
+    # HIP reads HIP_VISIBLE_DEVICES, else CUDA_VISIBLE_DEVICES, as indices into what ROCr left visible.
+    hip_var = "HIP_VISIBLE_DEVICES" if "HIP_VISIBLE_DEVICES" in env else None if inv.nvidia.gpus else "CUDA_VISIBLE_DEVICES"
+    if hip_var and hip_var in env:
+        value = env[hip_var]
+        hip_devices = [Device(i) for i in range(hip_count)]
+        reading = read_cuda_mask(value, hip_devices, hip_var) if amd.gpus else None
+        yield Mask(hip_var, value, "AMD", reading, shown, tuple(str(i) for i in range(hip_count)),
+                   _keep(value, lambda e: bool(read_cuda_mask(e, hip_devices, hip_var).visible)))
+
+
+def _intel_masks(inv: Inventory) -> Iterator[Mask]:
+    env, intel = inv.env, inv.intel
+    if not (intel.gpus or intel.present):
+        return
+    count = len(intel.gpus)
+    shown = "; ".join(f"GPU {g.index} ({g.name or 'Intel GPU'})" for g in intel.gpus)
+    if env.get("ZE_AFFINITY_MASK", "").strip():
+        value = env["ZE_AFFINITY_MASK"]
+        yield Mask("ZE_AFFINITY_MASK", value, "Intel", read_ze_mask(value, count) if intel.gpus else None, shown,
+                   tuple(str(i) for i in range(count)), _keep(value, lambda e: bool(read_ze_mask(e, count).visible)))
+    if "ONEAPI_DEVICE_SELECTOR" in env:
+        value = env["ONEAPI_DEVICE_SELECTOR"]
+        yield Mask("ONEAPI_DEVICE_SELECTOR", value, "Intel", read_oneapi_selector(value, count) if intel.gpus else None,
+                   shown, (f"level_zero:{','.join(str(i) for i in range(count))}",))
 
 
 def _keep(value: str, selects: Callable[[str], bool]) -> tuple[str, ...]:
+    """The entries of a mask that select a device on their own, once each, in order: the value a fix keeps."""
     kept: list[str] = []
     for entry in (e.strip() for e in value.split(",")):
         if entry and entry not in kept and selects(entry):

@@ -250,3 +250,20 @@ def test_an_empty_entry_in_the_middle_hides_the_gpus_after_it():
     [f] = check(nvidia_node("0,,1", gpus=[H100, H100])).findings
     assert f.rule_id == "ENV002" and "1 after it is ignored" in f.message
     assert "export CUDA_VISIBLE_DEVICES=0,1" in commands(f)
+
+
+def test_hip_reads_cuda_visible_devices_on_an_amd_node():
+    """HIP honours CUDA_VISIBLE_DEVICES too (HIP environment variables): an empty value hides the AMD GPUs."""
+    [f] = check(amd_node({"CUDA_VISIBLE_DEVICES": ""})).findings
+    assert f.rule_id == "ENV001" and f.subject == "CUDA_VISIBLE_DEVICES" and "AMD GPU" in f.message
+
+
+def test_hip_indices_count_within_what_rocr_left_visible():
+    """ROCR_VISIBLE_DEVICES=1 leaves one GPU, which HIP calls 0: HIP_VISIBLE_DEVICES=1 then names none.
+
+    ROCr applies its mask first and HIP indexes what is left (PyTorch models it so in
+    ``torch/cuda/__init__.py``, ``_parse_visible_devices``).
+    """
+    out = check(amd_node({"ROCR_VISIBLE_DEVICES": "1", "HIP_VISIBLE_DEVICES": "1"}))
+    assert [(f.rule_id, f.subject) for f in out.findings] == [("ENV001", "HIP_VISIBLE_DEVICES")]
+    assert check(amd_node({"ROCR_VISIBLE_DEVICES": "1", "HIP_VISIBLE_DEVICES": "0"})).findings == []
