@@ -162,17 +162,20 @@ def diagnosis_in_parts(inventory: Inventory, diagnosis: Diagnosis,
         inventory = apply_assumptions(inventory, diagnosis.assume, gpu_cc=lambda name: gpu_cc(matrices, name))
     from accelctl.plan.fixit import build_plan
     from accelctl.report.model import Report
-    from accelctl.rules import all_rules, run_rule, select, sort_findings
+    from accelctl.rules import all_rules, check_rule, select, sort_findings, sort_undecided
     from accelctl.rules.base import RuleContext, RuleOptions
 
     ctx = RuleContext(inventory, matrices, RuleOptions(expect=tuple(diagnosis.expect)))
     findings: list = []
+    undecided: list = []
     for rule in select(all_rules(), diagnosis.select, diagnosis.ignore):
         yield
-        findings.extend(run_rule(ctx, rule))
+        outcome = check_rule(ctx, rule)
+        findings.extend(outcome.findings)
+        undecided.extend(outcome.undecided)
     yield
     findings = sort_findings(findings)
-    return Report(inventory, findings, build_plan(findings))
+    return Report(inventory, findings, build_plan(findings), sort_undecided(undecided))
 
 
 def gpu_cc(matrices: MatrixSet, name: str) -> str | None:
@@ -192,5 +195,5 @@ def exit_code(report: Report, fail_on: str) -> int:
         return 0
     from accelctl.findings import SEVERITY_ORDER
 
-    threshold = SEVERITY_ORDER[fail_on]
-    return 1 if any(SEVERITY_ORDER[f.severity] >= threshold for f in report.findings) else 0
+    threshold = SEVERITY_ORDER[fail_on]  # an undecided check counts at its level (warning by default)
+    return 1 if any(SEVERITY_ORDER[s] >= threshold for s in report.severities()) else 0

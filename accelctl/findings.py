@@ -52,6 +52,26 @@ class Finding:
     docs: str = ""  # docs/rules/<ID>.md
 
 
+@record
+class Undecided:
+    """A check that applies here but could not decide: a deciding fact is unknown and cannot be derived.
+
+    Undecided is not healthy: it is reported (at ``severity``, warning by default) and counted,
+    so a report never says "no problems found" while a check it needed could not run.
+    """
+
+    rule_id: str
+    rule_name: str
+    title: str
+    message: str  # what could not be decided here, and why
+    missing: list[str] = field(default_factory=list)  # the unknown facts: "compute capability of GPU 0"
+    settle: list[str] = field(default_factory=list)  # what would settle it: "--assume cc=8.9", "--scan-fatbins"
+    severity: Severity = "warning"
+    family: str = ""
+    subject: str | None = None
+    docs: str = ""
+
+
 def worst(findings: list[Finding]) -> Severity | None:
     if not findings:
         return None

@@ -27,6 +27,7 @@ class NodeFinding:
     severity: str
     title: str
     subject: str | None = None
+    state: str = "failed"  # failed (a finding) | undecided (the check could not decide: a deciding fact unknown)
 
 
 @record
@@ -45,7 +46,11 @@ class NodeResult:
     def verdict(self) -> str:
         if self.error is not None:
             return "unreadable"
-        return "errors" if self.errors else "warnings" if self.warnings else "ok"
+        # an undecided check weighs at its level, like a finding (undecided is not healthy)
+        undecided = {f.severity for f in self.findings if f.state == "undecided"}
+        if self.errors or "error" in undecided:
+            return "errors"
+        return "warnings" if self.warnings or "warning" in undecided else "ok"
 
 
 @record
@@ -56,6 +61,7 @@ class RuleCount:
     severity: str
     title: str
     nodes: int
+    state: str = "failed"  # failed | undecided: nodes where the rule could not decide
 
 
 @record
@@ -69,13 +75,13 @@ class FleetReport:
         return out
 
     def by_rule(self) -> list[RuleCount]:
-        seen: dict[str, tuple[str, str, set]] = {}
+        seen: dict[tuple[str, str], tuple[str, str, set]] = {}
         for node in self.nodes:
             for f in node.findings:
-                entry = seen.setdefault(f.rule_id, (f.severity, f.title, set()))
+                entry = seen.setdefault((f.rule_id, f.state), (f.severity, f.title, set()))
                 entry[2].add(node.path)
-        rows = [RuleCount(rid, sev, title, len(paths)) for rid, (sev, title, paths) in seen.items()]
-        return sorted(rows, key=lambda r: (-SEVERITY_ORDER[r.severity], -r.nodes, r.rule_id))
+        rows = [RuleCount(rid, sev, title, len(paths), state) for (rid, state), (sev, title, paths) in seen.items()]
+        return sorted(rows, key=lambda r: (r.state != "failed", -SEVERITY_ORDER[r.severity], -r.nodes, r.rule_id))
 
 
 def snapshot_paths(inputs: Sequence[str]) -> list[str]:
@@ -105,6 +111,7 @@ def check_node(path: str, diagnosis: Diagnosis, matrices: MatrixSet) -> NodeResu
     report = diagnose(inventory, diagnosis, matrices)
     s = report.summary
     findings = [NodeFinding(f.rule_id, f.severity, f.title, f.subject) for f in report.findings]
+    findings += [NodeFinding(u.rule_id, u.severity, u.title, u.subject, "undecided") for u in report.undecided]
     return NodeResult(path=path, node=_node_name(path), errors=s.errors, warnings=s.warnings, infos=s.infos,
                       findings=findings)
 

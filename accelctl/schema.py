@@ -36,7 +36,7 @@ def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
         return {"type": "array", "items": _schema_for(args[0], defs) if args else {}}
     if origin is dict:
         return {"type": "object", "additionalProperties": _schema_for(args[1], defs) if args else {}}
-    if dataclasses.is_dataclass(tp):
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
         name = tp.__name__
         if name not in defs:
             defs[name] = {}  # reserve: recursive types
@@ -73,7 +73,7 @@ def inventory_schema() -> dict[str, Any]:
 
 
 def report_schema() -> dict[str, Any]:
-    from accelctl.findings import Finding
+    from accelctl.findings import Finding, Undecided
     from accelctl.plan.fixit import PlanStep
     from accelctl.report.model import REPORT_SCHEMA_VERSION, Summary
 
@@ -85,6 +85,7 @@ def report_schema() -> dict[str, Any]:
         "accelctl_version": {"type": "string"},
         "summary": _schema_for(Summary, defs),
         "findings": {"type": "array", "items": _schema_for(Finding, defs)},
+        "undecided": {"type": "array", "items": _schema_for(Undecided, defs)},
         "plan": {"type": "array", "items": _schema_for(PlanStep, defs)},
         "inventory": {"$ref": "#/$defs/Inventory"},
     }

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from accelctl import __version__
-from accelctl.fleet_check import FLEET_SCHEMA_VERSION, FleetReport, NodeResult
+from accelctl.fleet_check import FLEET_SCHEMA_VERSION, FleetReport, NodeResult, RuleCount
 from accelctl.serde import to_data
 
 FLEET_FORMATS = ("text", "json", "markdown")
@@ -26,7 +26,14 @@ def _attention(report: FleetReport) -> list[NodeResult]:
 
 
 def _node_ids(node: NodeResult) -> str:
-    return ", ".join(sorted({f.rule_id for f in node.findings if f.severity != "info"})) or "—"
+    """The rules that failed, then those that could not decide ("ARCH001 undecided")."""
+    failed = sorted({f.rule_id for f in node.findings if f.severity != "info" and f.state == "failed"})
+    undecided = sorted({f.rule_id for f in node.findings if f.severity != "info" and f.state == "undecided"})
+    return ", ".join(failed + [f"{r} undecided" for r in undecided]) or "—"
+
+
+def _level(r: RuleCount) -> str:
+    return r.severity if r.state == "failed" else "undecided"
 
 
 def render_text(report: FleetReport, limit: int = 50) -> str:
@@ -36,7 +43,7 @@ def render_text(report: FleetReport, limit: int = 50) -> str:
         width = max(len(r.rule_id) for r in rules)
         out.append("By rule (nodes affected):")
         for r in rules:
-            out.append(f"  {r.rule_id:<{width}}  {r.severity:<7}  {r.nodes:>6}  {r.title}")
+            out.append(f"  {r.rule_id:<{width}}  {_level(r):<9}  {r.nodes:>6}  {r.title}")
         out.append("")
     nodes = _attention(report)
     if nodes:
@@ -54,7 +61,7 @@ def render_markdown(report: FleetReport, limit: int = 200) -> str:
     rules = report.by_rule()
     if rules:
         out += ["| rule | severity | nodes | title |", "|---|---|---|---|"]
-        out += [f"| {r.rule_id} | {r.severity} | {r.nodes} | {r.title} |" for r in rules]
+        out += [f"| {r.rule_id} | {_level(r)} | {r.nodes} | {r.title} |" for r in rules]
         out.append("")
     nodes = _attention(report)
     if nodes:

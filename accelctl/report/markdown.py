@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from accelctl.report.facts import headline_facts
-from accelctl.report.model import Report
+from accelctl.report.model import Report, headline
 
 _ICON = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
 
@@ -15,7 +15,7 @@ def _cell(text: str) -> str:
 def render(report: Report) -> str:
     s = report.summary
     out: list[str] = ["## accelctl doctor", ""]
-    out.append(f"**{s.errors} error(s), {s.warnings} warning(s), {s.infos} note(s)**: {s.verdict}")
+    out.append(f"**{headline(s)}**")
     out += ["", "| | |", "|---|---|"]
     out += [f"| {_cell(k.strip())} | {_cell(v)} |" for k, v in headline_facts(report.inventory)]
     if report.findings:
@@ -25,6 +25,15 @@ def render(report: Report) -> str:
             out.append(f"- {_ICON[f.severity]} **{f.rule_id}** {f.title}{subject}: {f.message}")
             for e in f.evidence:
                 out.append(f"  - {e.fact}: `{e.value}`" + (f" ({e.source})" if e.source else ""))
+    if report.undecided:
+        out += ["", "### Undecided", "", "A fact these checks need is unknown, so they could not decide (not a pass):", ""]
+        for u in report.undecided:
+            subject = f" — {u.subject}" if u.subject else ""
+            out.append(f"- ❔ **{u.rule_id}** `{u.rule_name}`{subject}: {u.message}")  # the title states a failure
+            if u.missing:
+                out.append(f"  - unknown: {'; '.join(u.missing)}")
+            if u.settle:
+                out.append(f"  - to decide: {'; '.join(f'`{x}`' if x.startswith(('--', 'accelctl')) else x for x in u.settle)}")
     if report.plan:
         out += ["", "### Fix-it plan", ""]
         for i, p in enumerate(report.plan, 1):

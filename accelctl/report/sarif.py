@@ -32,7 +32,29 @@ def render(report: Report) -> str:
             "locations": [{
                 "physicalLocation": {"artifactLocation": {"uri": _location(f)}},
             }],
-            "properties": {"evidence": [{"fact": e.fact, "value": e.value, "source": e.source} for e in f.evidence]},
+            "properties": {"accelctl/state": "failed",
+                           "evidence": [{"fact": e.fact, "value": e.value, "source": e.source} for e in f.evidence]},
+        })
+    for u in report.undecided:
+        # A result at warning (or note) level, marked by a property: code scanning shows results, not
+        # notifications, and SARIF's kind "open" (could not decide) would force level "none", which hides it.
+        rules.setdefault(u.rule_id, {
+            "id": u.rule_id,
+            "name": u.rule_name,
+            "shortDescription": {"text": u.title},
+            "fullDescription": {"text": u.title},
+            "helpUri": f"{DOCS_BASE}/{u.rule_id}.md",
+            "defaultConfiguration": {"level": _LEVEL[u.severity]},
+        })
+        settle = f" To decide: {'; '.join(u.settle)}." if u.settle else ""
+        results.append({
+            "ruleId": u.rule_id,
+            "ruleIndex": list(rules).index(u.rule_id),
+            "level": _LEVEL[u.severity],
+            "message": {"text": f"Undecided: {u.message}" + (f" [{u.subject}]" if u.subject else "") + settle},
+            "locations": [{"physicalLocation": {"artifactLocation": {
+                "uri": "accelctl://" + (u.subject or u.rule_id).replace(" ", "_")}}}],
+            "properties": {"accelctl/state": "undecided", "missing": list(u.missing), "settle": list(u.settle)},
         })
     doc = {
         "$schema": SCHEMA,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from accelctl.report.facts import headline_facts
-from accelctl.report.model import Report
+from accelctl.report.model import Report, headline
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _LABEL = {"error": "ERROR", "warning": "WARN", "info": "INFO"}
@@ -27,9 +27,8 @@ def render(report: Report, color: bool = False, width: int | None = None) -> str
     console = Console(file=buf, force_terminal=color, no_color=not color, width=width or 100,
                       highlight=False, soft_wrap=False)
     s = report.summary
-    style = "bold red" if s.errors else "yellow" if s.warnings else "bold green"
-    headline = {"errors": "problems found", "warnings": "works, with warnings", "ok": "no problems found"}[s.verdict]
-    console.print(Text(f"accelctl doctor: {headline} — {s.errors} error(s), {s.warnings} warning(s), {s.infos} note(s)", style=style))
+    style = "bold red" if s.errors else "yellow" if s.warnings or s.undecided else "bold green"
+    console.print(Text(f"accelctl doctor: {headline(s)}", style=style))
     console.print()
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
@@ -53,6 +52,21 @@ def render(report: Report, color: bool = False, width: int | None = None) -> str
             for e in f.evidence:
                 console.print(Text(f"      {e.fact}: {e.value}" + (f"  [{e.source}]" if e.source else ""), style="dim"))
             console.print(Text(f"      see: accelctl explain {f.rule_id}", style="dim"))
+    if report.undecided:
+        console.print()
+        console.print(Text("Undecided (a fact these checks need is unknown; not a pass):", style="bold"))
+        for u in report.undecided:
+            line = Text()
+            line.append(f"{'UNDEC':<5} ", style=_STYLE[u.severity])
+            line.append(f"{u.rule_id} ", style="bold")
+            line.append(u.message)
+            console.print(line)
+            if u.subject:
+                console.print(Text(f"      on {u.subject}", style="dim"))
+            if u.missing:
+                console.print(Text(f"      unknown: {'; '.join(u.missing)}", style="dim"))
+            if u.settle:
+                console.print(Text(f"      to decide: {'; '.join(u.settle)}", style="dim"))
     if report.plan:
         console.print()
         console.print(Text("Fix-it plan (nothing is run for you):", style="bold"))

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Dict, List, Optional
+from dataclasses import field
 
-from accelctl.findings import SEVERITY_ORDER, Finding
-from accelctl.rules.base import Hit, Rule, RuleContext, to_finding
+from accelctl.findings import SEVERITY_ORDER, Finding, Undecided
+from accelctl.record import record
+from accelctl.rules.base import CannotDecide, Hit, Rule, RuleContext, to_finding, to_undecided
+
+
+@record
+class Outcome:
+    """What checking gave: findings (failed checks) and the checks that could not decide."""
+
+    findings: list[Finding] = field(default_factory=list)
+    undecided: list[Undecided] = field(default_factory=list)
 
 
 def all_rules() -> list[Rule]:
     """Every registered rule. Adding a family module means one import line here."""
-    from accelctl.rules import amd, cuda, driver, frameworks, general, libraries, python, xpu
+    from accelctl.rules import amd, cuda, driver, environment, frameworks, general, libraries, python, xpu
 
-    modules = [general, driver, cuda, libraries, frameworks, python, amd, xpu]
+    modules = [general, driver, cuda, libraries, frameworks, python, amd, xpu, environment]
     found: list[Rule] = []
     for module in modules:
         found.extend(v for v in vars(module).values() if isinstance(v, Rule))
@@ -40,22 +49,36 @@ def select(rules: Sequence[Rule], select: Sequence[str] = (), ignore: Sequence[s
 
 
 def run_rules(ctx: RuleContext, rules: Sequence[Rule] | None = None) -> list[Finding]:
-    """Run rules; a rule that breaks yields a GEN999 finding instead of a traceback."""
-    findings: list[Finding] = []
-    for r in rules if rules is not None else all_rules():
-        findings.extend(run_rule(ctx, r))
-    return sort_findings(findings)
+    """Run rules, findings only (``check_rules`` also gives the undecided checks)."""
+    return check_rules(ctx, rules).findings
 
 
 def run_rule(ctx: RuleContext, r: Rule) -> list[Finding]:
-    """One rule's findings, unsorted (``run_rules`` sorts them all); a rule that breaks gives GEN999."""
+    """One rule's findings, unsorted (``check_rule`` also gives its undecided results)."""
+    return check_rule(ctx, r).findings
+
+
+def check_rules(ctx: RuleContext, rules: Sequence[Rule] | None = None) -> Outcome:
+    """Run rules: sorted findings and undecided checks; a rule that breaks yields a GEN999 finding."""
+    findings: list[Finding] = []
+    undecided: list[Undecided] = []
+    for r in rules if rules is not None else all_rules():
+        outcome = check_rule(ctx, r)
+        findings.extend(outcome.findings)
+        undecided.extend(outcome.undecided)
+    return Outcome(sort_findings(findings), sort_undecided(undecided))
+
+
+def check_rule(ctx: RuleContext, r: Rule) -> Outcome:
+    """One rule's findings and undecided results, unsorted; a rule that breaks gives GEN999."""
     try:
-        hits = list(r.check(ctx))
-    except Exception as exc:  # a rule bug must not hide the other findings
-        return [Finding("GEN999", "rule-failed", "warning", "A check could not run",
-                        f"rule {r.id} ({r.name}) failed: {type(exc).__name__}: {exc}", family="general",
-                        docs="docs/rules/GEN999.md")]
-    return [to_finding(r, h) for h in hits]
+        results = list(r.check(ctx))
+    except Exception as exc:  # noqa: BLE001 - a rule bug must not hide the other findings
+        return Outcome([Finding("GEN999", "rule-failed", "warning", "A check could not run",
+                                f"rule {r.id} ({r.name}) failed: {type(exc).__name__}: {exc}", family="general",
+                                docs="docs/rules/GEN999.md")])
+    return Outcome([to_finding(r, h) for h in results if isinstance(h, Hit)],
+                   [to_undecided(r, u) for u in results if isinstance(u, CannotDecide)])
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
@@ -64,4 +87,11 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
     return findings
 
 
-__all__ = ["Hit", "Rule", "RuleContext", "all_rules", "by_id", "run_rule", "run_rules", "select", "sort_findings"]
+def sort_undecided(undecided: list[Undecided]) -> list[Undecided]:
+    """The report's order for undecided checks: most severe first, then by rule ID and subject."""
+    undecided.sort(key=lambda u: (-SEVERITY_ORDER[u.severity], u.rule_id, u.subject or ""))
+    return undecided
+
+
+__all__ = ["CannotDecide", "Hit", "Outcome", "Rule", "RuleContext", "all_rules", "by_id", "check_rule", "check_rules",
+           "run_rule", "run_rules", "select", "sort_findings", "sort_undecided"]

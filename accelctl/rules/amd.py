@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from accelctl.findings import Evidence, FixStep
-from accelctl.rules.base import Hit, RuleContext, rule
+from accelctl.rules.base import CannotDecide, Hit, RuleContext, rule
+
+REFRESH = "a matrices refresh (`accelctl matrices list` shows what the bundled data covers)"
 
 
-@rule("ROCM003", "no-kfd-access", "error")
+@rule("ROCM003", "no-kfd-access", "error", decides_on=("read/write access to /dev/kfd and the render nodes",))
 def no_kfd_access(ctx: RuleContext) -> Iterator[Hit]:
     """This user cannot open /dev/kfd or the GPU render nodes.
 
@@ -31,7 +33,7 @@ def no_kfd_access(ctx: RuleContext) -> Iterator[Hit]:
                              recommended=False, alternative="container")])
 
 
-@rule("ROCM004", "hsa-override-gfx-version", "warning")
+@rule("ROCM004", "hsa-override-gfx-version", "warning", decides_on=("HSA_OVERRIDE_GFX_VERSION",))
 def hsa_override_gfx_version(ctx: RuleContext) -> Iterator[Hit]:
     """HSA_OVERRIDE_GFX_VERSION makes ROCm treat the GPU as another gfx target.
 
@@ -51,8 +53,9 @@ def hsa_override_gfx_version(ctx: RuleContext) -> Iterator[Hit]:
                              risks=["changes-environment"])])
 
 
-@rule("ROCM001", "gfx-target-unsupported-by-rocm", "warning")
-def gfx_target_unsupported_by_rocm(ctx: RuleContext) -> Iterator[Hit]:
+@rule("ROCM001", "gfx-target-unsupported-by-rocm", "warning",
+      decides_on=("gfx target of each AMD GPU", "version of the active ROCm", "gfx targets per ROCm release"))
+def gfx_target_unsupported_by_rocm(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     """The GPU's gfx target is not supported by the installed ROCm release.
 
     AMD publishes, per ROCm release, the gfx targets it supports on Linux. An
@@ -68,13 +71,29 @@ def gfx_target_unsupported_by_rocm(ctx: RuleContext) -> Iterator[Hit]:
         return
     try:
         entries = ctx.matrices.entries("rocm")
-    except MatrixError:
+    except MatrixError as exc:
+        yield CannotDecide(f"The rocm matrix could not be read ({exc}).", missing=["gfx targets per ROCm release"],
+                           settle=[REFRESH], subject="ROCm")
         return
     rocm = next((r for r in amd.rocm if r.active), amd.rocm[0])
     if not rocm.version:
+        yield CannotDecide(f"The version of ROCm at {rocm.path} is unknown, so whether it supports the GPUs cannot be decided.",
+                           missing=[f"ROCm version at {rocm.path}"], settle=[f"check {rocm.path}/.info/version"],
+                           subject=f"ROCm at {rocm.path}")
         return
+    unknown = [g for g in amd.gpus if not g.gfx_target]
+    if unknown:
+        yield CannotDecide(f"The gfx target of {', '.join(f'GPU {g.index}' for g in unknown)} is unknown, so ROCm support "
+                           "for it cannot be decided.", missing=[f"gfx target of GPU {g.index}" for g in unknown],
+                           settle=["run on the node with /sys/class/kfd readable"], subject="AMD GPUs")
     for gfx in sorted({g.gfx_target for g in amd.gpus if g.gfx_target}):
-        if supports_gfx(entries, rocm.version, gfx) is not False:
+        supported = supports_gfx(entries, rocm.version, gfx)
+        if supported is None:
+            yield CannotDecide(f"ROCm {rocm.version} or {gfx} is not in the rocm matrix, so support cannot be decided.",
+                               missing=[f"whether ROCm {rocm.version} supports {gfx}"], settle=[REFRESH],
+                               subject=f"ROCm for {gfx}")
+            continue
+        if supported is not False:
             continue
         good = releases_supporting(entries, gfx)
         yield Hit(f"ROCm {rocm.version} at {rocm.path} does not list {gfx} as supported"
@@ -84,8 +103,9 @@ def gfx_target_unsupported_by_rocm(ctx: RuleContext) -> Iterator[Hit]:
                   fixes=[FixStep(f"Install ROCm {good[-1]}", why=f"it lists {gfx}", risks=["needs-root"])] if good else [])
 
 
-@rule("ROCM002", "torch-rocm-build-lacks-gfx", "error")
-def torch_rocm_build_lacks_gfx(ctx: RuleContext) -> Iterator[Hit]:
+@rule("ROCM002", "torch-rocm-build-lacks-gfx", "error",
+      decides_on=("gfx target of each AMD GPU", "gfx targets the torch ROCm build was compiled for"))
+def torch_rocm_build_lacks_gfx(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     """The ROCm torch wheel was not compiled for this GPU's gfx target.
 
     PyTorch ROCm wheels carry kernels for a list of gfx targets
@@ -102,7 +122,7 @@ def torch_rocm_build_lacks_gfx(ctx: RuleContext) -> Iterator[Hit]:
     try:
         builds = ctx.matrices.entries("pytorch")
     except MatrixError:
-        return
+        builds = []
     for env in ctx.inventory.python:
         for fw in env.frameworks:
             if fw.name != "torch" or fw.runtime_kind != "rocm":
@@ -112,6 +132,11 @@ def torch_rocm_build_lacks_gfx(ctx: RuleContext) -> Iterator[Hit]:
                 build = entry(builds, fw.version)
                 archs = list(build.gfx_list or []) if build else []
             if not archs:
+                yield CannotDecide(f"The gfx targets torch {fw.version} was compiled for are unknown, so whether it runs on "
+                                   f"{', '.join(gfxs)} cannot be decided.",
+                                   missing=[f"compiled gfx targets of torch {fw.version}"],
+                                   settle=["--scan-fatbins (read them from the build's libraries)", REFRESH],
+                                   subject=f"torch in {env.prefix}")
                 continue
             for gfx in gfxs:
                 if gfx in archs or gfx.split(":")[0] in archs:

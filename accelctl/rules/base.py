@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import field
 
-from accelctl.findings import Evidence, Finding, FixStep, Severity
+from accelctl.findings import Evidence, Finding, FixStep, Severity, Undecided
 from accelctl.inventory import Inventory
 from accelctl.matrices import MatrixSet
 from accelctl.record import record
@@ -32,6 +32,21 @@ class Hit:
 
 
 @record
+class CannotDecide:
+    """What a rule reports where it applies but a fact it decides on is unknown (and not derivable).
+
+    ``missing`` names the facts, ``settle`` what would settle them (an ``--assume``, a flag, a
+    matrices refresh). The engine turns it into an ``Undecided`` result, never a silent pass.
+    """
+
+    message: str
+    missing: Sequence[str] = ()
+    settle: Sequence[str] = ()
+    subject: str | None = None
+    severity: Severity = "warning"
+
+
+@record
 class RuleOptions:
     expect: tuple[str, ...] = ()  # vendors that must be usable: nvidia, amd, intel, google, aws, habana
     today: _dt.date | None = None
@@ -48,7 +63,7 @@ class RuleContext:
         return self.options.today or _dt.date.today()
 
 
-Check = Callable[[RuleContext], Iterable[Hit]]
+Check = Callable[[RuleContext], Iterable["Hit | CannotDecide"]]
 
 
 @record
@@ -61,6 +76,7 @@ class Rule:
     title: str
     doc: str
     removed: bool = False
+    decides_on: tuple[str, ...] = ()  # the facts its verdict rests on; unknown ones make it undecided
 
     @property
     def docs_path(self) -> str:
@@ -89,13 +105,17 @@ def family_of(rule_id: str) -> str:
     return _FAMILIES[prefix]
 
 
-def rule(rule_id: str, name: str, severity: Severity) -> Callable[[Check], Rule]:
-    """Declare a rule; the decorated function's docstring is its documentation."""
+def rule(rule_id: str, name: str, severity: Severity, decides_on: Sequence[str] = ()) -> Callable[[Check], Rule]:
+    """Declare a rule; the decorated function's docstring is its documentation.
+
+    ``decides_on`` names the facts the rule's verdict rests on (shown on its docs page); where
+    the rule applies and one of them is unknown, it yields ``CannotDecide`` instead of passing.
+    """
 
     def wrap(check: Check) -> Rule:
         doc = inspect.cleandoc(check.__doc__ or "")
         title = doc.splitlines()[0] if doc else name
-        return Rule(rule_id, name, family_of(rule_id), severity, check, title, doc)
+        return Rule(rule_id, name, family_of(rule_id), severity, check, title, doc, decides_on=tuple(decides_on))
 
     return wrap
 
@@ -114,5 +134,20 @@ def to_finding(r: Rule, hit: Hit) -> Finding:
         evidence=list(hit.evidence),
         explanation=why,
         fixes=list(hit.fixes),
+        docs=r.docs_path,
+    )
+
+
+def to_undecided(r: Rule, unknown: CannotDecide) -> Undecided:
+    return Undecided(
+        rule_id=r.id,
+        rule_name=r.name,
+        title=r.title,
+        message=unknown.message,
+        missing=list(unknown.missing),
+        settle=list(unknown.settle),
+        severity=unknown.severity,
+        family=r.family,
+        subject=unknown.subject,
         docs=r.docs_path,
     )

@@ -8,8 +8,19 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from accelctl.findings import Evidence, FixStep
-from accelctl.rules.base import Hit, RuleContext, rule
+from accelctl.rules.base import CannotDecide, Hit, RuleContext, rule
 from accelctl.rules.facts import pip
+
+ASSUME_DRIVER = "--assume driver=VERSION (the version `nvidia-smi` shows)"
+REFRESH = "a matrices refresh (`accelctl matrices list` shows what the bundled data covers)"
+
+
+def _no_driver(subject: str, what: str) -> CannotDecide:
+    """The NVIDIA GPUs are known but the driver version is not (no NVML, no kernel module, no libcuda name)."""
+    return CannotDecide(f"The NVIDIA driver version is unknown, so {what} cannot be decided.",
+                        missing=["NVIDIA driver version"],
+                        settle=[ASSUME_DRIVER, "run on the node, where NVML or /proc/driver/nvidia/version gives it"],
+                        subject=subject)
 
 
 def _driver(ctx: RuleContext) -> str | None:
@@ -26,8 +37,9 @@ def _limits(ctx: RuleContext, major: int) -> list[str]:
     return [lim.what for lim in (e.limits if e else [])]
 
 
-@rule("DRV001", "driver-too-old-for-cuda-runtime", "error")
-def driver_too_old_for_cuda_runtime(ctx: RuleContext) -> Iterator[Hit]:
+@rule("DRV001", "driver-too-old-for-cuda-runtime", "error",
+      decides_on=("NVIDIA driver version", "CUDA runtime version of each CUDA build", "minimum driver per CUDA release"))
+def driver_too_old_for_cuda_runtime(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     """The NVIDIA driver is older than the CUDA runtime a framework was built with needs.
 
     Each CUDA toolkit release has a minimum driver for its full feature set. Below
@@ -37,22 +49,38 @@ def driver_too_old_for_cuda_runtime(ctx: RuleContext) -> Iterator[Hit]:
     driver (``CUDA_ERROR_UNSUPPORTED_PTX_VERSION``) — a warning. Below the floor,
     or for a newer major, CUDA does not initialise: ``CUDA driver version is
     insufficient for CUDA runtime version`` — an error. Upgrade the driver, or
-    install a build for an older CUDA.
+    install a build for an older CUDA. When only the CUDA version the driver
+    supports is known (NVML's driver API version), a build for that CUDA or older
+    passes, one for a newer major fails, and one for a newer minor is undecided.
     """
     from accelctl.matrices.subjects.cuda_minor_compat import compat_status
     from accelctl.matrices.subjects.cuda_toolkit import min_driver_for
     from accelctl.plan.fit import variant_fix_steps
 
     driver = _driver(ctx)
-    if not driver or not ctx.inventory.nvidia.gpus:
+    if not ctx.inventory.nvidia.gpus:
         return
     toolkit, minor = ctx.matrices.entries_or_empty("cuda_toolkit"), ctx.matrices.entries_or_empty("cuda_minor_compat")
     for env in ctx.inventory.python:
         for fw in env.frameworks:
-            if fw.runtime_kind != "cuda" or not fw.runtime_version:
+            if fw.runtime_kind != "cuda":
+                continue
+            subject = f"{fw.name} in {env.prefix}"
+            if not fw.runtime_version:
+                yield CannotDecide(f"{fw.name} {fw.version} is a CUDA build, but the CUDA version it was built with is unknown.",
+                                   missing=[f"CUDA runtime version of {fw.name} {fw.version}"],
+                                   settle=[f"--assume {fw.name}={fw.version.split('+')[0]}+cuXYZ", REFRESH], subject=subject)
+                continue
+            if not driver:
+                yield from _by_driver_api(ctx, env, fw, subject)
                 continue
             status = compat_status(toolkit, minor, driver, fw.runtime_version)
-            if status in ("full", "unknown"):
+            if status == "unknown":
+                yield CannotDecide(f"Whether driver {driver} can run CUDA {fw.runtime_version} ({fw.name} {fw.version}) is not "
+                                   "in the matrices.",
+                                   missing=[f"minimum driver for CUDA {fw.runtime_version}"], settle=[REFRESH], subject=subject)
+                continue
+            if status == "full":
                 continue
             need = min_driver_for(toolkit, fw.runtime_version)
             try:
@@ -84,8 +112,40 @@ def driver_too_old_for_cuda_runtime(ctx: RuleContext) -> Iterator[Hit]:
                                                   alternative="upgrade the driver", recommended=not switch)])
 
 
-@rule("ARCH001", "gpu-arch-not-in-wheel", "error")
-def gpu_arch_not_in_wheel(ctx: RuleContext) -> Iterator[Hit]:
+def _by_driver_api(ctx: RuleContext, env: Any, fw: Any, subject: str) -> Iterator[Hit | CannotDecide]:
+    """DRV001 when only the CUDA version the driver supports is known (NVML's driver API version), not the driver.
+
+    That version is the newest CUDA the driver runs in full: a build for it or older runs; a build for a
+    newer major cannot run; a newer minor of the same major depends on the exact driver (minor-version
+    compatibility), which is unknown.
+    """
+    d = ctx.inventory.nvidia.driver
+    api = d.cuda_driver_version if d else None
+    try:
+        have, want = Version(api or ""), Version(fw.runtime_version)
+    except InvalidVersion:
+        yield _no_driver(subject, f"whether it can run {fw.name} {fw.version} (CUDA {fw.runtime_version})")
+        return
+    if (want.major, want.minor) <= (have.major, have.minor):
+        return
+    if want.major > have.major:
+        yield Hit(f"The driver supports CUDA up to {api}, so it cannot run {fw.name} {fw.version}, built with CUDA "
+                  f"{fw.runtime_version} (a newer major needs a newer driver).",
+                  subject=subject,
+                  evidence=[Evidence("CUDA driver API version", api or "", d.cuda_driver_version_source if d else ""),
+                            Evidence(f"{fw.name} CUDA runtime", fw.runtime_version, fw.variant_source or fw.source)],
+                  fixes=[FixStep(f"Upgrade the NVIDIA driver to one for CUDA {want.major}.x",
+                                 risks=["needs-root", "needs-reboot", "drains-node"],
+                                 verify="nvidia-smi && accelctl doctor --select DRV001")])
+        return
+    yield CannotDecide(f"The driver supports CUDA {api}; {fw.name} {fw.version} needs CUDA {fw.runtime_version}, which "
+                       "runs under minor-version compatibility only if the driver is new enough, and its version is unknown.",
+                       missing=["NVIDIA driver version"], settle=[ASSUME_DRIVER], subject=subject)
+
+
+@rule("ARCH001", "gpu-arch-not-in-wheel", "error",
+      decides_on=("compute capability of each NVIDIA GPU", "architectures the torch build was compiled for"))
+def gpu_arch_not_in_wheel(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     """The GPU's architecture is not among those the framework wheel was compiled for.
 
     A CUDA wheel carries machine code (SASS) for a list of architectures, and
@@ -105,8 +165,15 @@ def gpu_arch_not_in_wheel(ctx: RuleContext) -> Iterator[Hit]:
     arch = ctx.inventory.os.arch or "x86_64"
     for env, fw in ((e, f) for e in ctx.inventory.python for f in e.frameworks if f.name == "torch" and f.runtime_kind == "cuda"):
         for gpu in gpus:
+            verdict: bool | None
             cc = gpu.compute_capability
             if not cc:
+                yield CannotDecide(f"The compute capability of GPU {gpu.index} ({gpu.name}) is unknown (NVML did not give it and "
+                                   "the GPU is not in the nvidia_gpus matrix), so whether "
+                                   f"{fw.name} {fw.version} has kernels for it cannot be decided.",
+                                   missing=[f"compute capability of GPU {gpu.index} ({gpu.name})"],
+                                   settle=["--assume cc=X.Y (e.g. --assume cc=8.9; NVIDIA's CUDA GPUs page lists it)", REFRESH],
+                                   subject=f"{fw.name} on GPU {gpu.index}")
                 continue
             if fw.compiled_archs:
                 verdict = _covers(fw.compiled_archs, fw.compiled_ptx, cc)
@@ -119,6 +186,14 @@ def gpu_arch_not_in_wheel(ctx: RuleContext) -> Iterator[Hit]:
                 source = f"pytorch matrix ({platform} wheel)"
                 sass, ptx = archs_for(build, platform) if build else (None, [])
                 archs = ", ".join((sass or []) + [f"{p} (PTX)" for p in ptx])
+            if verdict is None:
+                yield CannotDecide(f"The architectures {fw.name} {fw.version} was compiled for are unknown (not read from its "
+                                   "libraries and not in the pytorch matrix), so whether it has kernels for "
+                                   f"{gpu.name} (sm_{cc.replace('.', '')}) cannot be decided.",
+                                   missing=[f"compiled architectures of {fw.name} {fw.version}"],
+                                   settle=["--scan-fatbins (read them from the build's libraries)", REFRESH],
+                                   subject=f"{fw.name} on GPU {gpu.index}")
+                continue
             if verdict is not False:
                 continue
             yield Hit(f"{fw.name} {fw.version} has no kernels for {gpu.name} (sm_{cc.replace('.', '')}): "
@@ -157,8 +232,9 @@ def _covers(archs: list[str], ptx: list[str], cc: str) -> bool:
     return False
 
 
-@rule("CTR001", "image-require-cuda-not-met", "error")
-def image_require_cuda_not_met(ctx: RuleContext) -> Iterator[Hit]:
+@rule("CTR001", "image-require-cuda-not-met", "error",
+      decides_on=("the image's NVIDIA_REQUIRE_* constraints", "NVIDIA driver version", "CUDA version the driver supports"))
+def image_require_cuda_not_met(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     """The image's NVIDIA_REQUIRE_CUDA is not met by the node's driver.
 
     The NVIDIA container runtime compares the image's ``NVIDIA_REQUIRE_*``
@@ -175,13 +251,21 @@ def image_require_cuda_not_met(ctx: RuleContext) -> Iterator[Hit]:
 
     reqs, disabled = requirements_from_env(image_env)
     driver = _driver(ctx)
-    if not reqs or not driver or not ctx.inventory.nvidia.gpus:
+    if not reqs or not ctx.inventory.nvidia.gpus:
+        return
+    if not driver:
+        yield _no_driver("image NVIDIA_REQUIRE_CUDA", f"whether the node meets the image's {reqs[0].split(' ')[0]}")
         return
     d = ctx.inventory.nvidia.driver
     cuda = (d.cuda_driver_version if d else None) or cuda_max_for_driver(ctx.matrices, driver)
     gpu = ctx.inventory.nvidia.gpus[0]
-    met, _detail = evaluate(reqs, {"cuda": cuda, "driver": driver, "brand": getattr(gpu, "brand", None),
-                                  "arch": gpu.compute_capability})
+    met, detail = evaluate(reqs, {"cuda": cuda, "driver": driver, "brand": getattr(gpu, "brand", None),
+                                 "arch": gpu.compute_capability})
+    if met is None:
+        yield CannotDecide(f"Whether the node meets the image's {reqs[0].split(' ')[0]} cannot be decided: {detail}.",
+                           missing=["a property the image's NVIDIA_REQUIRE_* needs (CUDA version, brand or architecture)"],
+                           settle=["--assume cuda_driver=X.Y", REFRESH], subject="image NVIDIA_REQUIRE_CUDA")
+        return
     if met is not False:
         return
     first = reqs[0].split(" ")[0]
@@ -198,8 +282,9 @@ def image_require_cuda_not_met(ctx: RuleContext) -> Iterator[Hit]:
                              alternative="upgrade the driver", recommended=False)])
 
 
-@rule("CTR002", "forward-compat-libcuda-breaks-cuda", "error")
-def forward_compat_breaks_cuda(ctx: RuleContext) -> Iterator[Hit]:
+@rule("CTR002", "forward-compat-libcuda-breaks-cuda", "error",
+      decides_on=("whether a compat libcuda loads", "its version against the host driver and GPU"))
+def forward_compat_breaks_cuda(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     """A forward-compatibility libcuda in the image would load and break CUDA.
 
     The ``cuda-compat`` package lets newer CUDA run on an older data-center
@@ -208,7 +293,15 @@ def forward_compat_breaks_cuda(ctx: RuleContext) -> Iterator[Hit]:
     initialise. Remove the compat folder from the loader path for this node.
     """
     view = ctx.inventory.nvidia.container
-    if view is None or view.compat_in_use is not True or view.compat_ok is not False:
+    if view is None or view.compat_in_use is not True:
+        return
+    if view.compat_ok is None:
+        yield CannotDecide(f"A forward-compatibility libcuda ({view.compat_libcuda or 'cuda-compat'}) will load; whether it "
+                           f"works with this driver and GPU cannot be decided: {view.compat_detail or 'a fact is unknown'}.",
+                           missing=["compat libcuda version, host driver version or GPU brand"],
+                           settle=[ASSUME_DRIVER], subject="cuda-compat libcuda")
+        return
+    if view.compat_ok is not False:
         return
     yield Hit(view.compat_detail, subject="cuda-compat libcuda",
               evidence=[Evidence("compat libcuda", view.compat_libcuda or "", "image"),
@@ -218,19 +311,31 @@ def forward_compat_breaks_cuda(ctx: RuleContext) -> Iterator[Hit]:
                              risks=["changes-environment"])])
 
 
-@rule("TK001", "toolkit-mismatches-torch-cuda", "warning")
-def toolkit_mismatches_torch_cuda(ctx: RuleContext) -> Iterator[Hit]:
-    """The active CUDA toolkit (nvcc, CUDA_HOME) is another version than torch's CUDA.
+@rule("TK001", "toolkit-mismatches-torch-cuda", "warning",
+      decides_on=("version of the active CUDA toolkit", "CUDA version torch was built with"))
+def toolkit_mismatches_torch_cuda(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
+    """The active CUDA toolkit (nvcc, CUDA_HOME) is another version than torch's CUDA: extension builds only.
 
-    Building CUDA extensions (``torch.utils.cpp_extension``, flash-attn,
-    xformers, apex from source) compiles with the active nvcc and links against
-    torch's CUDA runtime. torch refuses a different major version and warns about
-    a different minor. Point CUDA_HOME at a toolkit of torch's CUDA version.
+    Running torch never uses the system toolkit: its wheels bring their own CUDA
+    runtime libraries. Only building CUDA extensions (``torch.utils.cpp_extension``,
+    flash-attn, xformers, apex from source) compiles with the active nvcc and links
+    against torch's CUDA runtime: torch refuses a different major version and warns
+    about a different minor. So this is a warning that matters when you build
+    extensions on this machine, never an error for running jobs. Point CUDA_HOME at a
+    toolkit of torch's CUDA version before building.
     """
-    active = [t for t in ctx.inventory.nvidia.toolkits if t.active and t.version]
+    active = [t for t in ctx.inventory.nvidia.toolkits if t.active]
     if not active:
         return
     tk = active[0]
+    if not tk.version:
+        if any(fw.name == "torch" and fw.runtime_kind == "cuda" for env in ctx.inventory.python for fw in env.frameworks):
+            yield CannotDecide(f"The version of the active CUDA toolkit at {tk.path} is unknown, so whether it matches torch's "
+                               "CUDA for extension builds cannot be decided.",
+                               missing=[f"CUDA toolkit version at {tk.path}"],
+                               settle=[f"check the install: {tk.path}/bin/nvcc --version"],
+                               subject=f"CUDA toolkit at {tk.path}", severity="info")
+        return
     for env in ctx.inventory.python:
         for fw in env.frameworks:
             if fw.name != "torch" or fw.runtime_kind != "cuda" or not fw.runtime_version:
@@ -241,10 +346,11 @@ def toolkit_mismatches_torch_cuda(ctx: RuleContext) -> Iterator[Hit]:
                 continue
             if (have.major, have.minor) == (want.major, want.minor):
                 continue
-            severity = "error" if have.major != want.major else "warning"
+            major = have.major != want.major
             yield Hit(f"nvcc {tk.version} at {tk.path} is active, but torch {fw.version} was built with CUDA {fw.runtime_version}: "
-                      + ("building CUDA extensions will fail." if severity == "error" else "extension builds warn and may misbehave."),
-                      subject=f"CUDA toolkit for {env.prefix}", severity=severity,
+                      + ("building CUDA extensions here will fail" if major else "extension builds warn and may misbehave")
+                      + " (running torch is not affected).",
+                      subject=f"CUDA toolkit for {env.prefix}",
                       evidence=[Evidence("active toolkit", f"{tk.version} ({tk.active_because})", tk.version_source),
                                 Evidence("torch CUDA", fw.runtime_version, fw.variant_source or fw.source)],
                       fixes=[_matching_nvcc_step(ctx, env, want.major, want.minor)])
@@ -267,7 +373,8 @@ def _matching_nvcc_step(ctx: RuleContext, env: Any, major: int, minor: int) -> F
                    risks=["needs-root", "downloads"])
 
 
-@rule("DRV004", "nvswitch-without-fabric-manager", "error")
+@rule("DRV004", "nvswitch-without-fabric-manager", "error",
+      decides_on=("NVSwitch presence", "fabric manager version", "NVIDIA driver version"))
 def nvswitch_without_fabric_manager(ctx: RuleContext) -> Iterator[Hit]:
     """An NVSwitch system has no running fabric manager of the driver's version.
 
@@ -293,8 +400,9 @@ def nvswitch_without_fabric_manager(ctx: RuleContext) -> Iterator[Hit]:
                              risks=["needs-root"], verify="systemctl status nvidia-fabricmanager && nvidia-smi -q | grep -A2 Fabric")])
 
 
-@rule("TK002", "host-compiler-too-new-for-nvcc", "warning")
-def host_compiler_too_new_for_nvcc(ctx: RuleContext) -> Iterator[Hit]:
+@rule("TK002", "host-compiler-too-new-for-nvcc", "warning",
+      decides_on=("version of the active CUDA toolkit", "host GCC version nvcc would use", "newest GCC per CUDA release"))
+def host_compiler_too_new_for_nvcc(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     """The host gcc that nvcc would use is newer than the active CUDA toolkit supports.
 
     nvcc compiles host code with GCC, and each toolkit's ``crt/host_config.h``
@@ -315,7 +423,13 @@ def host_compiler_too_new_for_nvcc(ctx: RuleContext) -> Iterator[Hit]:
         major = int(str(tk.host_gcc).split(".")[0])
     except ValueError:
         return
-    if limit is None or major <= limit:
+    if limit is None:
+        yield CannotDecide(f"The newest GCC that CUDA {tk.version} accepts is not in the matrices, so whether GCC "
+                           f"{tk.host_gcc} can build extensions with it cannot be decided.",
+                           missing=[f"newest host GCC for CUDA {tk.version}"], settle=[REFRESH],
+                           subject=f"host compiler for {tk.path}", severity="info")
+        return
+    if major <= limit:
         return
     yield Hit(f"nvcc {tk.version} at {tk.path} supports host GCC up to {limit}, but would use GCC {tk.host_gcc}: "
               f"building CUDA extensions fails with \"unsupported GNU version\".",

@@ -15,6 +15,11 @@ def rule_page(r: Rule) -> str:
         f"- Family: {r.family}",
         f"- Default severity: {r.severity}",
         f"- Select or ignore with: `--select {r.id}` / `--ignore {r.id}` (or `--ignore {r.name}`)",
+    ]
+    if r.decides_on:
+        lines.append(f"- Decides on: {'; '.join(r.decides_on)}. Where one of these is unknown, the check reports "
+                     "itself undecided (warning by default), never passed.")
+    lines += [
         "",
     ]
     if body:

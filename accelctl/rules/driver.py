@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from accelctl.findings import Evidence, FixStep
-from accelctl.rules.base import Hit, RuleContext, rule
+from accelctl.rules.base import CannotDecide, Hit, RuleContext, rule
 
 
-@rule("DRV002", "driver-userspace-mismatch", "error")
-def driver_userspace_mismatch(ctx: RuleContext) -> Iterator[Hit]:
+@rule("DRV002", "driver-userspace-mismatch", "error",
+      decides_on=("kernel module version", "libcuda version (or NVML initialising)"))
+def driver_userspace_mismatch(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     """The loaded kernel module and the userspace driver (libcuda, NVML) are different versions.
 
     After a driver upgrade without a reboot, or in a container that mounts
@@ -25,7 +26,14 @@ def driver_userspace_mismatch(ctx: RuleContext) -> Iterator[Hit]:
     kernel, user = drv.kernel_module_version, drv.libcuda_version
     mismatch = bool(kernel and user and kernel != user)
     nvml = (drv.nvml_error or "").lower()
+    nvml_ok = bool(drv.version) and not drv.nvml_error  # NVML refuses to start when the two disagree
     if not mismatch and "mismatch" not in nvml:
+        if not (kernel and user) and not nvml_ok and ctx.inventory.mode != "rootfs" and ctx.inventory.nvidia.gpus:
+            yield CannotDecide("Whether the kernel module and userspace driver agree cannot be decided: "
+                               f"kernel module {kernel or 'unknown'}, libcuda {user or 'unknown'}, and NVML gave no answer.",
+                               missing=[f"{'kernel module' if not kernel else 'libcuda'} version"],
+                               settle=["run on the node with /proc/driver/nvidia/version readable and NVML available"],
+                               subject="NVIDIA driver")
         return
     detail = f"kernel module {kernel or 'unknown'}, libcuda {user or 'unknown'}"
     yield Hit(
@@ -48,8 +56,9 @@ def driver_userspace_mismatch(ctx: RuleContext) -> Iterator[Hit]:
     )
 
 
-@rule("DRV003", "driver-branch-end-of-life", "warning")
-def driver_branch_end_of_life(ctx: RuleContext) -> Iterator[Hit]:
+@rule("DRV003", "driver-branch-end-of-life", "warning",
+      decides_on=("NVIDIA driver version", "end-of-life date of its branch"))
+def driver_branch_end_of_life(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     """The NVIDIA driver's branch has reached end of life.
 
     NVIDIA stops security and bug-fix releases for a branch at its end of life
@@ -59,16 +68,29 @@ def driver_branch_end_of_life(ctx: RuleContext) -> Iterator[Hit]:
     """
     from accelctl.matrices import MatrixError
     from accelctl.matrices.subjects.nvidia_driver_branches import eol_date, find_branch, is_eol
+    from accelctl.rules.cuda import ASSUME_DRIVER, REFRESH
 
     drv = ctx.inventory.nvidia.driver
     driver = (drv.version or drv.kernel_module_version) if drv else None
     if not driver:
+        if ctx.inventory.nvidia.gpus:
+            yield CannotDecide("The NVIDIA driver version is unknown, so whether its branch is still supported cannot be "
+                               "decided.", missing=["NVIDIA driver version"], settle=[ASSUME_DRIVER], subject="NVIDIA driver",
+                               severity="info")
         return
     try:
         entries = ctx.matrices.entries("nvidia_driver_branches")
-    except MatrixError:
+    except MatrixError as exc:
+        yield CannotDecide(f"The driver branch data could not be read ({exc}).", missing=["NVIDIA driver branch dates"],
+                           settle=[REFRESH], subject="NVIDIA driver", severity="info")
         return
-    if is_eol(entries, driver, ctx.today) is not True:
+    eol = is_eol(entries, driver, ctx.today)
+    if eol is None:
+        yield CannotDecide(f"Driver {driver}'s branch is not in the nvidia_driver_branches matrix, so its end of life "
+                           "cannot be decided.", missing=[f"end-of-life date of the branch of {driver}"], settle=[REFRESH],
+                           subject="NVIDIA driver", severity="info")
+        return
+    if eol is not True:
         return
     branch = find_branch(entries, driver)
     when = eol_date(branch) if branch else None
@@ -84,8 +106,9 @@ def driver_branch_end_of_life(ctx: RuleContext) -> Iterator[Hit]:
                              risks=["needs-root", "needs-reboot", "drains-node"], verify="nvidia-smi")])
 
 
-@rule("DRV005", "gpu-newer-than-driver", "error")
-def gpu_newer_than_driver(ctx: RuleContext) -> Iterator[Hit]:
+@rule("DRV005", "gpu-newer-than-driver", "error",
+      decides_on=("NVIDIA driver version", "compute capability of each GPU", "first driver per architecture"))
+def gpu_newer_than_driver(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     """The GPU is newer than the driver: the driver cannot run it.
 
     Support for a GPU architecture arrives with a driver branch (Hopper with
@@ -96,15 +119,31 @@ def gpu_newer_than_driver(ctx: RuleContext) -> Iterator[Hit]:
     """
     from accelctl.matrices.base import driver_key
     from accelctl.plan.fit import gpu_min_driver
+    from accelctl.rules.cuda import ASSUME_DRIVER, REFRESH
 
     drv = ctx.inventory.nvidia.driver
     driver = (drv.version or drv.kernel_module_version) if drv else None
-    if not driver:
+    gpus = ctx.inventory.nvidia.gpus
+    if not gpus:
         return
-    for cc in sorted({g.compute_capability for g in ctx.inventory.nvidia.gpus if g.compute_capability}):
+    if not driver:
+        yield CannotDecide("The NVIDIA driver version is unknown, so whether it supports the GPUs cannot be decided.",
+                           missing=["NVIDIA driver version"], settle=[ASSUME_DRIVER], subject="NVIDIA driver")
+        return
+    unknown = sorted({f"GPU {g.index} ({g.name})" for g in gpus if not g.compute_capability})
+    if unknown:
+        yield CannotDecide(f"The compute capability of {', '.join(unknown)} is unknown, so whether driver {driver} "
+                           "supports it cannot be decided.", missing=[f"compute capability of {u}" for u in unknown],
+                           settle=["--assume cc=X.Y (e.g. --assume cc=8.9)", REFRESH], subject="NVIDIA GPUs")
+    for cc in sorted({g.compute_capability for g in gpus if g.compute_capability}):
         floor = gpu_min_driver(ctx.matrices, cc)
+        if not floor:
+            yield CannotDecide(f"The first driver for sm_{cc.replace('.', '')} is not in the matrices, so whether driver "
+                               f"{driver} supports it cannot be decided.", missing=[f"first driver for compute capability {cc}"],
+                               settle=[REFRESH], subject=f"GPUs sm_{cc.replace('.', '')}")
+            continue
         try:
-            too_old = bool(floor) and driver_key(driver) < driver_key(floor)
+            too_old = driver_key(driver) < driver_key(floor)
         except ValueError:
             continue
         if not too_old:

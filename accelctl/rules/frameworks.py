@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from accelctl.findings import Evidence, FixStep
 from accelctl.lazy_re import lazy_compile
-from accelctl.rules.base import Hit, RuleContext, rule
+from accelctl.rules.base import CannotDecide, Hit, RuleContext, rule
 from accelctl.rules.facts import applies, dists, gpu_vendors, norm, pip, requirement, requirement_name
 
 # Packages whose requirements decide whether accelerated code runs (the focus of our `pip check`).
@@ -20,8 +20,9 @@ _RUNTIME_VENDOR = {"cuda": "nvidia", "rocm": "amd", "xpu": "intel"}
 _VENDOR_RUNTIME = {"nvidia": "CUDA", "amd": "ROCm", "intel": "XPU"}
 
 
-@rule("FW001", "wheel-variant-wrong-for-accelerator", "error")
-def wheel_variant_wrong_for_accelerator(ctx: RuleContext) -> Iterator[Hit]:
+@rule("FW001", "wheel-variant-wrong-for-accelerator", "error",
+      decides_on=("the node's accelerator vendor", "the variant each framework wheel was built for (CPU, CUDA, ROCm, XPU)"))
+def wheel_variant_wrong_for_accelerator(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     """The framework wheel was built for another accelerator than this node has (or for none).
 
     A CPU-only torch on a GPU node imports fine and silently runs on the CPU;
@@ -35,7 +36,15 @@ def wheel_variant_wrong_for_accelerator(ctx: RuleContext) -> Iterator[Hit]:
         return
     for env in ctx.inventory.python:
         for fw in env.frameworks:
-            if norm(fw.name) not in ("torch", "jaxlib", "tensorflow", "paddlepaddle-gpu", "onnxruntime-gpu") or not fw.runtime_kind:
+            if norm(fw.name) not in ("torch", "jaxlib", "tensorflow", "paddlepaddle-gpu", "onnxruntime-gpu"):
+                continue
+            if not fw.runtime_kind:
+                yield CannotDecide(f"Which accelerator {fw.name} {fw.version} was built for is unknown (no local version tag, "
+                                   "and its release's default build is not in the matrices).",
+                                   missing=[f"variant of {fw.name} {fw.version}"],
+                                   settle=[f"--assume {fw.name}={fw.version.split('+')[0]}+cuXYZ (or +cpu, +rocmX.Y)",
+                                           "a matrices refresh"],
+                                   subject=f"{fw.name} in {env.prefix}")
                 continue
             built_for = _RUNTIME_VENDOR.get(fw.runtime_kind)
             if built_for in vendors:
@@ -58,7 +67,7 @@ def _variant_fixes(ctx: RuleContext, env, fw, vendor: str):
     yield from variant_fix_steps(ctx, env, fw, vendor)
 
 
-@rule("FW002", "jax-plugin-mismatch", "error")
+@rule("FW002", "jax-plugin-mismatch", "error", decides_on=("versions of jax, jaxlib and the CUDA plugin",))
 def jax_plugin_mismatch(ctx: RuleContext) -> Iterator[Hit]:
     """jax, jaxlib and the CUDA plugin are not the same release.
 
@@ -90,7 +99,8 @@ def jax_plugin_mismatch(ctx: RuleContext) -> Iterator[Hit]:
                 )
 
 
-@rule("FW003", "accelerator-requirement-conflict", "error")
+@rule("FW003", "accelerator-requirement-conflict", "error",
+      decides_on=("Requires-Dist of the accelerator packages", "installed versions"))
 def accelerator_requirement_conflict(ctx: RuleContext) -> Iterator[Hit]:
     """An installed accelerator package requires another version of a package than the one installed.
 
@@ -141,8 +151,9 @@ _TENSORFLOW_GPU = ("tensorflow", "tensorflow-gpu", "tf-nightly")
 _JAX_PLUGIN = lazy_compile(r"^jax-cuda(\d+)-plugin$")
 
 
-@rule("FW004", "cudnn-older-than-build", "error")
-def cudnn_older_than_build(ctx: RuleContext) -> Iterator[Hit]:
+@rule("FW004", "cudnn-older-than-build", "error",
+      decides_on=("cuDNN TensorFlow or JAX was built with", "version of the cuDNN it will load"))
+def cudnn_older_than_build(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     """The cuDNN TensorFlow or JAX will load is older than the one it was built with (or is missing).
 
     TensorFlow and JAX (through XLA) compare the cuDNN they load with the one
@@ -164,9 +175,14 @@ def cudnn_older_than_build(ctx: RuleContext) -> Iterator[Hit]:
             built_and_fix = _cudnn_build(fw, cuda_major, ctx.matrices)
             if built_and_fix is None:
                 continue
+            subject = f"{fw.name} in {env.prefix}"
             built, uses_wheels, wheel_install = built_and_fix
             need = _major_minor(built)
             if need is None:
+                if ctx.inventory.nvidia.present:
+                    yield CannotDecide(f"The cuDNN {fw.name} {fw.version} was built with is not in the matrices.",
+                                       missing=[f"cuDNN version {fw.name} {fw.version} was built with"],
+                                       settle=["a matrices refresh (tensorflow / jax)"], subject=subject)
                 continue
             wheel_name = f"nvidia-cudnn-cu{cuda_major}"
             found = _cudnn_loaded(ctx, installed.get(wheel_name) if uses_wheels else None, need[0])
@@ -174,6 +190,12 @@ def cudnn_older_than_build(ctx: RuleContext) -> Iterator[Hit]:
                 continue
             if found is None and not ctx.inventory.nvidia.present:
                 continue  # no NVIDIA stack here at all: FW001 / GEN rules speak about that
+            if found is not None and found[0] is None:
+                yield CannotDecide(f"{fw.name} {fw.version} was built with cuDNN {built}; the version of the cuDNN it will "
+                                   f"load ({found[1]}) is unknown.", missing=[f"version of the cuDNN at {found[1]}"],
+                                   settle=["check its cudnn_version.h or the libcudnn.so.<version> file name"],
+                                   subject=subject)
+                continue
             fixes = list(_cudnn_fixes(env, built, cuda_major, wheel_install))
             built_from = "tensorflow matrix (tested build configurations)" if wheel_install.startswith("tensorflow") \
                 else "jax matrix (XLA's build cuDNN)"
@@ -211,16 +233,15 @@ def _cudnn_build(fw, cuda_major: str, matrices):
         built = tf_matrix.cudnn_for(tf_entries, version)
         mm = _major_minor(version)
         install = f"{fw.name}[and-cuda]=={version}" if tf_matrix.and_cuda_pins(tf_entries, version) else ""
-        return (built, mm is not None and mm >= (2, 14), install) if built else None
+        return built or "", mm is not None and mm >= (2, 14), install  # "": not in the matrix (undecided)
     m = _JAX_PLUGIN.match(name)
     if m and m.group(1) == cuda_major:
         from accelctl.matrices.subjects import jax as jax_matrix
 
         jax_version = fw.related.get("jax") or fw.version
         stack = jax_matrix.plugin_pins(matrices.entries_or_empty("jax"), jax_version, int(cuda_major))
-        if stack is None or not stack.built_with_cudnn:
-            return None
-        return stack.built_with_cudnn, True, f"jax[cuda{cuda_major}]=={jax_version}"
+        built = stack.built_with_cudnn if stack is not None else None
+        return built or "", True, f"jax[cuda{cuda_major}]=={jax_version}"  # "": not in the matrix (undecided)
     return None
 
 

@@ -10,7 +10,7 @@ from accelctl.rules.base import Hit, RuleContext, rule
 _VENDOR_NAMES = {"nvidia": "NVIDIA", "amd": "AMD", "intel": "Intel", "google": "Google TPU", "aws": "AWS Neuron", "habana": "Intel Gaudi"}
 
 
-@rule("GEN001", "no-accelerator", "info")
+@rule("GEN001", "no-accelerator", "info", decides_on=("accelerators the probes found",))
 def no_accelerator(ctx: RuleContext) -> Iterator[Hit]:
     """No accelerator was found on this machine.
 
@@ -28,7 +28,8 @@ def no_accelerator(ctx: RuleContext) -> Iterator[Hit]:
               evidence=[Evidence("accelerators found", "none", "NVML, sysfs, /dev")])
 
 
-@rule("GEN002", "expected-accelerator-missing", "error")
+@rule("GEN002", "expected-accelerator-missing", "error",
+      decides_on=("accelerators the probes found", "the vendors --expect names"))
 def expected_accelerator_missing(ctx: RuleContext) -> Iterator[Hit]:
     """An accelerator that must be usable here is not.
 
@@ -53,7 +54,7 @@ def expected_accelerator_missing(ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
-@rule("GEN003", "probe-incomplete", "info")
+@rule("GEN003", "probe-incomplete", "info", decides_on=("each probe's status",))
 def probe_incomplete(ctx: RuleContext) -> Iterator[Hit]:
     """Some facts could not be learned, so some checks may be missing.
 

@@ -23,7 +23,8 @@ def cuda_major_of(name: str, version: str) -> str:
     return ""
 
 
-@rule("LIB001", "pinned-wheel-not-installed", "error")
+@rule("LIB001", "pinned-wheel-not-installed", "error",
+      decides_on=("Requires-Dist pins of each framework", "installed distributions"))
 def pinned_wheel_not_installed(ctx: RuleContext) -> Iterator[Hit]:
     """A framework's pinned NVIDIA/Triton wheel is missing or at another version.
 
@@ -32,6 +33,12 @@ def pinned_wheel_not_installed(ctx: RuleContext) -> Iterator[Hit]:
     installed next to them (often left by another package or a manual upgrade)
     loads instead and fails at import or, worse, at the first kernel with
     ``CUDNN_STATUS_*`` or undefined-symbol errors. Reinstall the pinned version.
+
+    One exception is only a warning: torch's cuDNN check accepts a newer cuDNN
+    minor release of the same major (since cuDNN 7 minors are backward compatible;
+    ``torch/backends/cudnn/__init__.py``), so a newer ``nvidia-cudnn`` wheel of
+    the pinned major runs, untested; an older minor or another major stops at the
+    first cuDNN call with "cuDNN version incompatibility".
     """
     for env in ctx.inventory.python:
         installed = dists(env)
@@ -46,9 +53,11 @@ def pinned_wheel_not_installed(ctx: RuleContext) -> Iterator[Hit]:
                 if have is not None and req.specifier.contains(have.version, prereleases=True):
                     continue
                 state = f"{have.version} is installed" if have else "it is not installed"
+                runs = have is not None and fw.name == "torch" and _newer_cudnn_minor(norm(name), spec, have.version)
                 yield Hit(
-                    f"{fw.name} {fw.version} pins {name}{spec}, but {state}.",
-                    subject=f"{fw.name} in {env.prefix}",
+                    f"{fw.name} {fw.version} pins {name}{spec}, but {state}"
+                    + (": torch accepts a newer cuDNN of the same major, untested." if runs else "."),
+                    subject=f"{fw.name} in {env.prefix}", severity="warning" if runs else None,
                     evidence=[Evidence(f"{fw.name} Requires-Dist", f"{name}{spec}", fw.source or "dist-info METADATA"),
                               Evidence(f"installed {name}", have.version if have else "absent", have.location or "" if have else env.prefix or "")],
                     fixes=[FixStep(f"Install the {name} version {fw.name} pins",
@@ -59,7 +68,20 @@ def pinned_wheel_not_installed(ctx: RuleContext) -> Iterator[Hit]:
                 )
 
 
-@rule("LIB002", "library-shadowed", "error")
+def _newer_cudnn_minor(name: str, spec: str, have: str) -> bool:
+    """Whether an installed nvidia-cudnn wheel is the pinned cuDNN major at a newer-or-equal minor."""
+    if not name.startswith("nvidia-cudnn-"):
+        return False
+    pinned = spec.lstrip("=").split(".")
+    got = have.split(".")
+    try:
+        return int(got[0]) == int(pinned[0]) and int(got[1]) >= int(pinned[1])
+    except (ValueError, IndexError):
+        return False
+
+
+@rule("LIB002", "library-shadowed", "error",
+      decides_on=("the copy of each pinned library the loader resolves", "the copy the framework pins"))
 def library_shadowed(ctx: RuleContext) -> Iterator[Hit]:
     """Another copy of a library loads instead of the one the framework pins.
 
@@ -93,7 +115,7 @@ def library_shadowed(ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
-@rule("LIB003", "mixed-cuda-major-wheels", "error")
+@rule("LIB003", "mixed-cuda-major-wheels", "error", decides_on=("installed NVIDIA wheels",))
 def mixed_cuda_major_wheels(ctx: RuleContext) -> Iterator[Hit]:
     """NVIDIA wheels of several CUDA majors are installed in one environment.
 

@@ -8,7 +8,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from accelctl.findings import Evidence, FixStep
 from accelctl.lazy_re import lazy_compile
-from accelctl.rules.base import Hit, RuleContext, rule
+from accelctl.rules.base import CannotDecide, Hit, RuleContext, rule
 from accelctl.rules.facts import norm
 from accelctl.rules.frameworks import ACCELERATOR_PACKAGES
 
@@ -25,8 +25,9 @@ def glibc_floor(tags) -> tuple[int, int] | None:
     return min(floors) if floors else None
 
 
-@rule("PY001", "python-version-unsupported", "error")
-def python_version_unsupported(ctx: RuleContext) -> Iterator[Hit]:
+@rule("PY001", "python-version-unsupported", "error",
+      decides_on=("version of each inspected Python", "Requires-Python of the accelerator packages"))
+def python_version_unsupported(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     """An installed accelerator package does not support this Python version.
 
     Its ``Requires-Python`` excludes the interpreter of the environment, so it was
@@ -35,6 +36,12 @@ def python_version_unsupported(ctx: RuleContext) -> Iterator[Hit]:
     """
     for env in ctx.inventory.python:
         if not env.version:
+            needs = sorted(d.name for d in env.distributions if norm(d.name) in ACCELERATOR_PACKAGES and d.requires_python)
+            if needs:
+                yield CannotDecide(f"The Python version of {env.prefix} is unknown, so whether {', '.join(needs[:3])} "
+                                   "support it cannot be decided.", missing=[f"Python version of {env.prefix}"],
+                                   settle=["--python PATH (the environment's interpreter)", "--assume python=3.X"],
+                                   subject=env.prefix)
             continue
         for d in env.distributions:
             if norm(d.name) not in ACCELERATOR_PACKAGES or not d.requires_python:
@@ -53,8 +60,9 @@ def python_version_unsupported(ctx: RuleContext) -> Iterator[Hit]:
                                      why="compiled wheels are built per Python version", risks=["changes-environment"])])
 
 
-@rule("PY002", "glibc-too-old-for-wheel", "error")
-def glibc_too_old_for_wheel(ctx: RuleContext) -> Iterator[Hit]:
+@rule("PY002", "glibc-too-old-for-wheel", "error",
+      decides_on=("the system's glibc version", "the glibc floor of each wheel"))
+def glibc_too_old_for_wheel(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     """A wheel needs a newer glibc than this system has.
 
     A ``manylinux_2_28`` wheel links against glibc 2.28 symbols; on an older
@@ -65,6 +73,14 @@ def glibc_too_old_for_wheel(ctx: RuleContext) -> Iterator[Hit]:
     install an older release built for an older manylinux tag.
     """
     libc = ctx.inventory.os.libc_version
+    if ctx.inventory.os.libc in ("glibc", None) and not libc:
+        floors = [f for env in ctx.inventory.python for d in env.distributions if (f := glibc_floor(d.wheel_tags))]
+        if floors:
+            need = "{}.{}".format(*max(floors))
+            yield CannotDecide(f"The system's glibc version is unknown; installed wheels need up to glibc {need}.",
+                               missing=["glibc version"], settle=["--assume glibc=2.X (from `ldd --version`)"],
+                               subject="glibc")
+        return
     if ctx.inventory.os.libc != "glibc" or not libc:
         return
     have = tuple(int(x) for x in libc.split(".")[:2])

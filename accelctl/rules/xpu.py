@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from accelctl.findings import Evidence, FixStep
-from accelctl.rules.base import Hit, RuleContext, rule
+from accelctl.rules.base import CannotDecide, Hit, RuleContext, rule
 from accelctl.rules.facts import dists, pip, public
 
 
-@rule("XPU001", "ipex-torch-mismatch", "error")
-def ipex_torch_mismatch(ctx: RuleContext) -> Iterator[Hit]:
+@rule("XPU001", "ipex-torch-mismatch", "error", decides_on=("IPEX version", "torch version"))
+def ipex_torch_mismatch(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     """intel-extension-for-pytorch does not match the installed torch.
 
     Each IPEX release is built for one torch minor release and refuses to load
@@ -22,7 +22,16 @@ def ipex_torch_mismatch(ctx: RuleContext) -> Iterator[Hit]:
     for env in ctx.inventory.python:
         installed = dists(env)
         ipex, torch = installed.get("intel-extension-for-pytorch"), installed.get("torch")
-        if ipex is None or torch is None or ipex_torch_ok(ipex.version, torch.version) is not False:
+        if ipex is None or torch is None:
+            continue
+        ok = ipex_torch_ok(ipex.version, torch.version)
+        if ok is None:
+            yield CannotDecide(f"Which torch intel-extension-for-pytorch {ipex.version} needs cannot be read from its "
+                               f"version, so its pairing with torch {torch.version} cannot be decided.",
+                               missing=[f"the torch release IPEX {ipex.version} was built for"],
+                               settle=["a matrices refresh"], subject=f"IPEX in {env.prefix}")
+            continue
+        if ok is not False:
             continue
         major_minor = ".".join(public(ipex.version).split(".")[:2])
         yield Hit(f"intel-extension-for-pytorch {ipex.version} needs torch {major_minor}.*, but torch {torch.version} is installed.",

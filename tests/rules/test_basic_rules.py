@@ -41,6 +41,7 @@ def test_lib001_pinned_cudnn_differs():
         ("torch", "2.11.0+cu130", TORCH_2_11_CU130_PINS), ("nvidia-cudnn-cu13", "9.14.0.64", []),
         ("nvidia-nccl-cu13", "2.28.9", []), ("triton", "3.6.0", [])])
     [f] = run_rule("LIB001", inv)
+    assert f.severity == "error"  # an older cuDNN minor: torch's cuDNN check refuses it
     assert f.message == "torch 2.11.0+cu130 pins nvidia-cudnn-cu13==9.19.0.56, but 9.14.0.64 is installed."
     assert f.fixes[0].commands == ["/venv/bin/python -m pip install nvidia-cudnn-cu13==9.19.0.56"]
 

@@ -92,7 +92,9 @@ def test_tk001_toolkit_major_differs_from_torch():
     tk = CudaToolkit(path="/usr/local/cuda-13.0", version="13.0.88", active=True, active_because="CUDA_HOME")
     inv = dataclasses.replace(inv, nvidia=dataclasses.replace(inv.nvidia, toolkits=[tk]))
     [f] = run_rule("TK001", inv)
-    assert f.severity == "error" and "nvidia-cuda-nvcc-cu12==12.4.*" in f.fixes[0].commands[0]
+    # only extension builds use the active nvcc: a warning, never an error (issue 21, item 3)
+    assert f.severity == "warning" and "nvidia-cuda-nvcc-cu12==12.4.*" in f.fixes[0].commands[0]
+    assert "building CUDA extensions here will fail" in f.message and "running torch is not affected" in f.message
     tk_ok = dataclasses.replace(tk, version="12.4.131")
     ok = dataclasses.replace(inv, nvidia=dataclasses.replace(inv.nvidia, toolkits=[tk_ok]))
     assert run_rule("TK001", ok) == []
