@@ -80,7 +80,7 @@ def spec(name: str) -> MatrixSpec:
         known = subject_names()
         near = did_you_mean(name, known)
         raise MatrixError([f"no matrix subject named {name!r}" + (f"; {near}" if near else f" (known: {', '.join(known)})")],
-                          hint="`accelctl matrices list` names every matrix") from None
+                          reference="unknown-matrix", hint="`accelctl matrices list` names every matrix") from None
     return module.SPEC
 
 

@@ -56,6 +56,11 @@ def test_an_unknown_expect_vendor_is_a_usage_error(h100_snapshot, command):
     assert reference == "unknown-vendor" and "did you mean 'nvidia'?" in hint
 
 
+def test_explain_an_unknown_rule_suggests_the_closest():
+    code, out, err = run_cli(["explain", "no-acelerator"])
+    assert (code, out) == (2, "") and error_parts(err)[0] == "unknown-rule" and "'no-accelerator'" in err
+
+
 # -- plan: names that look like typos ------------------------------------------------------------------------------
 
 def test_plan_refuses_a_misspelt_package_with_the_closest_names():

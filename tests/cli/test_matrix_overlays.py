@@ -99,6 +99,11 @@ def test_overlay_files_that_would_be_skipped_or_explode_are_errors(tmp_path, nam
     assert (code, out) == (2, "") and error_parts(err)[0] == "matrix-invalid" and expected in err
 
 
+def test_an_unknown_matrix_name_suggests_the_closest():
+    code, out, err = run_cli(["matrices", "show", "cuda_tolkit"])
+    assert (code, out) == (2, "") and error_parts(err)[0] == "unknown-matrix" and "did you mean 'cuda_toolkit'?" in err
+
+
 def test_a_missing_matrices_folder_is_named(tmp_path):
     code, _, err = run_cli(["plan", "torch", "--cpu", "--matrices", str(tmp_path / "nope")])
     assert code == 2 and error_parts(err)[0] == "matrix-folder-missing" and "argument" not in err
