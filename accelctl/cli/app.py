@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import typer
 
 from accelctl import __version__
 from accelctl.cli import COMMANDS
-from accelctl.cli.exits import Exit, handle, report
-from accelctl.errors import UsageError
+from accelctl.cli.exits import Exit, handle
 
 HELP = (
     "Runtime compatibility doctor for AI accelerator nodes.\n\n"
@@ -64,43 +62,8 @@ def main(argv: list[str] | None = None) -> None:
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else int(Exit.USAGE))
     except BaseException as exc:  # noqa: BLE001 - the command line's one error boundary
-        code = _framework_error(exc)
-        if code is None:
-            code = handle(exc, debug="--debug" in args)
+        code = handle(exc, debug="--debug" in args)
     sys.exit(code if isinstance(code, int) else 0)
-
-
-def _click_exceptions() -> Any:
-    """click's exception module: typer vendors click from 0.2x on, older typer uses click itself."""
-    import importlib
-
-    for name in ("typer._click.exceptions", "click.exceptions"):
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            continue
-    return None
-
-
-def _framework_error(exc: BaseException) -> int | None:
-    """Render an error of the option parser (unknown option, bad value) as accelctl's own; None for others."""
-    click = _click_exceptions()
-    if click is None:
-        return None
-    if isinstance(exc, typer.Abort):  # Ctrl-C or end of input at a prompt
-        return handle(KeyboardInterrupt())
-    if not isinstance(exc, click.UsageError):
-        return None
-    command = exc.ctx.command_path if exc.ctx is not None else "accelctl"
-    if type(exc).__name__ == "NoArgsIsHelpError":  # a group called bare: its help is the answer
-        exc.show()
-        return int(Exit.USAGE)
-    field = None
-    if isinstance(exc, click.BadParameter):
-        hint = exc.param_hint if exc.param is None else "/".join(getattr(exc.param, "opts", None) or [exc.param.name])
-        field = hint if isinstance(hint, str) else None
-    what = "commands and options" if command == "accelctl" else "options"
-    return report(UsageError(exc.format_message(), field=field, hint=f"`{command} --help` lists the {what}"))
 
 
 __all__ = ["build_app", "main"]

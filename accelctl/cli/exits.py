@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
-from accelctl.errors import AccelctlError, ExitCode, InputError, InternalError
+from accelctl.errors import AccelctlError, ExitCode, InputError, InternalError, UsageError
 
 T = TypeVar("T")
 
@@ -56,6 +56,9 @@ def handle(exc: BaseException, debug: bool = False) -> int:
     """The exit code for an exception that ended a command, after telling the user about it."""
     if isinstance(exc, AccelctlError):
         return report(exc)
+    code = _option_parser_error(exc)
+    if code is not None:
+        return code
     if isinstance(exc, KeyboardInterrupt):  # Ctrl-C, or a signal turned into one (it carries its number)
         sys.stderr.write("accelctl: interrupted\n")
         return 128 + int(getattr(exc, "signum", INTERRUPTED - 128))
@@ -66,6 +69,44 @@ def handle(exc: BaseException, debug: bool = False) -> int:
 
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
     return report(InternalError(f"accelctl failed: {type(exc).__name__}: {exc}"))
+
+
+def _click_exceptions() -> Any:
+    """click's exception module: typer vendors click from 0.2x on, older typer uses click itself."""
+    import importlib
+
+    for name in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            continue
+    return None
+
+
+def _option_parser_error(exc: BaseException) -> int | None:
+    """The exit code of an error of the option parser (unknown option, bad value), rendered as accelctl's own;
+    None for any other exception."""
+    if type(exc).__module__.split(".")[0] not in ("typer", "click"):
+        return None
+    import typer
+
+    if isinstance(exc, typer.Abort):  # Ctrl-C or end of input at a prompt
+        return handle(KeyboardInterrupt())
+    if isinstance(exc, typer.Exit):  # a command's own exit code, raised inside a body
+        return int(exc.exit_code)
+    click = _click_exceptions()
+    if click is None or not isinstance(exc, click.UsageError):
+        return None
+    command = exc.ctx.command_path if exc.ctx is not None else "accelctl"
+    if type(exc).__name__ == "NoArgsIsHelpError":  # a group called bare: its help is the answer
+        exc.show()
+        return int(Exit.USAGE)
+    field = None
+    if isinstance(exc, click.BadParameter):
+        hint = exc.param_hint if exc.param is None else "/".join(getattr(exc.param, "opts", None) or [exc.param.name])
+        field = hint if isinstance(hint, str) else None
+    what = "commands and options" if command == "accelctl" else "options"
+    return report(UsageError(exc.format_message(), field=field, hint=f"`{command} --help` lists the {what}"))
 
 
 def guarded(fn: Callable[[], T], debug: bool = False) -> T:

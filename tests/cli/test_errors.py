@@ -54,3 +54,16 @@ def test_old_error_names_still_import_and_are_accelctl_errors():
         assert issubclass(cls, AccelctlError)
     assert issubclass(SnapshotError, ValueError)  # callers that catch ValueError keep working
     assert MatrixError(["a: b", "c: d"]).problems == ["a: b", "c: d"]
+
+
+def test_the_executable_renders_errors_the_same_way(h100_snapshot):
+    """A real process, as a user runs it (the executable's own start-up path included)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    proc = subprocess.run([sys.executable, "-m", "accelctl", "doctor", "--from", str(h100_snapshot), "--assume",
+                           "drivr=550.54.15"], capture_output=True, text=True, cwd=str(REPO), timeout=60, check=False)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr.startswith("error: bad-assume-key\n") and "hint: did you mean 'driver'?" in proc.stderr
