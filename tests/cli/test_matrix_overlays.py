@@ -97,6 +97,8 @@ def test_overlay_files_that_would_be_skipped_or_explode_are_errors(tmp_path, nam
     (tmp_path / name).write_text(content)
     code, out, err = run_cli(["matrices", "list", "--matrices", str(tmp_path)])
     assert (code, out) == (2, "") and error_parts(err)[0] == "matrix-invalid" and expected in err
+    code, _, err = run_cli(["matrices", "validate", str(tmp_path)])
+    assert code == 2 and expected in err
 
 
 def test_an_unknown_matrix_name_suggests_the_closest():
