@@ -125,17 +125,9 @@ def diagnosis_imports(fmt: str, matrices: MatrixSet | None = None) -> list[Calla
 
 
 def matrix_set(overlays: Sequence[str] = ()) -> MatrixSet:
-    from pathlib import Path
+    from accelctl.matrices import user_matrix_set
 
-    from accelctl.cli.exits import InputError
-    from accelctl.matrices import ENV_VAR, MatrixSet
-
-    folders: list[str] = [p for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
-    folders.extend(overlays)
-    for folder in folders:
-        if not os.path.isdir(folder):
-            raise InputError(f"matrices folder {folder}: not a directory")
-    return MatrixSet(overlays=[Path(f) for f in folders])
+    return user_matrix_set(overlays)
 
 
 def diagnose(inventory: Inventory, diagnosis: Diagnosis, matrices: MatrixSet | None = None) -> Report:

@@ -80,14 +80,16 @@ def test_the_idle_steps_prepare_the_rules_renderer_and_the_matrices_the_node_run
     assert "accelctl.report.text" in sys.modules and "accelctl.rules.cuda" in sys.modules
 
 
-def test_a_broken_usual_matrix_is_left_to_the_rule_that_reads_it(tmp_path):
+def test_a_broken_overlay_stops_the_run_before_anything_is_judged(tmp_path):
+    import pytest
+
     from accelctl import doctor
+    from accelctl.matrices import MatrixError
 
     (tmp_path / "cuda_toolkit.yaml").write_text("entries: [oops")
-    matrices = doctor.matrix_set([str(tmp_path)])
-    for step in doctor.diagnosis_imports("json", matrices):
-        step()
-    assert "cuda_toolkit" not in matrices.loaded() and "cuda_minor_compat" in matrices.loaded()
+    with pytest.raises(MatrixError) as info:
+        doctor.matrix_set([str(tmp_path)])
+    assert info.value.file == str(tmp_path / "cuda_toolkit.yaml")
 
 
 def test_the_frameworks_probe_reads_elf_files_without_the_nvidia_probe():

@@ -7,7 +7,7 @@ through ``accelctl.cli.fastpath`` and never do).
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+from typing import Any
 
 from accelctl.cli.exits import Exit, guarded
 

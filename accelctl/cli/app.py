@@ -8,7 +8,7 @@ import typer
 
 from accelctl import __version__
 from accelctl.cli import COMMANDS
-from accelctl.cli.exits import Exit
+from accelctl.cli.exits import Exit, handle
 
 HELP = (
     "Runtime compatibility doctor for AI accelerator nodes.\n\n"
@@ -29,8 +29,6 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
 ) -> None:
     """Runtime compatibility doctor for AI accelerator nodes."""
-
-
 
 
 def build_app(only: str | None = None) -> typer.Typer:
@@ -56,13 +54,16 @@ def _command_name(args: list[str]) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run one command line; the process ends with its exit code (see ``accelctl.cli.exits``)."""
     args = list(sys.argv[1:] if argv is None else argv)
     app = build_app(only=_command_name(args))
     try:
-        app(args=args, prog_name="accelctl", standalone_mode=True)
+        code = app(args=args, prog_name="accelctl", standalone_mode=False)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else int(Exit.USAGE))
-        sys.exit(code)
+    except BaseException as exc:  # noqa: BLE001 - the command line's one error boundary
+        code = handle(exc, debug="--debug" in args)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 __all__ = ["build_app", "main"]

@@ -32,7 +32,8 @@ def capture(
         from accelctl.probes.collect import collect
 
         if os.path.exists(folder) and (not os.path.isdir(folder) or os.listdir(folder)):
-            raise InputError(f"{folder}: must be a new or empty folder")
+            raise InputError(f"{folder}: must be a new or empty folder", reference="capture-folder-not-empty", file=folder,
+                             hint="name a folder that does not exist yet; capture never overwrites")
         live = LiveHost()
         rec = RecordingHost(live)
         inv = collect(rec, ProbeOptions(python=python, accelctl_prefix=own_prefix()), mode="live")  # type: ignore[arg-type]

@@ -23,6 +23,11 @@ def register(app: typer.Typer) -> None:
     )(doctor)
 
 
+_ASSUME_HELP = ("What-if: change a fact before checking: driver=550.54.15, cuda_driver=12.4, gpu='RTX 5090', "
+                "cc=12.0, python=3.11, glibc=2.31, torch=2.5.1+cu124 (an installed or matrix-known distribution), "
+                "pkg:NAME=VERSION (add a distribution), os.libc_version=2.31 (an inventory field). Repeatable.")
+
+
 def doctor(
     json_out: bool = typer.Option(False, "--json", help="Shorthand for --format json."),
     fmt: str = typer.Option("text", "--format", "-f", help="text | json | markdown | sarif | junit."),
@@ -31,7 +36,7 @@ def doctor(
     root: str | None = typer.Option(None, "--root", metavar="DIR", help="Inspect a filesystem tree (files only: no commands, no NVML)."),
     python: str | None = typer.Option(None, "--python", metavar="PATH", help="Inspect this interpreter's environment (nothing is imported from it)."),
     expect: list[str] = typer.Option([], "--expect", metavar="VENDOR", help="Require a usable accelerator: nvidia, amd, intel, google, aws, habana. Repeatable."),
-    assume: list[str] = typer.Option([], "--assume", metavar="KEY=VALUE", help="What-if: change a fact before checking (e.g. driver=550.54.15, gpu='RTX 5090'). Repeatable."),
+    assume: list[str] = typer.Option([], "--assume", metavar="KEY=VALUE", help=_ASSUME_HELP),
     fail_on: str = typer.Option("error", "--fail-on", help="Exit 1 on findings at or above: error | warning | never."),
     select: list[str] = typer.Option([], "--select", metavar="RULE", help="Only these rules (ID, ID prefix or name). Repeatable."),
     ignore: list[str] = typer.Option([], "--ignore", metavar="RULE", help="Skip these rules (ID, ID prefix or name). Repeatable."),

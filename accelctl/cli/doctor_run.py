@@ -11,6 +11,8 @@ import sys
 from dataclasses import field
 
 from accelctl.cli.exits import InputError, guarded
+from accelctl.cli.usage import check_expect, checked_assumptions
+from accelctl.errors import UsageError
 from accelctl.record import record
 
 FAIL_ON = ("error", "warning", "never")
@@ -59,10 +61,11 @@ def run(args: DoctorArgs) -> int:
 
     def body() -> int:
         if args.from_file and (args.python or args.scan_fatbins):
-            raise InputError("--from loads a snapshot: --python and --scan-fatbins do not apply")
+            raise UsageError("--from loads a snapshot: --python and --scan-fatbins do not apply", field="--from")
+        check_expect(args.expect)
         matrices = logic.matrix_set(args.matrices)
         diagnosis = logic.Diagnosis(expect=args.expect, select=args.select, ignore=args.ignore,
-                                    matrices=args.matrices, assume=args.assume)
+                                    matrices=args.matrices, assume=checked_assumptions(args.assume, matrices))
         inventory = logic.gather(logic.Source(snapshot=args.from_file, root=args.root, python=args.python,
                                               scan_fatbins=args.scan_fatbins), matrices,
                                  meanwhile=logic.diagnosis_imports(fmt, matrices),
@@ -92,4 +95,4 @@ def _write(path: str, text: str) -> None:
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text)
     except OSError as exc:
-        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise InputError(f"{path}: cannot write: {exc.strerror or exc}", reference="output-unwritable", file=path) from None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from accelctl.cli.exits import fail
+from accelctl.cli.exits import guarded
+from accelctl.errors import UsageError, did_you_mean
 
 
 def register(app: typer.Typer) -> None:
@@ -16,11 +17,17 @@ def explain(rule: str = typer.Argument(..., metavar="RULE", help="Rule ID or nam
     from accelctl.rules import all_rules
     from accelctl.rules.docs import rule_page
 
-    for r in all_rules():
-        if r.id == rule.upper() or r.name == rule:
-            typer.echo(rule_page(r))
-            return
-    fail(f"no rule {rule!r}; `accelctl rules` lists them")
+    def body() -> None:
+        rules = all_rules()
+        for r in rules:
+            if r.id == rule.upper() or r.name == rule:
+                typer.echo(rule_page(r))
+                return
+        near = did_you_mean(rule, [name for r in rules for name in (r.id, r.name)])
+        raise UsageError(f"no rule {rule!r}" + (f"; {near}" if near else ""), reference="unknown-rule", field="RULE",
+                         hint="`accelctl rules` lists every rule with its ID and name")
+
+    guarded(body)
 
 
 def list_rules(json_out: bool = typer.Option(False, "--json", help="As JSON.")) -> None:

@@ -26,10 +26,15 @@ def fix(
 ) -> None:
     def body() -> int:
         from accelctl import doctor as logic
+        from accelctl.cli.usage import check_expect, checked_assumptions
         from accelctl.plan.script import plan_script
 
+        check_expect(expect)
+        matrix_set = logic.matrix_set(matrices)
+        assumptions = checked_assumptions(assume, matrix_set)
         inventory = logic.gather(logic.Source(snapshot=from_file, python=python))
-        report = logic.diagnose(inventory, logic.Diagnosis(expect=expect, assume=assume, matrices=matrices))
+        report = logic.diagnose(inventory, logic.Diagnosis(expect=expect, assume=assumptions, matrices=matrices),
+                                matrix_set)
         if script:
             sys.stdout.write(plan_script(report.plan, report.inventory.host))
         else:

@@ -46,7 +46,8 @@ def fleet(
 
         paths = snapshot_paths(inputs)
         if not paths:
-            raise InputError(f"no *.json snapshots in {', '.join(inputs)}")
+            raise InputError(f"no *.json snapshots in {', '.join(inputs)}", reference="no-snapshots",
+                             hint="write them with `accelctl doctor --snapshot DIR/$(hostname).json` on each node")
         workers = jobs or os.cpu_count() or 1
         report = check_fleet(paths, Diagnosis(select=select, ignore=ignore, matrices=matrices), jobs=workers)
         text = {"text": render.render_text, "json": render.render_json, "markdown": render.render_markdown}[fmt](report)
@@ -55,7 +56,8 @@ def fleet(
                 with open(output, "w", encoding="utf-8") as fh:
                     fh.write(text)
             except OSError as exc:
-                raise InputError(f"{output}: cannot write: {exc.strerror or exc}") from None
+                raise InputError(f"{output}: cannot write: {exc.strerror or exc}", reference="output-unwritable",
+                                 file=output) from None
         else:
             sys.stdout.write(text)
         return exit_code(report, fail_on)

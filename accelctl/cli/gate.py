@@ -32,7 +32,7 @@ def gate(
     matrices: list[str] = typer.Option([], "--matrices", metavar="DIR", help="Your matrices layered over the bundled ones."),
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
-    from accelctl.gate.render import RENDERERS
+    from accelctl.gate.render import RENDERERS, render_text
 
     if fmt not in RENDERERS:
         raise typer.BadParameter(f"expected one of {', '.join(RENDERERS)}", param_hint="--format")
@@ -50,9 +50,9 @@ def gate(
             ms = matrix_set(matrices)
             inventory = _image_inventory(image, rootfs, python)
         except (FleetError, ImageError) as exc:
-            raise InputError(str(exc)) from None
+            raise input_error(exc, fleet_path, image or rootfs) from None
         result = evaluate(inventory, fleet, ms, lambda name: gpu_cc(ms, name))
-        text = RENDERERS[fmt](result) if fmt != "text" else RENDERERS["text"](result, color=sys.stdout.isatty() and not output)
+        text = RENDERERS[fmt](result) if fmt != "text" else render_text(result, color=sys.stdout.isatty() and not output)
         if output:
             with open(output, "w", encoding="utf-8") as fh:
                 fh.write(text)
@@ -67,6 +67,17 @@ def gate(
         return 1 if any(r.verdict in bad and r.node_class.required for r in result.results) else 0
 
     raise typer.Exit(guarded(body, debug))
+
+
+def input_error(exc: Exception, fleet_path: str | None, image: str | None = None) -> InputError:
+    """A fleet spec's or an image's error as accelctl's own, with its reference and a hint."""
+    from accelctl.gate.fleet import FleetError
+
+    if isinstance(exc, FleetError):
+        return InputError(str(exc), reference="fleet-spec-invalid", file=fleet_path,
+                          hint="docs/gate.md describes the fleet spec: 'fleet: 1' and a list of node classes")
+    return InputError(str(exc), reference="image-unreadable", file=image,
+                      hint="give a `docker save` archive, an OCI layout folder (--image) or an unpacked rootfs (--rootfs)")
 
 
 def _image_inventory(image: str | None, rootfs: str | None, python: str | None):
@@ -85,7 +96,7 @@ def _image_inventory(image: str | None, rootfs: str | None, python: str | None):
             return collect(host, options, mode="rootfs")
     if rootfs:
         if not os.path.isdir(rootfs):
-            raise InputError(f"--rootfs {rootfs}: not a directory")
+            raise InputError(f"--rootfs {rootfs}: not a directory", reference="rootfs-missing", file=rootfs)
         return collect(FileSystemHost(rootfs, label=f"rootfs {rootfs}"), options, mode="rootfs")
     host = FileSystemHost("/", env=dict(os.environ), label="this image (running filesystem)")
     return collect(host, options, mode="rootfs")

@@ -79,12 +79,19 @@ def validate_cmd(folder: str | None = typer.Argument(None, metavar="[DIR]")) -> 
             if not target.is_dir():
                 problems.append(f"{target}: not a directory")
                 continue
+            if folder:  # exactly the checks every command makes of an overlay before using it
+                try:
+                    MatrixSet(overlays=[target], use_compiled=False).check_overlays()
+                except MatrixError as exc:
+                    problems.extend(exc.problems)
+                checked += len(list(target.glob("*.yaml")))
+                continue
             for path in sorted(target.glob("*.yaml")):
                 if path.stem not in known:
                     problems.append(f"{path}: no matrix subject named {path.stem!r} (known: {', '.join(sorted(known))})")
                     continue
                 try:
-                    MatrixSet(overlays=[target] if folder else [], use_compiled=False).get(path.stem)
+                    MatrixSet(use_compiled=False).get(path.stem)
                     checked += 1
                 except MatrixError as exc:
                     problems.extend(exc.problems)

@@ -8,6 +8,7 @@ import sys
 import typer
 
 from accelctl.cli.exits import InputError, guarded
+from accelctl.errors import UsageError
 
 
 def register(app: typer.Typer) -> None:
@@ -43,6 +44,8 @@ def plan(
                                              help="Write requirements.txt, constraints.txt, pyproject.uv.toml, Dockerfile, PLAN.md."),
     fmt: str = typer.Option("text", "--format", "-f", help="text | json | requirements."),
     resolve: bool = typer.Option(False, "--resolve", help="Check the result with pip's resolver (needs the index)."),
+    allow_unknown: bool = typer.Option(False, "--allow-unknown",
+                                       help="Keep a name that looks like a misspelling of a known package as given."),
     matrices: list[str] = typer.Option([], "--matrices", metavar="DIR"),
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
@@ -52,14 +55,22 @@ def plan(
     def body() -> int:
         from accelctl.doctor import gpu_cc, matrix_set
         from accelctl.plan import render
-        from accelctl.plan.solve import solve
+        from accelctl.plan.names import check_names
+        from accelctl.plan.solve import parse_wants, solve
 
         ms = matrix_set(matrices)
         items = list(wants or [])
         if requirements:
             items += _read_requirements(requirements)
         if not items:
-            raise InputError("nothing to plan: name what you want (e.g. torch torchvision) or pass -r requirements.txt")
+            raise UsageError("nothing to plan: name what you want (e.g. torch torchvision) or pass -r requirements.txt",
+                             reference="nothing-to-plan", field="WANT")
+        try:
+            parse_wants(items)
+        except ValueError as exc:
+            raise UsageError(str(exc), reference="bad-requirement", field="WANT") from None
+        if not allow_unknown:
+            check_names(items, ms)
         targets = _targets(ms, from_file, fleet_path, driver, gpu, cc, cuda, rocm, gfx, xpu, cpu, python, glibc, arch,
                            lambda name: gpu_cc(ms, name))
         try:
@@ -98,7 +109,8 @@ def _read_requirements(path: str) -> list[str]:
         with open(path, encoding="utf-8") as fh:
             lines = fh.read().splitlines()
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}", reference="requirements-unreadable",
+                         file=path) from None
     return [line.split("#", 1)[0].strip() for line in lines if line.split("#", 1)[0].strip() and not line.lstrip().startswith("-")]
 
 
@@ -114,7 +126,9 @@ def _targets(ms, from_file, fleet_path, driver, gpu, cc, cuda, rocm, gfx, xpu, c
         try:
             targets = from_fleet(load_fleet(fleet_path), ms, gpu_cc)
         except FleetError as exc:
-            raise InputError(str(exc)) from None
+            from accelctl.cli.gate import input_error
+
+            raise input_error(exc, fleet_path) from None
     elif from_file:
         from accelctl.inventory import load_snapshot
 

@@ -5,22 +5,29 @@ shipped inside the wheel as ``accelctl/_matrices``. Users layer their own
 folders over it (``--matrices DIR`` or ``ACCELCTL_MATRICES``, several joined
 with ``os.pathsep``): an entry whose key matches a bundled entry replaces it,
 other entries are added, and the result is validated as a whole.
+
+The bundled files are trusted; a user's folder is checked whole before a command
+judges anything with it (``user_matrix_set``): an overlay that cannot be used is
+an error naming the file and field, never quietly replaced by the bundled data.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from accelctl.errors import InputError, did_you_mean
 from accelctl.matrices.errors import MatrixError
 
 if TYPE_CHECKING:
     from accelctl.matrices.base import Matrix, MatrixSpec
 
 ENV_VAR = "ACCELCTL_MATRICES"
+MAX_OVERLAY_BYTES = 4 << 20  # a user's matrix file; the largest bundled one is ~0.3 MiB
 # Names this package offers from accelctl.matrices.base, imported on first use: a MatrixSet is made before a
 # doctor's first probe, and base brings packaging's specifiers (~18 ms on a GPU node) that only loading needs.
 _FROM_BASE = ("Matrix", "MatrixSpec", "parse_matrix", "parse_trusted", "parse_yaml")
@@ -57,11 +64,23 @@ def specs() -> dict[str, MatrixSpec]:
     return found
 
 
+def subject_names() -> list[str]:
+    """The name of every matrix subject, without importing their modules."""
+    import pkgutil
+
+    from accelctl.matrices import subjects
+
+    return sorted(info.name for info in pkgutil.iter_modules(subjects.__path__) if not info.name.startswith("_"))
+
+
 def spec(name: str) -> MatrixSpec:
     try:
         module = importlib.import_module(f"accelctl.matrices.subjects.{name}")
-    except ImportError:
-        raise MatrixError([f"no matrix subject named {name!r} (known: {', '.join(sorted(specs()))})"]) from None
+    except (ImportError, ValueError):
+        known = subject_names()
+        near = did_you_mean(name, known)
+        raise MatrixError([f"no matrix subject named {name!r}" + (f"; {near}" if near else f" (known: {', '.join(known)})")],
+                          reference="unknown-matrix", hint="`accelctl matrices list` names every matrix") from None
     return module.SPEC
 
 
@@ -104,6 +123,38 @@ class MatrixSet:
         for name, matrix in loaded.items():
             self._cache.setdefault(name, matrix)
 
+    def check_overlays(self) -> None:
+        """Load every matrix the overlay folders hold, now; raise one MatrixError with every problem.
+
+        A file that would be skipped (a subject that does not exist, a ``.yml``
+        name, something that is not a regular file) is a problem too: the user
+        meant it to change the facts.
+        """
+        if not self.overlays:
+            return
+        problems: list[str] = []
+        files: list[str] = []
+        fields: list[str | None] = []
+        known = subject_names()
+        for folder in self.overlays:
+            for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+                problem = _overlay_file_problem(path, known)
+                if problem:
+                    problems.append(f"{path}: {problem}")
+                    files.append(str(path))
+                    fields.append(None)
+                    continue
+                try:
+                    self.get(path.stem)
+                except MatrixError as exc:
+                    problems.extend(exc.problems)
+                    files.append(exc.file or str(path))
+                    fields.append(exc.field)
+        if problems:
+            one_file = len(set(files)) == 1
+            raise MatrixError(problems, file=files[0] if one_file else None,
+                              field=fields[0] if len(problems) == 1 else None)
+
     def names(self) -> list[str]:
         names: set[str] = set()
         for folder in self.folders():
@@ -125,8 +176,9 @@ class MatrixSet:
         for folder in self.folders():
             path = folder / f"{name}.yaml"
             if path.is_file():
-                trusted = self.use_compiled and folder == self.folders()[0]
-                layers.append((path, load_file(subject, path, trusted)))
+                trusted = folder == self.folders()[0]
+                layers.append((path, load_file(subject, path, trusted and self.use_compiled,
+                                               max_bytes=None if trusted else MAX_OVERLAY_BYTES)))
         if not layers:
             raise MatrixError([f"matrix {name!r}: no {name}.yaml in {', '.join(map(str, self.folders()))}"])
         matrix = _layer(subject, layers)
@@ -138,28 +190,74 @@ class MatrixSet:
         return dataclasses.replace(matrix, entries=subject.join(matrix.entries, others))
 
 
-def load_file(subject: MatrixSpec, path: Path, use_compiled: bool = False) -> Matrix:
-    """Read and validate one matrix file.
+def load_file(subject: MatrixSpec, path: Path, use_compiled: bool = False, max_bytes: int | None = None) -> Matrix:
+    """Read and validate one matrix file (``max_bytes``: refuse a larger one, for files the user gives).
 
     A bundled file is read from its compiled JSON twin when the twin was made
     from exactly these bytes (``python -m accelctl.matrices.compile``): YAML
     parsing is the slow part of a doctor run, and the twin was validated when
     it was written.
     """
-    from accelctl.matrices.base import parse_matrix, parse_trusted, parse_yaml
+    from accelctl.matrices.base import parse_matrix, parse_trusted, parse_user_yaml, parse_yaml, yaml_problem
 
     try:
-        data = path.read_bytes()
+        data = _read(path, max_bytes)
     except OSError as exc:
-        raise MatrixError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+        raise MatrixError([f"{path}: cannot read: {exc.strerror or exc}"], file=str(path)) from None
+    if data is None:
+        raise MatrixError([f"{path}: larger than {max_bytes} bytes: not a matrix"], file=str(path))
     compiled = read_compiled(path, data) if use_compiled else None
     if compiled is not None:
         return parse_trusted(subject, compiled, str(path))
+    import yaml  # type: ignore[import-untyped]
+
     try:
-        raw = parse_yaml(data)
-    except Exception as exc:  # noqa: BLE001 - yaml.YAMLError and friends: report, never a traceback
-        raise MatrixError([f"{path}: not valid YAML: {exc}"]) from None
+        raw = parse_yaml(data) if max_bytes is None else parse_user_yaml(data)
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:  # report, never a traceback
+        problem, where = yaml_problem(exc)
+        raise MatrixError([f"{path}: not valid YAML" + (f" at {where}" if where else "") + f": {problem}"],
+                          file=str(path), field=where) from None
     return parse_matrix(subject, raw, str(path))
+
+
+def _read(path: Path, max_bytes: int | None) -> bytes | None:
+    """The file's bytes, or None when it holds more than ``max_bytes``."""
+    if max_bytes is None:
+        return path.read_bytes()
+    with open(path, "rb") as fh:
+        data = fh.read(max_bytes + 1)
+    return None if len(data) > max_bytes else data
+
+
+def _overlay_file_problem(path: Path, known: Sequence[str]) -> str:
+    """Why an overlay file would not be read as the user meant, or ''."""
+    if path.suffix == ".yml":
+        return f"matrices are read from NAME.yaml: rename it {path.stem}.yaml"
+    if path.stem not in known:
+        near = did_you_mean(path.stem, known)
+        return f"no matrix subject named {path.stem!r}" + (f"; {near}" if near else f" (known: {', '.join(known)})")
+    if not path.is_file():
+        return "not a regular file"
+    return ""
+
+
+def user_matrix_set(overlays: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> MatrixSet:
+    """The matrices a command reads: bundled, then ``ACCELCTL_MATRICES``'s folders, then ``--matrices``'s.
+
+    Every overlay file is loaded and validated here, before anything is judged
+    with it; a folder that does not exist is an input error too.
+    """
+    env = os.environ if environ is None else environ
+    given = [(p, ENV_VAR) for p in env.get(ENV_VAR, "").split(os.pathsep) if p]
+    given += [(p, "--matrices") for p in overlays]
+    for folder, where in given:
+        if not os.path.isdir(folder):
+            raise InputError(f"matrices folder {folder}: not a directory", reference="matrix-folder-missing",
+                             file=folder, field=where,
+                             hint=f"give a folder of NAME.yaml matrix files in {where}, or leave it out")
+    matrices = MatrixSet(overlays=[Path(folder) for folder, _ in given])
+    matrices.check_overlays()
+    return matrices
 
 
 COMPILED_DIR = "_compiled"
@@ -206,7 +304,7 @@ def _layer(subject: MatrixSpec, layers: list[tuple[Path, Matrix]]) -> Matrix:
         sink = ErrorSink(" + ".join(str(p) for p, _ in layers), [str(subject.key(e)) for e in entries])
         subject.check(entries, sink)
         if sink.problems:
-            raise MatrixError(sink.problems)
+            raise sink.error()
     return Matrix(
         name=top.name,
         version=top.version,
@@ -222,4 +320,5 @@ def load(name: str, overlays: Sequence[Path] = ()) -> Matrix:
     return MatrixSet(overlays=overlays).get(name)
 
 
-__all__ = ["ENV_VAR", "Matrix", "MatrixError", "MatrixSet", "bundled_dir", "load", "load_file", "spec", "specs"]
+__all__ = ["ENV_VAR", "Matrix", "MatrixError", "MatrixSet", "bundled_dir", "load", "load_file", "spec", "specs",
+           "subject_names", "user_matrix_set"]

@@ -59,15 +59,21 @@ class ErrorSink:
         self.path = path
         self.labels = list(labels)
         self.problems: list[str] = []
+        self.fields: list[str] = []  # where each problem is, inside the file: "entry 0 (12.4.0): source"
 
     def add(self, entry: int | None, field: str | None, message: str) -> None:
-        where = [self.path]
+        inside = []
         if entry is not None:
             label = self.labels[entry] if entry < len(self.labels) and self.labels[entry] else ""
-            where.append(f"entry {entry}" + (f" ({label})" if label else ""))
-        if field:
-            where.append(f"field '{field}'")
+            inside.append(f"entry {entry}" + (f" ({label})" if label else ""))
+        where = [self.path, *inside, *([f"field '{field}'"] if field else [])]
         self.problems.append(": ".join(where) + f": {message}")
+        self.fields.append(": ".join([*inside, *([field] if field else [])]))
+
+    def error(self) -> MatrixError:
+        """The problems as one error naming the file (and the field, when there is one problem)."""
+        field = (self.fields[0] or None) if len(self.fields) == 1 else None
+        return MatrixError(self.problems, file=self.path, field=field)
 
 
 @record(frozen=True)
@@ -154,7 +160,7 @@ def parse_matrix(spec: MatrixSpec, raw: Any, path: str, check_kinds: bool = True
     """Validate a parsed YAML document against ``spec``; raise MatrixError with every problem."""
     sink = ErrorSink(path)
     if not isinstance(raw, dict):
-        raise MatrixError([f"{path}: the file must be a mapping with a header and 'entries'"])
+        raise MatrixError([f"{path}: the file must be a mapping with a header and 'entries'"], file=path)
     allowed = {"schema", "name", "version", "updated", "description", "entries"}
     for key in sorted(set(raw) - allowed):
         sink.add(None, key, f"unknown header field (expected one of: {', '.join(sorted(allowed))})")
@@ -170,7 +176,7 @@ def parse_matrix(spec: MatrixSpec, raw: Any, path: str, check_kinds: bool = True
     items = raw.get("entries")
     if not isinstance(items, list) or not items:
         sink.add(None, "entries", "must be a non-empty list")
-        raise MatrixError(sink.problems)
+        raise sink.error()
 
     entries: list[Any] = []
     sink.labels = [_raw_label(spec, item) for item in items]
@@ -179,13 +185,13 @@ def parse_matrix(spec: MatrixSpec, raw: Any, path: str, check_kinds: bool = True
         if entry is not None:
             entries.append(entry)
     if sink.problems:
-        raise MatrixError(sink.problems)
+        raise sink.error()
     sink.labels = [_label(spec, e) for e in entries]
     _check_unique_keys(entries, sink)
     if spec.check is not None:
         spec.check(entries, sink)
     if sink.problems:
-        raise MatrixError(sink.problems)
+        raise sink.error()
     return Matrix(
         name=spec.name,
         version=raw["version"],
@@ -215,7 +221,7 @@ def parse_trusted(spec: MatrixSpec, raw: dict, path: str) -> Matrix:
             entries.append(convert(data, spec.name))
     except (KeyError, TypeError, SchemaError) as exc:
         raise MatrixError([(f"{path}: compiled twin does not fit the code ({exc}); "
-                           "run python -m accelctl.matrices.compile")]) from None
+                           "run python -m accelctl.matrices.compile")], file=path) from None
     return Matrix(name=spec.name, version=raw["version"], updated=str(raw["updated"]),
                   description=str(raw.get("description") or spec.description), path=path, entries=entries)
 
@@ -299,10 +305,51 @@ def _label(spec: MatrixSpec, entry: Any) -> str:
 
 def parse_yaml(data: bytes) -> Any:
     """Parse YAML with the C loader when available (several times faster)."""
-    import yaml
+    import yaml  # type: ignore[import-untyped]
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return yaml.load(data, Loader=loader)
+
+
+def parse_user_yaml(data: bytes) -> Any:
+    """Parse a YAML file a user gives (an overlay): no aliases, no duplicate keys.
+
+    Aliases are refused because a few hundred bytes of nested aliases expand to
+    gigabytes (the "billion laughs"); a matrix never needs them. A key given twice
+    is refused because YAML keeps the last one silently, so half of what the user
+    wrote would be dropped.
+    """
+    import yaml  # type: ignore[import-untyped]
+
+    class StrictLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.MarkedYAMLError(problem=f"an alias (*{event.anchor}): aliases are not allowed in a matrix",
+                                           problem_mark=event.start_mark)
+            return super().compose_node(parent, index)
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[str] = set()
+            for key_node, _ in node.value if isinstance(node, yaml.MappingNode) else ():
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                if key in seen:
+                    raise yaml.MarkedYAMLError(problem=f"key {key!r} appears twice in one mapping",
+                                               problem_mark=key_node.start_mark)
+                if key is not None:
+                    seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return yaml.load(data, Loader=StrictLoader)
+
+
+def yaml_problem(exc: Exception) -> tuple[str, str | None]:
+    """(what is wrong, "line L column C" where the parser saw it) for a YAML parser error."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
+    if mark is None:
+        return problem, None
+    return problem, f"line {mark.line + 1} column {mark.column + 1}"
 
 
 def read_yaml(path: Path) -> Any:
