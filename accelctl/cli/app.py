@@ -39,7 +39,7 @@ def build_app(only: str | None = None) -> typer.Typer:
     """
     import importlib
 
-    app = typer.Typer(name="accelctl", help=HELP, no_args_is_help=True, add_completion=False,
+    app = typer.Typer(name="accelctl", help=HELP, no_args_is_help=True, add_completion=True,
                       pretty_exceptions_enable=False, rich_markup_mode=None)
     app.callback()(_root)
     modules = [COMMANDS[only]] if only in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
