@@ -7,11 +7,11 @@ inventory document (``os.libc_version=2.31``), validated like a snapshot.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from accelctl.inventory import Inventory, SnapshotError, inventory_from_data
-from accelctl.lazy_re import lazy_compile
 
 SHORTCUTS = {
     "driver": "NVIDIA driver version for the kernel module, NVML and libcuda (e.g. 550.54.15)",
@@ -22,7 +22,7 @@ SHORTCUTS = {
     "glibc": "glibc version (e.g. 2.31)",
     "<distribution>": "any installed distribution's version, e.g. torch=2.5.1+cu124 (the framework facts follow its local tag)",
 }
-_LOCAL_RUNTIME = lazy_compile(r"^(cu|rocm|xpu|cpu)(.*)$")
+_LOCAL_RUNTIME = re.compile(r"^(cu|rocm|xpu|cpu)(.*)$")
 
 
 class AssumptionError(SnapshotError):

@@ -80,7 +80,7 @@ class FleetReport:
 
 def snapshot_paths(inputs: Sequence[str]) -> list[str]:
     """Files as given; folders expand to their ``*.json`` files (sorted, not recursive)."""
-    from accelctl.cli.exits import InputError
+    from accelctl.errors import InputError
 
     paths: list[str] = []
     for item in inputs:

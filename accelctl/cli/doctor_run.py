@@ -1,9 +1,4 @@
-"""What `accelctl doctor` does once its options are parsed; no CLI framework here.
-
-Both the typer command (``accelctl.cli.doctor``) and the start-up fast path
-(``accelctl.cli.fastpath``, which skips importing typer for plain doctor runs)
-call ``check`` and ``run`` with the same ``DoctorArgs``.
-"""
+"""What `accelctl doctor` does once the typer command (``accelctl.cli.doctor``) has parsed its options."""
 
 from __future__ import annotations
 
@@ -64,10 +59,7 @@ def run(args: DoctorArgs) -> int:
         diagnosis = logic.Diagnosis(expect=args.expect, select=args.select, ignore=args.ignore,
                                     matrices=args.matrices, assume=args.assume)
         inventory = logic.gather(logic.Source(snapshot=args.from_file, root=args.root, python=args.python,
-                                              scan_fatbins=args.scan_fatbins), matrices,
-                                 meanwhile=logic.diagnosis_imports(fmt, matrices),
-                                 rehearse=lambda provisional: logic.diagnosis_in_parts(provisional, diagnosis,
-                                                                                       matrices))
+                                              scan_fatbins=args.scan_fatbins))
         if args.snapshot:
             _write(args.snapshot, inventory.to_json() + "\n")
         report = logic.diagnose(inventory, diagnosis, matrices)

@@ -7,7 +7,11 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn, TypeVar
 
+from accelctl.errors import InputError
+
 T = TypeVar("T")
+
+__all__ = ["Exit", "InputError", "fail", "guarded"]
 
 
 class Exit(enum.IntEnum):
@@ -15,10 +19,6 @@ class Exit(enum.IntEnum):
     FINDINGS = 1  # findings at or above the --fail-on threshold
     USAGE = 2  # bad arguments or bad input files (snapshots, matrices, fleet specs)
     INTERNAL = 3  # accelctl itself failed
-
-
-class InputError(Exception):
-    """A user-supplied file or argument is unusable; the message names it."""
 
 
 def fail(message: str, code: Exit = Exit.USAGE) -> NoReturn:

@@ -88,7 +88,6 @@ class Host(Protocol):
     root: str
     can_run_commands: bool
     can_query_devices: bool
-    forks_probes: bool  # probes may run in forked processes (the host remembers nothing in process)
 
     @property
     def env(self) -> Mapping[str, str]: ...

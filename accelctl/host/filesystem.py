@@ -31,7 +31,6 @@ class FileSystemHost:
 
     can_run_commands = False
     can_query_devices = False
-    forks_probes = False  # probes run in this process (see probes.forked; the live host allows forking)
 
     def __init__(self, root: str = "/", env: Mapping[str, str] | None = None, label: str = "") -> None:
         self.root = os.path.abspath(root)

@@ -17,7 +17,6 @@ class LiveHost(FileSystemHost):
 
     can_run_commands = True
     can_query_devices = True
-    forks_probes = True  # nothing is remembered in process: probes may run in forked processes
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         super().__init__("/", env if env is not None else dict(os.environ), label="this machine")

@@ -19,14 +19,13 @@ from typing import Any
 
 from accelctl.host.base import CommandResult, DeviceLibraryError, DirEntry, Host, HostError
 from accelctl.host.fixture import KEEP_FILE, call_key, command_key
-from accelctl.lazy_re import lazy_compile
 
 _SMALL_FILE = 1 << 20
-_STRINGS = lazy_compile(rb"[\x20-\x7e]{6,}")
-_UUID = lazy_compile(r"\b(GPU|MIG)-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
-_MAC = lazy_compile(r"\b(?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}\b")
-_SERIAL_LINE = lazy_compile(r"(?im)^(\s*(?:serial(?: number)?|board part number)\s*[:=]\s*).*$")
-_SERIAL_XML = lazy_compile(r"(?i)(<serial>)[^<]*(</serial>)")
+_STRINGS = re.compile(rb"[\x20-\x7e]{6,}")
+_UUID = re.compile(r"\b(GPU|MIG)-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
+_MAC = re.compile(r"\b(?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}\b")
+_SERIAL_LINE = re.compile(r"(?im)^(\s*(?:serial(?: number)?|board part number)\s*[:=]\s*).*$")
+_SERIAL_XML = re.compile(r"(?i)(<serial>)[^<]*(</serial>)")
 _SERIAL_CALLS = ("nvmlDeviceGetSerial", "nvmlDeviceGetBoardPartNumber", "amdsmi_get_gpu_asic_info")
 
 
@@ -72,7 +71,6 @@ class RecordingHost:
         self.root = inner.root
         self.can_run_commands = inner.can_run_commands
         self.can_query_devices = inner.can_query_devices
-        self.forks_probes = False  # what the probes read is remembered here, in this process
         self._lock = threading.Lock()
         self.files: dict[str, bytes] = {}
         self.ranges: dict[str, dict[int, bytes]] = {}

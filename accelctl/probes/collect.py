@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from accelctl import __version__
@@ -19,31 +19,12 @@ if TYPE_CHECKING:
 
 
 def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Sequence[Probe] | None = None,
-            now: _dt.datetime | None = None, matrices: Any = None,
-            meanwhile: Sequence[Callable[[], None]] = (),
-            rehearse: Callable[[Inventory], object] | None = None) -> Inventory:
-    """Run the probes on ``host``; ``matrices`` (a MatrixSet) is the run's, shared with the rules that follow.
-
-    ``meanwhile``: steps of what the caller imports next, taken while probes run in their own processes
-    (run_probes). ``rehearse``: the caller's work on the finished inventory (diagnosing it), tried once in
-    that idle time, last, on a provisional inventory of what the probes have found so far; its result is
-    dropped. Pure work only: what it leaves behind is imports, compiled patterns and parsed requirements,
-    so the real pass finds them ready.
-    """
-    if matrices is None:
-        from accelctl.matrices import MatrixSet
-
-        matrices = MatrixSet()  # one for every probe of the run (each probe's view shares it)
-    ctx = ProbeContext(host, options, matrices=matrices)
-    steps: list[Callable[[], object]] = [_import_document, *meanwhile]
-    if rehearse is not None:
-        def rehearsal() -> object:  # what rehearse returns: an iterator is taken part by part (forked)
-            return rehearse(_assemble(host, mode, ctx, dict(ctx.results), [], now))
-
-        steps.append(rehearsal)
-    host.warm_up()  # NVML's start (mostly waiting on the driver) overlaps the probes that read files
+            now: _dt.datetime | None = None) -> Inventory:
+    """Run the probes on ``host`` and assemble what they observed into an Inventory."""
+    ctx = ProbeContext(host, options)
+    host.warm_up()  # a device library's child process starts while the probes read files
     try:
-        sections, runs = run_probes(list(probes) if probes is not None else all_probes(), ctx, meanwhile=steps)
+        sections, runs = run_probes(list(probes) if probes is not None else all_probes(), ctx)
     finally:
         host.release()
     return _assemble(host, mode, ctx, sections, runs, now)
@@ -51,7 +32,7 @@ def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Seque
 
 def _assemble(host: Host, mode: str, ctx: ProbeContext, sections: dict[str, Any], runs: list[ProbeRun],
               now: _dt.datetime | None) -> Inventory:
-    from accelctl.inventory import Inventory  # the document: imported while forked probes ran, or now
+    from accelctl.inventory import Inventory
 
     created = (now or _dt.datetime.now(_dt.timezone.utc)).replace(microsecond=0).isoformat()
     inv = Inventory(
@@ -64,11 +45,6 @@ def _assemble(host: Host, mode: str, ctx: ProbeContext, sections: dict[str, Any]
         **{name: value for name, value in sections.items() if value is not None},
     )
     return _with_accelerators(inv)
-
-
-def _import_document() -> None:
-    """The Inventory document (with every section's types), needed once the probes end."""
-    import accelctl.inventory.document  # noqa: F401
 
 
 def summarize_accelerators(inv: Inventory) -> list[Accelerator]:

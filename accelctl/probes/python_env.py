@@ -12,12 +12,11 @@ import re
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import PythonEnvironment
-from accelctl.lazy_re import lazy_compile
 from accelctl.probes.base import ProbeContext
 from accelctl.probes.distributions import read_site_packages
 from accelctl.probes.frameworks.names import DESCRIBED
 
-_PYDIR = lazy_compile(r"^python(\d+)\.(\d+)t?$")
+_PYDIR = re.compile(r"^python(\d+)\.(\d+)t?$")
 # Where images and nodes usually keep environments, for a rootfs with no PATH to follow.
 _ROOTFS_CANDIDATES = (
     "/opt/conda/bin/python3",
@@ -157,13 +156,16 @@ def candidates(ctx: ProbeContext) -> list[tuple[str, str]]:
 
 
 def probe(ctx: ProbeContext) -> list[PythonEnvironment]:
+    """The environment to inspect, with its framework wheels described (``probes.frameworks``)."""
+    from accelctl.probes.frameworks.probe import describe_frameworks
+
     tried = []
     for interpreter, why in candidates(ctx):
         env = describe(ctx.host, interpreter, why)
         if env is not None:
             if not env.site_packages:
                 ctx.unknown("python.site_packages", f"no site-packages found under {env.prefix}")
-            return [env]
+            return [describe_frameworks(ctx.for_probe("frameworks"), env)]
         tried.append(interpreter)
     if ctx.options.python:
         ctx.unknown("python", f"--python {ctx.options.python}: no such interpreter")

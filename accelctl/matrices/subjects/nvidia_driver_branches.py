@@ -20,13 +20,12 @@ import itertools
 import re
 from dataclasses import field
 
-from accelctl.lazy_re import lazy_compile
 from accelctl.matrices.base import DATE, DRIVER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
 from accelctl.record import record
 
 TYPES = ("ltsb", "production", "new-feature")
-_BRANCH_RE = lazy_compile(r"^R(\d{3})$")
-_MONTH_RE = lazy_compile(r"^(\d{4})-(\d{2})$")
+_BRANCH_RE = re.compile(r"^R(\d{3})$")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 @record(frozen=True)

@@ -18,7 +18,6 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
-from accelctl.lazy_re import lazy_compile
 from accelctl.record import record
 from accelctl.requirements import parse_requirement as _parse_requirement
 
@@ -35,10 +34,10 @@ ACCELERATOR_PACKAGES = frozenset({
 _STACK_PREFIXES = ("nvidia-", "cuda-", "triton", "pytorch-triton", "intel-", "tcmlib", "umf", "onemkl", "dpcpp",
                    "impi", "oneccl", "mkl", "libtpu", "jax", "torch", "tensorflow", "xformers", "flash-attn",
                    "tensorrt", "onnxruntime", "cupy", "neuron", "libneuronxla", "paddle", "vllm", "flashinfer")
-_MANYLINUX = lazy_compile(r"manylinux_(\d+)_(\d+)_(\w+)|manylinux(1|2010|2014)_(\w+)")
+_MANYLINUX = re.compile(r"manylinux_(\d+)_(\d+)_(\w+)|manylinux(1|2010|2014)_(\w+)")
 _LEGACY_GLIBC = {"1": "2.5", "2010": "2.12", "2014": "2.17"}  # PEP 513 / 571 / 599 aliases
-_QUOTED = lazy_compile(r"""(["'])(.*?)\1""")
-_LINUX_PLATFORM = lazy_compile(r"linux\w*?_(x86_64|aarch64|ppc64le|s390x)$")
+_QUOTED = re.compile(r"""(["'])(.*?)\1""")
+_LINUX_PLATFORM = re.compile(r"linux\w*?_(x86_64|aarch64|ppc64le|s390x)$")
 
 
 @lru_cache(maxsize=16384)
@@ -176,7 +175,7 @@ def is_stack_name(name: str) -> bool:
     return norm(name).startswith(_STACK_PREFIXES)
 
 
-_LEADING_NAME = lazy_compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_LEADING_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 @lru_cache(maxsize=8192)
@@ -219,7 +218,7 @@ def release_of(version: str) -> Version | None:
         return None
 
 
-_LOCAL_RUNTIME = lazy_compile(r"^(cu|rocm|xpu|cpu)(.*)$")
+_LOCAL_RUNTIME = re.compile(r"^(cu|rocm|xpu|cpu)(.*)$")
 
 
 def runtime_from_local(local: str | None) -> tuple[str | None, str | None]:

@@ -15,10 +15,9 @@ from __future__ import annotations
 import re
 
 from accelctl.inventory.python_env import CudaWheel, Distribution
-from accelctl.lazy_re import lazy_compile
 from accelctl.probes.frameworks.common import norm, parse_requirement
 
-_SUFFIX = lazy_compile(r"-cu(\d{2})$|-cuda(\d{2})x?$|-cuda(\d{2})\d$|-cu(\d{2})-")
+_SUFFIX = re.compile(r"-cu(\d{2})$|-cuda(\d{2})x?$|-cuda(\d{2})\d$|-cu(\d{2})-")
 # Unsuffixed components whose version starts with the CUDA major (cuda-toolkit 13.0.2's pins:
 # nvidia-cublas 13.1.0.3, nvidia-cuda-runtime 13.0.96, nvidia-npp 13.0.1.2, nvidia-nvjpeg 13.0.1.86 ...).
 TRACKS_CUDA = frozenset({

@@ -9,13 +9,13 @@ version it was built with comes from the jax matrix when it has the release.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
-from accelctl.lazy_re import lazy_compile
 from accelctl.probes.frameworks.common import MarkerEnv, base_info, extra_pins, norm, satisfied, split_local
 
-_PLUGIN = lazy_compile(r"^jax-(cuda|rocm)(\d+)-(plugin|pjrt)$")
+_PLUGIN = re.compile(r"^jax-(cuda|rocm)(\d+)-(plugin|pjrt)$")
 
 
 def _plugins(installed: dict[str, Distribution]) -> list[Distribution]:

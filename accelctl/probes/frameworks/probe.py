@@ -1,8 +1,8 @@
-"""The frameworks probe: framework wheels of each Python environment, what they were built for, pin and bundle.
+"""Framework wheels of a Python environment: what they were built for, pin and bundle.
 
-Runs after the python probe and fills ``frameworks``, ``cuda_wheels``,
-``cuda_majors``, ``platform`` and ``requirement_problems`` of every environment
-it found (entries are replaced, never mutated). Nothing is imported from the
+The python probe calls ``describe_frameworks`` on the environment it found; it
+fills ``frameworks``, ``cuda_wheels``, ``cuda_majors``, ``platform`` and
+``requirement_problems`` (the entry is replaced, never mutated). Nothing is imported from the
 inspected environment: metadata, ``torch/version.py``-style build records and,
 when asked, fatbin headers are read as files.
 """
@@ -115,11 +115,6 @@ def _with_elf_glibc_floor(host: Host, installed: dict[str, Any], fw: FrameworkIn
         return fw
     return replace(fw, glibc_floor=f"{best[0][0]}.{best[0][1]}", glibc_floor_source=best[1],
                    notes=list(fw.notes) + [f"glibc >= {best[0][0]}.{best[0][1]}: GLIBC symbol versions {best[1]} needs"])
-
-
-def probe(ctx: ProbeContext) -> list[PythonEnvironment]:
-    envs = ctx.results.get("python") or []
-    return [describe_frameworks(ctx, env) for env in envs]
 
 
 __all__ = ["describe_frameworks", "env_platform", "interpreter_machine"]

@@ -24,12 +24,11 @@ from dataclasses import replace
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
-from accelctl.lazy_re import lazy_compile
 from accelctl.probes.frameworks import fatbin
 from accelctl.probes.frameworks.common import MarkerEnv, base_info, runtime_from_local, split_local
 from accelctl.probes.frameworks.cuda_wheels import runtime_from_pins
 
-_ASSIGN = lazy_compile(r"^(__version__|cuda|hip|rocm|xpu)\s*(?::[^=]*)?=\s*(?:'([^']*)'|\"([^\"]*)\"|None)\s*$", re.MULTILINE)
+_ASSIGN = re.compile(r"^(__version__|cuda|hip|rocm|xpu)\s*(?::[^=]*)?=\s*(?:'([^']*)'|\"([^\"]*)\"|None)\s*$", re.MULTILINE)
 Unknown = Callable[[str, str], None]
 
 

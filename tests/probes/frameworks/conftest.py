@@ -1,4 +1,4 @@
-"""Runs the python + frameworks probes on an environment fixture of tests/fixtures/envs/."""
+"""Runs the python probe (which reads the framework wheels) on an environment fixture of tests/fixtures/envs/."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from accelctl.host.filesystem import FileSystemHost
 from accelctl.inventory.python_env import FrameworkInfo, PythonEnvironment
 from accelctl.probes import python_env
 from accelctl.probes.base import ProbeContext, ProbeOptions
-from accelctl.probes.frameworks.probe import probe as frameworks_probe
 from tests.conftest import FIXTURES
 
 ENVS = FIXTURES / "envs"
@@ -14,6 +13,5 @@ ENVS = FIXTURES / "envs"
 
 def probe_env(name: str, python: str = "/opt/venv/bin/python3", scan: bool = False) -> tuple[PythonEnvironment, dict[str, FrameworkInfo], list]:
     ctx = ProbeContext(FileSystemHost(str(ENVS / name)), ProbeOptions(python=python, scan_fatbins=scan), "python")
-    ctx.results["python"] = python_env.probe(ctx)
-    [env] = frameworks_probe(ctx.for_probe("frameworks"))
+    [env] = python_env.probe(ctx)
     return env, {f.name: f for f in env.frameworks}, [(u.fact, u.reason) for u in ctx.unknowns]
