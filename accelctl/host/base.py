@@ -126,7 +126,7 @@ class Host(Protocol):
     def amdsmi(self, call: str, *args: Any) -> Any: ...
 
     def warm_up(self) -> None:
-        """Start slow, read-only device-library set-up (NVML) in the background; calls wait for it."""
+        """Start slow, read-only device-library set-up (NVML's child process) while probes read files."""
 
     def release(self) -> None:
-        """End what warm_up started (NVML's process) once the probes are done."""
+        """End the device libraries' child processes once the probes are done."""

@@ -109,6 +109,8 @@ def probe_driver(ctx: ProbeContext, cache: list[CacheEntry], exists: _Files) -> 
         version, err = drv.nvml_call(host, "nvmlSystemGetDriverVersion")
         if err is not None and err.code == drv.NVML_ERROR_LIB_RM_VERSION_MISMATCH:
             nvml_ok, nvml_error, nvml_code = False, err.message, err.code
+        elif err is not None:
+            ctx.unknown("nvidia.nvml", f"NVML started but did not give the driver version: {err}")
     if nvml_ok:
         raw, _ = drv.nvml_call(host, "nvmlSystemGetCudaDriverVersion_v2")
         if raw is None:
