@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from accelctl.inventory import Inventory
 from accelctl.matrices import MatrixSet
-from accelctl.plan.fit import cuda_max_for_driver
+from accelctl.matrices.subjects import cuda_toolkit
 
 VENDORS = ("nvidia", "amd", "intel", "cpu")
 
@@ -63,7 +63,8 @@ def from_inventory(inv: Inventory, matrices: MatrixSet, name: str = "") -> Targe
     if inv.nvidia.gpus:
         drv = inv.nvidia.driver
         driver = (drv.version or drv.kernel_module_version) if drv else None
-        cuda_max = (drv.cuda_driver_version if drv else None) or cuda_max_for_driver(matrices, driver)
+        cuda_max = (drv.cuda_driver_version if drv else None) or cuda_toolkit.cuda_max_for_driver(
+            matrices.entries_or_empty("cuda_toolkit"), driver)
         return Target(name or inv.host, "nvidia", driver, cuda_max,
                       tuple(sorted({g.compute_capability for g in inv.nvidia.gpus if g.compute_capability})),
                       tuple(sorted({g.name for g in inv.nvidia.gpus})), **common)
@@ -83,7 +84,7 @@ def from_flags(matrices: MatrixSet, vendor: str | None, driver: str | None, gpu:
         vendor = "amd" if (rocm or gfx) else "nvidia" if (driver or gpu or cc or cuda) else "cpu"
     if vendor == "nvidia":
         ccs = (cc,) if cc else ((gpu_cc(gpu),) if gpu and gpu_cc(gpu) else ())
-        cuda_max = cuda or cuda_max_for_driver(matrices, driver)
+        cuda_max = cuda or cuda_toolkit.cuda_max_for_driver(matrices.entries_or_empty("cuda_toolkit"), driver)
         return Target("flags", "nvidia", driver, cuda_max, tuple(c for c in ccs if c), (gpu,) if gpu else (),
                       python=python, glibc=glibc, arch=arch)
     if vendor == "amd":
