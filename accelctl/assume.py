@@ -110,7 +110,7 @@ def apply_assumptions(inv: Inventory, items: Sequence[str], gpu_cc: Any = None) 
     result = inventory_from_data(data, "--assume")
     import dataclasses
 
-    from accelctl.probes.collect import summarize_accelerators
+    from accelctl.derive.accelerators import summarize_accelerators
 
     return dataclasses.replace(result, accelerators=summarize_accelerators(result))
 

@@ -50,8 +50,16 @@ def own_prefix() -> str | None:
     return prefix if any(m in prefix + "/" for m in _TOOL_ENV_MARKERS) else None
 
 
-def gather(source: Source) -> Inventory:
-    """The inventory: loaded from a snapshot, or probed on the host ``source`` names (the live machine by default)."""
+def gather(source: Source, matrices: MatrixSet | None = None) -> Inventory:
+    """The inventory: loaded from a snapshot or probed (the live machine by default), then what the matrices
+    (``matrices``, else the bundled ones with the environment's overlays) add to it (``accelctl.derive``)."""
+    from accelctl.derive import derive
+
+    return derive(observe(source), matrices or matrix_set())
+
+
+def observe(source: Source) -> Inventory:
+    """What the probes saw on the host ``source`` names, or what a snapshot recorded."""
     if source.snapshot:
         from accelctl.inventory import load_snapshot
 

@@ -6,7 +6,7 @@ typer application when a command line needs it.
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+from typing import Any
 
 from accelctl.cli.exits import Exit, guarded
 

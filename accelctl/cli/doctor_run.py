@@ -59,7 +59,7 @@ def run(args: DoctorArgs) -> int:
         diagnosis = logic.Diagnosis(expect=args.expect, select=args.select, ignore=args.ignore,
                                     matrices=args.matrices, assume=args.assume)
         inventory = logic.gather(logic.Source(snapshot=args.from_file, root=args.root, python=args.python,
-                                              scan_fatbins=args.scan_fatbins))
+                                              scan_fatbins=args.scan_fatbins), matrices)
         if args.snapshot:
             _write(args.snapshot, inventory.to_json() + "\n")
         report = logic.diagnose(inventory, diagnosis, matrices)

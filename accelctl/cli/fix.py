@@ -28,8 +28,9 @@ def fix(
         from accelctl import doctor as logic
         from accelctl.plan.script import plan_script
 
-        inventory = logic.gather(logic.Source(snapshot=from_file, python=python))
-        report = logic.diagnose(inventory, logic.Diagnosis(expect=expect, assume=assume, matrices=matrices))
+        matrix_set = logic.matrix_set(matrices)
+        inventory = logic.gather(logic.Source(snapshot=from_file, python=python), matrix_set)
+        report = logic.diagnose(inventory, logic.Diagnosis(expect=expect, assume=assume, matrices=matrices), matrix_set)
         if script:
             sys.stdout.write(plan_script(report.plan, report.inventory.host))
         else:

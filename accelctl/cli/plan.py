@@ -116,15 +116,15 @@ def _targets(ms, from_file, fleet_path, driver, gpu, cc, cuda, rocm, gfx, xpu, c
         except FleetError as exc:
             raise InputError(str(exc)) from None
     elif from_file:
-        from accelctl.inventory import load_snapshot
+        from accelctl.doctor import Source, gather
 
-        targets = [from_inventory(load_snapshot(from_file), ms)]
+        targets = [from_inventory(gather(Source(snapshot=from_file), ms), ms)]
     elif flags_given:
         vendor = "intel" if xpu else "cpu" if cpu else None
         targets = [from_flags(ms, vendor, driver, gpu, cc, cuda, rocm, gfx, python, glibc, arch, gpu_cc)]
     else:
         from accelctl.doctor import Source, gather
 
-        targets = [from_inventory(gather(Source()), ms, "this machine")]
+        targets = [from_inventory(gather(Source(), ms), ms, "this machine")]
     overrides = {k: v for k, v in (("python", python), ("glibc", glibc)) if v}
     return [dataclasses.replace(t, **overrides) for t in targets] if overrides else targets

@@ -185,7 +185,7 @@ class _Layering:
             os.chmod(dest, 0o755)
 
 
-def zlib_error() -> type:
+def zlib_error() -> type[Exception]:
     import zlib
 
     return zlib.error

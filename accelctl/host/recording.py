@@ -302,8 +302,8 @@ def write_capture(rec: RecordingHost, folder: str, env: Mapping[str, str], readm
         size = rec.sizes.get(path, max(o + len(d) for o, d in pieces.items()))
         ranges[rec.inner.realpath(path)] = {"size": size, "pieces": [[o, base64.b64encode(d).decode()] for o, d in sorted(pieces.items())]}
     if ranges:
-        with open(os.path.join(folder, "ranges.json"), "w", encoding="utf-8") as fh:
-            json.dump(ranges, fh, indent=1, sort_keys=True)
+        with open(os.path.join(folder, "ranges.json"), "w", encoding="utf-8") as text:
+            json.dump(ranges, text, indent=1, sort_keys=True)
 
     for dirpath, dirnames, filenames in os.walk(files_root):
         if not dirnames and not filenames:  # git keeps no empty folder; the replay hides this file
@@ -315,9 +315,9 @@ def write_capture(rec: RecordingHost, folder: str, env: Mapping[str, str], readm
             os.chmod(dest, 0o755)
 
     def dump(name: str, obj: Any) -> None:
-        with open(os.path.join(folder, name), "w", encoding="utf-8") as fh:
-            json.dump(red.data(obj), fh, indent=2, sort_keys=True)
-            fh.write("\n")
+        with open(os.path.join(folder, name), "w", encoding="utf-8") as text:
+            json.dump(red.data(obj), text, indent=2, sort_keys=True)
+            text.write("\n")
 
     from accelctl.probes.environment import relevant_env
 
@@ -329,6 +329,6 @@ def write_capture(rec: RecordingHost, folder: str, env: Mapping[str, str], readm
         dump("amdsmi.json", rec.amdsmi_calls)
     dump("host.json", {"label": f"capture of {red.text(rec.label)}", "can_run_commands": rec.can_run_commands,
                        "can_query_devices": rec.can_query_devices})
-    with open(os.path.join(folder, "README.md"), "w", encoding="utf-8") as fh:
-        fh.write(readme + ("\n\n## Shortened\n" + "\n".join(f"- {n}" for n in notes) if notes else "") + "\n")
+    with open(os.path.join(folder, "README.md"), "w", encoding="utf-8") as text:
+        text.write(readme + ("\n\n## Shortened\n" + "\n".join(f"- {n}" for n in notes) if notes else "") + "\n")
     return notes

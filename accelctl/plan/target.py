@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from accelctl.inventory import Inventory
 from accelctl.matrices import MatrixSet
@@ -58,7 +59,7 @@ def from_inventory(inv: Inventory, matrices: MatrixSet, name: str = "") -> Targe
     env = inv.python[0] if inv.python else None
     installed = {d.name.lower(): d.version for d in env.distributions} if env else {}
     python = _minor(env.version) if env else None
-    common = {"python": python, "glibc": inv.os.libc_version if inv.os.libc == "glibc" else None,
+    common: dict[str, Any] = {"python": python, "glibc": inv.os.libc_version if inv.os.libc == "glibc" else None,
                   "arch": inv.os.arch or "x86_64", "installed": installed}
     if inv.nvidia.gpus:
         drv = inv.nvidia.driver
@@ -95,12 +96,13 @@ def from_flags(matrices: MatrixSet, vendor: str | None, driver: str | None, gpu:
 
 def from_fleet(fleet, matrices: MatrixSet, gpu_cc) -> list[Target]:
     """One target per node class (snapshot classes included)."""
+    from accelctl.derive import derive
     from accelctl.inventory import load_snapshot
 
     out = []
     for c in fleet.classes:
         if c.snapshot:
-            t = from_inventory(load_snapshot(c.snapshot), matrices, c.name)
+            t = from_inventory(derive(load_snapshot(c.snapshot), matrices), matrices, c.name)
             out.append(t)
             continue
         t = from_flags(matrices, c.vendor, c.driver, c.gpu, c.compute_capability, c.cuda_driver, c.rocm,

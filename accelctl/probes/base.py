@@ -36,8 +36,6 @@ class ProbeContext:
     results: dict[str, Any] = field(default_factory=dict)  # earlier probes' sections, by section name
     unknowns: list[Unknown] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    # The run's MatrixSet (accelctl.matrices), shared with the rules so a matrix is loaded once a run.
-    matrices: Any = None
 
     def unknown(self, fact: str, reason: str) -> None:
         """Record that ``fact`` could not be learned, and why."""
@@ -46,20 +44,9 @@ class ProbeContext:
 
     def for_probe(self, name: str) -> ProbeContext:
         """A view of this context whose unknowns are attributed to ``name``."""
-        view = ProbeContext(self.host, self.options, name, self.results, self.unknowns, matrices=self.matrices)
+        view = ProbeContext(self.host, self.options, name, self.results, self.unknowns)
         view._lock = self._lock
         return view
-
-    def matrix_entries(self, name: str) -> list[Any] | None:
-        """A matrix's entries, or None when it is missing or broken: a probe then reports the fact as unknown."""
-        from accelctl.matrices import MatrixError, MatrixSet
-
-        if self.matrices is None:
-            self.matrices = MatrixSet()
-        try:
-            return list(self.matrices.entries(name))
-        except MatrixError:
-            return None
 
 
 @record

@@ -193,7 +193,10 @@ def glibc_floor(tags: Iterable[str]) -> str | None:
         for m in _MANYLINUX.finditer(tag):
             text = f"{m.group(1)}.{m.group(2)}" if m.group(1) else _LEGACY_GLIBC[m.group(4)]
             floors.append(tuple(int(x) for x in text.split(".")))  # type: ignore[arg-type]
-    return "%d.%d" % min(floors) if floors else None
+    if not floors:
+        return None
+    low = min(floors)
+    return f"{low[0]}.{low[1]}"
 
 
 def tag_platform(tags: Iterable[str]) -> str | None:

@@ -35,13 +35,12 @@ def interpreter_machine(host: Host, interpreter: str) -> str | None:
         return None
     if len(head) < 20 or head[:4] != b"\x7fELF":
         return None
-    order = "little" if head[5] == 1 else "big"
-    return _ELF_MACHINES.get(int.from_bytes(head[18:20], order))
+    return _ELF_MACHINES.get(int.from_bytes(head[18:20], "little" if head[5] == 1 else "big"))
 
 
 def env_platform(host: Host, env: PythonEnvironment) -> str | None:
     """The environment's CPU architecture: its wheels' platform tags, else its interpreter's ELF header."""
-    counts = {}
+    counts: dict[str, int] = {}
     for d in env.distributions:
         p = tag_platform(d.wheel_tags)
         if p:
@@ -61,11 +60,11 @@ def describe_frameworks(ctx: ProbeContext, env: PythonEnvironment) -> PythonEnvi
     out: list[FrameworkInfo] = []
     torch_info = None
     if TORCH in installed:
-        torch_info = torch_reader.read_torch(host, env, installed[TORCH], installed, menv,
-                                             ctx.matrix_entries("pytorch"), ctx.options.scan_fatbins, unknown)
+        torch_info = torch_reader.read_torch(host, env, installed[TORCH], installed, menv, ctx.options.scan_fatbins,
+                                             unknown)
         out.append(torch_info)
     if any(n in installed for n in JAX_FAMILY):
-        out.extend(jax_reader.read_jax(env, installed, menv, ctx.matrix_entries("jax")))
+        out.extend(jax_reader.read_jax(env, installed, menv))
     for name in TENSORFLOW:
         if name in installed:
             out.append(tensorflow.read_tensorflow(host, env, installed[name], installed, menv))
