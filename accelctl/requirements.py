@@ -2,7 +2,7 @@
 
 A doctor run reads a few hundred requirement lines (torch alone has dozens) and
 both the probes and the rules need them. packaging's ``Requirement`` runs a
-general tokenizer per line (~0.1 ms each); most lines are the simple form
+general tokenizer per line; most lines are the simple form
 ``name[extras] specifiers ; marker`` whose few distinct markers
 (``platform_system == "Linux"``) repeat on every line. Those are split with one
 regular expression and built from ``SpecifierSet`` and a cached ``Marker``:

@@ -10,13 +10,6 @@ import time
 REAP_WAIT_S = 1.0
 
 
-def write_all(fd: int, data: bytes) -> None:
-    """Write all of ``data`` to a pipe (os.write may take only part of it)."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
 def reap(pid: int) -> int | None:
     """The child's wait status once it has ended, or None after REAP_WAIT_S (or when it is not our child)."""
     end = time.monotonic() + REAP_WAIT_S
@@ -40,11 +33,6 @@ def kill(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-
-
-def kill_and_reap(pid: int) -> int | None:
-    kill(pid)
-    return reap(pid)
 
 
 def describe_status(status: int | None) -> str:

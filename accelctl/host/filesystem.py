@@ -171,12 +171,6 @@ class FileSystemHost:
         except OSError:
             return None
 
-    def is_char_device(self, path: str) -> bool:
-        try:
-            return stat.S_ISCHR(os.stat(self._host_path(path)).st_mode)
-        except (HostError, OSError):
-            return False
-
     def which(self, name: str) -> str | None:
         for folder in self.env.get("PATH", "").split(":"):
             if not folder.startswith("/"):

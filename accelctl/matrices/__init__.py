@@ -13,7 +13,7 @@ import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any
 
 from accelctl.matrices.errors import MatrixError
 
@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from accelctl.matrices.base import Matrix, MatrixSpec
 
 ENV_VAR = "ACCELCTL_MATRICES"
-# Names this package offers from accelctl.matrices.base, imported on first use: a MatrixSet is made before a
-# doctor's first probe, and base brings packaging's specifiers (~18 ms on a GPU node) that only loading needs.
+# Names this package offers from accelctl.matrices.base, imported on first use: base brings packaging's
+# specifiers, which only loading a matrix needs (catching MatrixError or making a MatrixSet does not).
 _FROM_BASE = ("Matrix", "MatrixSpec", "parse_matrix", "parse_trusted", "parse_yaml")
 
 
@@ -99,11 +99,6 @@ class MatrixSet:
         """The matrices loaded so far, by name."""
         return dict(self._cache)
 
-    def adopt(self, loaded: dict[str, Matrix]) -> None:
-        """Take matrices another process of the run loaded from these same folders (a probe's, see probes.forked)."""
-        for name, matrix in loaded.items():
-            self._cache.setdefault(name, matrix)
-
     def names(self) -> list[str]:
         names = set()
         for folder in self.folders():
@@ -142,7 +137,7 @@ def load_file(subject: MatrixSpec, path: Path, use_compiled: bool = False) -> Ma
         return parse_trusted(subject, compiled, str(path))
     try:
         raw = parse_yaml(data)
-    except Exception as exc:  # yaml.YAMLError and friends: report, never a traceback
+    except Exception as exc:  # noqa: BLE001 - yaml.YAMLError and friends: report, never a traceback
         raise MatrixError([f"{path}: not valid YAML: {exc}"]) from None
     return parse_matrix(subject, raw, str(path))
 
@@ -154,7 +149,7 @@ def source_fingerprint(data: bytes) -> str:
     """What a compiled twin records of the YAML it was made from, to tell when it is stale.
 
     A checksum, not a security hash: the bundled folder is trusted, and zlib costs
-    nothing to import where hashlib loads OpenSSL (3-7 ms of a doctor run).
+    nothing to import where hashlib loads OpenSSL.
     """
     import zlib
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import InvalidVersion
 
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
 from accelctl.record import record
@@ -212,13 +212,6 @@ def tag_platform(tags: Iterable[str]) -> str | None:
 def split_local(version: str) -> tuple[str, str | None]:
     public, _, local = version.strip().partition("+")
     return public, (local or None)
-
-
-def release_of(version: str) -> Version | None:
-    try:
-        return Version(split_local(version)[0])
-    except InvalidVersion:
-        return None
 
 
 _LOCAL_RUNTIME = re.compile(r"^(cu|rocm|xpu|cpu)(.*)$")

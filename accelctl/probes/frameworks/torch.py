@@ -4,7 +4,7 @@ Facts come from files only, strongest first:
 
 1. the local version tag (``2.5.1+cu124``) of ``torch/version.py``'s
    ``__version__`` or of METADATA (PyPI wheels carry none in METADATA, but their
-   generated ``torch/version.py`` does: ``2.11.0+cu130`` on the H100 node);
+   generated ``torch/version.py`` does: ``2.11.0+cu130``);
 2. ``torch/version.py``'s ``cuda`` / ``hip`` / ``rocm`` / ``xpu`` values, written at
    build time by pytorch's tools/generate_torch_version.py;
 3. the Requires-Dist pins (``nvidia-cuda-runtime-cu12==12.4.127`` -> CUDA 12.4,
