@@ -14,12 +14,12 @@ def summarize_accelerators(inv: Inventory) -> list[Accelerator]:
         cc = gpu.compute_capability
         out.append(Accelerator("nvidia", gpu.index, gpu.name, "gpu", f"sm_{cc.replace('.', '')}" if cc else None,
                                gpu.memory_mib, driver, gpu.pci_bus_id, gpu.source))
-    for gpu in inv.amd.gpus:
-        out.append(Accelerator("amd", gpu.index, gpu.name or "AMD GPU", "gpu", gpu.gfx_target, gpu.memory_mib,
-                               inv.amd.driver_version, gpu.pci_bus_id, gpu.source))
-    for gpu in inv.intel.gpus:
-        out.append(Accelerator("intel", gpu.index, gpu.name or "Intel GPU", "gpu", gpu.family, None, None,
-                               gpu.pci_bus_id, gpu.source))
+    for amd in inv.amd.gpus:
+        out.append(Accelerator("amd", amd.index, amd.name or "AMD GPU", "gpu", amd.gfx_target, amd.memory_mib,
+                               inv.amd.driver_version, amd.pci_bus_id, amd.source))
+    for intel in inv.intel.gpus:
+        out.append(Accelerator("intel", intel.index, intel.name or "Intel GPU", "gpu", intel.family, None, None,
+                               intel.pci_bus_id, intel.source))
     for other in inv.other_accelerators:
         vendor = other.vendor if other.vendor in ("google", "aws", "habana") else "other"
         name = f"TPU {other.model}" if other.kind == "tpu" and other.model else (other.model or other.kind)

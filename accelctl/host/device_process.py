@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -27,13 +28,16 @@ from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from accelctl.host.base import DeviceLibraryError, NotSupported
-from accelctl.host.children import describe_status, kill, reap
 
 # library name (as errors name it) -> "module:class" of the in-child backend, with LiveNvml's call shape
 BACKENDS = {"NVML": "accelctl.host.device_libs:LiveNvml", "amdsmi": "accelctl.host.device_libs:LiveAmdSmi"}
 
 # Most a reply line may hold: answers are small (a GPU's properties); more is not a reply.
 MAX_REPLY = 4 << 20
+
+# How long an ended or killed child may take to be reaped before it is left to the system: a process stuck inside
+# a driver call cannot die until the call returns, and the doctor must not wait for it.
+REAP_WAIT_S = 1.0
 
 _CHILD = "import sys; from accelctl.host.device_process import serve; serve(sys.argv[1], int(sys.argv[2]))"
 
@@ -153,8 +157,20 @@ class DeviceProcess:
         raise self._broken
 
     def _end_status(self) -> str:
+        """How the child ended, in words ("killed by SIGSEGV", "exit code 0")."""
         proc = self._proc
-        return describe_status(reap(proc.pid)) if proc is not None else "never started"
+        try:
+            code = proc.wait(REAP_WAIT_S) if proc is not None else None
+        except subprocess.TimeoutExpired:
+            code = None
+        if code is None:
+            return "its exit status is unknown"
+        if code < 0:
+            try:
+                return f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"killed by signal {-code}"
+        return f"exit code {code}"
 
     def close(self, wait: bool = True) -> None:
         """End the child (it holds nothing that needs a clean shutdown: the library is only read).
@@ -172,11 +188,18 @@ class DeviceProcess:
                     proc.stdin.close()
                 except OSError:
                     pass
-            kill(proc.pid)
+            if proc.poll() is None:
+                proc.kill()
             if wait:
-                reap(proc.pid)
+                _reap(proc)
             else:
-                threading.Thread(target=reap, args=(proc.pid,), name="device-reaper", daemon=True).start()
-            proc.returncode = 0  # reaped here (or by the thread): Popen must not wait for it again
+                threading.Thread(target=_reap, args=(proc,), name="device-reaper", daemon=True).start()
         if self._broken is None:
             self._broken = DeviceLibraryError(self.library, None, "its process was closed")
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        proc.wait(REAP_WAIT_S)
+    except subprocess.TimeoutExpired:
+        pass
