@@ -8,14 +8,9 @@ so every probe runs unchanged on each of them, and tests need no hardware.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from accelctl.record import record
-
-try:  # Python 3.8+: typing.Protocol
-    from typing import Protocol
-except ImportError:  # pragma: no cover
-    from typing_extensions import Protocol  # type: ignore[assignment]
 
 
 class HostError(Exception):

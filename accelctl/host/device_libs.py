@@ -8,7 +8,6 @@ recorded into a fixture and replayed in tests.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from accelctl.host.base import DeviceLibraryError, NotSupported
@@ -39,7 +38,6 @@ class LiveNvml:
     """pynvml (from the nvidia-ml-py distribution), imported on first use: in the child that serves it."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
         self._module: Any = None
         self._handles: dict[str, Any] = {}
         self._init_error: DeviceLibraryError | None = None
@@ -48,14 +46,12 @@ class LiveNvml:
     def warm_up_now(self) -> None:
         """Initialise NVML and open every GPU's handle now; failures are kept and met again by ``call``."""
         try:
-            with self._lock:
-                self._ensure_init()
-                count = int(self._module.nvmlDeviceGetCount())
-                for index in range(count):
-                    try:
-                        self._handle(index)
-                    except Exception:  # noqa: BLE001, S112 - one lost GPU must not keep the others' handles
-                        continue
+            self._ensure_init()
+            for index in range(int(self._module.nvmlDeviceGetCount())):
+                try:
+                    self._handle(index)
+                except Exception:  # noqa: BLE001, S112 - one lost GPU must not keep the others' handles
+                    continue
         except Exception:  # noqa: BLE001, S110 - every failure here is reported by the probe's own call
             pass
 
@@ -100,28 +96,26 @@ class LiveNvml:
         return self._handles[key]
 
     def call(self, name: str, *args: Any) -> Any:
-        with self._lock:
-            if name == "nvmlInit":
-                self._ensure_init()
-                return None
+        if name == "nvmlInit":
             self._ensure_init()
-            module = self._module
-            func = getattr(module, name, None)
-            if func is None:
-                raise NotSupported(f"this nvidia-ml-py has no {name}")
-            try:
-                if name.startswith("nvmlDevice") and args:
-                    return plain(func(self._handle(args[0]), *args[1:]))
-                return plain(func(*args))
-            except module.NVMLError as exc:
-                raise self._error(exc) from None
+            return None
+        self._ensure_init()
+        module = self._module
+        func = getattr(module, name, None)
+        if func is None:
+            raise NotSupported(f"this nvidia-ml-py has no {name}")
+        try:
+            if name.startswith("nvmlDevice") and args:
+                return plain(func(self._handle(args[0]), *args[1:]))
+            return plain(func(*args))
+        except module.NVMLError as exc:
+            raise self._error(exc) from None
 
 
 class LiveAmdSmi:
-    """Lazily imported amdsmi; optional (needs ROCm's native library)."""
+    """amdsmi (needs ROCm's native library), imported on first use: in the child that serves it."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
         self._module: Any = None
         self._handles: list | None = None
         self._init_error: Exception | None = None
@@ -148,18 +142,18 @@ class LiveAmdSmi:
         return self._module
 
     def call(self, name: str, *args: Any) -> Any:
-        with self._lock:
-            module = self._ensure()
-            if name == "amdsmi_init":
-                return None
-            if name == "device_count":
-                return len(self._handles or [])
-            func = getattr(module, name, None)
-            if func is None:
-                raise NotSupported(f"this amdsmi has no {name}")
-            try:
-                if args and isinstance(args[0], int) and self._handles is not None:
-                    return plain(func(self._handles[args[0]], *args[1:]))
-                return plain(func(*args))
-            except Exception as exc:  # noqa: BLE001 - any failure of one call is that call's answer
-                raise DeviceLibraryError("amdsmi", getattr(exc, "err_code", None), str(exc)) from None
+        module = self._ensure()
+        if name == "amdsmi_init":
+            return None
+        if name == "device_count":
+            return len(self._handles or [])
+        func = getattr(module, name, None)
+        if func is None:
+            raise NotSupported(f"this amdsmi has no {name}")
+        try:
+            if args and isinstance(args[0], int) and self._handles is not None:
+                return plain(func(self._handles[args[0]], *args[1:]))
+            return plain(func(*args))
+        except Exception as exc:  # noqa: BLE001 - any failure of one call is that call's answer
+            raise DeviceLibraryError("amdsmi", getattr(exc, "err_code", None), str(exc)) from None
+

@@ -8,7 +8,6 @@ slips through and records that too).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import field
 from typing import Any
@@ -35,18 +34,14 @@ class ProbeContext:
     probe: str = ""
     results: dict[str, Any] = field(default_factory=dict)  # earlier probes' sections, by section name
     unknowns: list[Unknown] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def unknown(self, fact: str, reason: str) -> None:
         """Record that ``fact`` could not be learned, and why."""
-        with self._lock:
-            self.unknowns.append(Unknown(self.probe, fact, reason))
+        self.unknowns.append(Unknown(self.probe, fact, reason))
 
     def for_probe(self, name: str) -> ProbeContext:
-        """A view of this context whose unknowns are attributed to ``name``."""
-        view = ProbeContext(self.host, self.options, name, self.results, self.unknowns)
-        view._lock = self._lock
-        return view
+        """A view of this context (the same results and unknowns) whose unknowns are attributed to ``name``."""
+        return ProbeContext(self.host, self.options, name, self.results, self.unknowns)
 
 
 @record
@@ -56,4 +51,3 @@ class Probe:
     run: Callable[[ProbeContext], Any]
     requires: tuple[str, ...] = ()  # sections that must be filled first
     timeout: float = 10.0
-    needs_commands: bool = False  # skipped (with a reason) on hosts that cannot run commands

@@ -1,45 +1,28 @@
-"""Probe a host and assemble the Inventory document."""
+"""Probe a host and assemble what the probes observed into the Inventory document."""
 
 from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 from accelctl import __version__
 from accelctl.host.base import Host
+from accelctl.inventory import Inventory
 from accelctl.probes import all_probes
 from accelctl.probes.base import Probe, ProbeContext, ProbeOptions
 from accelctl.probes.runner import run_probes
 
-if TYPE_CHECKING:
-    from accelctl.inventory import Inventory
-    from accelctl.inventory.common import ProbeRun
-
 
 def collect(host: Host, options: ProbeOptions, mode: str = "live", probes: Sequence[Probe] | None = None,
             now: _dt.datetime | None = None) -> Inventory:
-    """Run the probes on ``host`` and assemble what they observed into an Inventory."""
+    """Run the probes on ``host``; the Inventory holds observations only (``accelctl.derive`` adds the rest)."""
     ctx = ProbeContext(host, options)
     host.warm_up()  # a device library's child process starts while the probes read files
     try:
         sections, runs = run_probes(list(probes) if probes is not None else all_probes(), ctx)
     finally:
         host.release()
-    return _assemble(host, mode, ctx, sections, runs, now)
-
-
-def _assemble(host: Host, mode: str, ctx: ProbeContext, sections: dict[str, Any], runs: list[ProbeRun],
-              now: _dt.datetime | None) -> Inventory:
-    from accelctl.inventory import Inventory
-
     created = (now or _dt.datetime.now(_dt.timezone.utc)).replace(microsecond=0).isoformat()
-    return Inventory(
-        accelctl_version=__version__,
-        created=created,
-        host=host.label,
-        mode=mode,
-        unknowns=list(ctx.unknowns),
-        probes=runs,
-        **{name: value for name, value in sections.items() if value is not None},
-    )
+    return Inventory(accelctl_version=__version__, created=created, host=host.label, mode=mode,
+                     unknowns=list(ctx.unknowns), probes=runs,
+                     **{name: value for name, value in sections.items() if value is not None})

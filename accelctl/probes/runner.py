@@ -25,18 +25,14 @@ def run_order(probes: Sequence[Probe]) -> list[Probe]:
     A requirement no probe writes is simply absent when the probe runs; a cycle is a programming error and
     raises ``graphlib.CycleError``.
     """
-    writers: dict[str, list[str]] = {}
-    for p in probes:
-        writers.setdefault(p.section, []).append(p.name)
-    graph = graphlib.TopologicalSorter({p.name: [w for r in p.requires for w in writers.get(r, ()) if w != p.name]
-                                        for p in probes})
+    writers = {p.section: i for i, p in enumerate(probes)}  # one writer per section
+    graph = graphlib.TopologicalSorter({i: [writers[r] for r in p.requires if r in writers and writers[r] != i]
+                                        for i, p in enumerate(probes)})
     graph.prepare()
-    by_name = {p.name: p for p in probes}
-    position = {p.name: i for i, p in enumerate(probes)}
     order: list[Probe] = []
     while graph.is_active():
-        ready = sorted(graph.get_ready(), key=position.__getitem__)
-        order.extend(by_name[name] for name in ready)
+        ready = sorted(graph.get_ready())  # probe indexes: listed order among those ready together
+        order.extend(probes[i] for i in ready)
         graph.done(*ready)
     return order
 
@@ -58,17 +54,12 @@ def run_with_timeout(probe: Probe, ctx: ProbeContext) -> ProbeRun:
         return ProbeRun(probe.name, "timeout", probe.timeout * 1000.0, "timed out")
     if "value" in slot:
         ctx.results[probe.section] = slot["value"]
-    run: ProbeRun = slot["run"]
-    return run
+    return slot["run"]  # type: ignore[no-any-return]
 
 
 def _run_one(probe: Probe, view: ProbeContext, slot: dict[str, Any]) -> None:
     start = time.perf_counter()
     before = len(view.unknowns)
-    if probe.needs_commands and not view.host.can_run_commands:
-        view.unknown("*", f"{view.host.label} cannot run commands")
-        slot["run"] = ProbeRun(probe.name, "skipped", 0.0, "no commands on this host")
-        return
     try:
         slot["value"] = probe.run(view)
     except Exception as exc:  # noqa: BLE001 - the boundary: a probe bug becomes an unknown, not a traceback

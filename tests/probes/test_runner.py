@@ -84,15 +84,6 @@ def test_a_probe_that_raises_costs_only_its_own_section():
     assert ctx.unknowns[0].reason == "probe failed: ValueError: bad parse"
 
 
-def test_a_probe_that_needs_commands_is_skipped_with_the_reason_on_a_rootfs(tmp_path):
-    from accelctl.host.filesystem import FileSystemHost
-
-    ctx = ProbeContext(FileSystemHost(str(tmp_path)), ProbeOptions())
-    _, runs = run_probes([Probe(name="cmd", section="cmd", run=lambda c: 1, needs_commands=True)], ctx)
-    assert runs[0].status == "skipped"
-    assert ctx.unknowns[0].reason.endswith("cannot run commands")
-
-
 def test_the_fixture_inventory_records_a_run_for_every_probe():
     inventory = doctor.gather(doctor.Source(fixture=str(NODE)))
     assert [r.name for r in inventory.probes] == [p.name for p in run_order(all_probes())]
