@@ -236,8 +236,10 @@ class RecordingHost:
         return value
 
 
-def write_capture(rec: RecordingHost, folder: str, env: Mapping[str, str], readme: str) -> list[str]:
-    """Write the recording as a fixture folder; returns notes on what was shortened."""
+def write_capture(rec: RecordingHost, folder: str, env: Mapping[str, str], readme: str,
+                  recorded_env: Mapping[str, str]) -> list[str]:
+    """Write the recording as a fixture folder (``recorded_env``: the variables the probes read, as they saw
+    them; ``env``: the whole environment, whose host names are redacted); returns notes on what was shortened."""
     hostnames = [env.get("HOSTNAME", "")]
     try:
         hostnames.append(rec.inner.read_text("/etc/hostname", 256).strip())
@@ -319,9 +321,7 @@ def write_capture(rec: RecordingHost, folder: str, env: Mapping[str, str], readm
             json.dump(red.data(obj), text, indent=2, sort_keys=True)
             text.write("\n")
 
-    from accelctl.probes.environment import relevant_env
-
-    dump("env.json", relevant_env(dict(env)))
+    dump("env.json", dict(recorded_env))
     dump("commands.json", rec.commands)
     if rec.nvml_calls:
         dump("nvml.json", rec.nvml_calls)

@@ -50,7 +50,7 @@ def _eol_last_day(eol: str) -> _dt.date | None:
         year, month = int(m.group(1)), int(m.group(2))
         if not 1 <= month <= 12:
             return None
-        first_of_next = _dt.date(year + month // 12, month % 12 + 1, 1)  # no calendar import: 1.3 ms a run
+        first_of_next = _dt.date(year + month // 12, month % 12 + 1, 1)  # first day of the next month, without the calendar module
         return first_of_next - _dt.timedelta(days=1)
     try:
         return _dt.date.fromisoformat(eol)
