@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from accelctl.cli.exits import Exit, InputError, guarded
+from accelctl.cli.exits import InputError, guarded
 
 FAIL_ON = ("error", "warning", "never")
 
@@ -90,5 +90,3 @@ def _write(path: str, text: str) -> None:
     except OSError as exc:
         raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
-
-__all__ = ["Exit", "register"]

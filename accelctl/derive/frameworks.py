@@ -28,9 +28,6 @@ _TORCH_PINNED = "the torch it pins (no local tag)"
 
 def derive_environment(env: PythonEnvironment, matrices: MatrixSet, unknowns: list[Unknown]) -> PythonEnvironment:
     """``env`` with its frameworks' matrix-based facts (re)derived; unknowns it finds are appended to ``unknowns``."""
-    names = {_norm(f.name) for f in env.frameworks}
-    if not names & {"torch", "jaxlib"} and not any(_PLUGIN.match(n) for n in names):
-        return env
     out = list(env.frameworks)
     for i, fw in enumerate(out):
         if _norm(fw.name) == "torch":
@@ -38,13 +35,13 @@ def derive_environment(env: PythonEnvironment, matrices: MatrixSet, unknowns: li
             out = [_pinned_torch_runtime(f, out[i]) for f in out]
     if any(_PLUGIN.match(_norm(f.name)) for f in out):
         out = jax_facts(out, matrices.entries_or_empty("jax"))
-    return dataclasses.replace(env, frameworks=out)
+    return dataclasses.replace(env, frameworks=out) if out != env.frameworks else env
 
 
 def torch_facts(fw: FrameworkInfo, env_platform: str | None, entries: list[Any], unknowns: list[Unknown]) -> FrameworkInfo:
     from accelctl.matrices.subjects import pytorch
 
-    public, local = _split_local(fw.version)
+    public, local = pytorch.split_local(fw.version)
     platform = fw.platform or env_platform or "x86_64"
     kind, variant = fw.runtime_kind, fw.variant
     exact = pytorch.entry(entries, public, variant) if entries and variant else None
@@ -123,8 +120,3 @@ def _plugin_source(fw: FrameworkInfo) -> str:
 
 def _norm(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def _split_local(version: str) -> tuple[str, str | None]:
-    public, _, local = version.strip().partition("+")
-    return public, (local or None)

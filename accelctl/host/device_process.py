@@ -24,7 +24,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from accelctl.host.base import DeviceLibraryError, NotSupported
@@ -69,12 +68,10 @@ def serve(backend_path: str, replies: int) -> None:
 class DeviceProcess:
     """``call(name, *args)`` as the backend answers it, from a child process started on first need."""
 
-    def __init__(self, library: str, deadline: float = 20.0, env: Mapping[str, str] | None = None,
-                 backend: str | None = None) -> None:
+    def __init__(self, library: str, deadline: float = 20.0, backend: str | None = None) -> None:
         self.library = library
         self.deadline = deadline  # seconds the child may take to start and answer one call
         self._backend = backend or BACKENDS[library]
-        self._env = dict(os.environ if env is None else env)
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._replies = -1
@@ -94,7 +91,7 @@ class DeviceProcess:
         if self.started:
             return
         package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        env = dict(self._env)
+        env = dict(os.environ)  # the library loads as it would here (LD_LIBRARY_PATH)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
         read_fd, write_fd = os.pipe()
         try:

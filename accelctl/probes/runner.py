@@ -44,28 +44,27 @@ def run_probes(probes: Sequence[Probe], ctx: ProbeContext) -> tuple[dict[str, An
 
 
 def run_with_timeout(probe: Probe, ctx: ProbeContext) -> ProbeRun:
-    slot: dict[str, Any] = {}
+    """Run one probe in a thread that is left behind if it outlives ``probe.timeout``; how it went."""
     view = ctx.for_probe(probe.name)
-    t = threading.Thread(target=_run_one, args=(probe, view, slot), name=f"probe-{probe.name}", daemon=True)
-    t.start()
-    t.join(probe.timeout)
-    if t.is_alive():
+    slot: dict[str, Any] = {}
+    before, start = len(ctx.unknowns), time.perf_counter()
+
+    def run() -> None:
+        try:
+            slot["value"] = probe.run(view)
+        except Exception as exc:  # noqa: BLE001 - the boundary: a probe bug becomes an unknown, not a traceback
+            slot["error"] = f"{type(exc).__name__}: {exc}"
+
+    thread = threading.Thread(target=run, name=f"probe-{probe.name}", daemon=True)
+    thread.start()
+    thread.join(probe.timeout)
+    ms = round((time.perf_counter() - start) * 1000.0, 3)
+    if thread.is_alive():
         view.unknown("*", f"the probe did not finish within {probe.timeout:g} s")
         return ProbeRun(probe.name, "timeout", probe.timeout * 1000.0, "timed out")
-    if "value" in slot:
-        ctx.results[probe.section] = slot["value"]
-    return slot["run"]  # type: ignore[no-any-return]
-
-
-def _run_one(probe: Probe, view: ProbeContext, slot: dict[str, Any]) -> None:
-    start = time.perf_counter()
-    before = len(view.unknowns)
-    try:
-        slot["value"] = probe.run(view)
-    except Exception as exc:  # noqa: BLE001 - the boundary: a probe bug becomes an unknown, not a traceback
-        view.unknown("*", f"probe failed: {type(exc).__name__}: {exc}")
-        slot["run"] = ProbeRun(probe.name, "failed", (time.perf_counter() - start) * 1000.0,
-                               f"{type(exc).__name__}: {exc}")
-        return
-    mine = [u for u in view.unknowns[before:] if u.probe == probe.name]
-    slot["run"] = ProbeRun(probe.name, "partial" if mine else "ok", round((time.perf_counter() - start) * 1000.0, 3))
+    if "error" in slot:
+        view.unknown("*", f"probe failed: {slot['error']}")
+        return ProbeRun(probe.name, "failed", ms, slot["error"])
+    ctx.results[probe.section] = slot["value"]
+    partial = any(u.probe == probe.name for u in ctx.unknowns[before:])
+    return ProbeRun(probe.name, "partial" if partial else "ok", ms)

@@ -115,5 +115,3 @@ def _with_elf_glibc_floor(host: Host, installed: dict[str, Any], fw: FrameworkIn
     return replace(fw, glibc_floor=f"{best[0][0]}.{best[0][1]}", glibc_floor_source=best[1],
                    notes=list(fw.notes) + [f"glibc >= {best[0][0]}.{best[0][1]}: GLIBC symbol versions {best[1]} needs"])
 
-
-__all__ = ["describe_frameworks", "env_platform", "interpreter_machine"]

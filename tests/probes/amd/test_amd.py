@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from accelctl.derive.accelerators import summarize_accelerators
 from accelctl.derive.amd import named_gpus
 from accelctl.host.fixture import FixtureHost
+from accelctl.matrices.subjects.amd_gpus import AmdGpu
 from accelctl.probes.amd import kfd, rocm
 from accelctl.probes.base import ProbeOptions
 from accelctl.probes.collect import collect
@@ -106,7 +107,8 @@ def test_rx7900_override_and_inbox_driver():
 def test_matrix_names_are_derived_where_the_driver_gave_none():
     [g] = inventory(HOSTS / "rx7900-hsa-override").amd.gpus
     assert g.name is None
-    [named] = named_gpus([g], [{"device_ids": ["0x744C"], "name": "Radeon RX 7900 XTX"}])
+    entry = AmdGpu(product="Radeon RX 7900 XTX", segment="radeon", gfx="gfx1100", pci_device_ids=["0x744c"])
+    [named] = named_gpus([g], [entry])
     assert (named.name, named.name_source) == ("Radeon RX 7900 XTX", "matrix amd_gpus")
     assert named_gpus([named], []) == [g]  # a matrix name is looked up again, never kept stale
 
