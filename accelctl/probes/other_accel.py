@@ -111,7 +111,7 @@ def neuron(ctx: ProbeContext, pci: list[PciDevice], penvs: list[Any]) -> OtherAc
 
 def _neuron_libs(host: Any) -> list[tuple[str, str]]:
     """libnrt.so.<version> (Neuron runtime) and libnccom.so.<version> (collectives) under /opt/aws/neuron/lib."""
-    out = []
+    out: list[tuple[str, str]] = []
     try:
         names = [e.name for e in host.list_dir("/opt/aws/neuron/lib")]
     except HostError:

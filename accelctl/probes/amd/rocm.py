@@ -60,8 +60,7 @@ def _listing(host: Any, folder: str) -> list[str]:
 
 
 def _longest(names: list[str], prefix: str) -> str | None:
-    versions = [version_from_file_name(n) for n in names if n.startswith(prefix)]
-    versions = [v for v in versions if v]
+    versions = [v for v in (version_from_file_name(n) for n in names if n.startswith(prefix)) if v]
     return max(versions, key=lambda v: (v.count("."), len(v))) if versions else None
 
 

@@ -103,7 +103,7 @@ def runtime_from_pins(pins: dict[str, str]) -> tuple[str | None, str | None, str
             m = re.search(r"==\s*(\d+)\.(\d+)", spec)
             if m:
                 return "cuda", f"{m.group(1)}.{m.group(2)}", f"{n}{spec}"
-    majors = sorted({suffix_major(n) for n in pins if norm(n).startswith("nvidia-") and suffix_major(n)})
+    majors = sorted({major for n in pins if norm(n).startswith("nvidia-") and (major := suffix_major(n))})
     if len(majors) == 1:
         return "cuda", majors[0], f"nvidia-*-cu{majors[0]} pins (major only)"
     if any(norm(n).startswith("pytorch-triton-rocm") for n in pins):
