@@ -200,7 +200,7 @@ def apply_assumptions(inv: Inventory, items: Sequence[str], gpu_cc: Any = None) 
         raise AssumptionError(str(exc), reference="bad-assume-value", field="--assume") from None
     import dataclasses
 
-    from accelctl.probes.collect import summarize_accelerators
+    from accelctl.derive.accelerators import summarize_accelerators
 
     return dataclasses.replace(result, accelerators=summarize_accelerators(result))
 

@@ -1,17 +1,13 @@
-"""Doctor's orchestration: get an inventory (probe or load), diagnose it, build the plan.
-
-Imports are taken where they are used: a live run reaches its first probe with
-little imported, and what diagnosing needs (rules, matrices, packaging) is
-imported while probes work in their own processes (``diagnosis_imports``).
-"""
+"""Doctor's orchestration: get an inventory (probe or load), diagnose it, build the plan."""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from accelctl.errors import InputError
 from accelctl.record import record
 
 if TYPE_CHECKING:
@@ -54,12 +50,16 @@ def own_prefix() -> str | None:
     return prefix if any(m in prefix + "/" for m in _TOOL_ENV_MARKERS) else None
 
 
-def gather(source: Source, matrices: MatrixSet | None = None,
-           meanwhile: Sequence[Callable[[], None]] = (),
-           rehearse: Callable[[Inventory], object] | None = None) -> Inventory:
-    """The inventory: loaded from a snapshot, or probed (``matrices``: the run's, so probes and rules share loads;
-    ``meanwhile`` and ``rehearse``: the caller's next imports and its diagnosis, tried while probes run in their
-    own processes; see ``probes.collect``)."""
+def gather(source: Source, matrices: MatrixSet | None = None) -> Inventory:
+    """The inventory: loaded from a snapshot or probed (the live machine by default), then what the matrices
+    (``matrices``, else the bundled ones with the environment's overlays) add to it (``accelctl.derive``)."""
+    from accelctl.derive import derive
+
+    return derive(observe(source), matrices or matrix_set())
+
+
+def observe(source: Source) -> Inventory:
+    """What the probes saw on the host ``source`` names, or what a snapshot recorded."""
     if source.snapshot:
         from accelctl.inventory import load_snapshot
 
@@ -71,57 +71,16 @@ def gather(source: Source, matrices: MatrixSet | None = None,
     if source.fixture:
         from accelctl.host.fixture import FixtureHost
 
-        return collect(FixtureHost(source.fixture), options, mode="fixture", matrices=matrices)
+        return collect(FixtureHost(source.fixture), options, mode="fixture")
     if source.root:
         from accelctl.host.filesystem import FileSystemHost
 
         if not os.path.isdir(source.root):
-            from accelctl.cli.exits import InputError
-
             raise InputError(f"--root {source.root}: not a directory")
-        return collect(FileSystemHost(source.root), options, mode="rootfs", matrices=matrices)
+        return collect(FileSystemHost(source.root), options, mode="rootfs")
     from accelctl.host.live import LiveHost
 
-    return collect(LiveHost(), options, mode="live", matrices=matrices, meanwhile=meanwhile, rehearse=rehearse)
-
-
-# The matrices the rules read on an NVIDIA node with a CUDA framework (the H100 node's run reads these, besides
-# the frameworks probe's pytorch and jax). Only a hint for idle time: a rule loads whatever else it needs itself.
-USUAL_RULE_MATRICES = ("cuda_toolkit", "cuda_minor_compat", "nvidia_driver_branches", "cuda_arch_support",
-                       "cuda_host_compilers")
-
-
-def diagnosis_imports(fmt: str, matrices: MatrixSet | None = None) -> list[Callable[[], None]]:
-    """Steps that prepare what diagnosing and rendering ``fmt`` will need, for idle time during the probes:
-    the rule modules (with the matrices and packaging), the plan, the renderer (rich for text), and the
-    matrices rules usually read, one step each (loaded into ``matrices``, the run's)."""
-    from accelctl.report import renderer
-
-    def import_rules() -> None:
-        from accelctl.rules import all_rules
-
-        all_rules()
-
-    def import_plan() -> None:
-        import accelctl.plan.fixit
-        import accelctl.report.model  # noqa: F401
-
-    def import_renderer() -> None:
-        renderer(fmt)
-        if fmt == "text":
-            from accelctl.report.text import prepare
-
-            prepare()
-
-    def load(name: str) -> Callable[[], None]:
-        def step() -> None:  # a broken matrix is left to the rule that reads it, which reports it
-            matrices.entries_or_empty(name)  # type: ignore[union-attr]
-
-        step.__name__ = f"load_matrix_{name}"
-        return step
-
-    loads = [load(name) for name in USUAL_RULE_MATRICES] if matrices is not None else []
-    return [import_rules, import_plan, import_renderer, *loads]
+    return collect(LiveHost(), options, mode="live")
 
 
 def matrix_set(overlays: Sequence[str] = ()) -> MatrixSet:
@@ -131,22 +90,7 @@ def matrix_set(overlays: Sequence[str] = ()) -> MatrixSet:
 
 
 def diagnose(inventory: Inventory, diagnosis: Diagnosis, matrices: MatrixSet | None = None) -> Report:
-    parts = diagnosis_in_parts(inventory, diagnosis, matrices)
-    while True:
-        try:
-            next(parts)
-        except StopIteration as done:
-            return done.value
-
-
-def diagnosis_in_parts(inventory: Inventory, diagnosis: Diagnosis,
-                       matrices: MatrixSet | None = None) -> Generator[None, None, Report]:
-    """``diagnose``, pausing after each rule (its report is the generator's return value).
-
-    A rehearsal of the diagnosis in idle time (``probes.collect``) is taken part by
-    part while probes still work, so it stops between two rules when the last probe
-    ends instead of running on (it was one ~8 ms step on the node).
-    """
+    """Findings and the fix-it plan for ``inventory`` (what-if assumptions applied first)."""
     matrices = matrices or matrix_set(diagnosis.matrices)
     if diagnosis.assume:
         from accelctl.assume import apply_assumptions
@@ -161,11 +105,9 @@ def diagnosis_in_parts(inventory: Inventory, diagnosis: Diagnosis,
     findings: list = []
     undecided: list = []
     for rule in select(all_rules(), diagnosis.select, diagnosis.ignore):
-        yield
         outcome = check_rule(ctx, rule)
         findings.extend(outcome.findings)
         undecided.extend(outcome.undecided)
-    yield
     findings = sort_findings(findings)
     return Report(inventory, findings, build_plan(findings), sort_undecided(undecided))
 

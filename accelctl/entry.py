@@ -1,4 +1,4 @@
-"""The `accelctl` executable: tune the process, then hand over to the CLI."""
+"""The `accelctl` executable: tune the process, hand the command line to the CLI, end at once."""
 
 from __future__ import annotations
 
@@ -6,33 +6,28 @@ from __future__ import annotations
 def main() -> None:
     import gc
 
-    # A run allocates many small, mostly acyclic objects (modules, inventory, findings). With the default
-    # threshold (700) the cyclic collector runs ~50 times in one doctor run and finds nothing (~4% of it).
+    # A run allocates many small, mostly acyclic objects (modules, inventory, findings), so the cyclic
+    # collector's default threshold (700) makes it run many times and find nothing.
     gc.set_threshold(50_000, 20, 20)
-    import sys
-
-    args = sys.argv[1:]
-    if args[:1] == ["doctor"]:
-        from accelctl.cli.fastpath import parse_doctor
-
-        parsed = parse_doctor(args[1:])
-        if parsed is not None:
-            from accelctl.cli.doctor_run import run
-
-            finish(run(parsed))
     from accelctl.cli import main as cli_main
 
-    cli_main()
+    try:
+        cli_main()
+    except SystemExit as done:
+        code = done.code
+    else:
+        code = 0
+    finish(code if isinstance(code, int) else (0 if code is None else 1))
 
 
 def finish(code: int) -> None:
     """Flush the output and end the process at once.
 
-    The report is written and every command accelctl ran has been waited for;
-    what interpreter shutdown would still do (tearing down ~150 modules, freeing
-    the heap one object at a time) is ~17 ms of a doctor run on the H100 node
-    and changes nothing outside the process. Only the executable ends this way:
-    code that calls ``run`` (tests, other tools) keeps a normal interpreter.
+    The command has written its output, closed its files and ended or killed
+    every child it started; what interpreter shutdown would still do (tearing
+    down every module, freeing the heap object by object) changes nothing
+    outside the process. Only the executable ends this way: code that calls the
+    CLI (tests, other tools) keeps a normal interpreter.
     """
     import os
     import sys

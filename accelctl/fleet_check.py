@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import field
 from typing import Any
 
+from accelctl.derive import derive
 from accelctl.doctor import Diagnosis, diagnose, matrix_set
 from accelctl.findings import SEVERITY_ORDER
 from accelctl.inventory import SnapshotError, load_snapshot
@@ -86,7 +87,7 @@ class FleetReport:
 
 def snapshot_paths(inputs: Sequence[str]) -> list[str]:
     """Files as given; folders expand to their ``*.json`` files (sorted, not recursive)."""
-    from accelctl.cli.exits import InputError
+    from accelctl.errors import InputError
 
     paths: list[str] = []
     for item in inputs:
@@ -105,7 +106,7 @@ def snapshot_paths(inputs: Sequence[str]) -> list[str]:
 
 def check_node(path: str, diagnosis: Diagnosis, matrices: MatrixSet) -> NodeResult:
     try:
-        inventory = load_snapshot(path)
+        inventory = derive(load_snapshot(path), matrices)
     except SnapshotError as exc:
         return NodeResult(path=path, node=_node_name(path), error=str(exc))
     report = diagnose(inventory, diagnosis, matrices)

@@ -2,7 +2,7 @@
 
 A doctor run reads a few hundred requirement lines (torch alone has dozens) and
 both the probes and the rules need them. packaging's ``Requirement`` runs a
-general tokenizer per line (~0.1 ms each); most lines are the simple form
+general tokenizer per line; most lines are the simple form
 ``name[extras] specifiers ; marker`` whose few distinct markers
 (``platform_system == "Linux"``) repeat on every line. Those are split with one
 regular expression and built from ``SpecifierSet`` and a cached ``Marker``:
@@ -13,21 +13,20 @@ tests. Anything else (URLs, odd spacing, errors) goes through packaging.
 from __future__ import annotations
 
 import functools
+import re
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from accelctl.lazy_re import lazy_compile
-
 _NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
-_SIMPLE = lazy_compile(
+_SIMPLE = re.compile(
     r"^\s*(?P<name>" + _NAME + r")\s*"
     r"(?:\[(?P<extras>[^\]]*)\])?\s*"
     r"(?:\((?P<pspec>[^()@;]*)\)|(?P<spec>[^()@;\[\]]*?))\s*"
     r"(?:;\s*(?P<marker>[^@]*?))?\s*$"
 )
-_EXTRA = lazy_compile(r"^" + _NAME + r"$")
+_EXTRA = re.compile(r"^" + _NAME + r"$")
 
 
 @functools.lru_cache(maxsize=8192)

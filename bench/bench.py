@@ -96,9 +96,9 @@ def per_probe_alone(runs: int = 5) -> list[tuple[str, float]]:
         times = []
         for _ in range(runs + 1):
             ctx = ProbeContext(LiveHost(), ProbeOptions())
-            run_probes(needed, ctx, processes=False)
+            run_probes(needed, ctx)
             start = time.perf_counter()
-            run_probes([probe], ctx, processes=False)
+            run_probes([probe], ctx)
             times.append(time.perf_counter() - start)
         out.append((probe.name, statistics.median(times[1:]) * 1000.0))
     return out

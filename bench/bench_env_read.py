@@ -1,4 +1,4 @@
-"""How long reading one Python environment takes: the python probe, then the frameworks probe.
+"""How long reading one Python environment takes: the python probe, framework wheels included.
 
     python bench/bench_env_read.py                      # the H100 node's venv fixture (197 real dist-infos)
     python bench/bench_env_read.py --scale 600          # the same METADATA copied under new names to 600 dists
@@ -6,7 +6,6 @@
 
 Prints min / median wall milliseconds over --runs runs (after one warm-up run,
 which also loads the matrices once per process, as a doctor run does).
-Target (issue 4): several hundred distributions in a few tens of milliseconds.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from accelctl.host.filesystem import FileSystemHost
 from accelctl.probes import python_env
 from accelctl.probes.base import ProbeContext, ProbeOptions
-from accelctl.probes.frameworks.probe import probe as frameworks_probe
 
 FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "envs" / "h100-node"
 PY = "/opt/torch/.venv/bin/python3"
@@ -54,11 +52,7 @@ def once(host, python: str, scan: bool):
     ctx = ProbeContext(host, ProbeOptions(python=python, scan_fatbins=scan), "python")
     t0 = time.perf_counter()
     envs = python_env.probe(ctx)
-    t1 = time.perf_counter()
-    ctx.results["python"] = envs
-    out = frameworks_probe(ctx.for_probe("frameworks"))
-    t2 = time.perf_counter()
-    return (t1 - t0) * 1000, (t2 - t1) * 1000, out
+    return (time.perf_counter() - t0) * 1000, envs
 
 
 def main() -> None:
@@ -76,16 +70,14 @@ def main() -> None:
         cleanup = root.parent if args.scale else None
         host, python, label = FileSystemHost(str(root)), PY, f"fixture {root}"
     once(host, python, args.scan_fatbins)  # warm-up: imports, matrices, page cache
-    py_ms, fw_ms = [], []
+    py_ms = []
     for _ in range(args.runs):
-        a, b, envs = once(host, python, args.scan_fatbins)
-        py_ms.append(a)
-        fw_ms.append(b)
+        ms, envs = once(host, python, args.scan_fatbins)
+        py_ms.append(ms)
     env = envs[0] if envs else None
     n = len(env.distributions) if env else 0
     print(f"{label}: {n} distributions, {len(env.frameworks) if env else 0} frameworks, runs={args.runs}")
-    print(f"  python probe     min {min(py_ms):7.1f} ms  median {statistics.median(py_ms):7.1f} ms")
-    print(f"  frameworks probe min {min(fw_ms):7.1f} ms  median {statistics.median(fw_ms):7.1f} ms")
+    print(f"  python probe (with the framework readers) min {min(py_ms):7.1f} ms  median {statistics.median(py_ms):7.1f} ms")
     if env:
         for fw in env.frameworks:
             if fw.archs_source:

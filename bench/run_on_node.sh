@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prove accelctl on a real GPU node from the source tree, in one device call; evidence under ${OUT:-./node-out}.
 #
-#   bash bench/run_on_node.sh                       # the quick set: reports, bench table, trace (~1.5 min)
+#   bash bench/run_on_node.sh                       # the quick set: reports, bench table (~1.5 min)
 #   BASE=.base bash bench/run_on_node.sh            # + the same report as BASE's, and BASE against this tree
 #   BASE=".a .b" bash bench/run_on_node.sh          # several bases: the report compared with the first's, all in the A/B
 #   FULL=1 bash bench/run_on_node.sh                # + loader checks, per-probe, importtime, fatbins, 10k snapshots
@@ -37,13 +37,12 @@ RUNS=${RUNS:-11}
     env -u PYTHONPATH "$PY" -m accelctl doctor --json > "$OUT/this.json" 2>/dev/null
     "$PY" bench/same_report.py "$OUT/base.json" "$OUT/this.json"
   fi
-  echo "### accelctl processes left after three doctor runs (NVML's and the probes' must all be gone)"
+  echo "### accelctl processes left after three doctor runs (NVML's child must be gone)"
   for _ in 1 2 3; do "$PY" -m accelctl doctor --json > /dev/null; done
   sleep 0.3
   ps -eo args | grep -c "^$PY -m accelctl" || true
 } > "$OUT/checks.txt" 2>&1
 "$PY" bench/bench.py --runs "$RUNS" --torch-python "${TORCH_PY:-$PY}" --markdown > "$OUT/bench.md" 2>&1
-"$PY" bench/trace.py > "$OUT/trace.txt" 2>&1
 # shellcheck disable=SC2086  # BASE is a list of folders
 [ -n "${BASE:-}" ] && "$PY" bench/ab.py $BASE . --runs "${AB_RUNS:-15}" > "$OUT/ab.txt" 2>&1
 if [ -n "${FULL:-}" ]; then
@@ -59,8 +58,6 @@ if [ -n "${FULL:-}" ]; then
     LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-} ldd "$S/torch/lib/libtorch_cuda.so" 2>&1 | grep -E 'cudnn|nccl'
     LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-} "$PY" -m accelctl doctor --json | "$PY" -c "import json,sys;d=json.load(sys.stdin);[print(r['soname'],r['resolved_path'],r.get('resolved_via'),'shadowed' if r['shadowed'] else '') for r in d['inventory']['nvidia']['resolutions']];print([f['rule_id'] for f in d['findings']])"
     echo "### per probe"; "$PY" bench/bench.py --per-probe
-    echo "### timeline: one doctor run as sequential steps"; "$PY" bench/timeline.py
-    echo "### probes in one process against forked, this machine's files"; "$PY" bench/fork_ab.py --live --runs "$RUNS"
     echo "### --scan-fatbins: torch's compiled architectures read from libtorch_cuda.so"
     "$PY" -m accelctl doctor --json --scan-fatbins | "$PY" -c "import json,sys;d=json.load(sys.stdin);[print(f['name'],f['version'],f['compiled_archs'],f['compiled_ptx'],f['archs_source']) for e in d['inventory']['python'] for f in e['frameworks'] if f['name']=='torch']"
     echo "### import time (top 25, microseconds, cumulative)"
@@ -69,6 +66,6 @@ if [ -n "${FULL:-}" ]; then
   "$PY" bench/bench.py --scale "${SCALE:-10000}" --jobs "${JOBS:-$(nproc)}" >> "$OUT/bench.md" 2>&1
   rm -rf /tmp/accelctl-cap && "$PY" -m accelctl capture /tmp/accelctl-cap > /dev/null 2>&1 && tar czf "$OUT/capture.tgz" -C /tmp accelctl-cap
 fi
-cat "$OUT/env.txt" "$OUT/checks.txt" "$OUT/bench.md" "$OUT/trace.txt"
+cat "$OUT/env.txt" "$OUT/checks.txt" "$OUT/bench.md"
 [ -f "$OUT/ab.txt" ] && cat "$OUT/ab.txt"
 exit 0

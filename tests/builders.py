@@ -11,7 +11,7 @@ from accelctl.inventory.nvidia import LibraryResolution, NvidiaDriver, NvidiaGpu
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
 from accelctl.inventory.system import ContainerInfo, OsInfo
 from accelctl.matrices import MatrixSet
-from accelctl.probes.collect import summarize_accelerators
+from accelctl.derive.accelerators import summarize_accelerators
 from accelctl.rules import by_id, run_rules
 from accelctl.rules.base import RuleContext, RuleOptions
 

@@ -7,7 +7,6 @@ from dataclasses import field
 
 import pytest
 
-from accelctl.lazy_re import lazy_compile
 from accelctl.record import record
 
 
@@ -44,12 +43,3 @@ def test_plain_record_is_mutable_unhashable_with_fresh_defaults():
         Entry()  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
         Entry("a", bogus=1)  # type: ignore[call-arg]
-
-
-def test_lazy_pattern_compiles_on_first_use_and_acts_like_a_pattern():
-    pat = lazy_compile(r"(\d+)\.(\d+)")
-    assert pat._compiled is None
-    assert pat.match("12.4").groups() == ("12", "4")
-    assert pat.pattern == r"(\d+)\.(\d+)" and pat.groups == 2
-    assert [m.group(0) for m in pat.finditer("11.8 and 12.4")] == ["11.8", "12.4"]
-    assert pat.sub("X", "v12.4") == "vX"

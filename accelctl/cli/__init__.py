@@ -1,8 +1,7 @@
 """The command line: thin commands that parse options, call the logic, render the result.
 
 This package imports no CLI framework by itself: ``accelctl.cli.app`` builds the
-typer application when a command line needs it (plain ``doctor`` runs go
-through ``accelctl.cli.fastpath`` and never do).
+typer application when a command line needs it.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ def capture(
         from accelctl.host.recording import RecordingHost, write_capture
         from accelctl.probes.base import ProbeOptions
         from accelctl.probes.collect import collect
+        from accelctl.probes.environment import relevant_env
 
         if os.path.exists(folder) and (not os.path.isdir(folder) or os.listdir(folder)):
             raise InputError(f"{folder}: must be a new or empty folder", reference="capture-folder-not-empty", file=folder,
@@ -42,7 +43,7 @@ def capture(
         readme = (f"# Capture made by accelctl {__version__} on {stamp}\n\n"
                   f"{len(inv.accelerators)} accelerator(s); OS {inv.os.pretty_name or 'unknown'}.\n"
                   "Files, listings, links, commands and NVML/amdsmi answers the probes used; identifying values redacted.")
-        notes = write_capture(rec, folder, live.env, readme)
+        notes = write_capture(rec, folder, live.env, readme, relevant_env(dict(live.env)))
         typer.echo(f"captured {len(rec.files)} files, {len(rec.commands)} commands, "
                    f"{len(rec.nvml_calls)} NVML answers into {folder}" + (f" ({len(notes)} binary files reduced to strings)" if notes else ""))
         return 0

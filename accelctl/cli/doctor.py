@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
-from accelctl.cli.exits import Exit
+from accelctl.cli.exits import InputError, guarded
+from accelctl.cli.usage import check_expect, checked_assumptions
+from accelctl.errors import UsageError
+
+FAIL_ON = ("error", "warning", "never")
 
 
 def register(app: typer.Typer) -> None:
@@ -46,15 +52,51 @@ def doctor(
     color: bool | None = typer.Option(None, "--color/--no-color", help="Force or disable colour (default: on a terminal)."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
 ) -> None:
-    from accelctl.cli.doctor_run import DoctorArgs, check, run
+    from accelctl.report import FORMATS
 
-    args = DoctorArgs(json_out=json_out, fmt=fmt, snapshot=snapshot, from_file=from_file, root=root, python=python,
-                      expect=list(expect), assume=list(assume), fail_on=fail_on, select=list(select), ignore=list(ignore),
-                      matrices=list(matrices), scan_fatbins=scan_fatbins, output=output, color=color, debug=debug)
-    problem = check(args)
-    if problem is not None:
-        raise typer.BadParameter(problem[0], param_hint=problem[1])
-    raise typer.Exit(run(args))
+    fmt = "json" if json_out else fmt
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"unknown format {fmt!r}; expected one of: {', '.join(FORMATS)}", param_hint="--format")
+    if fail_on not in FAIL_ON:
+        raise typer.BadParameter("expected error, warning or never", param_hint="--fail-on")
+    if from_file is not None and root is not None:
+        raise typer.BadParameter("--from and --root cannot be combined")
+
+    def body() -> int:
+        from accelctl import doctor as logic
+        from accelctl.report import renderer
+
+        if from_file and (python or scan_fatbins):
+            raise UsageError("--from loads a snapshot: --python and --scan-fatbins do not apply", field="--from")
+        check_expect(expect)
+        matrix_set = logic.matrix_set(matrices)
+        diagnosis = logic.Diagnosis(expect=expect, select=select, ignore=ignore, matrices=matrices,
+                                    assume=checked_assumptions(assume, matrix_set))
+        inventory = logic.gather(logic.Source(snapshot=from_file, root=root, python=python, scan_fatbins=scan_fatbins),
+                                 matrix_set)
+        if snapshot:
+            _write(snapshot, inventory.to_json() + "\n")
+        report = logic.diagnose(inventory, diagnosis, matrix_set)
+        if fmt == "text":
+            use_color = sys.stdout.isatty() if color is None and not output else bool(color)
+            text = renderer(fmt)(report, color=use_color)
+        else:
+            text = renderer(fmt)(report)
+        if output:
+            _write(output, text)
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        return logic.exit_code(report, fail_on)
+
+    raise typer.Exit(guarded(body, debug))
 
 
-__all__ = ["Exit", "register"]
+def _write(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write: {exc.strerror or exc}", reference="output-unwritable",
+                         file=path) from None
+

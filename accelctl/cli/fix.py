@@ -32,7 +32,7 @@ def fix(
         check_expect(expect)
         matrix_set = logic.matrix_set(matrices)
         assumptions = checked_assumptions(assume, matrix_set)
-        inventory = logic.gather(logic.Source(snapshot=from_file, python=python))
+        inventory = logic.gather(logic.Source(snapshot=from_file, python=python), matrix_set)
         report = logic.diagnose(inventory, logic.Diagnosis(expect=expect, assume=assumptions, matrices=matrices),
                                 matrix_set)
         if script:

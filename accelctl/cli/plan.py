@@ -130,9 +130,9 @@ def _targets(ms, from_file, fleet_path, driver, gpu, cc, cuda, rocm, gfx, xpu, c
 
             raise input_error(exc, fleet_path) from None
     elif from_file:
-        from accelctl.inventory import load_snapshot
+        from accelctl.doctor import Source, gather
 
-        targets = [from_inventory(load_snapshot(from_file), ms)]
+        targets = [from_inventory(gather(Source(snapshot=from_file), ms), ms)]
     elif flags_given:
         vendor = "intel" if xpu else "cpu" if cpu else None
         if gpu and not cc and vendor is None and not (rocm or gfx) and gpu_cc(gpu) is None:
@@ -146,6 +146,6 @@ def _targets(ms, from_file, fleet_path, driver, gpu, cc, cuda, rocm, gfx, xpu, c
     else:
         from accelctl.doctor import Source, gather
 
-        targets = [from_inventory(gather(Source()), ms, "this machine")]
+        targets = [from_inventory(gather(Source(), ms), ms, "this machine")]
     overrides = {k: v for k, v in (("python", python), ("glibc", glibc)) if v}
     return [dataclasses.replace(t, **overrides) for t in targets] if overrides else targets

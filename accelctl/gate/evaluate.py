@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from accelctl.derive import derive, summarize_accelerators
 from accelctl.findings import Finding
 from accelctl.gate.fleet import Fleet, NodeClass
 from accelctl.inventory import Inventory, load_snapshot
@@ -19,7 +20,6 @@ from accelctl.inventory.amd import AmdGpu, AmdInfo, RocmInstall
 from accelctl.inventory.nvidia import NvidiaDriver, NvidiaGpu
 from accelctl.matrices import MatrixSet
 from accelctl.plan.fixit import PlanStep, build_plan
-from accelctl.probes.collect import summarize_accelerators
 from accelctl.rules import all_rules, run_rules, select
 from accelctl.rules.base import RuleContext, RuleOptions
 
@@ -63,10 +63,10 @@ def node_inventory(image: Inventory, node: NodeClass, gpu_cc: GpuLookup) -> Inve
                               cuda_driver_version_source=f"fleet class {node.name}" if node.cuda_driver else "")
         combined = dataclasses.replace(image, nvidia=dataclasses.replace(image.nvidia, present=True, driver=driver, gpus=[gpu]))
     elif node.vendor == "amd":
-        gpu = AmdGpu(index=0, name=node.gpu, gfx_target=node.gfx_target, source=f"fleet class {node.name}")
+        amd_gpu = AmdGpu(index=0, name=node.gpu, gfx_target=node.gfx_target, source=f"fleet class {node.name}")
         rocm = list(image.amd.rocm) or ([RocmInstall(path="(node)", version=node.rocm)] if node.rocm else [])
         combined = dataclasses.replace(image, amd=AmdInfo(present=True, source="fleet", driver_version=node.driver,
-                                                          gpus=[gpu], rocm=rocm, env=image.amd.env))
+                                                          gpus=[amd_gpu], rocm=rocm, env=image.amd.env))
     else:
         combined = image
     combined = dataclasses.replace(combined, mode="gate", host=f"{image.host} on {node.name}")
@@ -84,9 +84,10 @@ def verdict(findings: list[Finding]) -> str:
 def evaluate(image: Inventory, fleet: Fleet, matrices: MatrixSet, gpu_cc: GpuLookup,
              select_rules: list[str] = (), ignore_rules: list[str] = ()) -> GateResult:  # type: ignore[assignment]
     rules = select(all_rules(), select_rules, ignore_rules)
+    image = derive(image, matrices)
     results = []
     for node in fleet.classes:
-        inv = node_inventory(image, node, gpu_cc)
+        inv = derive(node_inventory(image, node, gpu_cc), matrices)
         expect = () if node.vendor in (None, "cpu") else (node.vendor,)
         findings = run_rules(RuleContext(inv, matrices, RuleOptions(expect=expect)), rules)
         results.append(ClassResult(node, verdict(findings), findings, build_plan(findings)))

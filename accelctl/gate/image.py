@@ -26,13 +26,12 @@ from typing import IO, Any
 from typing_extensions import Self
 
 from accelctl.host.filesystem import FileSystemHost
-from accelctl.lazy_re import lazy_compile
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
 
 # Files kept whole (small, and what the probes parse).
-_KEEP_WHOLE = lazy_compile(
+_KEEP_WHOLE = re.compile(
     r"(\.dist-info/(METADATA|WHEEL|INSTALLER|entry_points\.txt)$|\.egg-info(/PKG-INFO|/requires\.txt)?$"
     r"|/os-release$|^etc/(ld\.so\.cache|hostname|debian_version|redhat-release)$|/pyvenv\.cfg$"
     r"|/version\.(json|txt)$|/\.info/version$|(cudnn_version|nccl|cuda|NvInferVersion|rccl)\.h$"
@@ -40,7 +39,7 @@ _KEEP_WHOLE = lazy_compile(
     r"|/torch/version\.py$|/jaxlib/version\.py$|^etc/cdi/|^var/run/cdi/)"
 )
 # Libraries whose ELF headers (soname, RUNPATH, NEEDED) matter: keep their first bytes.
-_KEEP_HEAD = lazy_compile(
+_KEEP_HEAD = re.compile(
     r"/lib(torch_cuda|torch_hip|torch_xpu|torch|c10_cuda|cudnn[^/]*|nccl|rccl|cublas[^/]*|cudart|cuda|nvrtc|"
     r"cusparseLt|nvJitLink|nvinfer|amdhip64|MIOpen|rocblas|hipblaslt|ze_loader|sycl|xla_extension|tpu|nrt)\.so[.\d]*$"
 )
@@ -186,7 +185,7 @@ class _Layering:
             os.chmod(dest, 0o755)
 
 
-def zlib_error() -> type:
+def zlib_error() -> type[Exception]:
     import zlib
 
     return zlib.error

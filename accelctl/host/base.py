@@ -8,14 +8,9 @@ so every probe runs unchanged on each of them, and tests need no hardware.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from accelctl.record import record
-
-try:  # Python 3.8+: typing.Protocol
-    from typing import Protocol
-except ImportError:  # pragma: no cover
-    from typing_extensions import Protocol  # type: ignore[assignment]
 
 
 class HostError(Exception):
@@ -88,7 +83,6 @@ class Host(Protocol):
     root: str
     can_run_commands: bool
     can_query_devices: bool
-    forks_probes: bool  # probes may run in forked processes (the host remembers nothing in process)
 
     @property
     def env(self) -> Mapping[str, str]: ...
@@ -127,7 +121,7 @@ class Host(Protocol):
     def amdsmi(self, call: str, *args: Any) -> Any: ...
 
     def warm_up(self) -> None:
-        """Start slow, read-only device-library set-up (NVML) in the background; calls wait for it."""
+        """Start slow, read-only device-library set-up (NVML's child process) while probes read files."""
 
     def release(self) -> None:
-        """End what warm_up started (NVML's process) once the probes are done."""
+        """End the device libraries' child processes once the probes are done."""

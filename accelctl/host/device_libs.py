@@ -1,4 +1,4 @@
-"""Live NVML and amdsmi access behind one generic, recordable call shape.
+"""NVML and amdsmi behind one generic, recordable call shape; loaded only in a child (``device_process``).
 
 A call is a library function name plus plain arguments; a device is named by
 its index (``0``) or, for a MIG instance, ``"0:1"``. Answers are converted to
@@ -8,7 +8,6 @@ recorded into a fixture and replayed in tests.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from accelctl.host.base import DeviceLibraryError, NotSupported
@@ -16,7 +15,7 @@ from accelctl.host.base import DeviceLibraryError, NotSupported
 
 def plain(value: Any) -> Any:
     """Convert an NVML/amdsmi answer to JSON-shaped data."""
-    import ctypes  # loaded by pynvml already wherever answers come; not on the doctor's way to its first probe
+    import ctypes
 
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
@@ -36,60 +35,30 @@ def plain(value: Any) -> Any:
 
 
 class LiveNvml:
-    """Lazily imported pynvml (from the nvidia-ml-py distribution).
-
-    ``start`` begins the slow, read-only part (loading libnvidia-ml, ``nvmlInit``
-    and each GPU's first handle, 15-30 ms on an H100 node, most of it inside the
-    driver) in a background thread, so it overlaps the probes that read files.
-    A later ``call`` waits for it, at most ``warm_up_timeout`` seconds.
-    """
-
-    warm_up_timeout = 20.0
+    """pynvml (from the nvidia-ml-py distribution), imported on first use: in the child that serves it."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
         self._module: Any = None
         self._handles: dict[str, Any] = {}
         self._init_error: DeviceLibraryError | None = None
         self._initialised = False
-        self._warm: threading.Event | None = None
-
-    @property
-    def started(self) -> bool:
-        return self._warm is not None or self._initialised or self._init_error is not None
-
-    def start(self) -> None:
-        """Initialise NVML and open every GPU's handle in a background thread (once; errors are kept for ``call``)."""
-        if self._warm is not None:
-            return
-        done = self._warm = threading.Event()
-
-        def warm_up() -> None:
-            try:
-                self.warm_up_now()
-            finally:
-                done.set()
-
-        threading.Thread(target=warm_up, name="nvml-warm-up", daemon=True).start()
 
     def warm_up_now(self) -> None:
         """Initialise NVML and open every GPU's handle now; failures are kept and met again by ``call``."""
         try:
-            with self._lock:
-                self._ensure_init()
-                count = int(self._module.nvmlDeviceGetCount())
-                for index in range(count):
-                    try:
-                        self._handle(index)
-                    except Exception:  # noqa: BLE001 - one lost GPU must not keep the others' handles
-                        continue
-        except Exception:  # noqa: BLE001 - every failure here is reported by the probe's own call
+            self._ensure_init()
+            for index in range(int(self._module.nvmlDeviceGetCount())):
+                try:
+                    self._handle(index)
+                except Exception:  # noqa: BLE001, S112 - one lost GPU must not keep the others' handles
+                    continue
+        except Exception:  # noqa: BLE001, S110 - every failure here is reported by the probe's own call
             pass
 
     def _load(self) -> Any:
         if self._module is None:
             try:
-                import pynvml  # provided by nvidia-ml-py
+                import pynvml  # type: ignore[import-untyped]  # provided by nvidia-ml-py
             except ImportError as exc:
                 raise NotSupported(f"the pynvml module (nvidia-ml-py) is not importable: {exc}") from None
             self._module = pynvml
@@ -127,30 +96,26 @@ class LiveNvml:
         return self._handles[key]
 
     def call(self, name: str, *args: Any) -> Any:
-        if self._warm is not None and not self._warm.wait(self.warm_up_timeout):
-            raise DeviceLibraryError("NVML", None, f"nvmlInit did not return within {self.warm_up_timeout:.0f} s")
-        with self._lock:
-            if name == "nvmlInit":
-                self._ensure_init()
-                return None
+        if name == "nvmlInit":
             self._ensure_init()
-            module = self._module
-            func = getattr(module, name, None)
-            if func is None:
-                raise NotSupported(f"this nvidia-ml-py has no {name}")
-            try:
-                if name.startswith("nvmlDevice") and args:
-                    return plain(func(self._handle(args[0]), *args[1:]))
-                return plain(func(*args))
-            except module.NVMLError as exc:
-                raise self._error(exc) from None
+            return None
+        self._ensure_init()
+        module = self._module
+        func = getattr(module, name, None)
+        if func is None:
+            raise NotSupported(f"this nvidia-ml-py has no {name}")
+        try:
+            if name.startswith("nvmlDevice") and args:
+                return plain(func(self._handle(args[0]), *args[1:]))
+            return plain(func(*args))
+        except module.NVMLError as exc:
+            raise self._error(exc) from None
 
 
 class LiveAmdSmi:
-    """Lazily imported amdsmi; optional (needs ROCm's native library)."""
+    """amdsmi (needs ROCm's native library), imported on first use: in the child that serves it."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
         self._module: Any = None
         self._handles: list | None = None
         self._init_error: Exception | None = None
@@ -164,31 +129,31 @@ class LiveAmdSmi:
             except ImportError as exc:
                 self._init_error = NotSupported(f"amdsmi is not installed: {exc}")
                 raise self._init_error from None
-            except Exception as exc:  # its native library failed to load
+            except Exception as exc:  # noqa: BLE001 - its native library failed to load
                 self._init_error = DeviceLibraryError("amdsmi", None, f"cannot load: {exc}")
                 raise self._init_error from None
             try:
                 amdsmi.amdsmi_init()
                 self._handles = list(amdsmi.amdsmi_get_processor_handles())
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - amdsmi raises its own error types, and more
                 self._init_error = DeviceLibraryError("amdsmi", getattr(exc, "err_code", None), str(exc))
                 raise self._init_error from None
             self._module = amdsmi
         return self._module
 
     def call(self, name: str, *args: Any) -> Any:
-        with self._lock:
-            module = self._ensure()
-            if name == "amdsmi_init":
-                return None
-            if name == "device_count":
-                return len(self._handles or [])
-            func = getattr(module, name, None)
-            if func is None:
-                raise NotSupported(f"this amdsmi has no {name}")
-            try:
-                if args and isinstance(args[0], int) and self._handles is not None:
-                    return plain(func(self._handles[args[0]], *args[1:]))
-                return plain(func(*args))
-            except Exception as exc:
-                raise DeviceLibraryError("amdsmi", getattr(exc, "err_code", None), str(exc)) from None
+        module = self._ensure()
+        if name == "amdsmi_init":
+            return None
+        if name == "device_count":
+            return len(self._handles or [])
+        func = getattr(module, name, None)
+        if func is None:
+            raise NotSupported(f"this amdsmi has no {name}")
+        try:
+            if args and isinstance(args[0], int) and self._handles is not None:
+                return plain(func(self._handles[args[0]], *args[1:]))
+            return plain(func(*args))
+        except Exception as exc:  # noqa: BLE001 - any failure of one call is that call's answer
+            raise DeviceLibraryError("amdsmi", getattr(exc, "err_code", None), str(exc)) from None
+

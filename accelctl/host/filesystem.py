@@ -31,7 +31,6 @@ class FileSystemHost:
 
     can_run_commands = False
     can_query_devices = False
-    forks_probes = False  # probes run in this process (see probes.forked; the live host allows forking)
 
     def __init__(self, root: str = "/", env: Mapping[str, str] | None = None, label: str = "") -> None:
         self.root = os.path.abspath(root)
@@ -171,12 +170,6 @@ class FileSystemHost:
             return os.access(path, os.R_OK | (os.W_OK if write else 0))
         except OSError:
             return None
-
-    def is_char_device(self, path: str) -> bool:
-        try:
-            return stat.S_ISCHR(os.stat(self._host_path(path)).st_mode)
-        except (HostError, OSError):
-            return False
 
     def which(self, name: str) -> str | None:
         for folder in self.env.get("PATH", "").split(":"):

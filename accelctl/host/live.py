@@ -8,44 +8,47 @@ from typing import Any
 
 from accelctl.host.base import CommandResult
 from accelctl.host.commands import run_command
-from accelctl.host.device_libs import LiveAmdSmi, LiveNvml
+from accelctl.host.device_process import DeviceProcess
 from accelctl.host.filesystem import FileSystemHost
+
+# Seconds a vendor library may take to start (nvmlInit, each GPU's first handle) or to answer one call; a driver
+# without persistence mode can take seconds per GPU to initialise.
+DEVICE_DEADLINE_S = 20.0
+DEADLINE_VAR = "ACCELCTL_DEVICE_TIMEOUT"
 
 
 class LiveHost(FileSystemHost):
-    """Files from "/", the real environment, real commands, NVML and amdsmi."""
+    """Files from "/", the real environment, real commands; NVML and amdsmi through child processes."""
 
     can_run_commands = True
     can_query_devices = True
-    forks_probes = True  # nothing is remembered in process: probes may run in forked processes
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         super().__init__("/", env if env is not None else dict(os.environ), label="this machine")
-        self._nvml: Any = LiveNvml()  # an NvmlProcess once warm_up has started one
-        self._amdsmi = LiveAmdSmi()
+        self._nvml = self._library("NVML")
+        self._amdsmi = self._library("amdsmi")
+
+    def _library(self, name: str) -> DeviceProcess:
+        """A library's child; it inherits this process's environment (LD_LIBRARY_PATH decides what it loads)."""
+        try:
+            deadline = float(self.env.get(DEADLINE_VAR, "") or DEVICE_DEADLINE_S)
+        except ValueError:
+            deadline = DEVICE_DEADLINE_S
+        return DeviceProcess(name, deadline=max(deadline, 0.1))
 
     def warm_up(self) -> None:
-        """Start NVML in a process of its own (else a thread) when an NVIDIA driver shows itself (a file check)."""
-        if not (os.path.exists("/proc/driver/nvidia") or os.path.exists("/dev/nvidiactl")):
-            return
-        nvml = self._nvml
-        if not isinstance(nvml, LiveNvml) or nvml.started:
-            return  # already served from its process, or already starting in this one
-        from accelctl.host.nvml_process import NvmlProcess
-
-        served = NvmlProcess(LiveNvml)
-        if served.start():
-            self._nvml = served
-        else:
-            nvml.start()
+        """Start NVML's child where an NVIDIA driver shows itself (a file check): it starts while probes read files."""
+        if os.path.exists("/proc/driver/nvidia") or os.path.exists("/dev/nvidiactl"):
+            self._nvml.start()
 
     def release(self) -> None:
-        """End NVML's process, if warm_up started one (without waiting for it to be gone); later calls use NVML
-        in this process."""
-        close = getattr(self._nvml, "close", None)
-        if close is not None:
-            close(wait=False)
-            self._nvml = LiveNvml()
+        """End the libraries' children (without waiting for them to be gone); a later call starts a new one."""
+        if self._nvml.started:
+            self._nvml.close(wait=False)
+            self._nvml = self._library("NVML")
+        if self._amdsmi.started:
+            self._amdsmi.close(wait=False)
+            self._amdsmi = self._library("amdsmi")
 
     def run(self, argv: Sequence[str], timeout: float = 5.0) -> CommandResult:
         return run_command(argv, timeout, env=self.env)

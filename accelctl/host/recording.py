@@ -19,14 +19,13 @@ from typing import Any
 
 from accelctl.host.base import CommandResult, DeviceLibraryError, DirEntry, Host, HostError
 from accelctl.host.fixture import KEEP_FILE, call_key, command_key
-from accelctl.lazy_re import lazy_compile
 
 _SMALL_FILE = 1 << 20
-_STRINGS = lazy_compile(rb"[\x20-\x7e]{6,}")
-_UUID = lazy_compile(r"\b(GPU|MIG)-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
-_MAC = lazy_compile(r"\b(?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}\b")
-_SERIAL_LINE = lazy_compile(r"(?im)^(\s*(?:serial(?: number)?|board part number)\s*[:=]\s*).*$")
-_SERIAL_XML = lazy_compile(r"(?i)(<serial>)[^<]*(</serial>)")
+_STRINGS = re.compile(rb"[\x20-\x7e]{6,}")
+_UUID = re.compile(r"\b(GPU|MIG)-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
+_MAC = re.compile(r"\b(?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}\b")
+_SERIAL_LINE = re.compile(r"(?im)^(\s*(?:serial(?: number)?|board part number)\s*[:=]\s*).*$")
+_SERIAL_XML = re.compile(r"(?i)(<serial>)[^<]*(</serial>)")
 _SERIAL_CALLS = ("nvmlDeviceGetSerial", "nvmlDeviceGetBoardPartNumber", "amdsmi_get_gpu_asic_info")
 
 
@@ -72,7 +71,6 @@ class RecordingHost:
         self.root = inner.root
         self.can_run_commands = inner.can_run_commands
         self.can_query_devices = inner.can_query_devices
-        self.forks_probes = False  # what the probes read is remembered here, in this process
         self._lock = threading.Lock()
         self.files: dict[str, bytes] = {}
         self.ranges: dict[str, dict[int, bytes]] = {}
@@ -238,8 +236,10 @@ class RecordingHost:
         return value
 
 
-def write_capture(rec: RecordingHost, folder: str, env: Mapping[str, str], readme: str) -> list[str]:
-    """Write the recording as a fixture folder; returns notes on what was shortened."""
+def write_capture(rec: RecordingHost, folder: str, env: Mapping[str, str], readme: str,
+                  recorded_env: Mapping[str, str]) -> list[str]:
+    """Write the recording as a fixture folder (``recorded_env``: the variables the probes read, as they saw
+    them; ``env``: the whole environment, whose host names are redacted); returns notes on what was shortened."""
     hostnames = [env.get("HOSTNAME", "")]
     try:
         hostnames.append(rec.inner.read_text("/etc/hostname", 256).strip())
@@ -304,8 +304,8 @@ def write_capture(rec: RecordingHost, folder: str, env: Mapping[str, str], readm
         size = rec.sizes.get(path, max(o + len(d) for o, d in pieces.items()))
         ranges[rec.inner.realpath(path)] = {"size": size, "pieces": [[o, base64.b64encode(d).decode()] for o, d in sorted(pieces.items())]}
     if ranges:
-        with open(os.path.join(folder, "ranges.json"), "w", encoding="utf-8") as fh:
-            json.dump(ranges, fh, indent=1, sort_keys=True)
+        with open(os.path.join(folder, "ranges.json"), "w", encoding="utf-8") as text:
+            json.dump(ranges, text, indent=1, sort_keys=True)
 
     for dirpath, dirnames, filenames in os.walk(files_root):
         if not dirnames and not filenames:  # git keeps no empty folder; the replay hides this file
@@ -317,13 +317,11 @@ def write_capture(rec: RecordingHost, folder: str, env: Mapping[str, str], readm
             os.chmod(dest, 0o755)
 
     def dump(name: str, obj: Any) -> None:
-        with open(os.path.join(folder, name), "w", encoding="utf-8") as fh:
-            json.dump(red.data(obj), fh, indent=2, sort_keys=True)
-            fh.write("\n")
+        with open(os.path.join(folder, name), "w", encoding="utf-8") as text:
+            json.dump(red.data(obj), text, indent=2, sort_keys=True)
+            text.write("\n")
 
-    from accelctl.probes.environment import relevant_env
-
-    dump("env.json", relevant_env(dict(env)))
+    dump("env.json", dict(recorded_env))
     dump("commands.json", rec.commands)
     if rec.nvml_calls:
         dump("nvml.json", rec.nvml_calls)
@@ -331,6 +329,6 @@ def write_capture(rec: RecordingHost, folder: str, env: Mapping[str, str], readm
         dump("amdsmi.json", rec.amdsmi_calls)
     dump("host.json", {"label": f"capture of {red.text(rec.label)}", "can_run_commands": rec.can_run_commands,
                        "can_query_devices": rec.can_query_devices})
-    with open(os.path.join(folder, "README.md"), "w", encoding="utf-8") as fh:
-        fh.write(readme + ("\n\n## Shortened\n" + "\n".join(f"- {n}" for n in notes) if notes else "") + "\n")
+    with open(os.path.join(folder, "README.md"), "w", encoding="utf-8") as text:
+        text.write(readme + ("\n\n## Shortened\n" + "\n".join(f"- {n}" for n in notes) if notes else "") + "\n")
     return notes

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 
 ENV_VAR = "ACCELCTL_MATRICES"
 MAX_OVERLAY_BYTES = 4 << 20  # a user's matrix file; the largest bundled one is ~0.3 MiB
-# Names this package offers from accelctl.matrices.base, imported on first use: a MatrixSet is made before a
-# doctor's first probe, and base brings packaging's specifiers (~18 ms on a GPU node) that only loading needs.
+# Names this package offers from accelctl.matrices.base, imported on first use: base brings packaging's
+# specifiers, which only loading a matrix needs (catching MatrixError or making a MatrixSet does not).
 _FROM_BASE = ("Matrix", "MatrixSpec", "parse_matrix", "parse_trusted", "parse_yaml")
 
 
@@ -117,11 +117,6 @@ class MatrixSet:
     def loaded(self) -> dict[str, Matrix]:
         """The matrices loaded so far, by name."""
         return dict(self._cache)
-
-    def adopt(self, loaded: dict[str, Matrix]) -> None:
-        """Take matrices another process of the run loaded from these same folders (a probe's, see probes.forked)."""
-        for name, matrix in loaded.items():
-            self._cache.setdefault(name, matrix)
 
     def check_overlays(self) -> None:
         """Load every matrix the overlay folders hold, now; raise one MatrixError with every problem.
@@ -267,7 +262,7 @@ def source_fingerprint(data: bytes) -> str:
     """What a compiled twin records of the YAML it was made from, to tell when it is stale.
 
     A checksum, not a security hash: the bundled folder is trusted, and zlib costs
-    nothing to import where hashlib loads OpenSSL (3-7 ms of a doctor run).
+    nothing to import where hashlib loads OpenSSL.
     """
     import zlib
 

@@ -19,7 +19,6 @@ from typing import Any, Generic, TypeVar
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from accelctl.lazy_re import lazy_compile
 from accelctl.matrices.errors import MatrixError
 from accelctl.record import record
 from accelctl.serde import SchemaError, converter, from_data
@@ -35,9 +34,9 @@ CC = "cc"  # compute capability "9.0", "12.0"
 SPECIFIER = "specifier"  # PEP 440 specifier set, e.g. ">=2.4,<2.6"
 DATE = "date"  # ISO date
 
-_DRIVER_RE = lazy_compile(r"^\d+(\.\d+){0,3}$")
-_CC_RE = lazy_compile(r"^\d+\.\d+[af]?$")
-_URL_RE = lazy_compile(r"^https?://[^\s/]+\.[^\s/]+(/\S*)?$")
+_DRIVER_RE = re.compile(r"^\d+(\.\d+){0,3}$")
+_CC_RE = re.compile(r"^\d+\.\d+[af]?$")
+_URL_RE = re.compile(r"^https?://[^\s/]+\.[^\s/]+(/\S*)?$")
 
 
 @record(frozen=True)

@@ -44,15 +44,9 @@ def on_pypi(build, arch: str = "x86_64") -> bool:
 
 def cuda_max_for_driver(matrices: MatrixSet, driver: str | None) -> str | None:
     """Highest CUDA (major.minor) whose full-feature driver minimum ``driver`` meets; None if unknown."""
-    if not driver:
-        return None
-    from accelctl.matrices.subjects.cuda_toolkit import newest_cuda_for_driver
+    from accelctl.matrices.subjects import cuda_toolkit
 
-    newest = newest_cuda_for_driver(matrices.entries_or_empty("cuda_toolkit"), driver)
-    if not newest:
-        return None
-    v = version_of(newest)
-    return f"{v.major}.{v.minor}"
+    return cuda_toolkit.cuda_max_for_driver(matrices.entries_or_empty("cuda_toolkit"), driver)
 
 
 def driver_needed(matrices: MatrixSet, runtime_version: str, ccs: tuple[str, ...] = ()) -> str | None:

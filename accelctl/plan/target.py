@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from accelctl.inventory import Inventory
 from accelctl.matrices import MatrixSet
-from accelctl.plan.fit import cuda_max_for_driver
+from accelctl.matrices.subjects import cuda_toolkit
 
 VENDORS = ("nvidia", "amd", "intel", "cpu")
 
@@ -58,12 +59,13 @@ def from_inventory(inv: Inventory, matrices: MatrixSet, name: str = "") -> Targe
     env = inv.python[0] if inv.python else None
     installed = {d.name.lower(): d.version for d in env.distributions} if env else {}
     python = _minor(env.version) if env else None
-    common = {"python": python, "glibc": inv.os.libc_version if inv.os.libc == "glibc" else None,
+    common: dict[str, Any] = {"python": python, "glibc": inv.os.libc_version if inv.os.libc == "glibc" else None,
                   "arch": inv.os.arch or "x86_64", "installed": installed}
     if inv.nvidia.gpus:
         drv = inv.nvidia.driver
         driver = (drv.version or drv.kernel_module_version) if drv else None
-        cuda_max = (drv.cuda_driver_version if drv else None) or cuda_max_for_driver(matrices, driver)
+        cuda_max = (drv.cuda_driver_version if drv else None) or cuda_toolkit.cuda_max_for_driver(
+            matrices.entries_or_empty("cuda_toolkit"), driver)
         return Target(name or inv.host, "nvidia", driver, cuda_max,
                       tuple(sorted({g.compute_capability for g in inv.nvidia.gpus if g.compute_capability})),
                       tuple(sorted({g.name for g in inv.nvidia.gpus})), **common)
@@ -83,7 +85,7 @@ def from_flags(matrices: MatrixSet, vendor: str | None, driver: str | None, gpu:
         vendor = "amd" if (rocm or gfx) else "nvidia" if (driver or gpu or cc or cuda) else "cpu"
     if vendor == "nvidia":
         ccs = (cc,) if cc else ((gpu_cc(gpu),) if gpu and gpu_cc(gpu) else ())
-        cuda_max = cuda or cuda_max_for_driver(matrices, driver)
+        cuda_max = cuda or cuda_toolkit.cuda_max_for_driver(matrices.entries_or_empty("cuda_toolkit"), driver)
         return Target("flags", "nvidia", driver, cuda_max, tuple(c for c in ccs if c), (gpu,) if gpu else (),
                       python=python, glibc=glibc, arch=arch)
     if vendor == "amd":
@@ -94,12 +96,13 @@ def from_flags(matrices: MatrixSet, vendor: str | None, driver: str | None, gpu:
 
 def from_fleet(fleet, matrices: MatrixSet, gpu_cc) -> list[Target]:
     """One target per node class (snapshot classes included)."""
+    from accelctl.derive import derive
     from accelctl.inventory import load_snapshot
 
     out = []
     for c in fleet.classes:
         if c.snapshot:
-            t = from_inventory(load_snapshot(c.snapshot), matrices, c.name)
+            t = from_inventory(derive(load_snapshot(c.snapshot), matrices), matrices, c.name)
             out.append(t)
             continue
         t = from_flags(matrices, c.vendor, c.driver, c.gpu, c.compute_capability, c.cuda_driver, c.rocm,

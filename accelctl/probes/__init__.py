@@ -1,35 +1,29 @@
-"""Every probe, in one list: adding a probe means a module with a ``probe(ctx)`` function plus a line here.
-
-Each probe's module is named, not imported: it is imported when the probe first
-runs, or ahead of that while the runner waits on probes in forked processes.
-"""
+"""Every probe, in one list: adding a probe means a module with a ``probe(ctx)`` function plus a line here."""
 
 from __future__ import annotations
 
-from typing import List
-
-from accelctl.probes.base import LazyRun, Probe
+from accelctl.probes import amd, container, environment, intel, other_accel, python_env, system
+from accelctl.probes.base import Probe
+from accelctl.probes.nvidia import probe as nvidia
 
 
 def all_probes() -> list[Probe]:
-    """The probes in dependency order (a probe's ``requires`` name sections of probes above it)."""
+    """The probes; ``requires`` names the sections a probe reads (``ctx.results``), and the runner runs those first.
+
+    Each section has exactly one writer: the probe whose ``section`` it is.
+    """
     return [
-        Probe(name="system", section="os", run=LazyRun("accelctl.probes.system")),
-        Probe(name="container", section="container", run=LazyRun("accelctl.probes.container")),
-        Probe(name="environment", section="env", run=LazyRun("accelctl.probes.environment")),
-        Probe(name="python", section="python", run=LazyRun("accelctl.probes.python_env"), own_process=True),
-        Probe(name="frameworks", section="python", run=LazyRun("accelctl.probes.frameworks.probe"), requires=("python",),
-              timeout=60.0, own_process=True, matrices=("pytorch", "jax")),
-        Probe(name="nvidia", section="nvidia", run=LazyRun("accelctl.probes.nvidia.probe"), requires=("python",),
-              timeout=30.0, own_process=True),
-        # the light probes that follow python fork too where CPUs are spare: their imports and runs (~8 ms on
-        # the node) come off the doctor's own process, the long pole of a run's end (bench/RESULTS.md, sixth session)
-        Probe(name="amd", section="amd", run=LazyRun("accelctl.probes.amd"), requires=("python",), timeout=20.0,
-              own_process=True),
-        Probe(name="intel", section="intel", run=LazyRun("accelctl.probes.intel"), requires=("python",),
-              timeout=15.0, own_process=True),
-        Probe(name="other_accelerators", section="other_accelerators", run=LazyRun("accelctl.probes.other_accel"),
-              requires=("python",), timeout=15.0, own_process=True),
+        Probe(name="system", section="os", run=system.probe),
+        Probe(name="container", section="container", run=container.probe),
+        Probe(name="environment", section="env", run=environment.probe),
+        # the environment and its framework wheels (the wheels are read by the frameworks readers, whose
+        # unknowns are attributed to "frameworks")
+        Probe(name="python", section="python", run=python_env.probe, timeout=60.0),
+        Probe(name="nvidia", section="nvidia", run=nvidia.probe, requires=("python",), timeout=30.0),
+        Probe(name="amd", section="amd", run=amd.probe, requires=("python",), timeout=20.0),
+        Probe(name="intel", section="intel", run=intel.probe, requires=("python",), timeout=15.0),
+        Probe(name="other_accelerators", section="other_accelerators", run=other_accel.probe, requires=("python",),
+              timeout=15.0),
     ]
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from accelctl.host.base import HostError
 from accelctl.inventory.system import ContainerInfo
-from accelctl.lazy_re import lazy_compile
 from accelctl.probes.base import ProbeContext
 
 # Image environment variables that describe what the image was built for.
@@ -12,11 +13,11 @@ IMAGE_ENV_PREFIXES = ("NVIDIA_", "NV_", "CUDA_", "CUDNN_", "NCCL_VERSION", "ROCM
 IMAGE_ENV_NAMES = ("CUDA_VERSION", "NCCL_VERSION", "CUDNN_VERSION", "TENSORRT_VERSION", "ROCM_VERSION", "PYTORCH_VERSION", "NVIDIA_REQUIRE_CUDA", "NVIDIA_DISABLE_REQUIRE", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES")
 
 _CGROUP_HINTS = (
-    (lazy_compile(r"kubepods"), "kubernetes"),
-    (lazy_compile(r"docker[-/]"), "docker"),
-    (lazy_compile(r"libpod|podman"), "podman"),
-    (lazy_compile(r"containerd|cri-containerd"), "containerd"),
-    (lazy_compile(r"/lxc/|lxc\.payload"), "lxc"),
+    (re.compile(r"kubepods"), "kubernetes"),
+    (re.compile(r"docker[-/]"), "docker"),
+    (re.compile(r"libpod|podman"), "podman"),
+    (re.compile(r"containerd|cri-containerd"), "containerd"),
+    (re.compile(r"/lxc/|lxc\.payload"), "lxc"),
 )
 
 

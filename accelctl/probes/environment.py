@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from accelctl.lazy_re import lazy_compile
+import re
+
 from accelctl.probes.base import ProbeContext
 
 RELEVANT_PREFIXES = (
@@ -12,7 +13,7 @@ RELEVANT_PREFIXES = (
 )
 RELEVANT_NAMES = ("PATH", "LD_LIBRARY_PATH", "LD_PRELOAD", "LIBRARY_PATH", "CPATH")
 SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "KEY", "CREDENTIAL", "AUTH")
-_URL_CREDENTIALS = lazy_compile(r"//[^/@\s]+@")
+_URL_CREDENTIALS = re.compile(r"//[^/@\s]+@")
 
 
 def relevant_env(env: dict[str, str]) -> dict[str, str]:

@@ -11,11 +11,11 @@ drivers/accel/habanalabs/common/habanalabs_drv.c (PCI_IDS_*).
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Any
 
 from accelctl.host.base import HostError, NotSupported
 from accelctl.inventory.other import OtherAccelerator
-from accelctl.lazy_re import lazy_compile
 from accelctl.probes.base import ProbeContext
 from accelctl.probes.intel.pci import PciDevice, scan
 
@@ -31,7 +31,7 @@ NEURON_WHEELS = ("torch-neuronx", "neuronx-cc", "libneuronxla", "neuronx-distrib
                  "transformers-neuronx", "torch-neuron", "neuron-cc")
 NEURON_DEBS = ("aws-neuronx-dkms", "aws-neuronx-runtime-lib", "aws-neuronx-collectives", "aws-neuronx-tools")
 GAUDI_WHEELS = ("habana-torch-plugin", "habana-torch-dataloader", "habana-pyhlml", "habana-media-loader")
-_NUMBERED = lazy_compile(r"^(accel|neuron)\d+$")
+_NUMBERED = re.compile(r"^(accel|neuron)\d+$")
 
 
 def _devices(host: Any, folder: str, prefix: str) -> list[str]:
@@ -111,7 +111,7 @@ def neuron(ctx: ProbeContext, pci: list[PciDevice], penvs: list[Any]) -> OtherAc
 
 def _neuron_libs(host: Any) -> list[tuple[str, str]]:
     """libnrt.so.<version> (Neuron runtime) and libnccom.so.<version> (collectives) under /opt/aws/neuron/lib."""
-    out = []
+    out: list[tuple[str, str]] = []
     try:
         names = [e.name for e in host.list_dir("/opt/aws/neuron/lib")]
     except HostError:

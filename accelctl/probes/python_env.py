@@ -12,12 +12,11 @@ import re
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import PythonEnvironment
-from accelctl.lazy_re import lazy_compile
 from accelctl.probes.base import ProbeContext
 from accelctl.probes.distributions import read_site_packages
 from accelctl.probes.frameworks.names import DESCRIBED
 
-_PYDIR = lazy_compile(r"^python(\d+)\.(\d+)t?$")
+_PYDIR = re.compile(r"^python(\d+)\.(\d+)t?$")
 # Where images and nodes usually keep environments, for a rootfs with no PATH to follow.
 _ROOTFS_CANDIDATES = (
     "/opt/conda/bin/python3",
@@ -83,12 +82,12 @@ def describe(host: Host, interpreter: str, because: str) -> PythonEnvironment | 
     if version is None and m:
         version = f"{m.group(1)}.{m.group(2)}"
     if version is None and len(versions) == 1:
-        version = "%d.%d" % versions[0]
+        version = f"{versions[0][0]}.{versions[0][1]}"
     major_minor = tuple(int(x) for x in version.split(".")[:2]) if version else (versions[-1] if versions else None)
 
     sites: list[str] = []
     if major_minor:
-        tag = "python%d.%d" % major_minor
+        tag = f"python{major_minor[0]}.{major_minor[1]}"
         for lib in ("lib", "lib64"):
             for name in ("site-packages", "dist-packages"):
                 path = posixpath.join(prefix, lib, tag, name)
@@ -157,13 +156,16 @@ def candidates(ctx: ProbeContext) -> list[tuple[str, str]]:
 
 
 def probe(ctx: ProbeContext) -> list[PythonEnvironment]:
+    """The environment to inspect, with its framework wheels described (``probes.frameworks``)."""
+    from accelctl.probes.frameworks.probe import describe_frameworks
+
     tried = []
     for interpreter, why in candidates(ctx):
         env = describe(ctx.host, interpreter, why)
         if env is not None:
             if not env.site_packages:
                 ctx.unknown("python.site_packages", f"no site-packages found under {env.prefix}")
-            return [env]
+            return [describe_frameworks(ctx.for_probe("frameworks"), env)]
         tried.append(interpreter)
     if ctx.options.python:
         ctx.unknown("python", f"--python {ctx.options.python}: no such interpreter")

@@ -6,11 +6,11 @@ architecture comes from an ELF header, glibc's version from libc itself.
 
 from __future__ import annotations
 
+import re
 import struct
 
 from accelctl.host.base import HostError
 from accelctl.inventory.system import OsInfo
-from accelctl.lazy_re import lazy_compile
 from accelctl.probes.base import ProbeContext
 
 _ELF_MACHINES = {0x3E: "x86_64", 0xB7: "aarch64", 0x15: "ppc64le", 0x16: "s390x", 0xF3: "riscv64", 0x03: "i686"}
@@ -25,7 +25,7 @@ _LIBC_PATHS = (
     "/lib/libc.so.6",
     "/usr/lib/libc.so.6",
 )
-_GLIBC_RE = lazy_compile(rb"GNU C Library [^\n\x00]*?(?:release )?version (\d+\.\d+)")
+_GLIBC_RE = re.compile(rb"GNU C Library [^\n\x00]*?(?:release )?version (\d+\.\d+)")
 
 
 def parse_os_release(text: str) -> dict[str, str]:

@@ -11,13 +11,6 @@ _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _LABEL = {"error": "ERROR", "warning": "WARN", "info": "INFO"}
 
 
-def prepare() -> None:
-    """Import rich ahead of rendering (doctor does it while probes run in their own processes)."""
-    import rich.console
-    import rich.table
-    import rich.text  # noqa: F401
-
-
 def render(report: Report, color: bool = False, width: int | None = None) -> str:
     from rich.console import Console
     from rich.table import Table

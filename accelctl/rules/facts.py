@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 
 from packaging.requirements import Requirement
@@ -11,7 +12,6 @@ from packaging.version import InvalidVersion, Version
 
 from accelctl.inventory import Inventory
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
-from accelctl.lazy_re import lazy_compile
 from accelctl.requirements import parse_requirement
 
 
@@ -20,7 +20,7 @@ def norm(name: str) -> str:
     return canonicalize_name(name)
 
 
-_NAME = lazy_compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 def requirement_name(line: str) -> str:
@@ -100,7 +100,7 @@ def pip(env: PythonEnvironment, *args: str) -> str:
     return " ".join(shlex.quote(a) for a in (python, "-m", "pip", *args))
 
 
-_CUDA_MAJOR_SUFFIX = lazy_compile(r"-cu(\d+)$")
+_CUDA_MAJOR_SUFFIX = re.compile(r"-cu(\d+)$")
 
 
 def cuda_major_of_wheel(name: str) -> str | None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from accelctl.findings import Evidence, FixStep
-from accelctl.lazy_re import lazy_compile
 from accelctl.rules.base import CannotDecide, Hit, RuleContext, rule
 from accelctl.rules.facts import applies, dists, gpu_vendors, norm, pip, requirement, requirement_name
 
@@ -148,7 +148,7 @@ def accelerator_requirement_conflict(ctx: RuleContext) -> Iterator[Hit]:
 
 
 _TENSORFLOW_GPU = ("tensorflow", "tensorflow-gpu", "tf-nightly")
-_JAX_PLUGIN = lazy_compile(r"^jax-cuda(\d+)-plugin$")
+_JAX_PLUGIN = re.compile(r"^jax-cuda(\d+)-plugin$")
 
 
 @rule("FW004", "cudnn-older-than-build", "error",

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from accelctl.findings import Evidence, FixStep
-from accelctl.lazy_re import lazy_compile
 from accelctl.rules.base import CannotDecide, Hit, RuleContext, rule
 from accelctl.rules.facts import norm
 from accelctl.rules.frameworks import ACCELERATOR_PACKAGES
 
-_MANYLINUX = lazy_compile(r"manylinux_(\d+)_(\d+)_|manylinux(1|2010|2014)_")
+_MANYLINUX = re.compile(r"manylinux_(\d+)_(\d+)_|manylinux(1|2010|2014)_")
 _LEGACY = {"1": (2, 5), "2010": (2, 12), "2014": (2, 17)}  # PEP 600's aliases
 
 

@@ -6,7 +6,9 @@ import json
 
 import pytest
 
+from accelctl.derive import derive
 from accelctl.host.fixture import FixtureHost
+from accelctl.matrices import MatrixSet
 from accelctl.probes.base import ProbeOptions
 from accelctl.probes.collect import collect
 from tests.conftest import FIXTURES, REPO
@@ -17,7 +19,8 @@ UUID = "GPU-00000000-0000-0000-0000-000000000000"
 
 @pytest.fixture(scope="module")
 def replay():
-    return collect(FixtureHost(str(FIXTURES / "hosts" / "h100-node-capture")), ProbeOptions(), mode="fixture").to_data()
+    host = FixtureHost(str(FIXTURES / "hosts" / "h100-node-capture"))
+    return derive(collect(host, ProbeOptions(), mode="fixture"), MatrixSet()).to_data()
 
 
 def _redacted(data):

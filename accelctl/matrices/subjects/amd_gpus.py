@@ -14,15 +14,14 @@ from __future__ import annotations
 import re
 from dataclasses import field
 
-from accelctl.lazy_re import lazy_compile
 from accelctl.matrices.base import UNSOURCED, ErrorSink, MatrixSpec, Provenance
 from accelctl.record import record
 
 SEGMENTS = ("instinct", "radeon-pro", "radeon")
 AMD_PCI_VENDOR = "0x1002"
 
-_GFX_RE = lazy_compile(r"^gfx([0-9]{1,2})([0-9a-f])([0-9a-f])$")
-_PCI_RE = lazy_compile(r"^0x[0-9a-f]{4}$")
+_GFX_RE = re.compile(r"^gfx([0-9]{1,2})([0-9a-f])([0-9a-f])$")
+_PCI_RE = re.compile(r"^0x[0-9a-f]{4}$")
 
 
 @record(frozen=True)
@@ -144,7 +143,7 @@ def _norm_pci(device_id: object) -> str | None:
     return f"0x{text}" if re.match(r"^[0-9a-f]{4}$", text) else None
 
 
-_DROP = lazy_compile(r"[™®]|\(tm\)|\(r\)")
+_DROP = re.compile(r"[™®]|\(tm\)|\(r\)")
 _WORDS = {"amd", "accelerator", "gpu", "instinct", "radeon"}
 
 

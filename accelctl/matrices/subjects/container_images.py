@@ -15,11 +15,11 @@ patch release of each CUDA minor version supported.
 
 from __future__ import annotations
 
+import re
 from dataclasses import field
 
 from packaging.version import InvalidVersion, Version
 
-from accelctl.lazy_re import lazy_compile
 from accelctl.matrices.base import DATE, DRIVER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
 from accelctl.record import record
 
@@ -195,7 +195,7 @@ def is_end_of_life(entries: list[ContainerImage], reference: str) -> bool | None
     return e.status == "end-of-life"
 
 
-_CUDA_TAG = lazy_compile(r"^(\d+\.\d+\.\d+)-(?:cudnn\d*-)?(base|runtime|devel)-(\S+)$")
+_CUDA_TAG = re.compile(r"^(\d+\.\d+\.\d+)-(?:cudnn\d*-)?(base|runtime|devel)-(\S+)$")
 
 
 def newest_patch_tag(entries: list[ContainerImage], reference: str) -> ContainerImage | None:

@@ -23,7 +23,6 @@ from dataclasses import field
 
 from packaging.version import InvalidVersion, Version
 
-from accelctl.lazy_re import lazy_compile
 from accelctl.matrices.base import UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
 from accelctl.record import record
 
@@ -111,7 +110,7 @@ class CompatVerdict:
 
 
 # Name patterns for ``gpu_segment``: a heuristic over marketing names, not NVIDIA data.
-_DATACENTER = lazy_compile(
+_DATACENTER = re.compile(
     r"\b(tesla|a2|a10g?|a16|a30|a40|a100|a800|h20|h100|h200|h800|b100|b200|b300|gh200|gb200|gb300"
     r"|l4|l20|l40s?|t4|v100|p100|p40|p4|k40|k80|m10|m40|m60)\b|\bhgx\b|\bdgx\b",
     re.IGNORECASE,

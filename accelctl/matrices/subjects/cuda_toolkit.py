@@ -133,3 +133,15 @@ def newest_cuda_for_driver(entries: list[CudaToolkitRelease], driver: str, os: s
         if best is None or Version(e.cuda) > Version(best.cuda):
             best = e
     return best.cuda if best is not None else None
+
+
+def cuda_max_for_driver(entries: list[CudaToolkitRelease], driver: str | None) -> str | None:
+    """Highest CUDA (major.minor) whose full-feature driver minimum ``driver`` meets; None if unknown."""
+    newest = newest_cuda_for_driver(entries, driver) if driver else None
+    if not newest:
+        return None
+    try:
+        v = Version(newest)
+    except InvalidVersion:
+        return None
+    return f"{v.major}.{v.minor}"

@@ -20,13 +20,12 @@ import itertools
 import re
 from dataclasses import field
 
-from accelctl.lazy_re import lazy_compile
 from accelctl.matrices.base import DATE, DRIVER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
 from accelctl.record import record
 
 TYPES = ("ltsb", "production", "new-feature")
-_BRANCH_RE = lazy_compile(r"^R(\d{3})$")
-_MONTH_RE = lazy_compile(r"^(\d{4})-(\d{2})$")
+_BRANCH_RE = re.compile(r"^R(\d{3})$")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 @record(frozen=True)
@@ -51,7 +50,7 @@ def _eol_last_day(eol: str) -> _dt.date | None:
         year, month = int(m.group(1)), int(m.group(2))
         if not 1 <= month <= 12:
             return None
-        first_of_next = _dt.date(year + month // 12, month % 12 + 1, 1)  # no calendar import: 1.3 ms a run
+        first_of_next = _dt.date(year + month // 12, month % 12 + 1, 1)  # first day of the next month, without the calendar module
         return first_of_next - _dt.timedelta(days=1)
     try:
         return _dt.date.fromisoformat(eol)

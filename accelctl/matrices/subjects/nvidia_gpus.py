@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from dataclasses import field
 
-from accelctl.lazy_re import lazy_compile
 from accelctl.matrices.base import CC, UNSOURCED, ErrorSink, MatrixSpec, Provenance, cc_key
 from accelctl.record import record
 
@@ -26,9 +25,9 @@ SEGMENTS = ("datacenter", "workstation", "consumer", "embedded")
 # This matrix's segment -> the segment names of cuda_forward_compat.SEGMENTS.
 _COMPAT_SEGMENT = {"datacenter": "datacenter", "workstation": "workstation", "consumer": "geforce", "embedded": "jetson"}
 
-_PCI_ID_RE = lazy_compile(r"^0x[0-9a-f]{4}$")
+_PCI_ID_RE = re.compile(r"^0x[0-9a-f]{4}$")
 # What reads as a PCI device id rather than a name: "0x2330", "2330", "10de:2330".
-_PCI_SPELLING_RE = lazy_compile(r"\s*(0x)?[0-9a-fA-F]{4}\s*|\s*10de:[0-9a-fA-F]{4}\s*", re.IGNORECASE)
+_PCI_SPELLING_RE = re.compile(r"\s*(0x)?[0-9a-fA-F]{4}\s*|\s*10de:[0-9a-fA-F]{4}\s*", re.IGNORECASE)
 
 
 @record(frozen=True)

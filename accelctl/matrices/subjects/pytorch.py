@@ -16,13 +16,12 @@ from functools import lru_cache
 
 from packaging.version import InvalidVersion, Version
 
-from accelctl.lazy_re import lazy_compile
 from accelctl.matrices.base import CC, SPECIFIER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance, cc_key
 from accelctl.record import record
 
 RUNTIME_KINDS = ("cuda", "rocm", "xpu", "cpu")
 PLATFORMS = ("x86_64", "aarch64")
-_GFX = lazy_compile(r"^gfx[0-9a-f]+$")
+_GFX = re.compile(r"^gfx[0-9a-f]+$")
 INDEX_BASE = "https://download.pytorch.org/whl/"
 
 # glibc floor of a manylinux platform tag (PEP 513 / 599 / 600).

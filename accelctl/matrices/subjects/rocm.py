@@ -16,11 +16,10 @@ from dataclasses import field
 
 from packaging.version import InvalidVersion, Version
 
-from accelctl.lazy_re import lazy_compile
 from accelctl.matrices.base import UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
 from accelctl.record import record
 
-_GFX_RE = lazy_compile(r"^gfx[0-9]{2,3}[0-9a-f]$")
+_GFX_RE = re.compile(r"^gfx[0-9]{2,3}[0-9a-f]$")
 
 
 @record(frozen=True)

@@ -10,11 +10,11 @@ that is what the ROCm runtime itself reads.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from accelctl.host.base import DeviceLibraryError, HostError, NotSupported
 from accelctl.inventory.amd import AmdGpu, AmdInfo
-from accelctl.probes.amd import kfd, names, rocm
+from accelctl.probes.amd import kfd, rocm
 from accelctl.probes.base import ProbeContext
 
 ENV_VARS = ("HSA_OVERRIDE_GFX_VERSION", "HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES",
@@ -112,7 +112,7 @@ def gpus_from_sysfs(host: Any, nodes: list[kfd.KfdNode]) -> list[AmdGpu]:
 
 def drm_cards(host: Any) -> list[tuple[str, str]]:
     """(card name, PCI device id) of AMD cards in /sys/class/drm (no KFD: compute is off or not built)."""
-    out = []
+    out: list[tuple[str, str]] = []
     try:
         entries = host.list_dir("/sys/class/drm")
     except HostError:
@@ -135,7 +135,7 @@ def _merge_kfd(gpus: list[AmdGpu], sysfs: list[AmdGpu]) -> list[AmdGpu]:
     by_bus = {g.pci_bus_id: g for g in sysfs if g.pci_bus_id}
     out = []
     for g in gpus:
-        k = by_bus.get(g.pci_bus_id)
+        k = by_bus.get(g.pci_bus_id) if g.pci_bus_id else None
         if k is None:
             out.append(g)
             continue
@@ -154,11 +154,7 @@ def _named(host: Any, gpus: list[AmdGpu]) -> list[AmdGpu]:
             continue
         minor = int(g.render_node.rsplit("renderD", 1)[1]) if g.render_node else None
         product = kfd.drm_product_name(host, minor)
-        if product:
-            out.append(dataclasses.replace(g, name=product, name_source="sysfs product_name"))
-            continue
-        hit = names.lookup(g.pci_device_id, g.gfx_target)
-        out.append(dataclasses.replace(g, name=hit, name_source="matrix amd_gpus") if hit else g)
+        out.append(dataclasses.replace(g, name=product, name_source="sysfs product_name") if product else g)
     return out
 
 

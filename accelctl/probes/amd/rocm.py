@@ -14,7 +14,6 @@ from typing import Any
 
 from accelctl.host.base import HostError
 from accelctl.inventory.amd import RocmBundle, RocmInstall
-from accelctl.lazy_re import lazy_compile
 
 # component -> (header relative to the root, macro prefix, library file prefix)
 COMPONENTS: dict[str, tuple[str, str, str]] = {
@@ -27,8 +26,8 @@ COMPONENTS: dict[str, tuple[str, str, str]] = {
 # what a +rocm torch wheel bundles in torch/lib (names as the wheels ship them)
 BUNDLED_PREFIXES = ("libamdhip64.so", "librccl.so", "libMIOpen.so", "librocblas.so", "libhipblaslt.so",
                     "libhsa-runtime64.so", "libroctx64.so", "librocm_smi64.so", "libhipblas.so")
-_DEFINE = lazy_compile(r"^\s*#\s*define\s+(\w+)\s+(\d+)\b", re.MULTILINE)
-_VERSION_TAIL = lazy_compile(r"\.so\.(\d+(?:\.\d+)*)$")
+_DEFINE = re.compile(r"^\s*#\s*define\s+(\w+)\s+(\d+)\b", re.MULTILINE)
+_VERSION_TAIL = re.compile(r"\.so\.(\d+(?:\.\d+)*)$")
 
 
 def parse_info_version(text: str) -> str | None:
@@ -61,8 +60,7 @@ def _listing(host: Any, folder: str) -> list[str]:
 
 
 def _longest(names: list[str], prefix: str) -> str | None:
-    versions = [version_from_file_name(n) for n in names if n.startswith(prefix)]
-    versions = [v for v in versions if v]
+    versions = [v for v in (version_from_file_name(n) for n in names if n.startswith(prefix)) if v]
     return max(versions, key=lambda v: (v.count("."), len(v))) if versions else None
 
 

@@ -15,10 +15,9 @@ from functools import lru_cache
 from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import InvalidVersion
 
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
-from accelctl.lazy_re import lazy_compile
 from accelctl.record import record
 from accelctl.requirements import parse_requirement as _parse_requirement
 
@@ -35,10 +34,10 @@ ACCELERATOR_PACKAGES = frozenset({
 _STACK_PREFIXES = ("nvidia-", "cuda-", "triton", "pytorch-triton", "intel-", "tcmlib", "umf", "onemkl", "dpcpp",
                    "impi", "oneccl", "mkl", "libtpu", "jax", "torch", "tensorflow", "xformers", "flash-attn",
                    "tensorrt", "onnxruntime", "cupy", "neuron", "libneuronxla", "paddle", "vllm", "flashinfer")
-_MANYLINUX = lazy_compile(r"manylinux_(\d+)_(\d+)_(\w+)|manylinux(1|2010|2014)_(\w+)")
+_MANYLINUX = re.compile(r"manylinux_(\d+)_(\d+)_(\w+)|manylinux(1|2010|2014)_(\w+)")
 _LEGACY_GLIBC = {"1": "2.5", "2010": "2.12", "2014": "2.17"}  # PEP 513 / 571 / 599 aliases
-_QUOTED = lazy_compile(r"""(["'])(.*?)\1""")
-_LINUX_PLATFORM = lazy_compile(r"linux\w*?_(x86_64|aarch64|ppc64le|s390x)$")
+_QUOTED = re.compile(r"""(["'])(.*?)\1""")
+_LINUX_PLATFORM = re.compile(r"linux\w*?_(x86_64|aarch64|ppc64le|s390x)$")
 
 
 @lru_cache(maxsize=16384)
@@ -176,7 +175,7 @@ def is_stack_name(name: str) -> bool:
     return norm(name).startswith(_STACK_PREFIXES)
 
 
-_LEADING_NAME = lazy_compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_LEADING_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 @lru_cache(maxsize=8192)
@@ -194,7 +193,10 @@ def glibc_floor(tags: Iterable[str]) -> str | None:
         for m in _MANYLINUX.finditer(tag):
             text = f"{m.group(1)}.{m.group(2)}" if m.group(1) else _LEGACY_GLIBC[m.group(4)]
             floors.append(tuple(int(x) for x in text.split(".")))  # type: ignore[arg-type]
-    return "%d.%d" % min(floors) if floors else None
+    if not floors:
+        return None
+    low = min(floors)
+    return f"{low[0]}.{low[1]}"
 
 
 def tag_platform(tags: Iterable[str]) -> str | None:
@@ -212,14 +214,7 @@ def split_local(version: str) -> tuple[str, str | None]:
     return public, (local or None)
 
 
-def release_of(version: str) -> Version | None:
-    try:
-        return Version(split_local(version)[0])
-    except InvalidVersion:
-        return None
-
-
-_LOCAL_RUNTIME = lazy_compile(r"^(cu|rocm|xpu|cpu)(.*)$")
+_LOCAL_RUNTIME = re.compile(r"^(cu|rocm|xpu|cpu)(.*)$")
 
 
 def runtime_from_local(local: str | None) -> tuple[str | None, str | None]:

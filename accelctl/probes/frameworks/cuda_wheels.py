@@ -15,10 +15,9 @@ from __future__ import annotations
 import re
 
 from accelctl.inventory.python_env import CudaWheel, Distribution
-from accelctl.lazy_re import lazy_compile
 from accelctl.probes.frameworks.common import norm, parse_requirement
 
-_SUFFIX = lazy_compile(r"-cu(\d{2})$|-cuda(\d{2})x?$|-cuda(\d{2})\d$|-cu(\d{2})-")
+_SUFFIX = re.compile(r"-cu(\d{2})$|-cuda(\d{2})x?$|-cuda(\d{2})\d$|-cu(\d{2})-")
 # Unsuffixed components whose version starts with the CUDA major (cuda-toolkit 13.0.2's pins:
 # nvidia-cublas 13.1.0.3, nvidia-cuda-runtime 13.0.96, nvidia-npp 13.0.1.2, nvidia-nvjpeg 13.0.1.86 ...).
 TRACKS_CUDA = frozenset({
@@ -104,7 +103,7 @@ def runtime_from_pins(pins: dict[str, str]) -> tuple[str | None, str | None, str
             m = re.search(r"==\s*(\d+)\.(\d+)", spec)
             if m:
                 return "cuda", f"{m.group(1)}.{m.group(2)}", f"{n}{spec}"
-    majors = sorted({suffix_major(n) for n in pins if norm(n).startswith("nvidia-") and suffix_major(n)})
+    majors = sorted({major for n in pins if norm(n).startswith("nvidia-") and (major := suffix_major(n))})
     if len(majors) == 1:
         return "cuda", majors[0], f"nvidia-*-cu{majors[0]} pins (major only)"
     if any(norm(n).startswith("pytorch-triton-rocm") for n in pins):

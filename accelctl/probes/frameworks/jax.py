@@ -3,38 +3,27 @@
 jaxlib and the ``jax-cudaNN-plugin`` / ``jax-cudaNN-pjrt`` pair are released
 in lockstep (the ``jax[cudaNN]`` extra pins all of them to one version); jax
 itself pins a jaxlib range. The CUDA libraries a plugin wants are the pins of
-its ``with-cuda`` extra (``nvidia-cudnn-cu13<10.0,>=9.12.0.46`` ...); the CUDA
-version it was built with comes from the jax matrix when it has the release.
+its ``with-cuda`` extra (``nvidia-cudnn-cu13<10.0,>=9.12.0.46`` ...); the plugin's
+name gives the CUDA major, and ``accelctl.derive`` adds the release it was built
+with from the jax matrix.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
-from accelctl.lazy_re import lazy_compile
 from accelctl.probes.frameworks.common import MarkerEnv, base_info, extra_pins, norm, satisfied, split_local
 
-_PLUGIN = lazy_compile(r"^jax-(cuda|rocm)(\d+)-(plugin|pjrt)$")
+_PLUGIN = re.compile(r"^jax-(cuda|rocm)(\d+)-(plugin|pjrt)$")
 
 
 def _plugins(installed: dict[str, Distribution]) -> list[Distribution]:
     return [d for n, d in sorted(installed.items()) if _PLUGIN.match(n)]
 
 
-def _matrix_stack(matrix: list | None, jax_version: str, major: int):
-    if not matrix:
-        return None
-    try:
-        from accelctl.matrices.subjects import jax as m
-
-        return m.plugin_pins(matrix, jax_version, major)
-    except Exception:
-        return None
-
-
-def read_jax(env: PythonEnvironment, installed: dict[str, Distribution], menv: MarkerEnv,
-             matrix: list | None) -> list[FrameworkInfo]:
+def read_jax(env: PythonEnvironment, installed: dict[str, Distribution], menv: MarkerEnv) -> list[FrameworkInfo]:
     jax, jaxlib = installed.get("jax"), installed.get("jaxlib")
     plugins = _plugins(installed)
     related = {norm(d.name): d.version for d in [jax, jaxlib, *plugins, installed.get("libtpu")] if d is not None}
@@ -67,23 +56,22 @@ def read_jax(env: PythonEnvironment, installed: dict[str, Distribution], menv: M
         info = base_info(p, env, installed, menv)
         extras = {**extra_pins(p, menv, "with-cuda"), **extra_pins(p, menv, "with_cuda")}
         kind = "cuda" if family == "cuda" else "rocm"
-        stack = _matrix_stack(matrix, (jax or p).version, int(major)) if kind == "cuda" else None
         rt_version, rt_source = major, f"plugin name ({norm(p.name)}; major only)"
-        if stack is not None and getattr(stack, "built_with_cuda", None):
-            rt_version, rt_source = stack.built_with_cuda, "jax matrix (built_with_cuda)"
         out.append(replace(info, variant=f"{family}{major}", variant_source="plugin name", runtime_kind=kind,
                            runtime_version=rt_version, runtime_source=rt_source, extra_pins=extras,
                            related=related, consistent=consistent))
     if jaxlib is not None:
         info = base_info(jaxlib, env, installed, menv)
+        jaxlib_kind: str | None
+        version: str | None
         if cuda_plugins:
             last = out[-1]
-            kind, version, source = last.runtime_kind, last.runtime_version, f"installed plugin {last.name}"
+            jaxlib_kind, version, source = last.runtime_kind, last.runtime_version, f"installed plugin {last.name}"
         elif "libtpu" in installed or "libtpu-nightly" in installed:
-            kind, version, source = "tpu", None, "libtpu installed"
+            jaxlib_kind, version, source = "tpu", None, "libtpu installed"
         else:
-            kind, version, source = "cpu", None, "no accelerator plugin installed (jaxlib alone runs on the CPU)"
-        out.append(replace(info, runtime_kind=kind, runtime_version=version, runtime_source=source,
-                           variant=kind if kind in ("cpu", "tpu") else out[-1].variant, variant_source=source,
+            jaxlib_kind, version, source = "cpu", None, "no accelerator plugin installed (jaxlib alone runs on the CPU)"
+        out.append(replace(info, runtime_kind=jaxlib_kind, runtime_version=version, runtime_source=source,
+                           variant=jaxlib_kind if jaxlib_kind in ("cpu", "tpu") else out[-1].variant, variant_source=source,
                            related=related, consistent=consistent, notes=list(notes)))
     return out

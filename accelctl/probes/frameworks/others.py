@@ -43,7 +43,7 @@ def runtime_of(name: str, version: str, pins: dict[str, str], extras: dict[str, 
     if k:
         return k, v, f"metadata pins ({how})"
     if name == "tensorrt":
-        majors = sorted({suffix_major(n) for n in pins if n.startswith("tensorrt-cu") and suffix_major(n)})
+        majors = sorted({m for n in pins if n.startswith("tensorrt-cu") and (m := suffix_major(n))})
         if len(majors) == 1:
             return "cuda", majors[0], "tensorrt-cuNN pin (major only)"
     k, v, how = runtime_from_pins(extras)

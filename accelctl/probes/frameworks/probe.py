@@ -1,8 +1,8 @@
-"""The frameworks probe: framework wheels of each Python environment, what they were built for, pin and bundle.
+"""Framework wheels of a Python environment: what they were built for, pin and bundle.
 
-Runs after the python probe and fills ``frameworks``, ``cuda_wheels``,
-``cuda_majors``, ``platform`` and ``requirement_problems`` of every environment
-it found (entries are replaced, never mutated). Nothing is imported from the
+The python probe calls ``describe_frameworks`` on the environment it found; it
+fills ``frameworks``, ``cuda_wheels``, ``cuda_majors``, ``platform`` and
+``requirement_problems`` (the entry is replaced, never mutated). Nothing is imported from the
 inspected environment: metadata, ``torch/version.py``-style build records and,
 when asked, fatbin headers are read as files.
 """
@@ -35,13 +35,12 @@ def interpreter_machine(host: Host, interpreter: str) -> str | None:
         return None
     if len(head) < 20 or head[:4] != b"\x7fELF":
         return None
-    order = "little" if head[5] == 1 else "big"
-    return _ELF_MACHINES.get(int.from_bytes(head[18:20], order))
+    return _ELF_MACHINES.get(int.from_bytes(head[18:20], "little" if head[5] == 1 else "big"))
 
 
 def env_platform(host: Host, env: PythonEnvironment) -> str | None:
     """The environment's CPU architecture: its wheels' platform tags, else its interpreter's ELF header."""
-    counts = {}
+    counts: dict[str, int] = {}
     for d in env.distributions:
         p = tag_platform(d.wheel_tags)
         if p:
@@ -61,11 +60,11 @@ def describe_frameworks(ctx: ProbeContext, env: PythonEnvironment) -> PythonEnvi
     out: list[FrameworkInfo] = []
     torch_info = None
     if TORCH in installed:
-        torch_info = torch_reader.read_torch(host, env, installed[TORCH], installed, menv,
-                                             ctx.matrix_entries("pytorch"), ctx.options.scan_fatbins, unknown)
+        torch_info = torch_reader.read_torch(host, env, installed[TORCH], installed, menv, ctx.options.scan_fatbins,
+                                             unknown)
         out.append(torch_info)
     if any(n in installed for n in JAX_FAMILY):
-        out.extend(jax_reader.read_jax(env, installed, menv, ctx.matrix_entries("jax")))
+        out.extend(jax_reader.read_jax(env, installed, menv))
     for name in TENSORFLOW:
         if name in installed:
             out.append(tensorflow.read_tensorflow(host, env, installed[name], installed, menv))
@@ -116,10 +115,3 @@ def _with_elf_glibc_floor(host: Host, installed: dict[str, Any], fw: FrameworkIn
     return replace(fw, glibc_floor=f"{best[0][0]}.{best[0][1]}", glibc_floor_source=best[1],
                    notes=list(fw.notes) + [f"glibc >= {best[0][0]}.{best[0][1]}: GLIBC symbol versions {best[1]} needs"])
 
-
-def probe(ctx: ProbeContext) -> list[PythonEnvironment]:
-    envs = ctx.results.get("python") or []
-    return [describe_frameworks(ctx, env) for env in envs]
-
-
-__all__ = ["describe_frameworks", "env_platform", "interpreter_machine"]

@@ -16,11 +16,10 @@ from dataclasses import replace
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
-from accelctl.lazy_re import lazy_compile
 from accelctl.probes.frameworks.common import MarkerEnv, base_info, norm
 from accelctl.probes.frameworks.cuda_wheels import runtime_from_pins
 
-_ITEM = lazy_compile(r"['\"](\w+)['\"]\s*:\s*(?:['\"]([^'\"]*)['\"]|(True|False))")
+_ITEM = re.compile(r"['\"](\w+)['\"]\s*:\s*(?:['\"]([^'\"]*)['\"]|(True|False))")
 
 
 def parse_build_info(text: str) -> dict[str, str]:

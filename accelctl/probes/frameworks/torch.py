@@ -4,15 +4,16 @@ Facts come from files only, strongest first:
 
 1. the local version tag (``2.5.1+cu124``) of ``torch/version.py``'s
    ``__version__`` or of METADATA (PyPI wheels carry none in METADATA, but their
-   generated ``torch/version.py`` does: ``2.11.0+cu130`` on the H100 node);
+   generated ``torch/version.py`` does: ``2.11.0+cu130``);
 2. ``torch/version.py``'s ``cuda`` / ``hip`` / ``rocm`` / ``xpu`` values, written at
    build time by pytorch's tools/generate_torch_version.py;
 3. the Requires-Dist pins (``nvidia-cuda-runtime-cu12==12.4.127`` -> CUDA 12.4,
-   ``cuda-toolkit[...]==13.0.2`` -> CUDA 13.0, ``nvidia-*-cu13`` -> CUDA 13);
-4. the PyTorch matrix's PyPI default for that release and platform.
+   ``cuda-toolkit[...]==13.0.2`` -> CUDA 13.0, ``nvidia-*-cu13`` -> CUDA 13).
 
-Compiled GPU architectures come from the matrix for official builds, or from a
-fatbin scan of ``torch/lib/libtorch_cuda.so`` when asked (``--scan-fatbins``).
+Compiled GPU architectures are read from the fatbin of
+``torch/lib/libtorch_cuda.so`` when asked (``--scan-fatbins``); what the
+pytorch matrix knows (an official build's architectures, the PyPI default of a
+release with no build record) is added by ``accelctl.derive``.
 """
 
 from __future__ import annotations
@@ -24,12 +25,11 @@ from dataclasses import replace
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
-from accelctl.lazy_re import lazy_compile
 from accelctl.probes.frameworks import fatbin
 from accelctl.probes.frameworks.common import MarkerEnv, base_info, runtime_from_local, split_local
 from accelctl.probes.frameworks.cuda_wheels import runtime_from_pins
 
-_ASSIGN = lazy_compile(r"^(__version__|cuda|hip|rocm|xpu)\s*(?::[^=]*)?=\s*(?:'([^']*)'|\"([^\"]*)\"|None)\s*$", re.MULTILINE)
+_ASSIGN = re.compile(r"^(__version__|cuda|hip|rocm|xpu)\s*(?::[^=]*)?=\s*(?:'([^']*)'|\"([^\"]*)\"|None)\s*$", re.MULTILINE)
 Unknown = Callable[[str, str], None]
 
 
@@ -87,24 +87,14 @@ def bundled_libraries(host: Host, libdir: str) -> list[str]:
         soname = None
         try:
             soname = read_elf_dynamic(host, posixpath.join(libdir, e.name)).soname
-        except Exception:  # not ELF, unreadable: the file name still says what ships
+        except Exception:  # noqa: BLE001 - not ELF, unreadable: the file name still says what ships
             soname = None
         out.append(soname or e.name)
     return sorted(set(out))
 
 
-def _matrix_build(entries: list | None, public: str, variant: str | None, platform: str):
-    if not entries:
-        return None, None
-    from accelctl.matrices.subjects import pytorch as m
-
-    exact = m.entry(entries, public, variant) if variant else None
-    default = m.default_variant(entries, public, platform if platform in m.PLATFORMS else "x86_64")
-    return exact, default
-
-
 def read_torch(host: Host, env: PythonEnvironment, dist: Distribution, installed: dict[str, Distribution],
-               menv: MarkerEnv, matrix: list | None, scan_fatbins: bool, unknown: Unknown) -> FrameworkInfo:
+               menv: MarkerEnv, scan_fatbins: bool, unknown: Unknown) -> FrameworkInfo:
     pkg = package_dir(dist, "torch")
     values: dict[str, str | None] = {}
     if pkg:
@@ -117,7 +107,7 @@ def read_torch(host: Host, env: PythonEnvironment, dist: Distribution, installed
         unknown("torch.version", f"torch/version.py says {version}, METADATA {dist.version}: a mixed install")
         version = dist.version
     info = base_info(dist, env, installed, menv, version=version, name="torch")
-    public, local = split_local(version)
+    local = split_local(version)[1]
     notes: list[str] = []
     kind = rt_version = variant = None
     source = runtime_source = None
@@ -138,33 +128,15 @@ def read_torch(host: Host, env: PythonEnvironment, dist: Distribution, installed
     if pin_kind == "cuda" and kind == "cuda" and pin_version and rt_version and pin_version.split(".")[0] != rt_version.split(".")[0]:
         notes.append(f"built for CUDA {rt_version} but pins CUDA {pin_version} wheels ({pin_how})")
 
-    platform = info.platform or env.platform or "x86_64"
-    exact, default = _matrix_build(matrix, public, variant or variant_name(kind, rt_version), platform)
-    if kind is None and default is not None:
-        kind, rt_version = default.runtime_kind, default.runtime_version
-        variant, source, runtime_source = default.variant, f"matrix default on {platform}", f"pytorch matrix ({default.variant} is the PyPI default on {platform})"
     if variant is None and kind:
         variant = variant_name(kind, rt_version)
         source = runtime_source
-    if not local and default is not None and variant and default.variant != variant:
-        notes.append(f"the PyPI default of torch {public} on {platform} is {default.variant}, this build is {variant}")
-    build = exact or (default if default is not None and default.variant == variant else None)
 
-    archs, ptx, archs_source, archs_lib = [], [], None, None
-    if kind == "cuda" and scan_fatbins and pkg:
+    archs: list[str] = []
+    ptx: list[str] = []
+    archs_source = archs_lib = None
+    if scan_fatbins and pkg and (kind == "cuda" or (kind is None and host.exists(_cuda_library(pkg)))):
         archs, ptx, archs_source, archs_lib = _scan(host, pkg, unknown)
-    from accelctl.matrices.subjects.pytorch import archs_for
-
-    matrix_archs, matrix_ptx = archs_for(build, platform) if build is not None else (None, [])
-    if not archs_source and kind == "rocm" and build is not None and build.gfx_list:
-        archs, archs_source = list(build.gfx_list), f"pytorch matrix ({build.torch}+{build.variant})"
-    if not archs_source and matrix_archs:
-        archs = [f"sm_{a.replace('.', '')}" for a in matrix_archs]
-        ptx = [f"compute_{a.replace('.', '')}" for a in matrix_ptx]
-        archs_source = f"pytorch matrix ({build.torch}+{build.variant}{', aarch64 wheel' if platform == 'aarch64' else ''})"
-    if kind == "cuda" and not archs_source:
-        why = "not recorded in the pytorch matrix" if build is not None else "not an official build in the pytorch matrix"
-        unknown("torch.compiled_archs", f"torch {version}: {why}; run with --scan-fatbins to read them from libtorch_cuda.so")
 
     libs = bundled_libraries(host, posixpath.join(pkg, "lib")) if pkg else []
     return replace(
@@ -184,8 +156,12 @@ def read_torch(host: Host, env: PythonEnvironment, dist: Distribution, installed
     )
 
 
+def _cuda_library(pkg: str) -> str:
+    return posixpath.join(pkg, "lib", "libtorch_cuda.so")
+
+
 def _scan(host: Host, pkg: str, unknown: Unknown) -> tuple[list[str], list[str], str | None, str | None]:
-    lib = posixpath.join(pkg, "lib", "libtorch_cuda.so")
+    lib = _cuda_library(pkg)
     try:
         found = fatbin.scan_file(host, lib)
     except (HostError, fatbin.FatbinError) as exc:

@@ -7,7 +7,7 @@ other Intel display functions (integrated graphics) are listed, not counted.
 
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any
 
 from accelctl.inventory.intel import IntelGpu, IntelInfo
 from accelctl.probes.base import ProbeContext

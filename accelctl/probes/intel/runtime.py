@@ -9,11 +9,11 @@ and from oneAPI's /opt/intel/oneapi/<component>/<version> layout, whose
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Any
 
 from accelctl.host.base import HostError
 from accelctl.inventory.intel import OneApiInstall
-from accelctl.lazy_re import lazy_compile
 
 LIB_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib", "/lib/x86_64-linux-gnu",
             "/opt/intel/oneapi/redist/lib")
@@ -21,8 +21,8 @@ ONEAPI_ROOTS = ("/opt/intel/oneapi",)
 WHEELS = ("torch", "intel-extension-for-pytorch", "intel-sycl-rt", "intel-cmplr-lib-rt", "intel-cmplr-lib-ur",
           "intel-cmplr-lic-rt", "intel-opencl-rt", "intel-openmp", "intel-pti", "oneccl-bind-pt", "oneccl",
           "oneccl-devel", "impi-rt", "mkl", "onemkl-sycl-blas", "dpcpp-cpp-rt", "tcmlib", "umf", "pytorch-triton-xpu")
-_SUFFIX = lazy_compile(r"\.so\.(\d+(?:\.\d+)+)$")
-_VERSION_DIR = lazy_compile(r"^\d+(?:\.\d+)*$")
+_SUFFIX = re.compile(r"\.so\.(\d+(?:\.\d+)+)$")
+_VERSION_DIR = re.compile(r"^\d+(?:\.\d+)*$")
 
 
 def _listing(host: Any, folder: str) -> list[Any]:

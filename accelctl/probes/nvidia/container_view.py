@@ -31,7 +31,6 @@ from typing import Any
 
 from accelctl.host.base import HostError
 from accelctl.inventory.nvidia import CdiSpec
-from accelctl.lazy_re import lazy_compile
 
 Factor = tuple[str, str, str]  # (property, operator, value)
 _OPERATORS = ("!=", "<=", ">=", "=", "<", ">")  # longest first, as the toolkit tries them
@@ -39,7 +38,7 @@ _TRUE = ("1", "true", "yes", "on", "y", "t")
 # Brands without forward-compatibility support (CUDA Compatibility guide: data-center GPUs only).
 NO_FORWARD_COMPAT_BRANDS = ("geforce", "geforcertx", "titan", "titanrtx")
 CDI_DIRS = ("/etc/cdi", "/var/run/cdi")
-_CDI_DRIVER_FILE = lazy_compile(r"lib(?:cuda|nvidia-ml|nvidia-ptxjitcompiler|nvidia-nvvm)\.so\.(\d+\.\d+(?:\.\d+)?)")
+_CDI_DRIVER_FILE = re.compile(r"lib(?:cuda|nvidia-ml|nvidia-ptxjitcompiler|nvidia-nvvm)\.so\.(\d+\.\d+(?:\.\d+)?)")
 
 
 @functools.lru_cache(maxsize=256)

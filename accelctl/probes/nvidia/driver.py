@@ -13,13 +13,12 @@ import re
 from typing import Any
 
 from accelctl.host.base import DeviceLibraryError, HostError, NotSupported
-from accelctl.lazy_re import lazy_compile
 
 NVML_ERROR_LIB_RM_VERSION_MISMATCH = 18
-_PROC_VERSION = lazy_compile(r"NVRM version:\s+NVIDIA UNIX (?P<open>Open )?.*?Kernel Module(?: for \S+)?\s+(?P<ver>\d+\.\d+(?:\.\d+)?)")
-_LIBCUDA = lazy_compile(r"^libcuda\.so\.(\d+\.\d+(?:\.\d+)?)$")
-_SMI_HEADER = lazy_compile(r"Driver Version:\s*(?P<drv>\d+\.\d+(?:\.\d+)?)\s+CUDA Version:\s*(?P<cuda>\d+\.\d+)")
-_FM_VERSION = lazy_compile(r"(?i)fabric manager version is\s*:?\s*(\d+\.\d+(?:\.\d+)?)")
+_PROC_VERSION = re.compile(r"NVRM version:\s+NVIDIA UNIX (?P<open>Open )?.*?Kernel Module(?: for \S+)?\s+(?P<ver>\d+\.\d+(?:\.\d+)?)")
+_LIBCUDA = re.compile(r"^libcuda\.so\.(\d+\.\d+(?:\.\d+)?)$")
+_SMI_HEADER = re.compile(r"Driver Version:\s*(?P<drv>\d+\.\d+(?:\.\d+)?)\s+CUDA Version:\s*(?P<cuda>\d+\.\d+)")
+_FM_VERSION = re.compile(r"(?i)fabric manager version is\s*:?\s*(\d+\.\d+(?:\.\d+)?)")
 # Where driver packages and container runtimes put libcuda.so.<version>.
 DRIVER_LIB_DIRS = ("/usr/local/nvidia/lib64", "/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib/aarch64-linux-gnu",
                    "/usr/lib/wsl/lib", "/usr/lib")

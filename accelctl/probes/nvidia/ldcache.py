@@ -112,5 +112,3 @@ def lookup(entries: list[CacheEntry], soname: str, arch: str | None = "x86_64") 
     return None
 
 
-def all_named(entries: list[CacheEntry], soname: str) -> list[CacheEntry]:
-    return [e for e in entries if e.soname == soname]

@@ -17,7 +17,6 @@ from typing import Any
 
 from accelctl.host.base import HostError
 from accelctl.inventory.nvidia import NativeLibrary
-from accelctl.lazy_re import lazy_compile
 
 # library -> (file name pattern of the main library, soname stem)
 LIBRARIES: dict[str, str] = {
@@ -29,7 +28,7 @@ LIBRARIES: dict[str, str] = {
     "nvjitlink": r"libnvJitLink\.so\.\d+(?:\.\d+)*",
     "tensorrt": r"libnvinfer\.so\.\d+(?:\.\d+)*",
 }
-_ANY_LIBRARY = lazy_compile("^(?:" + "|".join(f"(?P<{name}>{pat})" for name, pat in LIBRARIES.items()) + ")$")
+_ANY_LIBRARY = re.compile("^(?:" + "|".join(f"(?P<{name}>{pat})" for name, pat in LIBRARIES.items()) + ")$")
 # Which wheels ship which library (when RECORD is not there to say): normalised name prefixes.
 WHEEL_PREFIXES = {
     "cudart": ("nvidia-cuda-runtime",), "cublas": ("nvidia-cublas",), "cudnn": ("nvidia-cudnn",),
@@ -38,7 +37,7 @@ WHEEL_PREFIXES = {
 }
 STANDARD_DIRS = ("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib",
                  "/usr/lib/aarch64-linux-gnu", "/usr/local/nvidia/lib64", "/usr/local/nvidia/lib")
-_HEADER_DEFINE = lazy_compile(r"^#define\s+(\w+)\s+(\d+)\s*$", re.MULTILINE)
+_HEADER_DEFINE = re.compile(r"^#define\s+(\w+)\s+(\d+)\s*$", re.MULTILINE)
 
 
 def is_library_name(file_name: str) -> bool:

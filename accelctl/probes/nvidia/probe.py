@@ -109,6 +109,8 @@ def probe_driver(ctx: ProbeContext, cache: list[CacheEntry], exists: _Files) -> 
         version, err = drv.nvml_call(host, "nvmlSystemGetDriverVersion")
         if err is not None and err.code == drv.NVML_ERROR_LIB_RM_VERSION_MISMATCH:
             nvml_ok, nvml_error, nvml_code = False, err.message, err.code
+        elif err is not None:
+            ctx.unknown("nvidia.nvml", f"NVML started but did not give the driver version: {err}")
     if nvml_ok:
         raw, _ = drv.nvml_call(host, "nvmlSystemGetCudaDriverVersion_v2")
         if raw is None:
@@ -211,16 +213,15 @@ def probe_toolkits(ctx: ProbeContext, penvs: list[Any]) -> list[CudaToolkit]:
         origins.setdefault(real, origin)
 
     def run_nvcc(nvcc: str) -> str | None:
-        out = _smi(ctx, (nvcc, "--version"))
-        return tk.parse_nvcc_version(out or "")
+        return tk.parse_nvcc_version(_smi(ctx, (nvcc, "--version")) or "")
 
-    active, why = tk.choose_active(host, [], found_by)
+    active, active_why = tk.choose_active(host, [], found_by)
     out = []
     for root in found_by:
         t = tk.describe(host, root, origins[root], run_nvcc, penvs)
         if t.version is None:
             ctx.unknown(f"nvidia.toolkit.{root}", "no version.json, version.txt, nvcc dist-info, working nvcc or libcudart file name")
-        t = dataclasses.replace(t, active=root == active, active_because=why if root == active else None)
+        t = dataclasses.replace(t, active=root == active, active_because=active_why if root == active else None)
         if t.active:
             t = _with_host_gcc(ctx, t)
         out.append(t)
@@ -314,10 +315,10 @@ def probe_resolutions(ctx: ProbeContext, cache: list[CacheEntry], exists: _Files
                 ctx.unknown("nvidia.resolution.torch", f"{target}: dynamic section unreadable: {exc}")
                 continue
             requester = LoadedObject(target, dyn)
-            needed = {libs.classify(n): n for n in dyn.needed if libs.classify(n)}
+            needed = {kind: n for n in dyn.needed if (kind := libs.classify(n))}
             for library in TRACKED:
                 soname = needed.get(library)
-                parent, loaders = requester, []
+                parent, loaders = requester, list[LoadedObject]()
                 if soname is None and library == "nvjitlink":
                     soname, parent, loaders = _transitive(host, exists, requester, env, cache, preloaded, needed)
                 if soname is None:

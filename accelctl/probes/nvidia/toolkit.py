@@ -15,13 +15,12 @@ from typing import Any
 
 from accelctl.host.base import HostError
 from accelctl.inventory.nvidia import CudaToolkit
-from accelctl.lazy_re import lazy_compile
 from accelctl.probes.nvidia.driver import libcuda_version_from_name
 
-_NVCC_RELEASE = lazy_compile(r"release (\d+\.\d+), V(\d+\.\d+\.\d+)")
-_VERSION_TXT = lazy_compile(r"CUDA Version (\d+\.\d+(?:\.\d+)?)")
-_CUDART = lazy_compile(r"^libcudart\.so\.(\d+\.\d+\.\d+)$")
-_NVCC_DIST = lazy_compile(r"^nvidia_cuda_nvcc(?:_cu\d+)?-(\d+\.\d+\.\d+)[^/]*\.dist-info$")
+_NVCC_RELEASE = re.compile(r"release (\d+\.\d+), V(\d+\.\d+\.\d+)")
+_VERSION_TXT = re.compile(r"CUDA Version (\d+\.\d+(?:\.\d+)?)")
+_CUDART = re.compile(r"^libcudart\.so\.(\d+\.\d+\.\d+)$")
+_NVCC_DIST = re.compile(r"^nvidia_cuda_nvcc(?:_cu\d+)?-(\d+\.\d+\.\d+)[^/]*\.dist-info$")
 
 
 def parse_version_json(text: str) -> str | None:
@@ -44,7 +43,7 @@ def parse_nvcc_version(text: str) -> str | None:
     return m.group(2) if m else None
 
 
-_WRAPPER_EXEC = lazy_compile(r"""exec\s+["']?(/[^\s"']+/bin/nvcc)["']?""")
+_WRAPPER_EXEC = re.compile(r"""exec\s+["']?(/[^\s"']+/bin/nvcc)["']?""")
 
 
 def follow_wrapper(host: Any, nvcc: str) -> str:
@@ -184,8 +183,8 @@ def describe(host: Any, root: str, origin: str, run_nvcc: Any, penvs: list[Any])
                        nvcc_version=nvcc_version, cudart_version=rt)
 
 
-_VERSIONED_GCC = lazy_compile(r"^(?:[\w.+-]+-)?(?:gcc|g\+\+)-(\d+)(?:\.\d+)*$")
-_FULL_VERSION = lazy_compile(r"^\s*(\d+(?:\.\d+){0,2})\s*$")
+_VERSIONED_GCC = re.compile(r"^(?:[\w.+-]+-)?(?:gcc|g\+\+)-(\d+)(?:\.\d+)*$")
+_FULL_VERSION = re.compile(r"^\s*(\d+(?:\.\d+){0,2})\s*$")
 
 
 def gcc_major_from_name(path: str) -> str | None:

@@ -5,20 +5,15 @@ import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
-import pytest
-
+from accelctl.derive.accelerators import summarize_accelerators
+from accelctl.derive.amd import named_gpus
 from accelctl.host.fixture import FixtureHost
-from accelctl.probes.amd import kfd, names, rocm
+from accelctl.matrices.subjects.amd_gpus import AmdGpu
+from accelctl.probes.amd import kfd, rocm
 from accelctl.probes.base import ProbeOptions
 from accelctl.probes.collect import collect
 
 HOSTS = Path(__file__).resolve().parents[2] / "fixtures" / "hosts"
-
-
-@pytest.fixture(autouse=True)
-def no_matrix_names(monkeypatch):
-    """Names from the amd_gpus matrix are another helper's data: keep these tests independent of it."""
-    monkeypatch.setattr(names, "_table", {})
 
 
 def inventory(folder):
@@ -58,7 +53,7 @@ def test_mi300x_from_amdsmi():
         "/opt/rocm-6.3.3", "6.3.3", "folder name", True, "/opt/rocm link")
     assert r.components == {"hip": "6.3.60303", "rocblas": "4.3.60303", "hipblaslt": "0.10.60303"}
     assert (a.kfd_access, a.render_access) == (None, None)  # a recording cannot say
-    assert [(x.vendor, x.name, x.arch) for x in inv.accelerators] == [("amd", "AMD Instinct MI300X", "gfx942")]
+    assert [(x.vendor, x.name, x.arch) for x in summarize_accelerators(inv)] == [("amd", "AMD Instinct MI300X", "gfx942")]
 
 
 def _copy(tmp_path, amdsmi):
@@ -79,7 +74,7 @@ def test_mi300x_amdsmi_absent_falls_back_to_sysfs(tmp_path):
     assert (g.name, g.gfx_target, g.pci_device_id, g.pci_bus_id, g.compute_units, g.source) == (
         None, "gfx942", "0x74a1", "0000:47:00.0", 304, "sysfs")
     assert any(u.fact == "amd.amdsmi" for u in inv.unknowns)
-    assert [(x.name, x.arch) for x in inv.accelerators] == [("AMD GPU", "gfx942")]
+    assert [(x.name, x.arch) for x in summarize_accelerators(inv)] == [("AMD GPU", "gfx942")]
 
 
 def test_mi300x_amdsmi_failing_falls_back_to_sysfs(tmp_path):
@@ -109,10 +104,13 @@ def test_rx7900_override_and_inbox_driver():
     assert (g.gfx_target, g.pci_device_id, g.pci_bus_id, g.compute_units) == ("gfx1100", "0x744c", "0000:86:00.0", 96)
 
 
-def test_matrix_names_used_when_present(monkeypatch):
-    monkeypatch.setattr(names, "_table", {"0x744c": "Radeon RX 7900 XTX"})
+def test_matrix_names_are_derived_where_the_driver_gave_none():
     [g] = inventory(HOSTS / "rx7900-hsa-override").amd.gpus
-    assert (g.name, g.name_source) == ("Radeon RX 7900 XTX", "matrix amd_gpus")
+    assert g.name is None
+    entry = AmdGpu(product="Radeon RX 7900 XTX", segment="radeon", gfx="gfx1100", pci_device_ids=["0x744c"])
+    [named] = named_gpus([g], [entry])
+    assert (named.name, named.name_source) == ("Radeon RX 7900 XTX", "matrix amd_gpus")
+    assert named_gpus([named], []) == [g]  # a matrix name is looked up again, never kept stale
 
 
 def test_bundled_rocm_in_torch(tmp_path):

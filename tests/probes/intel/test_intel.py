@@ -3,7 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
+from accelctl.derive import derive
 from accelctl.host.fixture import FixtureHost
+from accelctl.matrices import MatrixSet
 from accelctl.probes.base import ProbeOptions
 from accelctl.probes.collect import collect
 from accelctl.probes.intel import ids, runtime
@@ -18,7 +20,7 @@ def test_families():
 
 
 def test_max_node():
-    inv = collect(FixtureHost(str(HOSTS / "intel-max-oneapi")), ProbeOptions(), mode="fixture")
+    inv = derive(collect(FixtureHost(str(HOSTS / "intel-max-oneapi")), ProbeOptions(), mode="fixture"), MatrixSet())
     i = inv.intel
     assert i.present is True
     assert [(g.pci_bus_id, g.pci_device_id, g.family, g.name, g.driver) for g in i.gpus] == [

@@ -3,8 +3,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from accelctl.derive import derive
 from accelctl.host.fixture import FixtureHost
 from accelctl.host.live import LiveHost
+from accelctl.matrices import MatrixSet
 from accelctl.probes import other_accel, probe_named
 from accelctl.probes.base import ProbeContext, ProbeOptions
 from accelctl.probes.collect import collect
@@ -13,7 +15,7 @@ HOSTS = Path(__file__).resolve().parents[2] / "fixtures" / "hosts"
 
 
 def inventory(name):
-    return collect(FixtureHost(str(HOSTS / name)), ProbeOptions(), mode="fixture")
+    return derive(collect(FixtureHost(str(HOSTS / name)), ProbeOptions(), mode="fixture"), MatrixSet())
 
 
 def test_tpu_vm():
@@ -43,7 +45,7 @@ def test_mixed_vendors_make_one_inventory(tmp_path):
     dest = tmp_path / "mixed"
     shutil.copytree(HOSTS / "mi250x", dest, symlinks=True)
     shutil.copytree(HOSTS / "tpu-vm" / "files", dest / "files", dirs_exist_ok=True, symlinks=True)
-    inv = collect(FixtureHost(str(dest)), ProbeOptions(), mode="fixture")
+    inv = derive(collect(FixtureHost(str(dest)), ProbeOptions(), mode="fixture"), MatrixSet())
     assert sorted({a.vendor for a in inv.accelerators}) == ["amd", "google"] and len(inv.accelerators) == 5
 
 
@@ -51,7 +53,6 @@ def test_this_machine_reports_nothing_false_and_is_quick():
     host = LiveHost()
     ctx = ProbeContext(host, ProbeOptions())
     for probe in map(probe_named, ("amd", "intel", "other_accelerators")):
-        probe.prepare()  # time the probe, not its first import
         start = time.perf_counter()
         value = probe.run(ctx.for_probe(probe.name))
         assert (time.perf_counter() - start) * 1000 < 50
