@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from accelctl.record import record
@@ -26,6 +26,7 @@ class Source:
 
     snapshot: str | None = None  # --from FILE
     root: str | None = None  # --root DIR
+    env: Mapping[str, str] | None = None  # --env: the environment the --root tree runs with
     fixture: str | None = None  # a captured fixture folder (tests, bug reports)
     python: str | None = None  # --python PATH
     scan_fatbins: bool = False
@@ -79,7 +80,7 @@ def gather(source: Source, matrices: MatrixSet | None = None,
             from accelctl.cli.exits import InputError
 
             raise InputError(f"--root {source.root}: not a directory")
-        return collect(FileSystemHost(source.root), options, mode="rootfs", matrices=matrices)
+        return collect(FileSystemHost(source.root, env=source.env), options, mode="rootfs", matrices=matrices)
     from accelctl.host.live import LiveHost
 
     return collect(LiveHost(), options, mode="live", matrices=matrices, meanwhile=meanwhile, rehearse=rehearse)

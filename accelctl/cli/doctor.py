@@ -18,6 +18,7 @@ def register(app: typer.Typer) -> None:
             "  accelctl doctor --snapshot node.json # save the inventory to check elsewhere\n\n"
             "  accelctl doctor --from node.json     # check a snapshot; probes nothing\n\n"
             "  accelctl doctor --root /mnt/image    # inspect an unpacked image (files only)\n\n"
+            "  accelctl doctor --root /mnt/image --env LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu\n\n"
             "  accelctl doctor --expect nvidia --fail-on warning"
         ),
     )(doctor)
@@ -29,6 +30,7 @@ def doctor(
     snapshot: str | None = typer.Option(None, "--snapshot", metavar="FILE", help="Also write the inventory to FILE."),
     from_file: str | None = typer.Option(None, "--from", metavar="FILE", help="Check a snapshot instead of probing."),
     root: str | None = typer.Option(None, "--root", metavar="DIR", help="Inspect a filesystem tree (files only: no commands, no NVML)."),
+    env: list[str] = typer.Option([], "--env", metavar="KEY=VALUE|FILE", help="With --root: the environment the tree runs with (LD_LIBRARY_PATH ...), a pair or a file of KEY=VALUE lines. Repeatable."),  # noqa: B008
     python: str | None = typer.Option(None, "--python", metavar="PATH", help="Inspect this interpreter's environment (nothing is imported from it)."),
     expect: list[str] = typer.Option([], "--expect", metavar="VENDOR", help="Require a usable accelerator: nvidia, amd, intel, google, aws, habana. Repeatable."),
     assume: list[str] = typer.Option([], "--assume", metavar="KEY=VALUE", help="What-if: change a fact before checking (e.g. driver=550.54.15, gpu='RTX 5090'). Repeatable."),
@@ -43,7 +45,7 @@ def doctor(
 ) -> None:
     from accelctl.cli.doctor_run import DoctorArgs, check, run
 
-    args = DoctorArgs(json_out=json_out, fmt=fmt, snapshot=snapshot, from_file=from_file, root=root, python=python,
+    args = DoctorArgs(json_out=json_out, fmt=fmt, snapshot=snapshot, from_file=from_file, root=root, env=list(env), python=python,
                       expect=list(expect), assume=list(assume), fail_on=fail_on, select=list(select), ignore=list(ignore),
                       matrices=list(matrices), scan_fatbins=scan_fatbins, output=output, color=color, debug=debug)
     problem = check(args)

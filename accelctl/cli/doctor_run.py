@@ -23,6 +23,7 @@ class DoctorArgs:
     snapshot: str | None = None
     from_file: str | None = None
     root: str | None = None
+    env: list[str] = field(default_factory=list)  # --env KEY=VALUE or FILE, for --root
     python: str | None = None
     expect: list[str] = field(default_factory=list)
     assume: list[str] = field(default_factory=list)
@@ -47,6 +48,8 @@ def check(args: DoctorArgs) -> tuple[str, str | None] | None:
         return "expected error, warning or never", "--fail-on"
     if args.from_file is not None and args.root is not None:
         return "--from and --root cannot be combined", None
+    if args.env and args.root is None:
+        return "--env gives an unpacked filesystem its environment: use it with --root", "--env"
     return None
 
 
@@ -60,10 +63,13 @@ def run(args: DoctorArgs) -> int:
     def body() -> int:
         if args.from_file and (args.python or args.scan_fatbins):
             raise InputError("--from loads a snapshot: --python and --scan-fatbins do not apply")
+        from accelctl.envfile import environment_from_options
+
+        env = environment_from_options(args.env) if args.env else None
         matrices = logic.matrix_set(args.matrices)
         diagnosis = logic.Diagnosis(expect=args.expect, select=args.select, ignore=args.ignore,
                                     matrices=args.matrices, assume=args.assume)
-        inventory = logic.gather(logic.Source(snapshot=args.from_file, root=args.root, python=args.python,
+        inventory = logic.gather(logic.Source(snapshot=args.from_file, root=args.root, env=env, python=args.python,
                                               scan_fatbins=args.scan_fatbins), matrices,
                                  meanwhile=logic.diagnosis_imports(fmt, matrices),
                                  rehearse=lambda provisional: logic.diagnosis_in_parts(provisional, diagnosis,

@@ -21,7 +21,7 @@ VALUES: dict[str, str] = {
     "--python": "python", "--fail-on": "fail_on", "--output": "output", "-o": "output",
 }
 LISTS: dict[str, str] = {"--expect": "expect", "--assume": "assume", "--select": "select", "--ignore": "ignore",
-                         "--matrices": "matrices"}
+                         "--matrices": "matrices", "--env": "env"}
 
 
 def parse_doctor(argv: list[str]) -> DoctorArgs | None:
