@@ -4,7 +4,7 @@ For every environment with a CUDA torch or jax, the model plays what ``import``
 does (``loadplans``), the sub-libraries cuDNN's shim dlopens, and both import
 orders when both frameworks are there (the first copy of a soname wins). Each
 library is compared with the copy the framework gets in a clean environment
-(no LD_LIBRARY_PATH, no LD_PRELOAD): a different file is a shadowing copy.
+(no LD_LIBRARY_PATH, LD_PRELOAD or PYTHONPATH): a different file is a shadowing copy.
 """
 
 from __future__ import annotations
@@ -61,11 +61,12 @@ def frameworks_in(site: str, penv: Any, exists: Callable[[str], bool]) -> list[s
 
 def play(order: tuple[str, ...], site: str, exists: Callable[[str], bool], dynamics: _Dynamics,
          env: Mapping[str, str], cache: list[CacheEntry], realpath: Callable[[str], str],
-         listdir: Callable[[str], list[str]]) -> list[Load]:
+         listdir: Callable[[str], list[str]], is_dir: Callable[[str], bool] | None = None) -> list[Load]:
     """The loads of importing ``order`` in one process, then the first cuDNN call (its sub-libraries)."""
     requests: list[LoadRequest] = []
+    path_first = [p for p in env.get("PYTHONPATH", "").split(":") if p.startswith("/")]
     for fw in order:
-        mine = [dataclasses.replace(r, owner=fw) for r in FRAMEWORK_REQUESTS[fw](site, exists)]
+        mine = [dataclasses.replace(r, owner=fw) for r in FRAMEWORK_REQUESTS[fw](site, exists, path_first, is_dir)]
         if fw == "torch" and mine and _global_deps_fail(requests + mine[:1], exists, dynamics, env, cache, realpath):
             mine = [dataclasses.replace(r, owner=fw) for r in torch_fallback_requests(site, listdir)] + mine
         requests += mine
@@ -99,7 +100,7 @@ def probe_resolutions(ctx: ProbeContext, cache: list[CacheEntry], exists: Callab
                       scan: libs.LibraryScanner, penvs: list[Any]) -> list[LibraryResolution]:
     host = ctx.host
     env = host.env
-    clean = {k: v for k, v in env.items() if k not in ("LD_LIBRARY_PATH", "LD_PRELOAD")}
+    clean = {k: v for k, v in env.items() if k not in ("LD_LIBRARY_PATH", "LD_PRELOAD", "PYTHONPATH")}
     dynamics = _Dynamics(host)
     noted: set[str] = set()
     versions: dict[str, str | None] = {}
@@ -130,8 +131,8 @@ def probe_resolutions(ctx: ProbeContext, cache: list[CacheEntry], exists: Callab
             orders = [(fw,) for fw in present] + ([tuple(present), tuple(reversed(present))] if len(present) > 1 else [])
             for order in orders:
                 consumer = order[-1]
-                loads = by_soname(play(order, site, exists, dynamics, env, cache, host.realpath, listdir), consumer)
-                pinned = by_soname(play((consumer,), site, exists, dynamics, clean, cache, host.realpath, listdir), consumer)
+                loads = by_soname(play(order, site, exists, dynamics, env, cache, host.realpath, listdir, host.is_dir), consumer)
+                pinned = by_soname(play((consumer,), site, exists, dynamics, clean, cache, host.realpath, listdir, host.is_dir), consumer)
                 for soname, load in loads.items():
                     library = libs.family_of(soname) or ""
                     if load.requester_unreadable and load.requested_by and load.requested_by not in noted:

@@ -9,7 +9,7 @@ them from the files.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from accelctl.probes.nvidia.resolution import LoadRequest
 
@@ -84,7 +84,8 @@ def sub_library_requests(loaded: dict[str, str]) -> list[LoadRequest]:
     return out
 
 
-def torch_requests(site: str, exists: Callable[[str], bool]) -> list[LoadRequest]:
+def torch_requests(site: str, exists: Callable[[str], bool], path_first: Sequence[str] = (),
+                   is_dir: Callable[[str], bool] | None = None) -> list[LoadRequest]:
     """``import torch`` on a CUDA build: global deps first, then the extension and libtorch_cuda."""
     out = []
     deps = posixpath.join(site, TORCH_GLOBAL_DEPS)
@@ -98,11 +99,18 @@ def torch_requests(site: str, exists: Callable[[str], bool]) -> list[LoadRequest
     return out
 
 
-def jax_requests(site: str, exists: Callable[[str], bool]) -> list[LoadRequest]:
-    """``import jax`` with the CUDA plugin: its NVIDIA wheel preloads by path, then the plugin library."""
+def jax_requests(site: str, exists: Callable[[str], bool], path_first: Sequence[str] = (),
+                 is_dir: Callable[[str], bool] | None = None) -> list[LoadRequest]:
+    """``import jax`` with the CUDA plugin: its NVIDIA wheel preloads by path, then the plugin library.
+
+    ``nvidia.<folder>`` is a namespace package: its first ``__path__`` entry is the first sys.path
+    folder holding ``nvidia/<folder>`` (``path_first``: PYTHONPATH, searched before site-packages);
+    a library missing there is skipped, not looked up further.
+    """
     out = []
     for folder, soname in JAX_PRELOADS:
-        path = posixpath.join(site, "nvidia", folder, "lib", soname)
+        roots = [r for r in (*path_first, site) if is_dir is None or is_dir(posixpath.join(r, "nvidia", folder))]
+        path = posixpath.join(roots[0] if roots else site, "nvidia", folder, "lib", soname)
         if exists(path):
             out.append(LoadRequest(path, None, "jax CUDA plugin _load_nvidia_libraries (by path)"))
     for plugin in JAX_PLUGIN_DIRS:
@@ -113,6 +121,6 @@ def jax_requests(site: str, exists: Callable[[str], bool]) -> list[LoadRequest]:
     return out
 
 
-FRAMEWORK_REQUESTS: dict[str, Callable[[str, Callable[[str], bool]], list[LoadRequest]]] = {
+FRAMEWORK_REQUESTS: dict[str, Callable[..., list[LoadRequest]]] = {
     "torch": torch_requests, "jax": jax_requests,
 }

@@ -113,3 +113,24 @@ def test_root_with_env_reports_the_shadowing_and_without_it_does_not(tmp_path):
     assert code == 1 and {f["rule_id"] for f in findings} == {"LIB002"}
     assert any(f["subject"] == "torch: cudnn" and "9.14.0" in f["message"] and "9.19.0.56" in f["message"]
                for f in findings)
+
+
+def test_an_older_cudnn_wheel_earlier_on_pythonpath_reaches_jax_and_then_torch(tmp_path):
+    """jax loads nvidia/cudnn from the first sys.path folder holding it; torch imported after it gets that copy."""
+    folder = node_copy(tmp_path, None)
+    old = folder / "files/opt/old/nvidia/cudnn/lib"
+    old.mkdir(parents=True)
+    (old / "libcudnn.so.9").symlink_to(f"{SYSTEM}/libcudnn.so.9.14.0")
+    env = json.loads((folder / "env.json").read_text())
+    env["PYTHONPATH"] = "/opt/old"
+    (folder / "env.json").write_text(json.dumps(env))
+    inv = inventory(folder)
+    jax = next(r for r in inv.nvidia.resolutions if r.consumer == "jax" and not r.loaded_after and r.soname == "libcudnn.so.9")
+    assert (jax.resolved_path, jax.resolved_version, jax.resolved_via, jax.shadowed) == (
+        f"{SYSTEM}/libcudnn.so.9.14.0", "9.14.0", "path", True)
+    torch = next(r for r in inv.nvidia.resolutions if r.consumer == "torch" and r.loaded_after == ["jax"]
+                 and r.soname == "libcudnn.so.9")
+    assert (torch.resolved_path, torch.resolved_via, torch.shadowed) == (f"{SYSTEM}/libcudnn.so.9.14.0", "already loaded", True)
+    subjects = {f.subject for f in run_rule("LIB002", inv)}
+    assert {"jax: cudnn", "torch (imported after jax): cudnn"} <= subjects
+    assert "torch: cudnn" not in subjects
