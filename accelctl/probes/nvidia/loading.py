@@ -66,7 +66,7 @@ def play(order: tuple[str, ...], site: str, exists: Callable[[str], bool], dynam
     requests: list[LoadRequest] = []
     path_first = [p for p in env.get("PYTHONPATH", "").split(":") if p.startswith("/")]
     for fw in order:
-        mine = [dataclasses.replace(r, owner=fw) for r in FRAMEWORK_REQUESTS[fw](site, exists, path_first, is_dir)]
+        mine = [dataclasses.replace(r, owner=fw) for r in FRAMEWORK_REQUESTS[fw](site, exists, path_first, is_dir, listdir)]
         if fw == "torch" and mine and _global_deps_fail(requests + mine[:1], exists, dynamics, env, cache, realpath):
             mine = [dataclasses.replace(r, owner=fw) for r in torch_fallback_requests(site, listdir)] + mine
         requests += mine

@@ -85,22 +85,28 @@ def sub_library_requests(loaded: dict[str, str]) -> list[LoadRequest]:
 
 
 def torch_requests(site: str, exists: Callable[[str], bool], path_first: Sequence[str] = (),
-                   is_dir: Callable[[str], bool] | None = None) -> list[LoadRequest]:
-    """``import torch`` on a CUDA build: global deps first, then the extension and libtorch_cuda."""
+                   is_dir: Callable[[str], bool] | None = None,
+                   listdir: Callable[[str], list[str]] | None = None) -> list[LoadRequest]:
+    """``import torch`` on a CUDA build: global deps first, then the extension module and what it needs."""
     out = []
     deps = posixpath.join(site, TORCH_GLOBAL_DEPS)
     if exists(deps):
         out.append(LoadRequest(deps, None, f"{TORCH_SOURCE} (RTLD_GLOBAL, before torch._C)"))
+    folder = posixpath.join(site, "torch")
+    extension = sorted(n for n in (listdir(folder) if listdir else []) if n.startswith("_C.") and n.endswith(".so"))
+    if extension:  # torch._C -> libtorch_python.so -> libtorch.so -> libtorch_cuda.so ..., through DT_NEEDED
+        out.append(LoadRequest(posixpath.join(folder, extension[0]), None, "import torch._C"))
     cuda = posixpath.join(site, TORCH_CUDA)
     if exists(cuda):
-        # torch._C -> libtorch_python.so -> libtorch.so -> libtorch_cuda.so, all by DT_NEEDED; libtorch_cuda.so's
-        # own DT_RPATH decides its CUDA libraries, so it stands for the chain here.
+        # reached through the extension's NEEDED chain when that is readable (then this is "already loaded");
+        # else it stands for the chain: its own DT_RPATH decides its CUDA libraries
         out.append(LoadRequest(cuda, None, "import torch._C (libtorch_cuda.so through DT_NEEDED)"))
     return out
 
 
 def jax_requests(site: str, exists: Callable[[str], bool], path_first: Sequence[str] = (),
-                 is_dir: Callable[[str], bool] | None = None) -> list[LoadRequest]:
+                 is_dir: Callable[[str], bool] | None = None,
+                 listdir: Callable[[str], list[str]] | None = None) -> list[LoadRequest]:
     """``import jax`` with the CUDA plugin: its NVIDIA wheel preloads by path, then the plugin library.
 
     ``nvidia.<folder>`` is a namespace package: its first ``__path__`` entry is the first sys.path

@@ -14,6 +14,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from accelctl.host.fixture import FixtureHost
 from accelctl.probes.base import ProbeOptions
 from accelctl.probes.collect import collect
@@ -29,11 +31,21 @@ SUBS = ("libcudnn_graph.so.9", "libcudnn_engines_precompiled.so.9", "libcudnn_en
         "libcudnn_heuristic.so.9", "libcudnn_ops.so.9", "libcudnn_cnn.so.9", "libcudnn_adv.so.9")
 
 
-def node_copy(tmp_path: Path, ld_library_path: str | None) -> Path:
+TORCH_RPATH = ("$ORIGIN/../../nvidia/cudnn/lib:$ORIGIN/../../nvidia/nvshmem/lib:$ORIGIN/../../nvidia/nccl/lib:"
+               "$ORIGIN/../../nvidia/cusparselt/lib:$ORIGIN/../../nvidia/cu13/lib:$ORIGIN")
+
+
+def node_copy(tmp_path: Path, ld_library_path: str | None, extension: bool = False) -> Path:
     dest = tmp_path / "host"
     shutil.copytree(HOSTS / "h100-node", dest, symlinks=True)
     dispatcher = dest / "files" / SITE.lstrip("/") / "nvidia/cudnn/lib/libcudnn.so.9"
     dispatcher.write_bytes(build_shared_object(["libz.so.1", "libc.so.6"], "libcudnn.so.9", runpath="$ORIGIN"))
+    if extension:  # torch._C and libtorch_python.so as the node has them (capture.txt's readelf for _C)
+        torch = dest / "files" / SITE.lstrip("/") / "torch"
+        (torch / "_C.cpython-312-x86_64-linux-gnu.so").write_bytes(
+            build_shared_object(["libtorch_python.so", "libc.so.6"], None, rpath=TORCH_RPATH + ":$ORIGIN/lib"))
+        (torch / "lib/libtorch_python.so").write_bytes(
+            build_shared_object(["libtorch_cuda.so", "libc.so.6"], "libtorch_python.so", rpath=TORCH_RPATH))
     if ld_library_path is not None:
         env = json.loads((dest / "env.json").read_text())
         env["LD_LIBRARY_PATH"] = ld_library_path
@@ -49,8 +61,9 @@ def torch_alone(inv, soname: str):
     return next(r for r in inv.nvidia.resolutions if r.consumer == "torch" and not r.loaded_after and r.soname == soname)
 
 
-def test_system_folder_first_on_ld_library_path_shadows_the_cudnn_sub_libraries(tmp_path):
-    inv = inventory(node_copy(tmp_path, f"{SYSTEM}:{NODE_LD_LIBRARY_PATH}"))
+@pytest.mark.parametrize("extension", [False, True], ids=["libtorch_cuda", "through torch._C"])
+def test_system_folder_first_on_ld_library_path_shadows_the_cudnn_sub_libraries(tmp_path, extension):
+    inv = inventory(node_copy(tmp_path, f"{SYSTEM}:{NODE_LD_LIBRARY_PATH}", extension))
     shim = torch_alone(inv, "libcudnn.so.9")
     assert (shim.resolved_path, shim.resolved_via, shim.shadowed) == (f"{SITE}/nvidia/cudnn/lib/libcudnn.so.9", "RPATH", False)
     for sub in SUBS:
