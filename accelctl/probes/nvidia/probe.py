@@ -30,6 +30,8 @@ from accelctl.probes.nvidia.loading import probe_resolutions
 from accelctl.probes.nvidia.resolution import resolve
 
 LD_CACHE = "/etc/ld.so.cache"
+
+
 class _Files:
     """Memoised existence checks (the resolver asks the same paths many times)."""
 

@@ -191,15 +191,6 @@ def resolve(soname: str, exists: Callable[[str], bool], requester: LoadedObject 
     return done()
 
 
-def preload_map(env: Mapping[str, str], exists: Callable[[str], bool]) -> dict[str, str]:
-    """LD_PRELOAD entries that exist, by their file name (a good stand-in for the soname)."""
-    out: dict[str, str] = {}
-    for item in env.get("LD_PRELOAD", "").replace(" ", ":").split(":"):
-        if item.startswith("/") and exists(item):
-            out.setdefault(posixpath.basename(item), item)
-    return out
-
-
 @record
 class LoadRequest:
     """One dlopen a program or a library makes, by soname or by absolute path."""
