@@ -70,21 +70,26 @@ def play(order: tuple[str, ...], site: str, exists: Callable[[str], bool], dynam
         if fw == "torch" and mine and _global_deps_fail(requests + mine[:1], exists, dynamics, env, cache, realpath):
             mine = [dataclasses.replace(r, owner=fw) for r in torch_fallback_requests(site, listdir)] + mine
         requests += mine
-    loads = simulate(requests, exists, dynamics, env, cache, realpath)
+    loads = simulate(requests, exists, dynamics, env, cache, realpath, followed=_followed)
     first: dict[str, str] = {}
     for load in loads:
         if load.path and load.via != "already loaded":
             first.setdefault(load.soname, load.path)
     subs = [dataclasses.replace(r, owner=order[-1]) for r in sub_library_requests(first)]
-    return simulate(requests + subs, exists, dynamics, env, cache, realpath) if subs else loads
+    return simulate(requests + subs, exists, dynamics, env, cache, realpath, followed=_followed) if subs else loads
+
+
+def _followed(name: str) -> bool:
+    """Libraries whose every copy on the search path is listed: the ones findings name."""
+    return libs.family_of(name) is not None
 
 
 def _global_deps_fail(requests: list[LoadRequest], exists: Callable[[str], bool], dynamics: _Dynamics,
                       env: Mapping[str, str], cache: list[CacheEntry], realpath: Callable[[str], str]) -> bool:
     """Whether libtorch_global_deps.so (the last request) would fail to load for want of a CUDA library."""
     last = requests[-1].name
-    return any(x.path is None and libs.family_of(x.name) for x in simulate(requests, exists, dynamics, env, cache, realpath)
-               if x.requested_by == last or x.name == last)
+    loads = simulate(requests, exists, dynamics, env, cache, realpath, followed=lambda name: False)
+    return any(x.path is None and libs.family_of(x.name) for x in loads if x.requested_by == last or x.name == last)
 
 
 def by_soname(loads: list[Load], owner: str) -> dict[str, Load]:
@@ -109,7 +114,7 @@ def probe_resolutions(ctx: ProbeContext, cache: list[CacheEntry], exists: Callab
     def version(path: str | None, library: str, penv: Any) -> str | None:
         if not path:
             return None
-        real = host.realpath(path)
+        real = realpath(path)
         if real not in versions:
             found = scan.found.get(real)
             versions[real] = found.version if found else \
@@ -122,6 +127,23 @@ def probe_resolutions(ctx: ProbeContext, cache: list[CacheEntry], exists: Callab
         except HostError:
             return []
 
+    realpaths: dict[str, str] = {}
+
+    def realpath(path: str) -> str:
+        if path not in realpaths:
+            realpaths[path] = host.realpath(path)
+        return realpaths[path]
+
+    plays: dict[tuple[str, tuple[str, ...], bool], list[Load]] = {}
+
+    def played(site: str, order: tuple[str, ...], pinned: bool) -> list[Load]:
+        """One play per order and environment (the pinned one is the environment without the search overrides)."""
+        key = (site, order, pinned or clean == dict(env))
+        if key not in plays:
+            plays[key] = play(order, site, exists, dynamics, clean if key[2] else env, cache, realpath, listdir,
+                              host.is_dir)
+        return plays[key]
+
     for penv in penvs:
         for site in penv.site_packages:
             present = frameworks_in(site, penv, exists)
@@ -131,8 +153,8 @@ def probe_resolutions(ctx: ProbeContext, cache: list[CacheEntry], exists: Callab
             orders = [(fw,) for fw in present] + ([tuple(present), tuple(reversed(present))] if len(present) > 1 else [])
             for order in orders:
                 consumer = order[-1]
-                loads = by_soname(play(order, site, exists, dynamics, env, cache, host.realpath, listdir, host.is_dir), consumer)
-                pinned = by_soname(play((consumer,), site, exists, dynamics, clean, cache, host.realpath, listdir, host.is_dir), consumer)
+                loads = by_soname(played(site, order, False), consumer)
+                pinned = by_soname(played(site, (consumer,), True), consumer)
                 for soname, load in loads.items():
                     library = libs.family_of(soname) or ""
                     if load.requester_unreadable and load.requested_by and load.requested_by not in noted:
@@ -141,8 +163,8 @@ def probe_resolutions(ctx: ProbeContext, cache: list[CacheEntry], exists: Callab
                                     f"{load.requested_by}: dynamic section unreadable, so its RPATH/RUNPATH is unknown; "
                                     "its loads are predicted as if it had neither")
                     want = pinned.get(soname)
-                    got_path = host.realpath(load.path) if load.path else None
-                    want_path = host.realpath(want.path) if want and want.path else None
+                    got_path = realpath(load.path) if load.path else None
+                    want_path = realpath(want.path) if want and want.path else None
                     out.append(LibraryResolution(
                         consumer=consumer, library=library, soname=soname, resolved_path=got_path,
                         resolved_version=version(load.path, library, penv), resolved_via=load.via,

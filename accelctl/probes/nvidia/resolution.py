@@ -239,8 +239,8 @@ class _Process:
 
     def __init__(self, exists: Callable[[str], bool], read_dynamic: Callable[[str], ElfDynamic | None],
                  realpath: Callable[[str], str], env: Mapping[str, str], cache: list[CacheEntry] | None,
-                 arch: str, executable: LoadedObject | None) -> None:
-        self.exists, self.read_dynamic, self.realpath = exists, read_dynamic, realpath
+                 arch: str, executable: LoadedObject | None, followed: Callable[[str], bool]) -> None:
+        self.exists, self.read_dynamic, self.realpath, self.followed = exists, read_dynamic, realpath, followed
         self.env, self.cache, self.arch, self.executable = env, cache, arch, executable
         self.by_name: dict[str, _Node] = {}
         self.by_file: dict[str, _Node] = {}
@@ -276,7 +276,8 @@ class _Process:
             return None
         requester = asker.obj if asker else self.executable
         loaders = (asker.chain() if asker else []) + ([self.executable] if asker and self.executable else [])
-        hit = resolve(name, self.exists, requester, loaders, self.env, self.cache, arch=self.arch)
+        hit = resolve(name, self.exists, requester, loaders, self.env, self.cache, arch=self.arch,
+                      all_candidates=self.followed(name))
         unreadable = requester is not None and requester.dynamic is None and "/" not in name
         via, why = hit.via, hit.why
         if how == "LD_PRELOAD" and hit.path:
@@ -305,7 +306,8 @@ class _Process:
 def simulate(requests: Sequence[LoadRequest], exists: Callable[[str], bool],
              read_dynamic: Callable[[str], ElfDynamic | None], env: Mapping[str, str] | None = None,
              cache: list[CacheEntry] | None = None, realpath: Callable[[str], str] = posixpath.normpath,
-             arch: str = "x86_64", executable: LoadedObject | None = None) -> list[Load]:
+             arch: str = "x86_64", executable: LoadedObject | None = None,
+             followed: Callable[[str], bool] = lambda name: True) -> list[Load]:
     """Play ``requests`` in order through the loader's rules; one Load per library mapped or not found.
 
     LD_PRELOAD entries load first. Each request is a dlopen: by path it maps that
@@ -314,9 +316,11 @@ def simulate(requests: Sequence[LoadRequest], exists: Callable[[str], bool],
     yet loaded is read on its own, with no loaders above it). Each newly mapped
     object's NEEDED entries follow breadth first. A dlopen of a soname already
     in the process is listed as "already loaded"; a NEEDED one is not listed again.
+    Every copy on the search path is listed (``candidates``) for the names ``followed``
+    accepts; for the others the search stops at the first file, as the loader does.
     """
     env = env or {}
-    proc = _Process(exists, read_dynamic, realpath, env, cache, arch, executable)
+    proc = _Process(exists, read_dynamic, realpath, env, cache, arch, executable, followed)
     for item in env.get("LD_PRELOAD", "").replace(" ", ":").split(":"):
         if item:
             proc.load(item, None, "LD_PRELOAD", "LD_PRELOAD", "LD_PRELOAD")
