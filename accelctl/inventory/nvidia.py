@@ -111,6 +111,7 @@ class LibraryResolution:
     how: str = ""  # NEEDED | dlopen | LD_PRELOAD: how the library is asked for
     expected_via: str | None = None  # the search step that picks expected_path without LD_LIBRARY_PATH/LD_PRELOAD
     loaded_after: list[str] = field(default_factory=list)  # frameworks imported before this one in the same process
+    undecided: str | None = None  # why the loader's choice cannot be told (an object's RPATH/RUNPATH unreadable)
 
 
 @record

@@ -165,15 +165,18 @@ def probe_resolutions(ctx: ProbeContext, cache: list[CacheEntry], exists: Callab
                     want = pinned.get(soname)
                     got_path = realpath(load.path) if load.path else None
                     want_path = realpath(want.path) if want and want.path else None
+                    # an unreadable asking object leaves the search order open where copies compete
+                    copies = {realpath(p) for x in (load, want) if x is not None for p, _ in x.candidates}
+                    blind = [x.requested_by for x in (load, want) if x is not None and x.requester_unreadable]
+                    undecided = (f"the dynamic section of {blind[0]} is unreadable, and its RPATH/RUNPATH decides "
+                                 f"which of {len(copies)} copies loads") if blind and len(copies) > 1 else None
                     out.append(LibraryResolution(
                         consumer=consumer, library=library, soname=soname, resolved_path=got_path,
                         resolved_version=version(load.path, library, penv), resolved_via=load.via,
                         expected_path=want_path, expected_version=version(want_path, library, penv),
-                        # an unreadable asking object leaves the search order open: undecided, not shadowed
-                        shadowed=bool(got_path and want_path and got_path != want_path and not load.requester_unreadable
-                                      and not (want and want.requester_unreadable)),
+                        shadowed=bool(got_path and want_path and got_path != want_path and not undecided),
                         candidates=[f"{p} ({v})" for p, v in load.candidates],
                         source=f"{load.how} of {posixpath.basename(load.requested_by)}" if load.requested_by else load.how,
                         requested_by=load.requested_by, framework_note=load.reason or None, why=load.why, how=load.how,
-                        expected_via=want.via if want else None, loaded_after=list(order[:-1])))
+                        expected_via=want.via if want else None, loaded_after=list(order[:-1]), undecided=undecided))
     return out

@@ -84,6 +84,9 @@ def test_h100_torch_loads_what_ldd_said(h100):
     # the fixture's libcudnn.so.9 is an empty file: its RUNPATH is unknown, so its dlopens are undecided
     assert not any(r.shadowed for r in h100.nvidia.resolutions)
     assert any(u.fact == "nvidia.resolution.torch.libcudnn.so.9" for u in h100.unknowns)
+    graph = next(r for r in alone if r.soname == "libcudnn_graph.so.9")
+    assert graph.undecided and "libcudnn.so.9 is unreadable" in graph.undecided
+    assert cudnn.undecided is None
 
 
 def test_h100_container_view(h100):

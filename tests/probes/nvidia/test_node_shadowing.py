@@ -89,6 +89,7 @@ def test_the_node_as_captured_loads_every_cudnn_library_from_the_wheel(tmp_path)
         assert (r.resolved_path, r.resolved_via, r.shadowed) == (f"{SITE}/nvidia/cudnn/lib/{sub}", "RUNPATH", False)
     assert run_rule("LIB002", inv) == []
     assert not [u for u in inv.unknowns if u.fact.startswith("nvidia.resolution")]
+    assert not [r for r in inv.nvidia.resolutions if r.undecided]
 
 
 def test_nccl_first_on_ld_library_path_does_not_win_over_the_rpath(tmp_path):
