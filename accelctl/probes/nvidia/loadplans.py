@@ -104,6 +104,22 @@ def torch_requests(site: str, exists: Callable[[str], bool], path_first: Sequenc
     return out
 
 
+def package_dir(roots: Sequence[str], dotted: tuple[str, ...], exists: Callable[[str], bool],
+                is_dir: Callable[[str], bool]) -> str | None:
+    """The first ``__path__`` entry of a package, as Python's path finder builds it (PEP 420).
+
+    At each level the first folder holding ``<name>/__init__.py`` is a regular package and
+    wins; failing that, every folder holding ``<name>/`` is a namespace portion, in order.
+    """
+    paths = list(roots)
+    for name in dotted:
+        regular = next((posixpath.join(p, name) for p in paths if exists(posixpath.join(p, name, "__init__.py"))), None)
+        paths = [regular] if regular else [posixpath.join(p, name) for p in paths if is_dir(posixpath.join(p, name))]
+        if not paths:
+            return None
+    return paths[0]
+
+
 def jax_requests(site: str, exists: Callable[[str], bool], path_first: Sequence[str] = (),
                  is_dir: Callable[[str], bool] | None = None,
                  listdir: Callable[[str], list[str]] | None = None) -> list[LoadRequest]:
@@ -114,9 +130,10 @@ def jax_requests(site: str, exists: Callable[[str], bool], path_first: Sequence[
     a library missing there is skipped, not looked up further.
     """
     out = []
+    roots = [*path_first, site]
     for folder, soname in JAX_PRELOADS:
-        roots = [r for r in (*path_first, site) if is_dir is None or is_dir(posixpath.join(r, "nvidia", folder))]
-        path = posixpath.join(roots[0] if roots else site, "nvidia", folder, "lib", soname)
+        package = package_dir(roots, ("nvidia", folder), exists, is_dir) if is_dir else None
+        path = posixpath.join(package or posixpath.join(site, "nvidia", folder), "lib", soname)
         if exists(path):
             out.append(LoadRequest(path, None, "jax CUDA plugin _load_nvidia_libraries (by path)"))
     for plugin in JAX_PLUGIN_DIRS:

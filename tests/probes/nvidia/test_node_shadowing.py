@@ -19,6 +19,7 @@ import pytest
 from accelctl.host.fixture import FixtureHost
 from accelctl.probes.base import ProbeOptions
 from accelctl.probes.collect import collect
+from accelctl.probes.nvidia.loadplans import package_dir
 from tests.builders import run_rule
 from tests.conftest import run_cli
 from tests.probes.nvidia.elfbuild import build_shared_object
@@ -148,3 +149,12 @@ def test_an_older_cudnn_wheel_earlier_on_pythonpath_reaches_jax_and_then_torch(t
     subjects = {f.subject for f in run_rule("LIB002", inv)}
     assert {"jax: cudnn", "torch (imported after jax): cudnn"} <= subjects
     assert "torch: cudnn" not in subjects
+
+
+def test_a_regular_nvidia_package_in_site_packages_hides_the_earlier_folder():
+    """With site-packages/nvidia/__init__.py, ``nvidia`` is a regular package there and PYTHONPATH's folder is not used."""
+    files = {"/old/nvidia/cudnn/lib/libcudnn.so.9", f"{SITE}/nvidia/cudnn/lib/libcudnn.so.9"}
+    dirs = {"/old/nvidia", "/old/nvidia/cudnn", f"{SITE}/nvidia", f"{SITE}/nvidia/cudnn"}
+    assert package_dir(["/old", SITE], ("nvidia", "cudnn"), files.__contains__, dirs.__contains__) == "/old/nvidia/cudnn"
+    files.add(f"{SITE}/nvidia/__init__.py")
+    assert package_dir(["/old", SITE], ("nvidia", "cudnn"), files.__contains__, dirs.__contains__) == f"{SITE}/nvidia/cudnn"
