@@ -30,7 +30,9 @@ if [ "$HAVE_JAX" = 1 ]; then ORDERS=${ORDERS:-"torch jax torch,jax jax,torch"}; 
   echo "### date"; date -u; echo "### machine"; nvidia-smi -L 2>&1
   echo "### python $(command -v "$PY")"; "$PY" --version; echo "purelib $S; jax plugin: $HAVE_JAX"
   echo "### LD_LIBRARY_PATH=$BASE_LD"; echo "### PYTHONPATH=$BASE_PP"
-  for f in "$S/torch/lib/libtorch_cuda.so" "$S/torch/lib/libtorch_global_deps.so" "$S"/nvidia/cudnn/lib/libcudnn*.so.9 \
+  echo "### nvidia package kind"; ls -l "$S/nvidia/__init__.py" 2>&1
+  for f in "$S"/torch/_C*.so "$S/torch/lib/libtorch_python.so" "$S/torch/lib/libtorch.so" \
+           "$S/torch/lib/libtorch_cuda.so" "$S/torch/lib/libtorch_global_deps.so" "$S"/nvidia/cudnn/lib/libcudnn*.so.9 \
            "$S"/nvidia/cu13/lib/libcublas.so.13 "$S"/nvidia/cu13/lib/libcusparse.so.12 "$S"/nvidia/nccl/lib/libnccl.so.2 \
            "$S"/jax_plugins/xla_cuda1*/xla_cuda_plugin.so "$SYS"/libcudnn.so.9 "$SYS"/libcudnn_graph.so.9; do
     [ -e "$f" ] || continue; echo "### readelf -d $f"; readelf -d "$f" 2>&1 | grep -E 'NEEDED|PATH|SONAME'
