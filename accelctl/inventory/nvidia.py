@@ -112,6 +112,7 @@ class LibraryResolution:
     expected_via: str | None = None  # the search step that picks expected_path without LD_LIBRARY_PATH/LD_PRELOAD
     loaded_after: list[str] = field(default_factory=list)  # frameworks imported before this one in the same process
     undecided: str | None = None  # why the loader's choice cannot be told (an object's RPATH/RUNPATH unreadable)
+    candidate_versions: dict[str, str | None] = field(default_factory=dict)  # real path of each copy -> its version
 
 
 @record

@@ -178,5 +178,6 @@ def probe_resolutions(ctx: ProbeContext, cache: list[CacheEntry], exists: Callab
                         candidates=[f"{p} ({v})" for p, v in load.candidates],
                         source=f"{load.how} of {posixpath.basename(load.requested_by)}" if load.requested_by else load.how,
                         requested_by=load.requested_by, framework_note=load.reason or None, why=load.why, how=load.how,
-                        expected_via=want.via if want else None, loaded_after=list(order[:-1]), undecided=undecided))
+                        expected_via=want.via if want else None, loaded_after=list(order[:-1]), undecided=undecided,
+                        candidate_versions={realpath(p): version(p, library, penv) for p, _ in load.candidates}))
     return out

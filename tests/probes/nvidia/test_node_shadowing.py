@@ -72,6 +72,7 @@ def test_system_folder_first_on_ld_library_path_shadows_the_cudnn_sub_libraries(
         assert (r.resolved_path, r.resolved_version, r.resolved_via) == (f"{SYSTEM}/{sub}.14.0", "9.14.0", "LD_LIBRARY_PATH")
         assert (r.expected_path, r.expected_version, r.expected_via) == (f"{SITE}/nvidia/cudnn/lib/{sub}", "9.19.0.56", "RUNPATH")
         assert r.shadowed and r.how == "dlopen" and r.requested_by == f"{SITE}/nvidia/cudnn/lib/libcudnn.so.9"
+        assert r.candidate_versions == {f"{SYSTEM}/{sub}.14.0": "9.14.0", f"{SITE}/nvidia/cudnn/lib/{sub}": "9.19.0.56"}
     findings = {f.subject: f for f in run_rule("LIB002", inv)}
     assert set(findings) == {"torch: cudnn", "jax: cudnn"}  # each import order adds nothing new
     message = findings["torch: cudnn"].message
