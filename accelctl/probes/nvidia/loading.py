@@ -27,7 +27,7 @@ from accelctl.probes.nvidia.loadplans import (
     sub_library_requests,
     torch_fallback_requests,
 )
-from accelctl.probes.nvidia.resolution import Load, LoadRequest, simulate
+from accelctl.probes.nvidia.resolution import Load, LoadedObject, LoadRequest, simulate
 
 _JAX_PLUGINS = ("jax-cuda13-plugin", "jax-cuda12-plugin", "jax-cuda13-pjrt", "jax-cuda12-pjrt")
 
@@ -61,22 +61,33 @@ def frameworks_in(site: str, penv: Any, exists: Callable[[str], bool]) -> list[s
 
 def play(order: tuple[str, ...], site: str, exists: Callable[[str], bool], dynamics: _Dynamics,
          env: Mapping[str, str], cache: list[CacheEntry], realpath: Callable[[str], str],
-         listdir: Callable[[str], list[str]], is_dir: Callable[[str], bool] | None = None) -> list[Load]:
+         listdir: Callable[[str], list[str]], is_dir: Callable[[str], bool] | None = None,
+         executable: LoadedObject | None = None) -> list[Load]:
     """The loads of importing ``order`` in one process, then the first cuDNN call (its sub-libraries)."""
     requests: list[LoadRequest] = []
     path_first = [p for p in env.get("PYTHONPATH", "").split(":") if p.startswith("/")]
     for fw in order:
         mine = [dataclasses.replace(r, owner=fw) for r in FRAMEWORK_REQUESTS[fw](site, exists, path_first, is_dir, listdir)]
-        if fw == "torch" and mine and _global_deps_fail(requests + mine[:1], exists, dynamics, env, cache, realpath):
+        if fw == "torch" and mine and _global_deps_fail(requests + mine[:1], exists, dynamics, env, cache, realpath,
+                                                        executable):
             mine = [dataclasses.replace(r, owner=fw) for r in torch_fallback_requests(site, listdir)] + mine
         requests += mine
-    loads = simulate(requests, exists, dynamics, env, cache, realpath, followed=_followed)
+    loads = simulate(requests, exists, dynamics, env, cache, realpath, executable=executable, followed=_followed)
     first: dict[str, str] = {}
     for load in loads:
         if load.path and load.via != "already loaded":
             first.setdefault(load.soname, load.path)
     subs = [dataclasses.replace(r, owner=order[-1]) for r in sub_library_requests(first)]
-    return simulate(requests + subs, exists, dynamics, env, cache, realpath, followed=_followed) if subs else loads
+    if not subs:
+        return loads
+    return simulate(requests + subs, exists, dynamics, env, cache, realpath, executable=executable, followed=_followed)
+
+
+def _interpreter(penv: Any, realpath: Callable[[str], str], dynamics: _Dynamics) -> LoadedObject | None:
+    """The environment's python as the program: its DT_RPATH ends every RPATH walk (conda's $ORIGIN/../lib)."""
+    path = realpath(penv.interpreter) if getattr(penv, "interpreter", None) else None
+    dynamic = dynamics(path) if path else None
+    return LoadedObject(path, dynamic) if path and dynamic else None
 
 
 def _followed(name: str) -> bool:
@@ -85,10 +96,11 @@ def _followed(name: str) -> bool:
 
 
 def _global_deps_fail(requests: list[LoadRequest], exists: Callable[[str], bool], dynamics: _Dynamics,
-                      env: Mapping[str, str], cache: list[CacheEntry], realpath: Callable[[str], str]) -> bool:
+                      env: Mapping[str, str], cache: list[CacheEntry], realpath: Callable[[str], str],
+                      executable: LoadedObject | None) -> bool:
     """Whether libtorch_global_deps.so (the last request) would fail to load for want of a CUDA library."""
     last = requests[-1].name
-    loads = simulate(requests, exists, dynamics, env, cache, realpath, followed=lambda name: False)
+    loads = simulate(requests, exists, dynamics, env, cache, realpath, executable=executable, followed=lambda name: False)
     return any(x.path is None and libs.family_of(x.name) for x in loads if x.requested_by == last or x.name == last)
 
 
@@ -136,25 +148,26 @@ def probe_resolutions(ctx: ProbeContext, cache: list[CacheEntry], exists: Callab
 
     plays: dict[tuple[str, tuple[str, ...], bool], list[Load]] = {}
 
-    def played(site: str, order: tuple[str, ...], pinned: bool) -> list[Load]:
+    def played(site: str, order: tuple[str, ...], pinned: bool, executable: LoadedObject | None) -> list[Load]:
         """One play per order and environment (the pinned one is the environment without the search overrides)."""
         key = (site, order, pinned or clean == dict(env))
         if key not in plays:
             plays[key] = play(order, site, exists, dynamics, clean if key[2] else env, cache, realpath, listdir,
-                              host.is_dir)
+                              host.is_dir, executable)
         return plays[key]
 
     for penv in penvs:
         for site in penv.site_packages:
             present = frameworks_in(site, penv, exists)
+            python = _interpreter(penv, realpath, dynamics)
             torch_cuda = posixpath.join(site, TORCH_CUDA)
             if "torch" in present and dynamics(torch_cuda) is None:
                 ctx.unknown("nvidia.resolution.torch", f"{torch_cuda}: dynamic section unreadable")
             orders = [(fw,) for fw in present] + ([tuple(present), tuple(reversed(present))] if len(present) > 1 else [])
             for order in orders:
                 consumer = order[-1]
-                loads = by_soname(played(site, order, False), consumer)
-                pinned = by_soname(played(site, (consumer,), True), consumer)
+                loads = by_soname(played(site, order, False, python), consumer)
+                pinned = by_soname(played(site, (consumer,), True, python), consumer)
                 for soname, load in loads.items():
                     library = libs.family_of(soname) or ""
                     if load.requester_unreadable and load.requested_by and load.requested_by not in noted:

@@ -274,8 +274,10 @@ class _Process:
                                        explain(None, "already loaded", None, old.obj.path), how, by, reason,
                                        [(old.obj.path, "already loaded")], owner=owner))
             return None
-        requester = asker.obj if asker else self.executable
-        loaders = (asker.chain() if asker else []) + ([self.executable] if asker and self.executable else [])
+        # a dlopen from the program comes from a module without paths of its own (ctypes, the import
+        # machinery); the executable's DT_RPATH ends every RPATH walk (glibc searches the main map last)
+        requester = asker.obj if asker else None
+        loaders = (asker.chain() if asker else []) + ([self.executable] if self.executable else [])
         hit = resolve(name, self.exists, requester, loaders, self.env, self.cache, arch=self.arch,
                       all_candidates=self.followed(name))
         unreadable = requester is not None and requester.dynamic is None and "/" not in name

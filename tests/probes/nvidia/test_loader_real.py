@@ -20,7 +20,7 @@ import pytest
 
 from accelctl.probes.nvidia.elf import ElfDynamic, ElfError, bytes_reader, read_dynamic
 from accelctl.probes.nvidia.ldcache import parse_ld_cache
-from accelctl.probes.nvidia.resolution import LoadRequest, simulate
+from accelctl.probes.nvidia.resolution import LoadedObject, LoadRequest, simulate
 
 CC = shutil.which("cc") or shutil.which("gcc")
 pytestmark = pytest.mark.skipif(CC is None or not os.path.exists("/proc/self/maps"),
@@ -84,12 +84,18 @@ class Lab:
     def sub(self, folder: str, number: int) -> str:
         return self.build(f"{folder}/libsub.so.1", SUB % number, "libsub.so.1")
 
-    def run(self, steps: list[str], env: dict[str, str]) -> tuple[list[str], str]:
-        runner = self.root / "runner"
+    def runner(self, rpath: str | None = None) -> Path:
+        """The test program, built once; with ``rpath``, a copy whose own DT_RPATH is that folder."""
+        runner = self.root / ("runner" if rpath is None else "runner-rpath")
         if not runner.exists():
             (self.root / "runner.c").write_text(RUNNER)
-            subprocess.run([str(CC), "-o", str(runner), str(self.root / "runner.c"), "-ldl"], check=True,
-                           capture_output=True)
+            argv = [str(CC), "-o", str(runner), str(self.root / "runner.c"), "-ldl"]
+            argv += ["-Wl,--disable-new-dtags", f"-Wl,-rpath,{rpath}"] if rpath else []
+            subprocess.run(argv, check=True, capture_output=True)
+        return runner
+
+    def run(self, steps: list[str], env: dict[str, str], rpath: str | None = None) -> tuple[list[str], str]:
+        runner = self.runner(rpath)
         full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LD_DEBUG": "libs", **env}
         done = subprocess.run([str(runner), *steps], env=full, capture_output=True, text=True, timeout=30, check=False)
         assert "FAIL" not in done.stdout or "expect-fail" in env.get("CASE", ""), done.stdout
@@ -252,3 +258,18 @@ def test_ld_preload_loads_first_and_wins(lab: Lab) -> None:
     maps, _ = lab.run([f"open:{top}"], env)
     assert mapped(maps, "libsub.so.1") == [os.path.realpath(system)]
     assert model([LoadRequest(top)], env)["libsub.so.1"] == (os.path.realpath(system), "LD_PRELOAD")
+
+
+def test_the_programs_rpath_ends_every_rpath_walk(lab: Lab) -> None:
+    """A conda python carries DT_RPATH $ORIGIN/../lib: a dlopen from a library without paths searches it first."""
+    wheel, system = lab.sub("wheel", 1), lab.sub("system", 2)
+    disp = lab.build("plain/libdisp.so.9", DISPATCHER, "libdisp.so.9")
+    env = {"LD_LIBRARY_PATH": os.path.dirname(system)}
+    maps, _ = lab.run([f"open:{disp}", f"call:{disp}:load_sub"], env, rpath=os.path.dirname(wheel))
+    assert mapped(maps, "libsub.so.1") == [os.path.realpath(wheel)]
+    program = lab.runner(os.path.dirname(wheel))
+    executable = LoadedObject(str(program), dynamic(str(program)))
+    loads = simulate([LoadRequest(disp), LoadRequest("libsub.so.1", disp)], os.path.isfile, dynamic, env, None,
+                     os.path.realpath, executable=executable)
+    assert (loads[-1].path, loads[-1].via) == (wheel, "RPATH")
+    assert "DT_RPATH of runner-rpath" in loads[-1].why
