@@ -113,84 +113,93 @@ def by_soname(loads: list[Load], owner: str) -> dict[str, Load]:
     return out
 
 
-def probe_resolutions(ctx: ProbeContext, cache: list[CacheEntry], exists: Callable[[str], bool],
-                      scan: libs.LibraryScanner, penvs: list[Any]) -> list[LibraryResolution]:
-    host = ctx.host
-    env = host.env
-    clean = {k: v for k, v in env.items() if k not in ("LD_LIBRARY_PATH", "LD_PRELOAD", "PYTHONPATH")}
-    dynamics = _Dynamics(host)
-    noted: set[str] = set()
-    versions: dict[str, str | None] = {}
-    out: list[LibraryResolution] = []
+class _Host:
+    """The host's answers the model asks again and again, each asked once."""
 
-    def version(path: str | None, library: str, penv: Any) -> str | None:
+    def __init__(self, host: Any, exists: Callable[[str], bool], scan: libs.LibraryScanner,
+                 cache: list[CacheEntry]) -> None:
+        self.host, self.exists, self.scan, self.cache = host, exists, scan, cache
+        self.dynamics = _Dynamics(host)
+        self.env = dict(host.env)
+        # the environment the framework's own copies are found in: no search overrides
+        self.clean = {k: v for k, v in self.env.items() if k not in ("LD_LIBRARY_PATH", "LD_PRELOAD", "PYTHONPATH")}
+        self._real: dict[str, str] = {}
+        self._versions: dict[str, str | None] = {}
+        self._plays: dict[tuple[str, tuple[str, ...], bool], list[Load]] = {}
+
+    def realpath(self, path: str) -> str:
+        if path not in self._real:
+            self._real[path] = self.host.realpath(path)
+        return self._real[path]
+
+    def version(self, path: str | None, library: str, penv: Any) -> str | None:
         if not path:
             return None
-        real = realpath(path)
-        if real not in versions:
-            found = scan.found.get(real)
-            versions[real] = found.version if found else \
-                scan.describe(path, library, libs.origin_of(real, []), dists=penv.distributions).version
-        return versions[real]
+        real = self.realpath(path)
+        if real not in self._versions:
+            found = self.scan.found.get(real)
+            self._versions[real] = found.version if found else \
+                self.scan.describe(path, library, libs.origin_of(real, []), dists=penv.distributions).version
+        return self._versions[real]
 
-    def listdir(folder: str) -> list[str]:
+    def listdir(self, folder: str) -> list[str]:
         try:
-            return [e.name for e in host.list_dir(folder) if not e.is_dir]
+            return [e.name for e in self.host.list_dir(folder) if not e.is_dir]
         except HostError:
             return []
 
-    realpaths: dict[str, str] = {}
+    def played(self, site: str, order: tuple[str, ...], pinned: bool, executable: LoadedObject | None) -> list[Load]:
+        """One play per order and environment (``pinned``: the environment without the search overrides)."""
+        key = (site, order, pinned or self.clean == self.env)
+        if key not in self._plays:
+            self._plays[key] = play(order, site, self.exists, self.dynamics, self.clean if key[2] else self.env,
+                                    self.cache, self.realpath, self.listdir, self.host.is_dir, executable)
+        return self._plays[key]
 
-    def realpath(path: str) -> str:
-        if path not in realpaths:
-            realpaths[path] = host.realpath(path)
-        return realpaths[path]
 
-    plays: dict[tuple[str, tuple[str, ...], bool], list[Load]] = {}
+def resolution(h: _Host, load: Load, want: Load | None, order: tuple[str, ...], penv: Any) -> LibraryResolution:
+    """One library of ``order[-1]``: the copy it gets (``load``) beside the one it gets on its own, unshadowed."""
+    library = libs.family_of(load.soname) or ""
+    got = h.realpath(load.path) if load.path else None
+    pinned = h.realpath(want.path) if want and want.path else None
+    # an unreadable asking object leaves the search order open where copies compete
+    copies = {h.realpath(p) for x in (load, want) if x is not None for p, _ in x.candidates}
+    blind = [x.requested_by for x in (load, want) if x is not None and x.requester_unreadable]
+    undecided = (f"the dynamic section of {blind[0]} is unreadable, and its RPATH/RUNPATH decides "
+                 f"which of {len(copies)} copies loads") if blind and len(copies) > 1 else None
+    return LibraryResolution(
+        consumer=order[-1], library=library, soname=load.soname, resolved_path=got,
+        resolved_version=h.version(load.path, library, penv), resolved_via=load.via,
+        expected_path=pinned, expected_version=h.version(pinned, library, penv),
+        shadowed=bool(got and pinned and got != pinned and not undecided),
+        candidates=[f"{p} ({v})" for p, v in load.candidates],
+        source=f"{load.how} of {posixpath.basename(load.requested_by)}" if load.requested_by else load.how,
+        requested_by=load.requested_by, framework_note=load.reason or None, why=load.why, how=load.how,
+        expected_via=want.via if want else None, loaded_after=list(order[:-1]), undecided=undecided,
+        candidate_versions={h.realpath(p): h.version(p, library, penv) for p, _ in load.candidates})
 
-    def played(site: str, order: tuple[str, ...], pinned: bool, executable: LoadedObject | None) -> list[Load]:
-        """One play per order and environment (the pinned one is the environment without the search overrides)."""
-        key = (site, order, pinned or clean == dict(env))
-        if key not in plays:
-            plays[key] = play(order, site, exists, dynamics, clean if key[2] else env, cache, realpath, listdir,
-                              host.is_dir, executable)
-        return plays[key]
 
+def probe_resolutions(ctx: ProbeContext, cache: list[CacheEntry], exists: Callable[[str], bool],
+                      scan: libs.LibraryScanner, penvs: list[Any]) -> list[LibraryResolution]:
+    """Every followed library of each CUDA framework, alone and in each import order, per environment."""
+    h = _Host(ctx.host, exists, scan, cache)
+    noted: set[str] = set()
+    out: list[LibraryResolution] = []
     for penv in penvs:
         for site in penv.site_packages:
             present = frameworks_in(site, penv, exists)
-            python = _interpreter(penv, realpath, dynamics)
+            python = _interpreter(penv, h.realpath, h.dynamics)
             torch_cuda = posixpath.join(site, TORCH_CUDA)
-            if "torch" in present and dynamics(torch_cuda) is None:
+            if "torch" in present and h.dynamics(torch_cuda) is None:
                 ctx.unknown("nvidia.resolution.torch", f"{torch_cuda}: dynamic section unreadable")
             orders = [(fw,) for fw in present] + ([tuple(present), tuple(reversed(present))] if len(present) > 1 else [])
             for order in orders:
-                consumer = order[-1]
-                loads = by_soname(played(site, order, False, python), consumer)
-                pinned = by_soname(played(site, (consumer,), True, python), consumer)
-                for soname, load in loads.items():
-                    library = libs.family_of(soname) or ""
+                pinned = by_soname(h.played(site, (order[-1],), True, python), order[-1])
+                for soname, load in by_soname(h.played(site, order, False, python), order[-1]).items():
                     if load.requester_unreadable and load.requested_by and load.requested_by not in noted:
                         noted.add(load.requested_by)
-                        ctx.unknown(f"nvidia.resolution.{consumer}.{posixpath.basename(load.requested_by)}",
+                        ctx.unknown(f"nvidia.resolution.{order[-1]}.{posixpath.basename(load.requested_by)}",
                                     f"{load.requested_by}: dynamic section unreadable, so its RPATH/RUNPATH is unknown; "
                                     "its loads are predicted as if it had neither")
-                    want = pinned.get(soname)
-                    got_path = realpath(load.path) if load.path else None
-                    want_path = realpath(want.path) if want and want.path else None
-                    # an unreadable asking object leaves the search order open where copies compete
-                    copies = {realpath(p) for x in (load, want) if x is not None for p, _ in x.candidates}
-                    blind = [x.requested_by for x in (load, want) if x is not None and x.requester_unreadable]
-                    undecided = (f"the dynamic section of {blind[0]} is unreadable, and its RPATH/RUNPATH decides "
-                                 f"which of {len(copies)} copies loads") if blind and len(copies) > 1 else None
-                    out.append(LibraryResolution(
-                        consumer=consumer, library=library, soname=soname, resolved_path=got_path,
-                        resolved_version=version(load.path, library, penv), resolved_via=load.via,
-                        expected_path=want_path, expected_version=version(want_path, library, penv),
-                        shadowed=bool(got_path and want_path and got_path != want_path and not undecided),
-                        candidates=[f"{p} ({v})" for p, v in load.candidates],
-                        source=f"{load.how} of {posixpath.basename(load.requested_by)}" if load.requested_by else load.how,
-                        requested_by=load.requested_by, framework_note=load.reason or None, why=load.why, how=load.how,
-                        expected_via=want.via if want else None, loaded_after=list(order[:-1]), undecided=undecided,
-                        candidate_versions={realpath(p): version(p, library, penv) for p, _ in load.candidates}))
+                    out.append(resolution(h, load, pinned.get(soname), order, penv))
     return out
