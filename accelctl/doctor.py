@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from accelctl.errors import InputError
@@ -22,6 +22,7 @@ class Source:
 
     snapshot: str | None = None  # --from FILE
     root: str | None = None  # --root DIR
+    env: Mapping[str, str] | None = None  # --env: the environment the --root tree runs with
     fixture: str | None = None  # a captured fixture folder (tests, bug reports)
     python: str | None = None  # --python PATH
     scan_fatbins: bool = False
@@ -77,7 +78,7 @@ def observe(source: Source) -> Inventory:
 
         if not os.path.isdir(source.root):
             raise InputError(f"--root {source.root}: not a directory")
-        return collect(FileSystemHost(source.root), options, mode="rootfs")
+        return collect(FileSystemHost(source.root, env=source.env), options, mode="rootfs")
     from accelctl.host.live import LiveHost
 
     return collect(LiveHost(), options, mode="live")

@@ -24,6 +24,7 @@ def register(app: typer.Typer) -> None:
             "  accelctl doctor --snapshot node.json # save the inventory to check elsewhere\n\n"
             "  accelctl doctor --from node.json     # check a snapshot; probes nothing\n\n"
             "  accelctl doctor --root /mnt/image    # inspect an unpacked image (files only)\n\n"
+            "  accelctl doctor --root /mnt/image --env LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu\n\n"
             "  accelctl doctor --expect nvidia --fail-on warning"
         ),
     )(doctor)
@@ -40,6 +41,7 @@ def doctor(
     snapshot: str | None = typer.Option(None, "--snapshot", metavar="FILE", help="Also write the inventory to FILE."),
     from_file: str | None = typer.Option(None, "--from", metavar="FILE", help="Check a snapshot instead of probing."),
     root: str | None = typer.Option(None, "--root", metavar="DIR", help="Inspect a filesystem tree (files only: no commands, no NVML)."),
+    env: list[str] = typer.Option([], "--env", metavar="KEY=VALUE|FILE", help="With --root: the environment the tree runs with (LD_LIBRARY_PATH ...), a pair or a file of KEY=VALUE lines. Repeatable."),
     python: str | None = typer.Option(None, "--python", metavar="PATH", help="Inspect this interpreter's environment (nothing is imported from it)."),
     expect: list[str] = typer.Option([], "--expect", metavar="VENDOR", help="Require a usable accelerator: nvidia, amd, intel, google, aws, habana. Repeatable."),
     assume: list[str] = typer.Option([], "--assume", metavar="KEY=VALUE", help=_ASSUME_HELP),
@@ -61,6 +63,9 @@ def doctor(
         raise typer.BadParameter("expected error, warning or never", param_hint="--fail-on")
     if from_file is not None and root is not None:
         raise typer.BadParameter("--from and --root cannot be combined")
+    if env and root is None:
+        raise typer.BadParameter("--env gives an unpacked filesystem its environment: use it with --root",
+                                 param_hint="--env")
 
     def body() -> int:
         from accelctl import doctor as logic
@@ -69,10 +74,14 @@ def doctor(
         if from_file and (python or scan_fatbins):
             raise UsageError("--from loads a snapshot: --python and --scan-fatbins do not apply", field="--from")
         check_expect(expect)
+        from accelctl.envfile import environment_from_options
+
+        environment = environment_from_options(env) if env else None
         matrix_set = logic.matrix_set(matrices)
         diagnosis = logic.Diagnosis(expect=expect, select=select, ignore=ignore, matrices=matrices,
                                     assume=checked_assumptions(assume, matrix_set))
-        inventory = logic.gather(logic.Source(snapshot=from_file, root=root, python=python, scan_fatbins=scan_fatbins),
+        inventory = logic.gather(logic.Source(snapshot=from_file, root=root, env=environment, python=python,
+                                              scan_fatbins=scan_fatbins),
                                  matrix_set)
         if snapshot:
             _write(snapshot, inventory.to_json() + "\n")

@@ -24,6 +24,8 @@ def gate(
     image: str | None = typer.Option(None, "--image", metavar="FILE.tar|DIR", help="A docker-save archive or OCI layout."),
     rootfs: str | None = typer.Option(None, "--rootfs", metavar="DIR", help="An unpacked image filesystem."),
     python: str | None = typer.Option(None, "--python", metavar="PATH", help="The image's interpreter, if not found by itself."),
+    env: list[str] = typer.Option([], "--env", metavar="KEY=VALUE|FILE",
+                                  help="Environment the image runs with, over its config's Env (as `docker run -e`). Repeatable."),
     fmt: str = typer.Option("text", "--format", "-f", help="text | markdown | json | sarif | junit."),
     output: str | None = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report to FILE."),
     summary: str | None = typer.Option(None, "--summary", metavar="FILE",
@@ -48,7 +50,9 @@ def gate(
         try:
             fleet = load_fleet(fleet_path)
             ms = matrix_set(matrices)
-            inventory = _image_inventory(image, rootfs, python)
+            from accelctl.envfile import environment_from_options
+
+            inventory = _image_inventory(image, rootfs, python, environment_from_options(env))
         except (FleetError, ImageError) as exc:
             raise input_error(exc, fleet_path, image or rootfs) from None
         result = evaluate(inventory, fleet, ms, lambda name: gpu_cc(ms, name))
@@ -80,7 +84,7 @@ def input_error(exc: Exception, fleet_path: str | None, image: str | None = None
                       hint="give a `docker save` archive, an OCI layout folder (--image) or an unpacked rootfs (--rootfs)")
 
 
-def _image_inventory(image: str | None, rootfs: str | None, python: str | None):
+def _image_inventory(image: str | None, rootfs: str | None, python: str | None, extra_env: dict[str, str]):
     from accelctl.doctor import own_prefix
     from accelctl.host.filesystem import FileSystemHost
     from accelctl.probes.base import ProbeOptions
@@ -92,13 +96,14 @@ def _image_inventory(image: str | None, rootfs: str | None, python: str | None):
 
         progress = _progress() if sys.stderr.isatty() and not os.environ.get("CI") else None
         with unpack_image(image, progress) as unpacked:
-            host = FileSystemHost(unpacked.root, env=unpacked.env, label=f"image {unpacked.reference}")
+            # the config's Env is what the container starts with; --env values come on top, like `docker run -e`
+            host = FileSystemHost(unpacked.root, env={**unpacked.env, **extra_env}, label=f"image {unpacked.reference}")
             return collect(host, options, mode="rootfs")
     if rootfs:
         if not os.path.isdir(rootfs):
             raise InputError(f"--rootfs {rootfs}: not a directory", reference="rootfs-missing", file=rootfs)
-        return collect(FileSystemHost(rootfs, label=f"rootfs {rootfs}"), options, mode="rootfs")
-    host = FileSystemHost("/", env=dict(os.environ), label="this image (running filesystem)")
+        return collect(FileSystemHost(rootfs, env=extra_env, label=f"rootfs {rootfs}"), options, mode="rootfs")
+    host = FileSystemHost("/", env={**os.environ, **extra_env}, label="this image (running filesystem)")
     return collect(host, options, mode="rootfs")
 
 

@@ -105,8 +105,14 @@ class LibraryResolution:
     shadowed: bool = False
     candidates: list[str] = field(default_factory=list)
     source: str = ""
-    requested_by: str | None = None  # the object whose NEEDED names it (libtorch_cuda.so)
+    requested_by: str | None = None  # the object whose NEEDED names it (libtorch_cuda.so), or that dlopens it
     framework_note: str | None = None  # how the framework's own loading changes the answer
+    why: str = ""  # the search step that picked resolved_path, in words
+    how: str = ""  # NEEDED | dlopen | LD_PRELOAD: how the library is asked for
+    expected_via: str | None = None  # the search step that picks expected_path without LD_LIBRARY_PATH/LD_PRELOAD
+    loaded_after: list[str] = field(default_factory=list)  # frameworks imported before this one in the same process
+    undecided: str | None = None  # why the loader's choice cannot be told (an object's RPATH/RUNPATH unreadable)
+    candidate_versions: dict[str, str | None] = field(default_factory=dict)  # real path of each copy -> its version
 
 
 @record

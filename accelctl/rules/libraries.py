@@ -87,29 +87,54 @@ def library_shadowed(ctx: RuleContext) -> Iterator[Hit]:
 
     The dynamic loader searches ``LD_LIBRARY_PATH`` before a library's RUNPATH,
     so a system cuDNN or NCCL listed there (common in CUDA base images and module
-    systems) wins over the wheel copy the framework was built against. Symptoms:
-    version-mismatch warnings at import, ``CUDNN_STATUS_NOT_SUPPORTED``, NCCL hangs.
-    Remove the folder from ``LD_LIBRARY_PATH`` for this job, or make the two copies agree.
+    systems) wins over the wheel copy the framework was built against. A wheel
+    library found through its framework's DT_RPATH is safe from that, but what it
+    loads itself is not: cuDNN 9's ``libcudnn.so.9`` dlopens ``libcudnn_graph.so.9``,
+    the engines and the rest by soname with its own RUNPATH ``$ORIGIN``, which ranks
+    below ``LD_LIBRARY_PATH`` (ld.so(8)), so the sub-libraries and the version cuDNN
+    reports come from the other folder ("cuDNN version incompatibility: PyTorch was
+    compiled against (9, 19, 0) but found runtime version (9, 14, 0)"). A soname
+    already loaded (LD_PRELOAD, or another framework imported first) wins as well.
+    Symptoms: version-mismatch errors at import or first use, ``CUDNN_STATUS_*``,
+    NCCL hangs. Remove the folder from ``LD_LIBRARY_PATH`` for this job, or make the
+    two copies agree.
     """
-    for res in ctx.inventory.nvidia.resolutions:
-        if not res.shadowed:
-            continue
-        got = f"{res.resolved_path} ({res.resolved_version or 'unknown version'})"
-        want = f"{res.expected_path} ({res.expected_version or 'unknown version'})"
-        folder = res.resolved_path.rsplit("/", 1)[0] if res.resolved_path else ""
+    resolutions = ctx.inventory.nvidia.resolutions
+    # a framework shadowed on its own is reported once, not again for each import order
+    alone = {(r.consumer, r.soname, r.resolved_path) for r in resolutions if r.shadowed and not r.loaded_after}
+    groups: dict[tuple, list] = {}
+    for res in resolutions:
+        if res.shadowed and not (res.loaded_after and (res.consumer, res.soname, res.resolved_path) in alone):
+            folder = res.resolved_path.rsplit("/", 1)[0] if res.resolved_path else ""
+            key = (res.consumer, tuple(res.loaded_after), res.library, folder, res.resolved_via)
+            groups.setdefault(key, []).append(res)
+    for (consumer, after, library, folder, via), group in groups.items():
+        res = group[0]
+        label = consumer + (f" (imported after {', '.join(after)})" if after else "")
+        got_version = res.resolved_version or "unknown version"
+        want_version = res.expected_version or "unknown version"
+        if len(group) == 1:
+            names, got, want = res.soname, f"{res.resolved_path} ({got_version})", f"the copy it pins, {res.expected_path} ({want_version})"
+        else:
+            want_folder = res.expected_path.rsplit("/", 1)[0] if res.expected_path else "unknown"
+            names = f"{res.soname} and {len(group) - 1} more ({', '.join(r.soname for r in group[1:])})"
+            got, want = f"{folder} ({got_version})", f"the copies it pins in {want_folder} ({want_version})"
         fixes = []
-        if res.resolved_via == "LD_LIBRARY_PATH" and folder:
+        if via == "LD_LIBRARY_PATH" and folder:
             kept = [p for p in ctx.inventory.env.get("LD_LIBRARY_PATH", "").split(":") if p and p.rstrip("/") != folder.rstrip("/")]
             fixes.append(FixStep(f"Take {folder} out of LD_LIBRARY_PATH for this job",
                                  commands=[f"export LD_LIBRARY_PATH={':'.join(kept)}" if kept else "unset LD_LIBRARY_PATH"],
-                                 why=f"the loader searches LD_LIBRARY_PATH before {res.consumer}'s own RUNPATH",
+                                 why=f"the loader searches LD_LIBRARY_PATH before the RUNPATH of "
+                                     f"{res.requested_by.rsplit('/', 1)[-1] if res.requested_by else consumer}",
                                  risks=["changes-environment"], verify="accelctl doctor --select LIB002"))
+        why = f" {res.why[:1].upper()}{res.why[1:]}." if res.why else ""
         yield Hit(
-            f"{res.consumer} will load {res.soname} from {got} (via {res.resolved_via or 'the loader'}), "
-            f"not the copy it pins, {want}.",
-            subject=f"{res.consumer}: {res.library}",
+            f"{label} will load {names} from {got} via {via or 'the loader'}, not {want}.{why}",
+            subject=f"{label}: {library}",
             evidence=[Evidence("resolved", got, res.source or "loader search order"),
-                      Evidence("pinned copy", want, "wheel RUNPATH"),
+                      Evidence("pinned copy", want.split(", ", 1)[-1].removeprefix("the copies it pins in "),
+                               f"found via {res.expected_via}" if res.expected_via else "wheel RUNPATH"),
+                      *([Evidence("search step", res.why, res.requested_by or "")] if res.why else []),
                       Evidence("candidates", ", ".join(res.candidates), "")],
             fixes=fixes,
         )

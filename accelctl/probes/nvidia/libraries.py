@@ -40,6 +40,22 @@ STANDARD_DIRS = ("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib
 _HEADER_DEFINE = re.compile(r"^#define\s+(\w+)\s+(\d+)\s*$", re.MULTILINE)
 
 
+# soname stem -> library, for every library a framework loads that a finding can name (sub-libraries
+# included: libcudnn_graph.so.9 is cuDNN, libcublasLt.so.13 is cuBLAS). Longest stems first.
+FAMILIES = (("libcublasLt", "cublas"), ("libcublas", "cublas"), ("libcudnn", "cudnn"), ("libcudart", "cudart"),
+            ("libnccl", "nccl"), ("libcusparseLt", "cusparselt"), ("libnvJitLink", "nvjitlink"),
+            ("libnvinfer", "tensorrt"))
+
+
+def family_of(soname: str) -> str | None:
+    """libcudnn_graph.so.9 -> cudnn; libcublasLt.so.13 -> cublas; None for a library not followed."""
+    stem = posixpath.basename(soname).split(".so", 1)[0]
+    for prefix, library in FAMILIES:
+        if stem == prefix or stem.startswith(prefix + "_"):
+            return library
+    return None
+
+
 def is_library_name(file_name: str) -> bool:
     """Whether ``classify`` would name it: one pattern, for filtering big folders before any stat."""
     return _ANY_LIBRARY.match(file_name) is not None
@@ -133,10 +149,19 @@ class LibraryScanner:
 
     def add(self, path: str, library: str, origin: str, provider: tuple[str, str] | None = None,
             dists: Iterable[Any] = ()) -> NativeLibrary | None:
+        real = self.host.realpath(path)
+        if real in self.found or not self.host.is_file(real):
+            return self.found.get(real)
+        lib = self.describe(path, library, origin, provider, dists)
+        self.found[real] = lib
+        self.order.append(real)
+        return lib
+
+    def describe(self, path: str, library: str, origin: str, provider: tuple[str, str] | None = None,
+                 dists: Iterable[Any] = ()) -> NativeLibrary:
+        """One copy with its version (wheel dist-info, file name, header next to it), not recorded."""
         host = self.host
         real = host.realpath(path)
-        if real in self.found or not host.is_file(real):
-            return self.found.get(real)
         name = posixpath.basename(real)
         folder = posixpath.dirname(path)
         fver = file_version(name) or file_version(posixpath.basename(path))
@@ -157,8 +182,6 @@ class LibraryScanner:
         lib = NativeLibrary(name=library, path=real, version=version, soname=soname_of(posixpath.basename(path)),
                             origin=origin, provider=provider[0] if provider else None,
                             source=", ".join(sources) or "file name", header_version=hver, file_version=fver)
-        self.found[real] = lib
-        self.order.append(real)
         return lib
 
     def libraries(self) -> list[NativeLibrary]:

@@ -15,7 +15,6 @@ from accelctl.host.base import DeviceLibraryError, HostError, NotSupported
 from accelctl.inventory.nvidia import (
     ContainerRuntimeView,
     CudaToolkit,
-    LibraryResolution,
     NvidiaDriver,
     NvidiaGpu,
     NvidiaInfo,
@@ -26,16 +25,11 @@ from accelctl.probes.nvidia import driver as drv
 from accelctl.probes.nvidia import gpus as gpu_mod
 from accelctl.probes.nvidia import libraries as libs
 from accelctl.probes.nvidia import toolkit as tk
-from accelctl.probes.nvidia.elf import ElfError, read_elf_dynamic
 from accelctl.probes.nvidia.ldcache import CacheEntry, CacheFormatError, parse_ld_cache
-from accelctl.probes.nvidia.resolution import LoadedObject, preload_map, resolve
+from accelctl.probes.nvidia.loading import probe_resolutions
+from accelctl.probes.nvidia.resolution import resolve
 
 LD_CACHE = "/etc/ld.so.cache"
-# torch's _preload_cuda_deps folders (torch/__init__.py): library -> (nvidia/<folder>, file glob prefix)
-TORCH_PRELOAD = {"cudart": ("cuda_runtime", "libcudart.so."), "cublas": ("cublas", "libcublas.so."),
-                 "cudnn": ("cudnn", "libcudnn.so."), "nccl": ("nccl", "libnccl.so."),
-                 "cusparselt": ("cusparselt", "libcusparseLt.so."), "nvjitlink": ("nvjitlink", "libnvJitLink.so.")}
-TRACKED = ("cudart", "cublas", "cudnn", "nccl", "cusparselt", "nvjitlink")
 
 
 class _Files:
@@ -284,101 +278,6 @@ def _dist(penv: Any, name: str) -> tuple[str, str] | None:
         if d.name.lower() == name:
             return d.name, d.version
     return None
-
-
-def probe_resolutions(ctx: ProbeContext, cache: list[CacheEntry], exists: _Files, scan: libs.LibraryScanner,
-                      penvs: list[Any]) -> list[LibraryResolution]:
-    """Which copy libtorch_cuda.so's NEEDED CUDA libraries resolve to, by the loader's search order.
-
-    torch's own loading is modelled too: ``import torch`` first dlopens
-    torch/lib/libtorch_global_deps.so (RTLD_GLOBAL; its RPATH equals
-    libtorch_cuda.so's, so it picks the same copies, and a soname loaded then is
-    reused later). Only when that dlopen fails on a CUDA library does
-    torch/__init__.py ``_preload_cuda_deps`` load the first
-    ``sys.path/nvidia/<folder>/lib/<lib>.so.*`` glob match; we apply that fallback
-    only to a soname the loader cannot find at all. libcudnn.so.9 dlopens its
-    sub-libraries (libcudnn_graph, _ops ...) by soname with its own RUNPATH,
-    so they follow the copy of libcudnn.so.9 that loaded.
-    """
-    host = ctx.host
-    env = host.env
-    out: list[LibraryResolution] = []
-    preloaded = preload_map(env, exists)
-    for penv in penvs:
-        for site in penv.site_packages:
-            target = posixpath.join(site, "torch", "lib", "libtorch_cuda.so")
-            if not exists(target):
-                continue
-            try:
-                dyn = read_elf_dynamic(host, target)
-            except (ElfError, HostError) as exc:
-                ctx.unknown("nvidia.resolution.torch", f"{target}: dynamic section unreadable: {exc}")
-                continue
-            requester = LoadedObject(target, dyn)
-            needed = {kind: n for n in dyn.needed if (kind := libs.classify(n))}
-            for library in TRACKED:
-                soname = needed.get(library)
-                parent, loaders = requester, list[LoadedObject]()
-                if soname is None and library == "nvjitlink":
-                    soname, parent, loaders = _transitive(host, exists, requester, env, cache, preloaded, needed)
-                if soname is None:
-                    continue
-                out.append(_resolution(host, exists, scan, soname, library, parent, loaders, env, cache, preloaded, site))
-    return out
-
-
-def _transitive(host: Any, exists: _Files, requester: LoadedObject, env: Any, cache: list[CacheEntry],
-                preloaded: dict[str, str], needed: dict[str, str]) -> tuple[str | None, Any, list[LoadedObject]]:
-    """nvJitLink comes in through cuSPARSE (libcusparse.so.N NEEDs libnvJitLink.so.N)."""
-    for n in requester.dynamic.needed if requester.dynamic else []:
-        if not n.startswith("libcusparse.so."):
-            continue
-        hit = resolve(n, exists, requester, (), env, cache, preloaded, all_candidates=False)
-        if not hit.path:
-            return None, requester, []
-        try:
-            dyn = read_elf_dynamic(host, hit.path)
-        except (ElfError, HostError):
-            dyn = None
-        child = LoadedObject(hit.path, dyn)
-        names = dyn.needed if dyn else []
-        jit = next((x for x in names if x.startswith("libnvJitLink.so.")), None)
-        return jit, child, [requester]
-    return None, requester, []
-
-
-def _resolution(host: Any, exists: _Files, scan: libs.LibraryScanner, soname: str, library: str, parent: LoadedObject,
-                loaders: list[LoadedObject], env: Any, cache: list[CacheEntry], preloaded: dict[str, str],
-                site: str) -> LibraryResolution:
-    hit = resolve(soname, exists, parent, loaders, env, cache, preloaded)
-    pinned = next((p for p, via in hit.candidates if via in ("RPATH", "RUNPATH")), None)
-    resolved, via = hit.path, hit.via
-    note = None
-    if resolved is None and library in TORCH_PRELOAD:
-        folder, prefix = TORCH_PRELOAD[library]
-        lib_dir = posixpath.join(site, "nvidia", folder, "lib")
-        try:
-            match = sorted(e.name for e in host.list_dir(lib_dir, lambda n: n.startswith(prefix)))
-        except HostError:
-            match = []
-        if match:
-            resolved, via = posixpath.join(lib_dir, match[0]), "torch _preload_cuda_deps"
-            note = "found only by torch's own fallback preload from site-packages/nvidia"
-
-    def version(path: str | None) -> str | None:
-        if not path:
-            return None
-        lib = scan.found.get(host.realpath(path))
-        return lib.version if lib else None
-
-    shadowed = bool(resolved and pinned and host.realpath(resolved) != host.realpath(pinned))
-    return LibraryResolution(
-        consumer="torch", library=library, soname=soname,
-        resolved_path=host.realpath(resolved) if resolved else None, resolved_version=version(resolved),
-        resolved_via=via, expected_path=host.realpath(pinned) if pinned else None, expected_version=version(pinned),
-        shadowed=shadowed, candidates=[f"{p} ({v})" for p, v in hit.candidates],
-        source=f"NEEDED of {posixpath.basename(parent.path)}, loader search order", requested_by=parent.path,
-        framework_note=note or ("libtorch_global_deps.so is loaded first with the same RPATH" if library == "cudart" else None))
 
 
 def probe_container(ctx: ProbeContext, driver: NvidiaDriver, gpus: list[NvidiaGpu],

@@ -68,17 +68,25 @@ def test_h100_libraries(h100):
 
 def test_h100_torch_loads_what_ldd_said(h100):
     # capture.txt `ldd libtorch_cuda.so`: every one of these comes from the wheels, via RPATH
-    got = {r.soname: (r.resolved_path, r.resolved_via, r.shadowed) for r in h100.nvidia.resolutions}
+    alone = [r for r in h100.nvidia.resolutions if r.consumer == "torch" and not r.loaded_after]
+    got = {r.soname: (r.resolved_path, r.resolved_via, r.shadowed) for r in alone if "_" not in r.soname}
     assert got == {
         "libcudart.so.13": (f"{SITE}/nvidia/cu13/lib/libcudart.so.13", "RPATH", False),
         "libcublas.so.13": (f"{SITE}/nvidia/cu13/lib/libcublas.so.13", "RPATH", False),
+        "libcublasLt.so.13": (f"{SITE}/nvidia/cu13/lib/libcublasLt.so.13", "RPATH", False),
         "libcudnn.so.9": (f"{SITE}/nvidia/cudnn/lib/libcudnn.so.9", "RPATH", False),
         "libnccl.so.2": (f"{SITE}/nvidia/nccl/lib/libnccl.so.2", "RPATH", False),
         "libcusparseLt.so.0": (f"{SITE}/nvidia/cusparselt/lib/libcusparseLt.so.0", "RPATH", False),
     }
-    cudnn = next(r for r in h100.nvidia.resolutions if r.library == "cudnn")
+    cudnn = next(r for r in alone if r.soname == "libcudnn.so.9")
     assert cudnn.resolved_version == "9.19.0.56"
     assert "/lib/x86_64-linux-gnu/libcudnn.so.9 (ld.so.cache)" in cudnn.candidates
+    # the fixture's libcudnn.so.9 is an empty file: its RUNPATH is unknown, so its dlopens are undecided
+    assert not any(r.shadowed for r in h100.nvidia.resolutions)
+    assert any(u.fact == "nvidia.resolution.torch.libcudnn.so.9" for u in h100.unknowns)
+    graph = next(r for r in alone if r.soname == "libcudnn_graph.so.9")
+    assert graph.undecided and "libcudnn.so.9 is unreadable" in graph.undecided
+    assert cudnn.undecided is None
 
 
 def test_h100_container_view(h100):
