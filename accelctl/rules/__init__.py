@@ -20,9 +20,23 @@ class Outcome:
 
 def all_rules() -> list[Rule]:
     """Every registered rule. Adding a family module means one import line here."""
-    from accelctl.rules import amd, cuda, driver, environment, frameworks, general, libraries, python, xpu
+    from accelctl.rules import (
+        amd,
+        cuda,
+        driver,
+        environment,
+        frameworks,
+        general,
+        jax_cuda,
+        libraries,
+        onnxruntime,
+        python,
+        system_libs,
+        xpu,
+    )
 
-    modules = [general, driver, cuda, libraries, frameworks, python, amd, xpu, environment]
+    modules = [general, driver, cuda, libraries, frameworks, python, amd, xpu, environment,
+               onnxruntime, system_libs, jax_cuda]
     found: list[Rule] = []
     for module in modules:
         found.extend(v for v in vars(module).values() if isinstance(v, Rule))

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from accelctl.findings import Evidence, FixStep
+from accelctl.rules import loader_view
 from accelctl.rules.base import CannotDecide, Hit, RuleContext, rule
 from accelctl.rules.facts import applies, dists, gpu_vendors, norm, pip, requirement, requirement_name
 
@@ -165,6 +166,11 @@ def cudnn_older_than_build(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     (``jax[cudaNN]``, ``tensorflow[and-cuda]``); otherwise they load a system
     copy. Install the wheels they were released with, or a system cuDNN of the
     same major and at least that minor.
+
+    For JAX the floor is what its CUDA plugin requires (the ``nvidia-cudnn``
+    pin of its ``with-cuda`` extra, which the plugin also checks at start-up:
+    "Minimum supported: 9100"), not the documented build version: jax 0.6.0
+    to 0.7.0 were documented as built with cuDNN 9.1 but require 9.8.
     """
     for env in ctx.inventory.python:
         installed = dists(env)
@@ -191,16 +197,17 @@ def cudnn_older_than_build(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
             if found is None and not ctx.inventory.nvidia.present:
                 continue  # no NVIDIA stack here at all: FW001 / GEN rules speak about that
             if found is not None and found[0] is None:
-                yield CannotDecide(f"{fw.name} {fw.version} was built with cuDNN {built}; the version of the cuDNN it will "
+                yield CannotDecide(f"{fw.name} {fw.version} needs cuDNN {built}; the version of the cuDNN it will "
                                    f"load ({found[1]}) is unknown.", missing=[f"version of the cuDNN at {found[1]}"],
                                    settle=["check its cudnn_version.h or the libcudnn.so.<version> file name"],
                                    subject=subject)
                 continue
             fixes = list(_cudnn_fixes(env, built, cuda_major, wheel_install))
+            needs = "was built with" if norm(fw.name) in _TENSORFLOW_GPU else "requires"
             built_from = "tensorflow matrix (tested build configurations)" if wheel_install.startswith("tensorflow") \
-                else "jax matrix (XLA's build cuDNN)"
+                else "the plugin's Requires-Dist on nvidia-cudnn (its with-cuda extra)"
             if found is None:
-                yield Hit(f"{fw.name} {fw.version} was built with cuDNN {built}, but no cuDNN {need[0]} was found "
+                yield Hit(f"{fw.name} {fw.version} {needs} cuDNN {built}, but no cuDNN {need[0]} was found "
                           f"({wheel_name} is not installed and no system copy is on the loader's path): it cannot use "
                           "the GPU and will run on the CPU.",
                           subject=f"{fw.name} in {env.prefix}",
@@ -210,7 +217,7 @@ def cudnn_older_than_build(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
                 continue
             version, where = found
             shown = ".".join(str(x) for x in version) if version else "unknown"
-            yield Hit(f"{fw.name} {fw.version} was built with cuDNN {built}, but the cuDNN it will load is {shown} "
+            yield Hit(f"{fw.name} {fw.version} {needs} cuDNN {built}, but the cuDNN it will load is {shown} "
                       f"({where}): it needs the same major version and an equal or newer minor, so every DNN "
                       "operation fails.",
                       subject=f"{fw.name} in {env.prefix}",
@@ -240,45 +247,39 @@ def _cudnn_build(fw, cuda_major: str, matrices):
 
         jax_version = fw.related.get("jax") or fw.version
         stack = jax_matrix.plugin_pins(matrices.entries_or_empty("jax"), jax_version, int(cuda_major))
-        built = stack.built_with_cudnn if stack is not None else None
+        # The floor the plugin's with-cuda extra puts on nvidia-cudnn is what the plugin checks at start-up
+        # ("Minimum supported: 9100"): jax 0.6.0-0.7.0 require 9.8 while the documented build is 9.1.
+        floor = _floor(fw.extra_pins.get(f"nvidia-cudnn-cu{cuda_major}")) or _floor(stack.cudnn if stack else None)
+        built = floor or (stack.built_with_cudnn if stack is not None else None)
         return built or "", True, f"jax[cuda{cuda_major}]=={jax_version}"  # "": not in the matrix (undecided)
     return None
 
 
+def _floor(spec: str | None) -> str | None:
+    """">=9.8,<10.0" -> "9.8" (the lower bound of a requirement), None without one."""
+    for part in (spec or "").split(","):
+        part = part.strip()
+        if part.startswith((">=", "==", "~=")):
+            return part[2:].strip() or None
+    return None
+
+
 def _major_minor(text: str | None):
-    """"9.3" / "9.3.0.75" / "2.17.1" -> (9, 3); None when it does not start with two numbers."""
-    if not text:
-        return None
-    parts = text.split(".")
-    if len(parts) < 2 or not parts[0].isdigit() or not parts[1].split("+")[0].isdigit():
-        return None
-    return int(parts[0]), int(parts[1].split("+")[0])
+    return loader_view.major_minor(text)
 
 
 def _cudnn_loaded(ctx: RuleContext, wheel, major: int):
     """((major, minor) or None, where) of the cuDNN a framework loads; None when there is no copy of ``major``.
 
     The environment's cuDNN wheel when the framework looks there, else the
-    first system copy of that major: LD_LIBRARY_PATH folders in order, then the
-    linker cache and the standard folders (the loader's order for a dlopen).
+    first copy of that major the loader finds (``loader_view.system_copy``).
     """
     if wheel is not None:
         mm = _major_minor(wheel.version)
         if mm is not None and mm[0] == major:
             return mm, f"{wheel.name} {wheel.version} in this environment"
-    ld_path = [f.rstrip("/") for f in ctx.inventory.env.get("LD_LIBRARY_PATH", "").split(":") if f.startswith("/")]
-    copies = [lib for lib in ctx.inventory.nvidia.libraries
-              if lib.name == "cudnn" and lib.origin in ("system", "toolkit", "conda")
-              and (lib.soname or "").endswith(f".so.{major}")]
-
-    def order(lib) -> int:
-        folder = lib.path.rsplit("/", 1)[0]
-        return ld_path.index(folder) if folder in ld_path else len(ld_path)
-
-    for lib in sorted(copies, key=order):
-        mm = _major_minor(lib.version or lib.header_version or lib.file_version)
-        return mm, lib.path
-    return None
+    lib = loader_view.system_copy(ctx, "cudnn", major)
+    return (loader_view.copy_version(lib), lib.path) if lib is not None else None
 
 
 def _cudnn_fixes(env, built: str, cuda_major: str, wheel_install: str):

@@ -555,7 +555,7 @@ def test_fw004_jax_plugin_on_a_system_cudnn_9_5():
                          dists=[("jax", "0.9.0", []), ("jaxlib", "0.9.0", []), ("jax-cuda12-plugin", "0.9.0", [])])
     inv = with_framework(inv, "jax-cuda12-plugin", runtime_kind="cuda", runtime_version="12.8", related={"jax": "0.9.0"})
     [f] = run_rule("FW004", _system_cudnn(inv, "9.5.1"))
-    assert f.severity == "error" and "built with cuDNN 9.8" in f.message and "will load is 9.5" in f.message
+    assert f.severity == "error" and "requires cuDNN 9.8" in f.message and "will load is 9.5" in f.message
     wheel = [s for s in f.fixes if s.alternative == "cuDNN wheel"]
     assert wheel and "'jax[cuda12]==0.9.0'" in wheel[0].commands[0]
     assert "jax.devices()" in (wheel[0].verify or "")

@@ -19,6 +19,25 @@ from accelctl.probes.frameworks.common import MarkerEnv, base_info, extra_pins, 
 _PLUGIN = re.compile(r"^jax-(cuda|rocm)(\d+)-(plugin|pjrt)$")
 
 
+_MONOLITHIC = re.compile(r"^cuda(\d+)(?:\.cudnn(\d)(\d+))?$")
+
+
+def monolithic_cuda(local: str | None) -> tuple[str, str | None] | None:
+    """(CUDA, cuDNN) of a monolithic CUDA jaxlib's local version tag, None for any other tag.
+
+    Before the CUDA plugins (jax 0.4.x and earlier) jaxlib itself was built for
+    CUDA and named it in the tag: "cuda12.cudnn89" -> ("12", "8.9"),
+    "cuda11.cudnn86" -> ("11", "8.6"), the older "cuda111" -> ("11.1", None).
+    """
+    m = _MONOLITHIC.match(local or "")
+    if m is None:
+        return None
+    cuda = m.group(1)
+    if len(cuda) >= 3:
+        cuda = f"{cuda[:-1]}.{cuda[-1]}"
+    return cuda, (f"{m.group(2)}.{m.group(3)}" if m.group(2) else None)
+
+
 def _plugins(installed: dict[str, Distribution]) -> list[Distribution]:
     return [d for n, d in sorted(installed.items()) if _PLUGIN.match(n)]
 
@@ -62,16 +81,28 @@ def read_jax(env: PythonEnvironment, installed: dict[str, Distribution], menv: M
                            related=related, consistent=consistent))
     if jaxlib is not None:
         info = base_info(jaxlib, env, installed, menv)
-        jaxlib_kind: str | None
-        version: str | None
+        local = split_local(jaxlib.version)[1]
+        mono = monolithic_cuda(local)
+        lib_kind: str | None
+        lib_version: str | None
+        lib_variant: str | None
         if cuda_plugins:
             last = out[-1]
-            jaxlib_kind, version, source = last.runtime_kind, last.runtime_version, f"installed plugin {last.name}"
+            lib_kind, lib_version, lib_source, lib_variant = last.runtime_kind, last.runtime_version, f"installed plugin {last.name}", last.variant
+        elif mono is not None:
+            lib_kind, lib_version, lib_variant = "cuda", mono[0], local
+            lib_source = f"local version tag (monolithic CUDA jaxlib, cuDNN {mono[1] or 'not named'})"
         elif "libtpu" in installed or "libtpu-nightly" in installed:
-            jaxlib_kind, version, source = "tpu", None, "libtpu installed"
+            lib_kind, lib_version, lib_source, lib_variant = "tpu", None, "libtpu installed", "tpu"
+        elif (jaxlib.installer or "").strip().lower() == "conda":
+            # conda-forge publishes CPU and CUDA builds of one jaxlib version; only the package's
+            # build string (conda-meta), not its dist-info, says which.
+            lib_kind, lib_version, lib_variant = None, None, None
+            lib_source = "conda package: its conda build string says whether it is a CUDA build"
         else:
-            jaxlib_kind, version, source = "cpu", None, "no accelerator plugin installed (jaxlib alone runs on the CPU)"
-        out.append(replace(info, runtime_kind=jaxlib_kind, runtime_version=version, runtime_source=source,
-                           variant=jaxlib_kind if jaxlib_kind in ("cpu", "tpu") else out[-1].variant, variant_source=source,
+            lib_kind, lib_version, lib_variant = "cpu", None, "cpu"
+            lib_source = "no accelerator plugin installed (jaxlib alone runs on the CPU)"
+        out.append(replace(info, runtime_kind=lib_kind, runtime_version=lib_version, runtime_source=lib_source,
+                           variant=lib_variant, variant_source=lib_source,
                            related=related, consistent=consistent, notes=list(notes)))
     return out
