@@ -160,14 +160,15 @@ def diagnosis_in_parts(inventory: Inventory, diagnosis: Diagnosis,
     ctx = RuleContext(inventory, matrices, RuleOptions(expect=tuple(diagnosis.expect)))
     findings: list = []
     undecided: list = []
-    for rule in select(all_rules(), diagnosis.select, diagnosis.ignore):
+    rules = select(all_rules(), diagnosis.select, diagnosis.ignore)
+    for rule in rules:
         yield
         outcome = check_rule(ctx, rule)
         findings.extend(outcome.findings)
         undecided.extend(outcome.undecided)
     yield
     findings = sort_findings(findings)
-    return Report(inventory, findings, build_plan(findings), sort_undecided(undecided))
+    return Report(inventory, findings, build_plan(findings), sort_undecided(undecided), [r.id for r in rules])
 
 
 def gpu_cc(matrices: MatrixSet, name: str) -> str | None:

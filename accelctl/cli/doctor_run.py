@@ -7,13 +7,19 @@ call ``check`` and ``run`` with the same ``DoctorArgs``.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import sys
 from dataclasses import field
+from typing import TYPE_CHECKING
 
 from accelctl.cli.exits import InputError, guarded
 from accelctl.cli.usage import check_expect, checked_assumptions
 from accelctl.errors import UsageError
 from accelctl.record import record
+
+if TYPE_CHECKING:
+    from accelctl.report.model import Origin
 
 FAIL_ON = ("error", "warning", "never")
 
@@ -73,11 +79,13 @@ def run(args: DoctorArgs) -> int:
                                                                                        matrices))
         if args.snapshot:
             _write(args.snapshot, inventory.to_json() + "\n")
-        report = logic.diagnose(inventory, diagnosis, matrices)
+        report = dataclasses.replace(logic.diagnose(inventory, diagnosis, matrices), origin=_origin(args))
         render = renderer(fmt)
         if fmt == "text":
-            use_color = sys.stdout.isatty() if args.color is None and not args.output else bool(args.color)
-            text = render(report, color=use_color)
+            from accelctl.report.terminal import color_wanted, terminal_width
+
+            text = render(report, color=color_wanted(args.color, sys.stdout, os.environ, to_file=bool(args.output)),
+                          width=terminal_width(sys.stdout, os.environ) if not args.output else None)
         else:
             text = render(report)
         if args.output:
@@ -88,6 +96,19 @@ def run(args: DoctorArgs) -> int:
         return logic.exit_code(report, args.fail_on)
 
     return guarded(body, args.debug)
+
+
+def _origin(args: DoctorArgs) -> Origin:
+    """What the report is about, as named on the command line (headers; SARIF locates results at a --from file)."""
+    from accelctl.report.locations import checkout_root, checkout_uri
+    from accelctl.report.model import Origin
+
+    if args.from_file:
+        return Origin("snapshot", args.from_file, checkout_uri(os.path.abspath(args.from_file),
+                                                                   checkout_root(os.environ, os.getcwd())))
+    if args.root:
+        return Origin("rootfs", args.root)
+    return Origin()
 
 
 def _write(path: str, text: str) -> None:

@@ -49,7 +49,11 @@ def fleet(
             raise InputError(f"no *.json snapshots in {', '.join(inputs)}", reference="no-snapshots",
                              hint="write them with `accelctl doctor --snapshot DIR/$(hostname).json` on each node")
         workers = jobs or os.cpu_count() or 1
-        report = check_fleet(paths, Diagnosis(select=select, ignore=ignore, matrices=matrices), jobs=workers)
+        from accelctl.report.terminal import progress
+
+        with progress("checking snapshots", len(paths), sys.stderr, os.environ) as advance:
+            report = check_fleet(paths, Diagnosis(select=select, ignore=ignore, matrices=matrices), jobs=workers,
+                                 progress=advance)
         text = {"text": render.render_text, "json": render.render_json, "markdown": render.render_markdown}[fmt](report)
         if output:
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 
@@ -30,6 +31,7 @@ def gate(
                                           help="Also append a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY)."),
     fail_on: str = typer.Option("error", "--fail-on", help="error | warning | never."),
     matrices: list[str] = typer.Option([], "--matrices", metavar="DIR", help="Your matrices layered over the bundled ones."),
+    color: bool | None = typer.Option(None, "--color/--no-color", help="Force or disable colour (default: on a terminal)."),
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
     from accelctl.gate.render import RENDERERS, render_text
@@ -44,6 +46,8 @@ def gate(
         from accelctl.gate.evaluate import evaluate
         from accelctl.gate.fleet import FleetError, load_fleet
         from accelctl.gate.image import ImageError
+        from accelctl.report.locations import checkout_root, checkout_uri, fleet_class_lines
+        from accelctl.report.terminal import color_wanted, progress, terminal_width
 
         try:
             fleet = load_fleet(fleet_path)
@@ -51,8 +55,16 @@ def gate(
             inventory = _image_inventory(image, rootfs, python)
         except (FleetError, ImageError) as exc:
             raise input_error(exc, fleet_path, image or rootfs) from None
-        result = evaluate(inventory, fleet, ms, lambda name: gpu_cc(ms, name))
-        text = RENDERERS[fmt](result) if fmt != "text" else render_text(result, color=sys.stdout.isatty() and not output)
+        with progress("checking node classes", len(fleet.classes), sys.stderr, os.environ) as advance:
+            result = evaluate(inventory, fleet, ms, lambda name: gpu_cc(ms, name), progress=advance)
+        result = dataclasses.replace(result, fleet_uri=checkout_uri(os.path.abspath(fleet_path),
+                                                                    checkout_root(os.environ, os.getcwd())),
+                                     class_lines=fleet_class_lines(fleet_path))
+        if fmt == "text":
+            text = render_text(result, color=color_wanted(color, sys.stdout, os.environ, to_file=bool(output)),
+                               width=None if output else terminal_width(sys.stdout, os.environ))
+        else:
+            text = RENDERERS[fmt](result)
         if output:
             with open(output, "w", encoding="utf-8") as fh:
                 fh.write(text)
@@ -89,9 +101,10 @@ def _image_inventory(image: str | None, rootfs: str | None, python: str | None):
     options = ProbeOptions(python=python, accelctl_prefix=own_prefix())
     if image:
         from accelctl.gate.image import unpack_image
+        from accelctl.report.terminal import progress
 
-        progress = _progress() if sys.stderr.isatty() and not os.environ.get("CI") else None
-        with unpack_image(image, progress) as unpacked:
+        with progress("reading image", None, sys.stderr, os.environ) as advance, \
+                unpack_image(image, lambda what, done, total: advance(f"{what} ({done}/{total})")) as unpacked:
             host = FileSystemHost(unpacked.root, env=unpacked.env, label=f"image {unpacked.reference}")
             return collect(host, options, mode="rootfs")
     if rootfs:
@@ -100,11 +113,3 @@ def _image_inventory(image: str | None, rootfs: str | None, python: str | None):
         return collect(FileSystemHost(rootfs, label=f"rootfs {rootfs}"), options, mode="rootfs")
     host = FileSystemHost("/", env=dict(os.environ), label="this image (running filesystem)")
     return collect(host, options, mode="rootfs")
-
-
-def _progress():
-    def report(what: str, done: int, total: int) -> None:
-        sys.stderr.write(f"\r  reading image: {what} ({done}/{total})" + ("\n" if what == "done" else ""))
-        sys.stderr.flush()
-
-    return report
