@@ -144,3 +144,17 @@ def test_the_result_cap_is_kept_and_said(monkeypatch):
     [note] = run["invocations"][0]["toolExecutionNotifications"]
     assert note["descriptor"]["id"] == "results-capped" and "30 results" in note["message"]["text"]
     assert _errors(_sarif_validator(), doc) == []
+
+
+def test_class_lines_in_block_and_flow_style(tmp_path):
+    from accelctl.report.locations import checkout_uri, fleet_class_lines
+
+    spec = tmp_path / "fleet.yaml"
+    spec.write_text("fleet: 1\nname: prod\nclasses:\n  # the big ones\n  - name: h100-r550\n    vendor: nvidia\n"
+                    "    driver: \"550.54.15\"\n  - vendor: amd\n    gfx_target: gfx942\n    name: mi300x\n"
+                    "  - {name: lab, snapshot: nodes/lab.json}\n", encoding="utf-8")
+    assert fleet_class_lines(str(spec)) == {"h100-r550": 5, "mi300x": 10, "lab": 11}
+    assert fleet_class_lines(str(tmp_path / "missing.yaml")) == {}
+    assert checkout_uri(str(spec), str(tmp_path)) == "fleet.yaml"
+    assert checkout_uri(str(spec), str(tmp_path / "sub")) is None  # outside the checkout
+    assert checkout_uri("/etc/hosts", str(tmp_path)) is None

@@ -132,7 +132,7 @@ def test_fleet_shows_progress_on_a_terminal_only(tmp_path, snapshot):
     assert piped.returncode == 1 and "12 snapshot(s)" in piped.stdout
     assert piped.stderr == "", "no progress when standard error is not a terminal"
     code, on_tty, out = run_on_tty(["fleet", str(folder)], _env(COLUMNS="80"), tty_stream="stderr")
-    assert code == 1 and "12 snapshot(s)" in out
+    assert code == 1 and "12 snapshot(s)" in out and max(len(line) for line in out.splitlines()) <= 80
     assert "checking snapshots" in ANSI.sub("", on_tty)
 
 
