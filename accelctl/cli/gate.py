@@ -46,7 +46,7 @@ def gate(
         from accelctl.gate.evaluate import evaluate
         from accelctl.gate.fleet import FleetError, load_fleet
         from accelctl.gate.image import ImageError
-        from accelctl.report.locations import checkout_root, checkout_uri, fleet_class_lines
+        from accelctl.report.locations import checkout_root, checkout_uri, fleet_class_lines, stand_in_uri
         from accelctl.report.terminal import color_wanted, progress, terminal_width
 
         try:
@@ -57,8 +57,8 @@ def gate(
             raise input_error(exc, fleet_path, image or rootfs) from None
         with progress("checking node classes", len(fleet.classes), sys.stderr, os.environ) as advance:
             result = evaluate(inventory, fleet, ms, lambda name: gpu_cc(ms, name), progress=advance)
-        result = dataclasses.replace(result, fleet_uri=checkout_uri(os.path.abspath(fleet_path),
-                                                                    checkout_root(os.environ, os.getcwd())),
+        fleet_uri = checkout_uri(os.path.abspath(fleet_path), checkout_root(os.environ, os.getcwd()))
+        result = dataclasses.replace(result, fleet_uri=fleet_uri or stand_in_uri("fleet", fleet_path),
                                      class_lines=fleet_class_lines(fleet_path))
         if fmt == "text":
             text = render_text(result, color=color_wanted(color, sys.stdout, os.environ, to_file=bool(output)),

@@ -101,15 +101,15 @@ def render_text(result: GateResult, color: bool = False, width: int | None = Non
 
 
 def _location(result: GateResult, node_class: str) -> dict[str, Any]:
-    """The class's entry in the fleet spec when the spec is in the checkout; the class and image as logical names."""
+    """The class's entry in the fleet spec (a stand-in path when the spec is not in the checkout), with the class
+    and the image as logical names."""
+    from accelctl.report.locations import stand_in_uri
     from accelctl.report.sarif import physical_location
 
-    logical = [{"name": node_class, "fullyQualifiedName": f"{result.fleet_uri or 'fleet'}#{node_class}",
-                "kind": "resource"},
+    uri = result.fleet_uri or stand_in_uri("fleet", "fleet.yaml")
+    logical = [{"name": node_class, "fullyQualifiedName": f"{uri}#{node_class}", "kind": "resource"},
                {"name": result.image, "kind": "resource"}]
-    if result.fleet_uri:
-        return physical_location(result.fleet_uri, result.class_lines.get(node_class), logical)
-    return {"logicalLocations": logical}
+    return physical_location(uri, result.class_lines.get(node_class), logical)
 
 
 def render_sarif(result: GateResult) -> str:

@@ -2,7 +2,13 @@
 
 GitHub code scanning accepts only locations relative to the checkout it analyses
 (an absolute ``file://`` or any other scheme is rejected on upload: "unrecognized
-SARIF location URI scheme"), so a file outside the checkout gets no file location.
+SARIF location URI scheme"), and rejects the whole file when a result has no
+``physicalLocation.artifactLocation.uri`` (a location with logical names only is
+refused: github/codeql-action#1738, #2459; the GH1001 check of microsoft/sarif-sdk).
+A result about something that is no file of the checkout (the node, a snapshot
+kept elsewhere) therefore points at a stand-in path under ``accelctl/``: stable
+from run to run, named after what was checked, and listed by code scanning
+without a code view.
 https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning
 """
 
@@ -30,6 +36,15 @@ def checkout_uri(path: str, root: str) -> str | None:
     if rel == os.curdir or rel.split(os.sep, 1)[0] == os.pardir:
         return None
     return quote(rel.replace(os.sep, "/"), safe="/")
+
+
+STAND_IN_ROOT = "accelctl"
+
+
+def stand_in_uri(kind: str, name: str) -> str:
+    """The stand-in location of a result whose subject is not a file of the checkout: ``accelctl/KIND/NAME``."""
+    cleaned = name.replace("\\", "/").strip("/").rsplit("/", 1)[-1] or kind
+    return quote(f"{STAND_IN_ROOT}/{kind}/{cleaned}", safe="/")
 
 
 def fleet_class_lines(path: str) -> dict[str, int]:

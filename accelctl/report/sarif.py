@@ -1,8 +1,8 @@
 """--format sarif: SARIF 2.1.0 that GitHub code scanning accepts, for doctor and gate.
 
 What code scanning needs beyond the OASIS schema, from GitHub's "SARIF support for
-code scanning" page: file locations relative to the checkout (no URI scheme) or
-none; ``partialFingerprints`` so a rerun updates alerts instead of opening new
+code scanning" page: a file location relative to the checkout (no URI scheme) on
+every result (``report.locations`` says where); ``partialFingerprints`` so a rerun updates alerts instead of opening new
 ones (SARIF 2.1.0 section 3.27.17); rules with ``helpUri``, ``help`` and at most
 20 tags; no ``automationDetails.id`` (the upload's ``category`` sets it); and the
 upload limits (at most 25,000 results and rules a run, a 10 MB gzipped file),
@@ -21,7 +21,8 @@ from typing import Any
 
 from accelctl import __version__
 from accelctl.findings import Finding, Undecided
-from accelctl.report.model import Report
+from accelctl.report.locations import stand_in_uri
+from accelctl.report.model import Origin, Report
 from accelctl.rules.base import DOCS_BASE, Rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -37,11 +38,21 @@ Json = dict[str, Any]
 
 
 def render(report: Report) -> str:
-    """Doctor's SARIF: results at the ``--from`` snapshot when it is in the checkout, else at logical locations."""
-    uri = report.origin.uri
+    """Doctor's SARIF: results at the ``--from`` snapshot when it is in the checkout, else at a stand-in path."""
+    uri = doctor_uri(report.origin)
     items: list[Finding | Undecided] = [*report.findings, *report.undecided]
-    results = [result_for(i, _doctor_location(uri, i.subject), (i.rule_id, uri or "", "", i.subject or "")) for i in items]
+    results = [result_for(i, physical_location(uri, 1, [{"name": i.subject or "node", "kind": "resource"}]),
+                          (i.rule_id, uri, "", i.subject or "")) for i in items]
     return document(results, items)
+
+
+def doctor_uri(origin: Origin) -> str:
+    """Where doctor's results point: the snapshot or folder in the checkout, else a stand-in named after it."""
+    if origin.uri:
+        return origin.uri
+    if origin.kind in ("snapshot", "rootfs"):
+        return stand_in_uri(origin.kind, origin.path)
+    return stand_in_uri("node", "live")
 
 
 def result_for(item: Finding | Undecided, location: Json, identity: Sequence[str], prefix: str = "",
@@ -74,18 +85,10 @@ def fingerprint(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-def _doctor_location(uri: str | None, subject: str | None) -> Json:
-    logical = [{"name": subject or "node", "kind": "resource"}]
-    if uri:
-        return {"physicalLocation": {"artifactLocation": {"uri": uri}}, "logicalLocations": logical}
-    return {"logicalLocations": logical}
-
-
 def physical_location(uri: str, line: int | None, logical: list[Json]) -> Json:
-    loc: Json = {"artifactLocation": {"uri": uri}}
-    if line:
-        loc["region"] = {"startLine": line}
-    return {"physicalLocation": loc, "logicalLocations": logical}
+    """A file location (code scanning needs one on every result; its view needs ``region.startLine``)."""
+    return {"physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": max(1, line or 1)}},
+            "logicalLocations": logical}
 
 
 def rule_descriptor(item: Finding | Undecided, rule: Rule | None) -> Json:

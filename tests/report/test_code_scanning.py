@@ -1,8 +1,9 @@
 """SARIF that GitHub code scanning ingests: the OASIS schema plus GitHub's documented upload rules.
 
 GitHub's rules (SARIF support for code scanning; results-exceed-limit; file-too-large):
-locations relative to the checkout with no URI scheme (or none at all), only the
-first location used, ``partialFingerprints`` to follow an alert across runs, rules
+a file location on every result (a result without one makes the whole upload
+fail: github/codeql-action#1738 and #2459), relative to the checkout with no URI
+scheme, only the first location used, ``partialFingerprints`` to follow an alert across runs, rules
 with ``helpUri``/``help``/``fullDescription``/``defaultConfiguration`` and at most
 20 tags, no ``automationDetails.id`` (the upload's category), and the size limits:
 at most 20 runs, 25,000 results and 25,000 rules a run, 1,000 locations a result,
@@ -63,13 +64,12 @@ def assert_github_accepts(text: str) -> None:
             assert re.fullmatch(r"[0-9a-f]{64}", res["partialFingerprints"]["accelctl/v1"])
             assert 1 <= len(res["locations"]) <= 1000
             for loc in res["locations"]:
-                physical = loc.get("physicalLocation")
-                if physical:
-                    uri = physical["artifactLocation"]["uri"]
-                    assert not SCHEME.match(uri) and not uri.startswith(("/", "./", "../")) and " " not in uri
-                    assert "\\" not in uri
-                else:
-                    assert loc["logicalLocations"], "a result without a file location names what it is about"
+                # a result without physicalLocation.artifactLocation.uri makes the whole upload fail
+                physical = loc["physicalLocation"]
+                uri = physical["artifactLocation"]["uri"]
+                assert uri and not SCHEME.match(uri) and not uri.startswith(("/", "./", "../"))
+                assert " " not in uri and "\\" not in uri and ".." not in uri.split("/")
+                assert physical["region"]["startLine"] >= 1
 
 
 def test_gate_failure_sarif_is_accepted_and_points_at_the_failing_class(monkeypatch, checkout):
@@ -100,15 +100,16 @@ def test_fingerprints_stay_the_same_across_runs_and_image_paths(monkeypatch, che
     assert [r["partialFingerprints"] for r in first] == [r["partialFingerprints"] for r in again]
 
 
-def test_a_fleet_outside_the_checkout_gets_logical_locations_only(monkeypatch, checkout, tmp_path):
+def test_a_fleet_outside_the_checkout_gets_a_stand_in_path(monkeypatch, checkout, tmp_path):
     root, image = checkout
-    outside = tmp_path / "fleet.yaml"
+    outside = tmp_path / "prod-fleet.yaml"
     outside.write_text(FLEET, encoding="utf-8")
     text = _gate_sarif(monkeypatch, root, image, fleet=str(outside))
     assert_github_accepts(text)
     for res in json.loads(text)["runs"][0]["results"]:
         [loc] = res["locations"]
-        assert "physicalLocation" not in loc and loc["logicalLocations"][0]["name"] == res["properties"]["nodeClass"]
+        assert loc["physicalLocation"]["artifactLocation"]["uri"] == "accelctl/fleet/prod-fleet.yaml"
+        assert loc["logicalLocations"][0]["name"] == res["properties"]["nodeClass"]
 
 
 def test_doctor_sarif_locates_results_at_a_snapshot_in_the_checkout(monkeypatch, tmp_path):
@@ -125,6 +126,28 @@ def test_doctor_sarif_locates_results_at_a_snapshot_in_the_checkout(monkeypatch,
     results = json.loads(text)["runs"][0]["results"]
     assert results and {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results} == {
         "nodes/gpu%20node.json"}
+    # the same snapshot seen from a checkout it is not in: a stand-in path named after it
+    monkeypatch.chdir(tmp_path / "nodes")
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path / "nodes" / "repo"))
+    code, text, _ = run_cli(["doctor", "--from", "gpu node.json", "--format", "sarif"])
+    assert_github_accepts(text)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in json.loads(text)["runs"][0]["results"]}
+    assert uris == {"accelctl/snapshot/gpu%20node.json"}
+
+
+def test_doctor_sarif_of_a_node_points_at_a_stand_in_path():
+    from accelctl.doctor import Diagnosis, diagnose
+    from accelctl.report import renderer
+    from tests.builders import H100, make_inventory
+
+    report = diagnose(make_inventory(driver="535.104.05", gpus=[H100], dists=[("torch", "2.11.0+cu130", [])]),
+                      Diagnosis())
+    text = renderer("sarif")(report)
+    assert_github_accepts(text)
+    for res in json.loads(text)["runs"][0]["results"]:
+        [loc] = res["locations"]
+        assert loc["physicalLocation"]["artifactLocation"]["uri"] == "accelctl/node/live"
+        assert loc["logicalLocations"][0]["name"]
 
 
 def test_the_result_cap_is_kept_and_said(monkeypatch):
@@ -135,7 +158,8 @@ def test_the_result_cap_is_kept_and_said(monkeypatch):
     report = diagnose(make_inventory(driver="535.104.05", gpus=[H100], dists=[("torch", "2.11.0+cu130", [])]),
                       Diagnosis())
     item = report.findings[0]
-    many = [sarif.result_for(item, {"logicalLocations": [{"name": f"gpu {i}"}]}, (item.rule_id, str(i)))
+    many = [sarif.result_for(item, sarif.physical_location("accelctl/node/live", 1, [{"name": f"gpu {i}"}]),
+                             (item.rule_id, str(i)))
             for i in range(30)]
     monkeypatch.setattr(sarif, "MAX_RESULTS", 25)
     doc = json.loads(sarif.document(many, [item]))
