@@ -105,12 +105,13 @@ def diagnose(inventory: Inventory, diagnosis: Diagnosis, matrices: MatrixSet | N
     ctx = RuleContext(inventory, matrices, RuleOptions(expect=tuple(diagnosis.expect)))
     findings: list = []
     undecided: list = []
-    for rule in select(all_rules(), diagnosis.select, diagnosis.ignore):
+    rules = select(all_rules(), diagnosis.select, diagnosis.ignore)
+    for rule in rules:
         outcome = check_rule(ctx, rule)
         findings.extend(outcome.findings)
         undecided.extend(outcome.undecided)
     findings = sort_findings(findings)
-    return Report(inventory, findings, build_plan(findings), sort_undecided(undecided))
+    return Report(inventory, findings, build_plan(findings), sort_undecided(undecided), [r.id for r in rules])
 
 
 def gpu_cc(matrices: MatrixSet, name: str) -> str | None:

@@ -8,7 +8,7 @@ are split over worker processes, each loading the matrices once.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import field
 from typing import Any
 
@@ -122,17 +122,28 @@ def _node_name(path: str) -> str:
     return name.removesuffix(".json")
 
 
-def check_fleet(paths: Sequence[str], diagnosis: Diagnosis, jobs: int = 1) -> FleetReport:
+def check_fleet(paths: Sequence[str], diagnosis: Diagnosis, jobs: int = 1,
+                progress: Callable[[str], None] | None = None) -> FleetReport:
+    """Check every snapshot; ``progress(node)`` is called as each one is done (by chunks with ``jobs``)."""
+    done = progress or (lambda node: None)
     matrices = matrix_set(diagnosis.matrices)
     for name in matrices.names():  # a broken overlay stops the run (exit 2) before any node is judged
         matrices.get(name)
     if jobs <= 1 or len(paths) < 2 * jobs:
-        return FleetReport([check_node(p, diagnosis, matrices) for p in paths])
+        nodes = []
+        for p in paths:
+            nodes.append(check_node(p, diagnosis, matrices))
+            done(nodes[-1].node)
+        return FleetReport(nodes)
     from concurrent.futures import ProcessPoolExecutor
 
     chunks = _chunks(list(paths), jobs * 4)
+    parts = []
     with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(diagnosis,)) as pool:
-        parts = list(pool.map(_worker_check, chunks))
+        for part in pool.map(_worker_check, chunks):
+            parts.append(part)
+            for node in part:
+                done(node.node)
     return FleetReport([node for part in parts for node in part])
 
 

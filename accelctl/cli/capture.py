@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import sys
 
 import typer
 
@@ -37,7 +38,10 @@ def capture(
                              hint="name a folder that does not exist yet; capture never overwrites")
         live = LiveHost()
         rec = RecordingHost(live)
-        inv = collect(rec, ProbeOptions(python=python, accelctl_prefix=own_prefix()), mode="live")  # type: ignore[arg-type]
+        from accelctl.report.terminal import progress
+
+        with progress("probing this machine", None, sys.stderr, os.environ):
+            inv = collect(rec, ProbeOptions(python=python, accelctl_prefix=own_prefix()), mode="live")  # type: ignore[arg-type]
         os.makedirs(folder, exist_ok=True)
         stamp = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
         readme = (f"# Capture made by accelctl {__version__} on {stamp}\n\n"

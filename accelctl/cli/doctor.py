@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from accelctl.cli.exits import InputError, guarded
 from accelctl.cli.usage import check_expect, checked_assumptions
 from accelctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from accelctl.report.model import Origin
 
 FAIL_ON = ("error", "warning", "never")
 
@@ -85,10 +91,13 @@ def doctor(
                                  matrix_set)
         if snapshot:
             _write(snapshot, inventory.to_json() + "\n")
-        report = logic.diagnose(inventory, diagnosis, matrix_set)
+        report = dataclasses.replace(logic.diagnose(inventory, diagnosis, matrix_set),
+                                     origin=_origin(from_file, root))
         if fmt == "text":
-            use_color = sys.stdout.isatty() if color is None and not output else bool(color)
-            text = renderer(fmt)(report, color=use_color)
+            from accelctl.report.terminal import color_wanted, terminal_width
+
+            text = renderer(fmt)(report, color=color_wanted(color, sys.stdout, os.environ, to_file=bool(output)),
+                                 width=terminal_width(sys.stdout, os.environ) if not output else None)
         else:
             text = renderer(fmt)(report)
         if output:
@@ -99,6 +108,18 @@ def doctor(
         return logic.exit_code(report, fail_on)
 
     raise typer.Exit(guarded(body, debug))
+
+
+def _origin(from_file: str | None, root: str | None) -> Origin:
+    """What the report is about, as named on the command line (headers; SARIF locates results at a --from file)."""
+    from accelctl.report.locations import checkout_root, checkout_uri
+    from accelctl.report.model import Origin
+
+    if from_file:
+        return Origin("snapshot", from_file, checkout_uri(os.path.abspath(from_file), checkout_root(os.environ, os.getcwd())))
+    if root:
+        return Origin("rootfs", root)
+    return Origin()
 
 
 def _write(path: str, text: str) -> None:

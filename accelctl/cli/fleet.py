@@ -49,8 +49,17 @@ def fleet(
             raise InputError(f"no *.json snapshots in {', '.join(inputs)}", reference="no-snapshots",
                              hint="write them with `accelctl doctor --snapshot DIR/$(hostname).json` on each node")
         workers = jobs or os.cpu_count() or 1
-        report = check_fleet(paths, Diagnosis(select=select, ignore=ignore, matrices=matrices), jobs=workers)
-        text = {"text": render.render_text, "json": render.render_json, "markdown": render.render_markdown}[fmt](report)
+        from accelctl.report.terminal import progress
+
+        with progress("checking snapshots", len(paths), sys.stderr, os.environ) as advance:
+            report = check_fleet(paths, Diagnosis(select=select, ignore=ignore, matrices=matrices), jobs=workers,
+                                 progress=advance)
+        if fmt == "text":
+            from accelctl.report.terminal import terminal_width
+
+            text = render.render_text(report, width=100 if output else terminal_width(sys.stdout, os.environ))
+        else:
+            text = {"json": render.render_json, "markdown": render.render_markdown}[fmt](report)
         if output:
             try:
                 with open(output, "w", encoding="utf-8") as fh:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 
@@ -32,6 +33,7 @@ def gate(
                                           help="Also append a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY)."),
     fail_on: str = typer.Option("error", "--fail-on", help="error | warning | never."),
     matrices: list[str] = typer.Option([], "--matrices", metavar="DIR", help="Your matrices layered over the bundled ones."),
+    color: bool | None = typer.Option(None, "--color/--no-color", help="Force or disable colour (default: on a terminal)."),
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
     from accelctl.gate.render import RENDERERS, render_text
@@ -46,6 +48,8 @@ def gate(
         from accelctl.gate.evaluate import evaluate
         from accelctl.gate.fleet import FleetError, load_fleet
         from accelctl.gate.image import ImageError
+        from accelctl.report.locations import checkout_root, checkout_uri, fleet_class_lines, stand_in_uri
+        from accelctl.report.terminal import color_wanted, progress, terminal_width
 
         try:
             fleet = load_fleet(fleet_path)
@@ -55,8 +59,16 @@ def gate(
             inventory = _image_inventory(image, rootfs, python, environment_from_options(env))
         except (FleetError, ImageError) as exc:
             raise input_error(exc, fleet_path, image or rootfs) from None
-        result = evaluate(inventory, fleet, ms, lambda name: gpu_cc(ms, name))
-        text = RENDERERS[fmt](result) if fmt != "text" else render_text(result, color=sys.stdout.isatty() and not output)
+        with progress("checking node classes", len(fleet.classes), sys.stderr, os.environ) as advance:
+            result = evaluate(inventory, fleet, ms, lambda name: gpu_cc(ms, name), progress=advance)
+        fleet_uri = checkout_uri(os.path.abspath(fleet_path), checkout_root(os.environ, os.getcwd()))
+        result = dataclasses.replace(result, fleet_uri=fleet_uri or stand_in_uri("fleet", fleet_path),
+                                     class_lines=fleet_class_lines(fleet_path))
+        if fmt == "text":
+            text = render_text(result, color=color_wanted(color, sys.stdout, os.environ, to_file=bool(output)),
+                               width=None if output else terminal_width(sys.stdout, os.environ))
+        else:
+            text = RENDERERS[fmt](result)
         if output:
             with open(output, "w", encoding="utf-8") as fh:
                 fh.write(text)
@@ -93,10 +105,11 @@ def _image_inventory(image: str | None, rootfs: str | None, python: str | None, 
     options = ProbeOptions(python=python, accelctl_prefix=own_prefix())
     if image:
         from accelctl.gate.image import unpack_image
+        from accelctl.report.terminal import progress
 
-        progress = _progress() if sys.stderr.isatty() and not os.environ.get("CI") else None
-        with unpack_image(image, progress) as unpacked:
-            # the config's Env is what the container starts with; --env values come on top, like `docker run -e`
+        # the config's Env is what the container starts with; --env values come on top, like `docker run -e`
+        with progress("reading image", None, sys.stderr, os.environ) as advance, \
+                unpack_image(image, lambda what, done, total: advance(f"{what} ({done}/{total})")) as unpacked:
             host = FileSystemHost(unpacked.root, env={**unpacked.env, **extra_env}, label=f"image {unpacked.reference}")
             return collect(host, options, mode="rootfs")
     if rootfs:
@@ -105,11 +118,3 @@ def _image_inventory(image: str | None, rootfs: str | None, python: str | None, 
         return collect(FileSystemHost(rootfs, env=extra_env, label=f"rootfs {rootfs}"), options, mode="rootfs")
     host = FileSystemHost("/", env={**os.environ, **extra_env}, label="this image (running filesystem)")
     return collect(host, options, mode="rootfs")
-
-
-def _progress():
-    def report(what: str, done: int, total: int) -> None:
-        sys.stderr.write(f"\r  reading image: {what} ({done}/{total})" + ("\n" if what == "done" else ""))
-        sys.stderr.flush()
-
-    return report

@@ -94,8 +94,10 @@ def plan(
                 sys.stdout.write("\n" + render.requirements_txt(result))
         if resolve and result.ok:
             from accelctl.plan.resolve import check_with_pip
+            from accelctl.report.terminal import progress
 
-            ok, message = check_with_pip(render.requirements_txt(result), py, arch, targets[0].glibc or "2.35")
+            with progress("checking with pip's resolver", None, sys.stderr, os.environ):
+                ok, message = check_with_pip(render.requirements_txt(result), py, arch, targets[0].glibc or "2.35")
             sys.stderr.write(f"pip resolver: {message}\n")
             if not ok:
                 return 1

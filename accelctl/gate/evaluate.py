@@ -9,18 +9,18 @@ the same rules as `doctor`, so the gate and the doctor can never disagree.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from accelctl.derive import derive, summarize_accelerators
-from accelctl.findings import Finding
+from accelctl.findings import Finding, Undecided
 from accelctl.gate.fleet import Fleet, NodeClass
 from accelctl.inventory import Inventory, load_snapshot
 from accelctl.inventory.amd import AmdGpu, AmdInfo, RocmInstall
 from accelctl.inventory.nvidia import NvidiaDriver, NvidiaGpu
 from accelctl.matrices import MatrixSet
 from accelctl.plan.fixit import PlanStep, build_plan
-from accelctl.rules import all_rules, run_rules, select
+from accelctl.rules import all_rules, check_rules, select
 from accelctl.rules.base import RuleContext, RuleOptions
 
 GpuLookup = Callable[[str], str | None]
@@ -32,6 +32,8 @@ class ClassResult:
     verdict: str  # runs | runs-with-warnings | fails
     findings: list[Finding] = field(default_factory=list)
     plan: list[PlanStep] = field(default_factory=list)
+    undecided: list[Undecided] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)  # IDs of the rules that ran
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class GateResult:
     image: str
     image_inventory: Inventory
     results: list[ClassResult]
+    fleet_uri: str | None = None  # the fleet spec relative to the repository checkout (SARIF); None outside it
+    class_lines: dict[str, int] = field(default_factory=dict)  # node class name -> line of its entry in the spec
 
     @property
     def failed_required(self) -> list[ClassResult]:
@@ -73,22 +77,29 @@ def node_inventory(image: Inventory, node: NodeClass, gpu_cc: GpuLookup) -> Inve
     return dataclasses.replace(combined, accelerators=summarize_accelerators(combined))
 
 
-def verdict(findings: list[Finding]) -> str:
-    if any(f.severity == "error" for f in findings):
+def verdict(findings: Sequence[Finding], undecided: Sequence[Undecided] = ()) -> str:
+    """An undecided check weighs at its level, like a finding: undecided is not healthy."""
+    levels = {f.severity for f in findings} | {u.severity for u in undecided}
+    if "error" in levels:
         return "fails"
-    if any(f.severity == "warning" for f in findings):
+    if "warning" in levels:
         return "runs-with-warnings"
     return "runs"
 
 
 def evaluate(image: Inventory, fleet: Fleet, matrices: MatrixSet, gpu_cc: GpuLookup,
-             select_rules: list[str] = (), ignore_rules: list[str] = ()) -> GateResult:  # type: ignore[assignment]
+             select_rules: list[str] = (), ignore_rules: list[str] = (),  # type: ignore[assignment]
+             progress: Callable[[str], None] | None = None) -> GateResult:
+    """Judge the image on every class of the fleet (``progress(name)`` is called as each class is done)."""
     rules = select(all_rules(), select_rules, ignore_rules)
     image = derive(image, matrices)
     results = []
     for node in fleet.classes:
         inv = derive(node_inventory(image, node, gpu_cc), matrices)
         expect = () if node.vendor in (None, "cpu") else (node.vendor,)
-        findings = run_rules(RuleContext(inv, matrices, RuleOptions(expect=expect)), rules)
-        results.append(ClassResult(node, verdict(findings), findings, build_plan(findings)))
+        outcome = check_rules(RuleContext(inv, matrices, RuleOptions(expect=expect)), rules)
+        results.append(ClassResult(node, verdict(outcome.findings, outcome.undecided), outcome.findings,
+                                   build_plan(outcome.findings), outcome.undecided, [r.id for r in rules]))
+        if progress is not None:
+            progress(node.name)
     return GateResult(image.host, image, results)

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Sequence
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
 from accelctl import __version__
 from accelctl.gate.evaluate import GateResult
 from accelctl.serde import to_data
 
 GATE_SCHEMA_VERSION = 1
+_LABEL = {"error": "ERROR", "warning": "WARN", "info": "INFO"}
 _MARK = {"runs": "✅ runs", "runs-with-warnings": "⚠️ runs with warnings", "fails": "❌ fails"}
 
 
-def _ids(findings: list[Any], severities=("error", "warning")) -> str:
+def _ids(findings: Sequence[Any], severities: Sequence[str] = ("error", "warning"), undecided: Sequence[Any] = ()) -> str:
+    """The rules that failed, then those that could not decide ("ARCH001 undecided")."""
     ids = sorted({f.rule_id for f in findings if f.severity in severities})
-    return ", ".join(ids) or "—"
+    open_ids = sorted({u.rule_id for u in undecided if u.severity in severities} - set(ids))
+    return ", ".join(ids + [f"{i} undecided" for i in open_ids]) or "—"
 
 
 def render_json(result: GateResult) -> str:
@@ -28,7 +32,7 @@ def render_json(result: GateResult) -> str:
         "passed": not result.failed_required,
         "classes": [{
             "name": r.node_class.name, "required": r.node_class.required, "verdict": r.verdict,
-            "findings": to_data(r.findings), "plan": to_data(r.plan),
+            "findings": to_data(r.findings), "undecided": to_data(r.undecided), "plan": to_data(r.plan),
         } for r in result.results],
         "image_inventory": result.image_inventory.to_data(),
     }
@@ -37,10 +41,10 @@ def render_json(result: GateResult) -> str:
 
 def render_markdown(result: GateResult) -> str:
     status = "passed" if not result.failed_required else f"FAILED ({len(result.failed_required)} required class(es) fail)"
-    out = [f"## accelctl gate: {status}", "", f"Image: `{result.image}`", "",
+    out = [f"## accelctl gate: {status}", "", f"Checked: {result.image}", "",
            "| node class | required | verdict | findings |", "|---|---|---|---|"]
     for r in result.results:
-        out.append(f"| {r.node_class.name} | {'yes' if r.node_class.required else 'no'} | {_MARK[r.verdict]} | {_ids(r.findings)} |")
+        out.append(f"| {r.node_class.name} | {'yes' if r.node_class.required else 'no'} | {_MARK[r.verdict]} | {_ids(r.findings, undecided=r.undecided)} |")
     for r in result.results:
         bad = [f for f in r.findings if f.severity in ("error", "warning")]
         if not bad:
@@ -55,69 +59,91 @@ def render_markdown(result: GateResult) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_text(result: GateResult, color: bool = False) -> str:
-    from rich.console import Console
+def render_text(result: GateResult, color: bool = False, width: int | None = None) -> str:
     from rich.table import Table
+    from rich.text import Text
+
+    from accelctl.report.text import command, console_for, finish, hanging
 
     buf = io.StringIO()
-    console = Console(file=buf, force_terminal=color, no_color=not color, width=110, highlight=False)
+    console = console_for(buf, color, width)
     failed = result.failed_required
-    console.print(f"accelctl gate: {'passed' if not failed else 'FAILED'} — image {result.image}",
-                  style="bold green" if not failed else "bold red")
+    console.print(Text(f"accelctl gate: {'passed' if not failed else 'FAILED'} — {result.image}",
+                       style="bold green" if not failed else "bold red"))
     table = Table(show_lines=False)
-    for col in ("node class", "required", "verdict", "findings"):
-        table.add_column(col)
+    table.add_column("node class", overflow="fold")
+    table.add_column("required", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("findings", overflow="fold")
     style = {"runs": "green", "runs-with-warnings": "yellow", "fails": "red"}
     for r in result.results:
         table.add_row(r.node_class.name, "yes" if r.node_class.required else "no",
-                      f"[{style[r.verdict]}]{r.verdict}[/]", _ids(r.findings))
+                      Text(r.verdict, style=style[r.verdict]), _ids(r.findings, undecided=r.undecided))
     console.print(table)
     for r in result.results:
         for f in (f for f in r.findings if f.severity in ("error", "warning")):
-            console.print(f"[bold]{r.node_class.name}[/] {f.severity.upper()} {f.rule_id}: {f.message}", highlight=False)
+            line = Text()
+            line.append(f"{r.node_class.name} ", style="bold")
+            line.append(f"{f.rule_id}: {f.message}")
+            hanging(console, f"{_LABEL[f.severity]:<6}", line, lead_style="bold red" if f.severity == "error" else "yellow")
+        for u in r.undecided:
+            line = Text()
+            line.append(f"{r.node_class.name} ", style="bold")
+            line.append(f"{u.rule_id}: {u.message}" + (f" To decide: {'; '.join(u.settle)}." if u.settle else ""))
+            hanging(console, f"{'UNDEC':<6}", line, lead_style="yellow")
         for i, p in enumerate(r.plan, 1):
-            console.print(f"  fix {i}: {p.step.title}")
+            lead = f"  fix {i}: "
+            alt = f"  (alternative: {p.step.alternative})" if p.step.alternative else ""
+            hanging(console, lead, f"{p.step.title}{alt}")
             for c in p.step.commands:
-                console.print(f"    $ {c}", style="green")
-    return buf.getvalue()
+                command(console, c, indent=" " * (len(lead) + 2))
+    return finish(buf)
+
+
+def _location(result: GateResult, node_class: str) -> dict[str, Any]:
+    """The class's entry in the fleet spec (a stand-in path when the spec is not in the checkout), with the class
+    and the image as logical names."""
+    from accelctl.report.locations import stand_in_uri
+    from accelctl.report.sarif import physical_location
+
+    uri = result.fleet_uri or stand_in_uri("fleet", "fleet.yaml")
+    logical = [{"name": node_class, "fullyQualifiedName": f"{uri}#{node_class}", "kind": "resource"},
+               {"name": result.image, "kind": "resource"}]
+    return physical_location(uri, result.class_lines.get(node_class), logical)
 
 
 def render_sarif(result: GateResult) -> str:
-    from accelctl.rules.base import DOCS_BASE
+    from accelctl.findings import Finding, Undecided
+    from accelctl.report.sarif import document, result_for
 
-    rules: dict[str, dict[str, Any]] = {}
     results = []
-    level = {"error": "error", "warning": "warning", "info": "note"}
+    items: list[Finding | Undecided] = []
     for r in result.results:
-        for f in r.findings:
-            rules.setdefault(f.rule_id, {"id": f.rule_id, "name": f.rule_name, "shortDescription": {"text": f.title},
-                                         "helpUri": f"{DOCS_BASE}/{f.rule_id}.md"})
-            results.append({"ruleId": f.rule_id, "ruleIndex": list(rules).index(f.rule_id), "level": level[f.severity],
-                            "message": {"text": f"[{r.node_class.name}] {f.message}"},
-                            "locations": [{"physicalLocation": {"artifactLocation": {"uri": f"image://{result.image}"}}}],
-                            "properties": {"nodeClass": r.node_class.name, "required": r.node_class.required}})
-    doc = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
-           "runs": [{"tool": {"driver": {"name": "accelctl", "version": __version__, "rules": list(rules.values())}},
-                     "results": results}]}
-    return json.dumps(doc, indent=2) + "\n"
+        name = r.node_class.name
+        location = _location(result, name)
+        extra = {"nodeClass": name, "required": r.node_class.required, "image": result.image}
+        own: list[Finding | Undecided] = [*r.findings, *r.undecided]
+        for item in own:
+            items.append(item)
+            results.append(result_for(item, location, (item.rule_id, result.fleet_uri or "", name, item.subject or ""),
+                                      prefix=f"[{name}] ", extra=extra))
+    return document(results, items)
 
 
 def render_junit(result: GateResult) -> str:
+    from accelctl.report.junit import rule_cases, testsuite
+
     suites = []
-    total_fail = 0
+    tests = failures = skipped = 0
     for r in result.results:
-        bad = [f for f in r.findings if f.severity == "error"]
-        fails = 1 if r.verdict == "fails" else 0
-        total_fail += fails
-        body = "\n".join(f"[{f.rule_id}] {f.message}" for f in bad)
-        case = (f'    <testcase classname="accelctl.gate" name={quoteattr(r.node_class.name)}>\n'
-                + (f'      <failure message={quoteattr(_ids(bad, ("error",)))}>{escape(body)}</failure>\n' if fails else "")
-                + "    </testcase>")
-        suites.append(f'  <testsuite name={quoteattr("gate " + r.node_class.name)} tests="1" failures="{fails}" errors="0" skipped="0">\n'
-                      f"{case}\n  </testsuite>")
+        cases = rule_cases(r.findings, r.undecided, r.checked, prefix=f"accelctl.gate.{r.node_class.name}")
+        tests, failures, skipped = tests + len(cases.xml), failures + cases.failures, skipped + cases.skipped
+        kind = "required" if r.node_class.required else "optional"
+        suites.append(testsuite(f"gate {r.node_class.name} ({kind}): {r.verdict}", cases))
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<testsuites name={quoteattr("accelctl gate " + result.image)} tests="{len(result.results)}" failures="{total_fail}">\n'
-            + "\n".join(suites) + "\n</testsuites>\n")
+            f'<testsuites name={quoteattr("accelctl gate: " + result.image)} tests="{tests}" failures="{failures}" '
+            f'errors="0" skipped="{skipped}">\n'
+            + "".join(suites) + "</testsuites>\n")
 
 
 RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json, "sarif": render_sarif, "junit": render_junit}

@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from accelctl.inventory import Inventory
+from accelctl.report.model import Origin
 
 
-def headline_facts(inv: Inventory) -> list[tuple[str, str]]:
-    rows: list[tuple[str, str]] = [("Host", f"{inv.host} ({inv.mode})")]
+def checked_what(inv: Inventory, origin: Origin | None = None) -> str:
+    """What the report is about: "this machine (live)", "snapshot node.json (taken on ... at ...)", "rootfs DIR"."""
+    origin = origin or Origin()
+    assumed = " with assumed facts (--assume)" if inv.mode == "assumed" else ""
+    if origin.kind == "snapshot":
+        where = "a live machine" if inv.host in ("", "this machine") else inv.host
+        when = f" at {inv.created}" if inv.created else ""
+        return f"snapshot {origin.path} (taken on {where}{when}){assumed}"
+    if origin.kind == "rootfs":
+        return f"rootfs {origin.path} (files only){assumed}"
+    return f"{inv.host or 'this machine'} ({inv.mode})"
+
+
+def headline_facts(inv: Inventory, origin: Origin | None = None) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = [("Checked", checked_what(inv, origin))]
     o = inv.os
     os_text = " ".join(x for x in (o.pretty_name or o.distro_id, o.arch) if x) or "unknown"
     libc = f"{o.libc} {o.libc_version}" if o.libc and o.libc_version else (o.libc or "unknown")

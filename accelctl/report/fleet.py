@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import Any
 
 from accelctl import __version__
@@ -36,21 +37,28 @@ def _level(r: RuleCount) -> str:
     return r.severity if r.state == "failed" else "undecided"
 
 
-def render_text(report: FleetReport, limit: int = 50) -> str:
-    out = [_headline(report), ""]
+def _hang(lead: str, text: str, width: int) -> list[str]:
+    """``lead`` then ``text`` wrapped to ``width`` columns, continuation lines under the text."""
+    return textwrap.wrap(text, width=max(width, len(lead) + 20), initial_indent=lead,
+                         subsequent_indent=" " * len(lead), break_on_hyphens=False,
+                         break_long_words=False) or [lead.rstrip()]
+
+
+def render_text(report: FleetReport, limit: int = 50, width: int = 100) -> str:
+    out = [*_hang("", _headline(report), width), ""]
     rules = report.by_rule()
     if rules:
-        width = max(len(r.rule_id) for r in rules)
+        id_width = max(len(r.rule_id) for r in rules)
         out.append("By rule (nodes affected):")
         for r in rules:
-            out.append(f"  {r.rule_id:<{width}}  {_level(r):<9}  {r.nodes:>6}  {r.title}")
+            out += _hang(f"  {r.rule_id:<{id_width}}  {_level(r):<9}  {r.nodes:>6}  ", r.title, width)
         out.append("")
     nodes = _attention(report)
     if nodes:
         out.append("Nodes to look at:" if len(nodes) <= limit else f"Nodes to look at (first {limit} of {len(nodes)}; --json has all):")
         for n in nodes[:limit]:
             detail = n.error if n.error is not None else _node_ids(n)
-            out.append(f"  {n.node:<24} {n.verdict:<10} {detail}")
+            out += _hang(f"  {n.node:<24} {n.verdict:<10} ", detail, width)
         out.append("")
         out.append("Details of one node: accelctl doctor --from SNAPSHOT")
     return "\n".join(out).rstrip() + "\n"

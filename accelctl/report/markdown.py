@@ -17,7 +17,7 @@ def render(report: Report) -> str:
     out: list[str] = ["## accelctl doctor", ""]
     out.append(f"**{headline(s)}**")
     out += ["", "| | |", "|---|---|"]
-    out += [f"| {_cell(k.strip())} | {_cell(v)} |" for k, v in headline_facts(report.inventory)]
+    out += [f"| {_cell(k.strip())} | {_cell(v)} |" for k, v in headline_facts(report.inventory, report.origin)]
     if report.findings:
         out += ["", "### Findings", ""]
         for f in report.findings:

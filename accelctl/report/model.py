@@ -27,11 +27,22 @@ class Summary:
 
 
 @record
+class Origin:
+    """Where the inventory came from, as the command line named it: for headers and SARIF file locations."""
+
+    kind: str = ""  # "" (as the inventory says: live machine, rootfs, fixture) | snapshot | rootfs
+    path: str = ""  # the snapshot file or the folder, as given
+    uri: str | None = None  # ``path`` relative to the repository checkout (SARIF); None when outside it
+
+
+@record
 class Report:
     inventory: Inventory
     findings: list[Finding]
     plan: list[PlanStep] = field(default_factory=list)
     undecided: list[Undecided] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)  # IDs of the rules that ran (passed = checked, no result)
+    origin: Origin = field(default_factory=Origin)
 
     @property
     def summary(self) -> Summary:

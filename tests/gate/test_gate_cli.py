@@ -87,7 +87,13 @@ def test_junit_and_summary_outputs(tmp_path):
     code, out, _ = run_cli(["gate", "--fleet", str(fleet), "--image", str(img), "--format", "junit", "--summary", str(summary)])
     assert code == 1
     root = ET.fromstring(out)
-    assert root.get("failures") == "1" and root.get("tests") == "2"
+    suites = {s.get("name").split()[1]: s for s in root.findall("testsuite")}
+    assert set(suites) == {"h100", "cpu-workers"}
+    # one case per rule: the CPU-only torch fails FW001 on the H100 class, every other rule passes there
+    failed = [c.get("name") for c in suites["h100"].findall("testcase") if c.find("failure") is not None]
+    assert [name.split()[0] for name in failed] == ["FW001"]
+    assert root.get("failures") == "1" and int(root.get("tests")) == sum(int(s.get("tests")) for s in suites.values())
+    assert int(suites["h100"].get("tests")) > 1 and suites["cpu-workers"].get("failures") == "0"
     assert summary.read_text().startswith("## accelctl gate: FAILED")
 
 

@@ -33,7 +33,11 @@ def test_sarif_2_1_0_shape(report):
         assert res["level"] in ("error", "warning", "note", "none")
         assert res["message"]["text"]
         assert driver["rules"][res["ruleIndex"]]["id"] == res["ruleId"]
-        assert res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        # no file of the checkout is involved: a stand-in path, never a node path or another URI scheme
+        [location] = res["locations"]
+        assert location["physicalLocation"]["artifactLocation"]["uri"] == "accelctl/node/live"
+        assert location["logicalLocations"][0]["name"]
+        assert res["partialFingerprints"]["accelctl/v1"]
     for rule in driver["rules"]:
         assert rule["helpUri"].endswith(f"/docs/rules/{rule['id']}.md")
         assert rule["shortDescription"]["text"]

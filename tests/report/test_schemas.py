@@ -96,7 +96,11 @@ def test_doctor_junit_reads_back(report):
 
 def test_gate_junit_reads_back(gate_outputs):
     xml = _junit(gate_outputs["junit"])
-    cases = {c.name: c for s in xml for c in s}
-    assert set(cases) == {"h100-r550", "a100-r535", "v100-r470", "rtx5090-r570"}
-    failing = {name for name, c in cases.items() if c.result}
-    assert "v100-r470" in failing and "h100-r550" not in failing
+    suites = {s.name.split()[1]: s for s in xml}
+    assert set(suites) == {"h100-r550", "a100-r535", "v100-r470", "rtx5090-r570"}
+    failing = {name: {c.name.split()[0] for c in s if any(r._tag == "failure" for r in c.result)}
+               for name, s in suites.items()}
+    assert "DRV001" in failing["v100-r470"] and "ARCH001" in failing["rtx5090-r570"]
+    assert "DRV001" not in failing["h100-r550"]
+    passed = {c.name.split()[0] for c in suites["h100-r550"] if not c.result}
+    assert {"DRV001", "ARCH001"} <= passed  # the rules that ran and found nothing are passed cases

@@ -233,7 +233,8 @@ def test_cli_empty_cuda_visible_devices_on_the_h100_node(tmp_path):
     code, out, _ = run_cli(["doctor", "--from", str(empty)])
     assert code == 1
     assert out.startswith("accelctl doctor: problems found — 1 error(s)")
-    assert "ERROR ENV001" in out and "$ unset CUDA_VISIBLE_DEVICES" in out and "$ export CUDA_VISIBLE_DEVICES=0" in out
+    lines = [line.strip() for line in out.splitlines()]
+    assert "ERROR ENV001" in out and "unset CUDA_VISIBLE_DEVICES" in lines and "export CUDA_VISIBLE_DEVICES=0" in lines
     code, out, _ = run_cli(["doctor", "--from", str(as_is)])
     assert code == 0 and out.startswith("accelctl doctor: no problems found — ")
 
