@@ -35,9 +35,9 @@ def guarded(fn: Callable[[], T], debug: bool = False) -> T:
         return fn()
     except SystemExit:
         raise
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP where accelctl.interrupts.signals_raise is active
         sys.stderr.write("accelctl: interrupted\n")
-        raise SystemExit(130)
+        raise SystemExit(128 + getattr(exc, "signum", 2))
     except (InputError, SnapshotError) as exc:
         fail(str(exc))
     except MatrixError as exc:

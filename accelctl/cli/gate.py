@@ -44,11 +44,13 @@ def gate(
         from accelctl.gate.evaluate import evaluate
         from accelctl.gate.fleet import FleetError, load_fleet
         from accelctl.gate.image import ImageError
+        from accelctl.interrupts import signals_raise
 
         try:
             fleet = load_fleet(fleet_path)
             ms = matrix_set(matrices)
-            inventory = _image_inventory(image, rootfs, python)
+            with signals_raise():  # SIGTERM unwinds like Ctrl-C: the image's temporary folder is removed
+                inventory = _image_inventory(image, rootfs, python)
         except (FleetError, ImageError) as exc:
             raise InputError(str(exc)) from None
         result = evaluate(inventory, fleet, ms, lambda name: gpu_cc(ms, name))
