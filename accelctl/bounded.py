@@ -142,9 +142,10 @@ def loads_yaml(data: bytes | str, origin: str, max_depth: int = MAX_YAML_DEPTH) 
     """
     import yaml
 
-    loader = _strict_loader(yaml)(data)
-    loader.max_depth = max_depth
+    loader = None
     try:
+        loader = _strict_loader(yaml)(data)  # the reader checks the characters here already
+        loader.max_depth = max_depth
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -155,7 +156,8 @@ def loads_yaml(data: bytes | str, origin: str, max_depth: int = MAX_YAML_DEPTH) 
     except RecursionError:
         raise InputFileError(f"{origin}: YAML nested deeper than {max_depth} levels") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load_yaml_file(path: str, limit: int, what: str = "YAML file") -> Any:

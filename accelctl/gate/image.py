@@ -134,6 +134,8 @@ class _Layering:
                     self._member(tar, member)
         except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
             raise ImageError(f"{label}: corrupt or unreadable layer: {exc}") from None
+        except ValueError as exc:  # a NUL byte in a member's name or link target (tar headers allow it)
+            raise ImageError(f"{label}: member that cannot exist on a file system: {exc}") from None
 
     def _member(self, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
         path = safe_member_path(member.name)
