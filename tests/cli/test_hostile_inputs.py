@@ -211,3 +211,14 @@ def test_a_huge_member_in_a_small_archive_is_streamed_and_capped(tmp_path, priva
         assert os.path.getsize(os.path.join(unpacked.root, meta)) == MAX_WHOLE_BYTES
         assert unpacked.stats.truncated == [meta]
     assert os.listdir(private_tmp) == []
+
+
+def test_plan_requirements_from_a_fifo_or_a_device_exit_2(tmp_path):
+    for path, message in ((_fifo(tmp_path / "req.txt"), "req.txt: not a regular file (a FIFO)"),
+                          ("/dev/zero", "/dev/zero: not a regular file (a device)")):
+        code, _, err = run_cli(["plan", "-r", str(path), "--driver", "550.54.15", "--gpu", "NVIDIA H100 80GB HBM3"])
+        assert code == 2 and message in err
+    binary = tmp_path / "bin.txt"
+    binary.write_bytes(b"torch\xff\n")
+    code, _, err = run_cli(["plan", "-r", str(binary), "--driver", "550.54.15", "--gpu", "NVIDIA H100 80GB HBM3"])
+    assert code == 2 and "bin.txt: not UTF-8 text" in err

@@ -200,3 +200,9 @@ def test_layers_apply_or_are_an_image_error(tmp_path_factory, blob):
 @given(json_values.map(json.dumps))
 def test_bounded_json_agrees_with_json_where_within_limits(text):
     assert loads_json(text, "x") == json.loads(text)
+
+
+def test_the_suite_runs_under_the_address_space_limit():
+    from tests.fuzz.conftest import limit_in_force
+
+    assert limit_in_force()
