@@ -10,13 +10,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accelctl.doctor import Diagnosis, diagnose, matrix_set
 from accelctl.findings import SEVERITY_ORDER
 from accelctl.inventory import SnapshotError, load_snapshot
 from accelctl.matrices import MatrixError, MatrixSet
 from accelctl.record import record
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 FLEET_SCHEMA_VERSION = 1
 
@@ -135,13 +138,24 @@ def check_fleet(paths: Sequence[str], diagnosis: Diagnosis, jobs: int = 1) -> Fl
     with signals_raise():
         pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(diagnosis,))
         try:
-            parts = list(pool.map(_worker_check, chunks))
+            futures = [pool.submit(_worker_check, chunk) for chunk in chunks]
+            parts = [_chunk_result(chunk, future) for chunk, future in zip(chunks, futures)]
         except BaseException:  # Ctrl-C, SIGTERM or a failure: no worker outlives the run
             end_process_trees(list(getattr(pool, "_processes", None) or {}))
             pool.shutdown(wait=False, cancel_futures=True)  # the pool reaps its killed workers itself
             raise
         pool.shutdown(wait=True)
     return FleetReport([node for part in parts for node in part])
+
+
+def _chunk_result(chunk: list[str], future: Future[list[NodeResult]]) -> list[NodeResult]:
+    """A worker's results; a worker that died (killed for memory, a crash) makes its nodes bad nodes, not the run."""
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - BrokenProcessPool, or what the worker raised
+        why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return [NodeResult(path=p, node=_node_name(p), error=f"{p}: could not be checked: the worker failed ({why})")
+                for p in chunk]
 
 
 def _chunks(items: list[str], count: int) -> list[list[str]]:

@@ -222,3 +222,22 @@ def test_plan_requirements_from_a_fifo_or_a_device_exit_2(tmp_path):
     binary.write_bytes(b"torch\xff\n")
     code, _, err = run_cli(["plan", "-r", str(binary), "--driver", "550.54.15", "--gpu", "NVIDIA H100 80GB HBM3"])
     assert code == 2 and "bin.txt: not UTF-8 text" in err
+
+
+def test_a_worker_that_dies_costs_its_nodes_not_the_report(tmp_path, monkeypatch):
+    import accelctl.fleet_check as fleet_check
+
+    folder = _fleet_folder(tmp_path / "fleet", good=40)
+    real = fleet_check._worker_check
+
+    def dies_on_node007(paths):  # as a worker killed for memory on one node would
+        if any(p.endswith("node007.json") for p in paths):
+            os._exit(1)
+        return real(paths)
+
+    monkeypatch.setattr(fleet_check, "_worker_check", dies_on_node007)  # forked workers inherit it
+    code, out, _ = run_cli(["fleet", str(folder), "--json", "--jobs", "2"])
+    data = json.loads(out)
+    failed = [n for n in data["nodes"] if "the worker failed" in (n["error"] or "")]
+    assert any(n["node"] == "node007" for n in failed)
+    assert len(data["nodes"]) == 46 and code in (2, 4)  # nodes lost with the pool are bad nodes, named
