@@ -42,7 +42,7 @@ def open_regular(path: str, what: str = "file") -> int:
         if not stat.S_ISREG(mode):
             kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else \
                 "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "special"
-            raise InputFileError(f"{path}: not a regular file ({kind}); a {what} must be a plain file")
+            raise InputFileError(f"{path}: not a regular file ({kind}); the {what} must be a plain file")
         # Reads from here on may block normally: a regular file never waits.
         os.set_blocking(fd, True)
     except BaseException:
