@@ -206,3 +206,22 @@ def test_the_suite_runs_under_the_address_space_limit():
     from tests.fuzz.conftest import limit_in_force
 
     assert limit_in_force()
+
+
+yaml_scalars = st.sampled_from(["2001-12-14", "2001-12-14t21:59:43.10-05:00", "!!binary AAAA", ".inf", ".nan", "~", "yes",
+                                "0x1F", "0o17", "1_000", "!!set {a}", "[1, 2]", "{a: 1}", "'550.54.15'", "550.54",
+                                "9.0", "\"nine\"", "!!str 12", "!!float 1", "|\n      text", "? a"]) | st.text(max_size=10)
+fleet_fields = st.sampled_from(["name", "vendor", "gpu", "compute_capability", "gfx_target", "driver", "cuda_driver",
+                                "rocm", "oneapi", "os", "count", "snapshot", "description", "required", "fleet"])
+
+
+@BUDGET
+@given(st.lists(st.tuples(fleet_fields, yaml_scalars), max_size=6), yaml_scalars)
+@example([("name", "a"), ("vendor", "cpu"), ("count", ".inf")], "1")
+@example([("name", "2001-12-14"), ("vendor", "cpu")], "1")
+def test_fleet_yaml_text_reads_or_is_an_error_naming_the_file(fields, fleet):
+    text = f"fleet: {fleet}\nclasses:\n  - " + "\n    ".join(f"{k}: {v}" for k, v in fields) + "\n"
+    try:
+        parse_fleet(loads_yaml(text, "fleet.yaml"), "fleet.yaml")
+    except (InputFileError, FleetError) as exc:
+        assert str(exc).startswith("fleet.yaml")
