@@ -51,6 +51,8 @@ MAX_WHOLE_BYTES = 32 << 20
 MAX_JSON_BYTES = 16 << 20  # manifest.json, index.json, image manifests and configs
 _COPY_CHUNK = 1 << 20
 MAX_MEMBERS = 2_000_000
+# An image archive holds a handful of entries per layer (docker save) or one blob per layer (OCI).
+MAX_ARCHIVE_MEMBERS = 100_000
 MAX_KEPT_BYTES = 4 << 30
 
 
@@ -132,6 +134,9 @@ class _Layering:
                     if self.stats.members > MAX_MEMBERS:
                         raise ImageError(f"{label}: more than {MAX_MEMBERS} files; refusing to read further")
                     self._member(tar, member)
+                    # tarfile keeps every header it has read; a layer of millions of empty members
+                    # would hold them all (~500 bytes each). Nothing here looks back at them.
+                    tar.members.clear()  # type: ignore[attr-defined]
         except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
             raise ImageError(f"{label}: corrupt or unreadable layer: {exc}") from None
         except ValueError as exc:  # a NUL byte in a member's name or link target (tar headers allow it)
@@ -362,6 +367,8 @@ def unpack_image(path: str, progress: Progress | None = None) -> UnpackedImage:
         archive.close()
         raise ImageError(f"{label}: not a readable image archive: {exc}") from None
     with archive, outer:
+        _index_archive(outer, label)
+
         def opener(name: str) -> IO[bytes]:
             member = outer.getmember(posixpath.normpath(name))
             fh = outer.extractfile(member)
@@ -373,6 +380,16 @@ def unpack_image(path: str, progress: Progress | None = None) -> UnpackedImage:
             return _unpack(opener, label, progress)
         except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
             raise ImageError(f"{label}: corrupt archive: {exc}") from None
+
+
+def _index_archive(outer: tarfile.TarFile, label: str) -> None:
+    """Read the archive's member list once, refusing one far larger than any image's (its headers stay in memory)."""
+    try:
+        for count, _ in enumerate(outer, 1):
+            if count > MAX_ARCHIVE_MEMBERS:
+                raise ImageError(f"{label}: more than {MAX_ARCHIVE_MEMBERS} entries; not an image archive")
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+        raise ImageError(f"{label}: corrupt archive: {exc}") from None
 
 
 def _unpack(opener: Callable[[str], IO[bytes]], label: str, progress: Progress | None) -> UnpackedImage:

@@ -241,3 +241,19 @@ def test_a_worker_that_dies_costs_its_nodes_not_the_report(tmp_path, monkeypatch
     failed = [n for n in data["nodes"] if "the worker failed" in (n["error"] or "")]
     assert any(n["node"] == "node007" for n in failed)
     assert len(data["nodes"]) == 46 and code in (2, 4)  # nodes lost with the pool are bad nodes, named
+
+
+def test_an_archive_with_far_more_entries_than_an_image_is_refused(tmp_path, private_tmp, monkeypatch):
+    import io
+    import tarfile
+
+    import accelctl.gate.image as image
+
+    monkeypatch.setattr(image, "MAX_ARCHIVE_MEMBERS", 50)  # the real cap, 100,000, takes a 50 MB archive to pass
+    path = tmp_path / "many.tar"
+    with tarfile.open(path, "w") as tar:
+        for i in range(60):
+            tar.addfile(tarfile.TarInfo(f"x{i}"), io.BytesIO(b""))
+    code, _, err = _gate(tmp_path, image=path)
+    assert code == 2 and "many.tar: more than 50 entries; not an image archive" in err
+    assert os.listdir(private_tmp) == []
