@@ -41,7 +41,7 @@ def signals_raise(signals: Iterable[int] = (signal.SIGTERM, signal.SIGHUP)) -> I
         yield
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)  # None: set outside Python
 
 
 def end_process_trees(pids: Iterable[int]) -> None:

@@ -18,7 +18,6 @@ import re
 import shutil
 import tarfile
 import tempfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -137,7 +136,7 @@ class _Layering:
                     # tarfile keeps every header it has read; a layer of millions of empty members
                     # would hold them all (~500 bytes each). Nothing here looks back at them.
                     tar.members.clear()  # type: ignore[attr-defined]
-        except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+        except (tarfile.TarError, EOFError, OSError, zlib_error()) as exc:
             raise ImageError(f"{label}: corrupt or unreadable layer: {exc}") from None
         except ValueError as exc:  # a NUL byte in a member's name or link target (tar headers allow it)
             raise ImageError(f"{label}: member that cannot exist on a file system: {exc}") from None
@@ -200,6 +199,12 @@ class _Layering:
             self.stats.truncated.append(path)
         if member.mode & 0o111:
             os.chmod(dest, 0o755)
+
+
+def zlib_error() -> type[Exception]:
+    import zlib
+
+    return zlib.error
 
 
 def _remove(path: str) -> None:
@@ -363,7 +368,7 @@ def unpack_image(path: str, progress: Progress | None = None) -> UnpackedImage:
         raise ImageError(str(exc)) from None
     try:
         outer = tarfile.open(fileobj=archive, mode="r:*")  # noqa: SIM115 (closed by the with below)
-    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+    except (tarfile.TarError, OSError, EOFError, zlib_error()) as exc:
         archive.close()
         raise ImageError(f"{label}: not a readable image archive: {exc}") from None
     with archive, outer:
@@ -378,7 +383,7 @@ def unpack_image(path: str, progress: Progress | None = None) -> UnpackedImage:
 
         try:
             return _unpack(opener, label, progress)
-        except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+        except (tarfile.TarError, EOFError, OSError, zlib_error()) as exc:
             raise ImageError(f"{label}: corrupt archive: {exc}") from None
 
 
@@ -388,7 +393,7 @@ def _index_archive(outer: tarfile.TarFile, label: str) -> None:
         for count, _ in enumerate(outer, 1):
             if count > MAX_ARCHIVE_MEMBERS:
                 raise ImageError(f"{label}: more than {MAX_ARCHIVE_MEMBERS} entries; not an image archive")
-    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+    except (tarfile.TarError, EOFError, OSError, zlib_error()) as exc:
         raise ImageError(f"{label}: corrupt archive: {exc}") from None
 
 

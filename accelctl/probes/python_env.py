@@ -85,12 +85,12 @@ def describe(host: Host, interpreter: str, because: str,
     if version is None and m:
         version = f"{m.group(1)}.{m.group(2)}"
     if version is None and len(versions) == 1:
-        version = "{}.{}".format(*versions[0])
+        version = f"{versions[0][0]}.{versions[0][1]}"
     major_minor = tuple(int(x) for x in version.split(".")[:2]) if version else (versions[-1] if versions else None)
 
     sites: list[str] = []
     if major_minor:
-        tag = "python{}.{}".format(*major_minor)
+        tag = f"python{major_minor[0]}.{major_minor[1]}"
         for lib in ("lib", "lib64"):
             for name in ("site-packages", "dist-packages"):
                 path = posixpath.join(prefix, lib, tag, name)

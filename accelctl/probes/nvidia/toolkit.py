@@ -24,7 +24,7 @@ _CUDART = lazy_compile(r"^libcudart\.so\.(\d+\.\d+\.\d+)$")
 _NVCC_DIST = lazy_compile(r"^nvidia_cuda_nvcc(?:_cu\d+)?-(\d+\.\d+\.\d+)[^/]*\.dist-info$")
 
 
-_TOOLKIT_VERSION = lazy_compile(r"\d{1,3}\.\d{1,3}(\.\d{1,6}){0,2}")
+_TOOLKIT_VERSION = re.compile(r"\d{1,3}\.\d{1,3}(\.\d{1,6}){0,2}")
 
 
 def parse_version_json(text: str) -> str | None:
