@@ -16,7 +16,8 @@ def register(app: typer.Typer) -> None:
         "and how many nodes each rule fired on.\n\n"
         "On each node: accelctl doctor --snapshot /shared/snapshots/$(hostname).json --fail-on never\n\n"
         "Then: accelctl fleet /shared/snapshots --jobs 8\n\n"
-        "Exit 1 when a node has findings at or above --fail-on, 2 when a snapshot cannot be read."))(fleet)
+        "Exit 1 when a node has findings at or above --fail-on, 2 when a snapshot cannot be read, "
+        "4 when both."))(fleet)
 
 
 def fleet(

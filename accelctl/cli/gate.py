@@ -50,13 +50,15 @@ def gate(
         from accelctl.gate.image import ImageError
         from accelctl.report.locations import checkout_root, checkout_uri, fleet_class_lines, stand_in_uri
         from accelctl.report.terminal import color_wanted, progress, terminal_width
+        from accelctl.interrupts import signals_raise
 
         try:
             fleet = load_fleet(fleet_path)
             ms = matrix_set(matrices)
             from accelctl.envfile import environment_from_options
 
-            inventory = _image_inventory(image, rootfs, python, environment_from_options(env))
+            with signals_raise():  # SIGTERM unwinds like Ctrl-C: the image's temporary folder is removed
+                inventory = _image_inventory(image, rootfs, python, environment_from_options(env))
         except (FleetError, ImageError) as exc:
             raise input_error(exc, fleet_path, image or rootfs) from None
         with progress("checking node classes", len(fleet.classes), sys.stderr, os.environ) as advance:

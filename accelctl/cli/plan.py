@@ -107,12 +107,13 @@ def plan(
 
 
 def _read_requirements(path: str) -> list[str]:
+    from accelctl.bounded import read_regular
+
+    raw = read_regular(path, 4 << 20, "requirements file")  # a FIFO or /dev/zero: exit 2, never a hang
     try:
-        with open(path, encoding="utf-8") as fh:
-            lines = fh.read().splitlines()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}", reference="requirements-unreadable",
-                         file=path) from None
+        lines = raw.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text", reference="requirements-unreadable", file=path) from None
     return [line.split("#", 1)[0].strip() for line in lines if line.split("#", 1)[0].strip() and not line.lstrip().startswith("-")]
 
 

@@ -70,7 +70,7 @@ def parse_fleet(raw: Any, path: str) -> Fleet:
         fleet = from_data(Fleet, raw, skip=("path",))
     except SchemaError as exc:
         raise FleetError(f"{path}: field '{exc.path}': {exc.message}") from None
-    problems = []
+    problems: list[str] = []
     if not fleet.classes:
         problems.append("field 'classes': at least one node class is needed")
     seen = set()
@@ -79,6 +79,7 @@ def parse_fleet(raw: Any, path: str) -> Fleet:
         if c.name in seen:
             problems.append(f"{where}: field 'name': duplicate class name")
         seen.add(c.name)
+        problems.extend(f"{where}: {p}" for p in value_problems(c))
         if c.snapshot:
             continue
         if c.vendor is None:
@@ -100,14 +101,45 @@ def parse_fleet(raw: Any, path: str) -> Fleet:
     return dataclasses.replace(fleet, classes=classes, path=path)
 
 
+# Version strings as vendors write them: NVIDIA driver 535.104.05 (or 470.256), CUDA 12.4, ROCm 6.2.4.
+_VALUE_SHAPES: dict[str, tuple[str, str]] = {
+    "compute_capability": (r"\d{1,2}\.\d{1,2}", 'major.minor, e.g. "9.0"'),
+    "gfx_target": (r"gfx[0-9a-f]{3,4}", 'an AMD gfx target, e.g. "gfx942"'),
+    "cuda_driver": (r"\d{1,2}\.\d{1,2}", 'a CUDA version, e.g. "12.4"'),
+    "rocm": (r"\d{1,2}\.\d{1,2}(\.\d{1,3})?", 'a ROCm version, e.g. "6.2"'),
+    "oneapi": (r"\d{4}\.\d{1,2}(\.\d{1,3}){0,2}", 'a oneAPI version, e.g. "2025.0"'),
+}
+_NVIDIA_DRIVER = r"\d{3}\.\d{1,3}(\.\d{1,3})?"
+_OTHER_DRIVER = r"\d{1,4}(\.\d{1,6}){1,3}([-+~][0-9A-Za-z.]{1,40})?"
+MAX_FLEET_BYTES = 1 << 20
+
+
+def value_problems(c: NodeClass) -> list[str]:
+    """Values of a class that cannot be what their field says (a garbage driver, compute capability "nine")."""
+    import re
+
+    problems = []
+    if not c.name.strip():
+        problems.append("field 'name': must not be empty")
+    shapes = dict(_VALUE_SHAPES, driver=(_NVIDIA_DRIVER, 'an NVIDIA driver version, e.g. "550.54.15"')
+                  if c.vendor == "nvidia" else (_OTHER_DRIVER, 'a driver version, e.g. "6.8.5"'))
+    for name, (pattern, what) in shapes.items():
+        value = getattr(c, name)
+        if value is not None and not re.fullmatch(pattern, value.strip()):
+            problems.append(f"field '{name}': {value!r:.60} is not {what}")
+    if c.count is not None and c.count < 1:
+        problems.append(f"field 'count': {c.count} is not a positive number of nodes")
+    if c.snapshot is not None and not c.snapshot.strip():
+        problems.append("field 'snapshot': must not be empty")
+    return problems
+
+
 def load_fleet(path: str) -> Fleet:
-    import yaml
+    """Read a fleet spec: a regular file of bounded size, YAML without aliases or duplicate keys."""
+    from accelctl.bounded import InputFileError, load_yaml_file
 
     try:
-        with open(path, "rb") as fh:
-            raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except OSError as exc:
-        raise FleetError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise FleetError(f"{path}: not valid YAML: {exc}") from None
+        raw = load_yaml_file(path, MAX_FLEET_BYTES, "fleet spec")
+    except InputFileError as exc:
+        raise FleetError(str(exc)) from None
     return parse_fleet(raw, path)

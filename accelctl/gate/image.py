@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import os
 import posixpath
 import re
@@ -44,7 +43,14 @@ _KEEP_HEAD = re.compile(
     r"cusparseLt|nvJitLink|nvinfer|amdhip64|MIOpen|rocblas|hipblaslt|ze_loader|sycl|xla_extension|tpu|nrt)\.so[.\d]*$"
 )
 HEAD_BYTES = 4 << 20
+# What the probes read of a file kept whole is far smaller (METADATA headers: 256 KiB); a larger
+# member is kept up to this and listed as truncated.
+MAX_WHOLE_BYTES = 32 << 20
+MAX_JSON_BYTES = 16 << 20  # manifest.json, index.json, image manifests and configs
+_COPY_CHUNK = 1 << 20
 MAX_MEMBERS = 2_000_000
+# An image archive holds a handful of entries per layer (docker save) or one blob per layer (OCI).
+MAX_ARCHIVE_MEMBERS = 100_000
 MAX_KEPT_BYTES = 4 << 30
 
 
@@ -126,8 +132,13 @@ class _Layering:
                     if self.stats.members > MAX_MEMBERS:
                         raise ImageError(f"{label}: more than {MAX_MEMBERS} files; refusing to read further")
                     self._member(tar, member)
+                    # tarfile keeps every header it has read; a layer of millions of empty members
+                    # would hold them all (~500 bytes each). Nothing here looks back at them.
+                    tar.members.clear()  # type: ignore[attr-defined]
         except (tarfile.TarError, EOFError, OSError, zlib_error()) as exc:
             raise ImageError(f"{label}: corrupt or unreadable layer: {exc}") from None
+        except ValueError as exc:  # a NUL byte in a member's name or link target (tar headers allow it)
+            raise ImageError(f"{label}: member that cannot exist on a file system: {exc}") from None
 
     def _member(self, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
         path = safe_member_path(member.name)
@@ -171,15 +182,19 @@ class _Layering:
 
     def _file(self, tar: tarfile.TarFile, member: tarfile.TarInfo, path: str, dest: str) -> None:
         mode = wanted(path)
-        limit = member.size if mode == "whole" else HEAD_BYTES if mode == "head" else 0
+        limit = min(member.size, MAX_WHOLE_BYTES) if mode == "whole" else HEAD_BYTES if mode == "head" else 0
         limit = min(limit, max(0, MAX_KEPT_BYTES - self.stats.kept_bytes))
         with open(dest, "wb") as out:
-            if limit:
-                src = tar.extractfile(member)
-                if src is not None:
-                    out.write(src.read(limit))
-                    self.stats.kept_bytes += limit
-        if mode == "head" and member.size > limit:
+            src = tar.extractfile(member) if limit else None
+            copied = 0
+            while src is not None and copied < limit:  # streamed: a member's size never becomes one allocation
+                piece = src.read(min(_COPY_CHUNK, limit - copied))
+                if not piece:
+                    break
+                out.write(piece)
+                copied += len(piece)
+            self.stats.kept_bytes += copied
+        if mode != "placeholder" and member.size > limit:
             self.stats.truncated.append(path)
         if member.mode & 0o111:
             os.chmod(dest, 0o755)
@@ -206,54 +221,97 @@ def _open_blob(opener: Callable[[str], IO[bytes]], name: str, label: str) -> IO[
 
 
 def _read_json(opener: Callable[[str], IO[bytes]], name: str, label: str) -> Any:
+    from accelctl.bounded import InputFileError, loads_json
+
     with _open_blob(opener, name, label) as fh:
-        try:
-            return json.loads(fh.read(16 << 20))
-        except ValueError as exc:
-            raise ImageError(f"{label}: {name} is not valid JSON: {exc}") from None
+        data = fh.read(MAX_JSON_BYTES + 1)
+    if len(data) > MAX_JSON_BYTES:
+        raise ImageError(f"{label}: {name} is larger than {MAX_JSON_BYTES} bytes; not an image's JSON")
+    try:
+        return loads_json(data, f"{label}: {name}")
+    except InputFileError as exc:
+        raise ImageError(str(exc)) from None
+
+
+def _shape(value: Any, expected: type, label: str, where: str) -> Any:
+    """``value`` if it has the JSON type an image document needs there, else an ImageError naming the field."""
+    if not isinstance(value, expected) or isinstance(value, bool):
+        kinds: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
+        raise ImageError(f"{label}: field '{where}' must be {kinds.get(expected, expected.__name__)}, "
+                         f"got {type(value).__name__}")
+    return value
+
+
+def _strings(value: Any, label: str, where: str) -> list[str]:
+    items = _shape(value, list, label, where)
+    return [_shape(item, str, label, f"{where}[{i}]") for i, item in enumerate(items)]
 
 
 def _layers_and_config(opener: Callable[[str], IO[bytes]], label: str) -> tuple[list[str], dict[str, Any], str]:
     """Layer blob names, the image config and a reference, for either layout."""
     try:
         manifest = _read_json(opener, "manifest.json", label)
-    except ImageError:
+    except ImageError as exc:
+        if "has no manifest.json" not in str(exc):
+            raise
         manifest = None
     if isinstance(manifest, list) and manifest:  # docker save
-        entry = manifest[0]
-        if not isinstance(entry, dict) or "Layers" not in entry or "Config" not in entry:
+        entry = _shape(manifest[0], dict, label, "manifest.json[0]")
+        if "Layers" not in entry or "Config" not in entry:
             raise ImageError(f"{label}: manifest.json lacks Layers/Config")
-        config = _read_json(opener, entry["Config"], label)
-        ref = (entry.get("RepoTags") or [entry["Config"]])[0]
-        return list(entry["Layers"]), config, ref
-    index = _read_json(opener, "index.json", label)  # OCI image layout
-    manifests = index.get("manifests") if isinstance(index, dict) else None
+        layers = _strings(entry["Layers"], label, "manifest.json[0].Layers")
+        config_name = _shape(entry["Config"], str, label, "manifest.json[0].Config")
+        config = _shape(_read_json(opener, config_name, label), dict, label, config_name)
+        tags = _strings(entry.get("RepoTags") or [config_name], label, "manifest.json[0].RepoTags")
+        return layers, config, (tags or [config_name])[0]
+    if manifest is not None:
+        raise ImageError(f"{label}: manifest.json is not a non-empty list of images")
+    index = _shape(_read_json(opener, "index.json", label), dict, label, "index.json")
+    manifests = _shape(index.get("manifests", []), list, label, "index.json.manifests")
     if not manifests:
         raise ImageError(f"{label}: neither a docker-save manifest.json nor an OCI index.json with manifests")
-    desc = manifests[0]
+    desc = _shape(manifests[0], dict, label, "index.json.manifests[0]")
     for _ in range(4):  # an index may point at an index (multi-platform)
-        blob = _read_json(opener, _blob_name(desc, label), label)
+        blob_name = _blob_name(desc, label)
+        blob = _shape(_read_json(opener, blob_name, label), dict, label, blob_name)
         if "layers" in blob:
             break
-        nested = [m for m in blob.get("manifests", []) if (m.get("platform") or {}).get("architecture") in (None, "amd64", "arm64")]
+        listed = _shape(blob.get("manifests", []), list, label, f"{blob_name}.manifests")
+        nested = [m for m in listed
+                  if isinstance(m, dict) and _platform_arch(m) in (None, "amd64", "arm64")]
         if not nested:
             raise ImageError(f"{label}: index has no usable manifest")
         desc = nested[0]
     else:
         raise ImageError(f"{label}: image index nesting too deep")
-    config = _read_json(opener, _blob_name(blob["config"], label), label)
-    ref = (desc.get("annotations") or {}).get("org.opencontainers.image.ref.name") or desc.get("digest", "")
-    for layer in blob["layers"]:
-        if "zstd" in layer.get("mediaType", ""):
+    layer_descs = _shape(blob["layers"], list, label, f"{blob_name}.layers")
+    for i, layer in enumerate(layer_descs):
+        _shape(layer, dict, label, f"{blob_name}.layers[{i}]")
+        media = layer.get("mediaType", "")
+        if isinstance(media, str) and "zstd" in media:
             raise ImageError(f"{label}: zstd-compressed layers are not supported yet ({layer.get('digest')})")
-    return [_blob_name(layer, label) for layer in blob["layers"]], config, ref
+    config_desc = _shape(blob.get("config"), dict, label, f"{blob_name}.config")
+    config_name = _blob_name(config_desc, label)
+    config = _shape(_read_json(opener, config_name, label), dict, label, config_name)
+    annotations = desc.get("annotations")
+    ref = annotations.get("org.opencontainers.image.ref.name") if isinstance(annotations, dict) else None
+    if not isinstance(ref, str) or not ref:
+        ref = desc.get("digest", "") if isinstance(desc.get("digest"), str) else ""
+    return [_blob_name(layer, label) for layer in layer_descs], config, ref
+
+
+def _platform_arch(desc: dict[str, Any]) -> Any:
+    platform = desc.get("platform")
+    return platform.get("architecture") if isinstance(platform, dict) else None
 
 
 def _blob_name(desc: dict[str, Any], label: str) -> str:
     digest = desc.get("digest", "") if isinstance(desc, dict) else ""
+    if not isinstance(digest, str):
+        raise ImageError(f"{label}: bad blob digest {digest!r:.80}")
     algo, _, hexpart = digest.partition(":")
-    if not algo or not re.fullmatch(r"[a-f0-9]{32,128}", hexpart):
-        raise ImageError(f"{label}: bad blob digest {digest!r}")
+    if not re.fullmatch(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*", algo) or not re.fullmatch(r"[a-f0-9]{32,128}", hexpart):
+        raise ImageError(f"{label}: bad blob digest {digest!r:.80}")
     return f"blobs/{algo}/{hexpart}"
 
 
@@ -286,20 +344,35 @@ class _Prefixed(io.RawIOBase):
 
 def unpack_image(path: str, progress: Progress | None = None) -> UnpackedImage:
     """Unpack an image archive (docker save / OCI tar) or an OCI layout folder."""
+    from accelctl.bounded import InputFileError, open_regular
+
     label = path
     if os.path.isdir(path):
         def opener(name: str) -> IO[bytes]:
             safe = safe_member_path(name)
             if not safe:
                 raise ImageError(f"{label}: unsafe blob path {name!r}")
-            return open(os.path.join(path, safe), "rb")
+            full = os.path.join(path, safe)
+            if not os.path.lexists(full):
+                raise FileNotFoundError(full)
+            try:  # a FIFO planted as index.json or a blob must not block the read
+                return os.fdopen(open_regular(full, "image blob"), "rb")
+            except InputFileError as exc:
+                raise ImageError(str(exc)) from None
 
         return _unpack(opener, label, progress)
     try:
-        outer = tarfile.open(path, mode="r:*")
-    except (tarfile.TarError, OSError, EOFError) as exc:
+        archive = os.fdopen(open_regular(path, "image archive"), "rb")
+    except InputFileError as exc:
+        raise ImageError(str(exc)) from None
+    try:
+        outer = tarfile.open(fileobj=archive, mode="r:*")  # noqa: SIM115 (closed by the with below)
+    except (tarfile.TarError, OSError, EOFError, zlib_error()) as exc:
+        archive.close()
         raise ImageError(f"{label}: not a readable image archive: {exc}") from None
-    with outer:
+    with archive, outer:
+        _index_archive(outer, label)
+
         def opener(name: str) -> IO[bytes]:
             member = outer.getmember(posixpath.normpath(name))
             fh = outer.extractfile(member)
@@ -309,8 +382,18 @@ def unpack_image(path: str, progress: Progress | None = None) -> UnpackedImage:
 
         try:
             return _unpack(opener, label, progress)
-        except (tarfile.TarError, EOFError) as exc:
+        except (tarfile.TarError, EOFError, OSError, zlib_error()) as exc:
             raise ImageError(f"{label}: corrupt archive: {exc}") from None
+
+
+def _index_archive(outer: tarfile.TarFile, label: str) -> None:
+    """Read the archive's member list once, refusing one far larger than any image's (its headers stay in memory)."""
+    try:
+        for count, _ in enumerate(outer, 1):
+            if count > MAX_ARCHIVE_MEMBERS:
+                raise ImageError(f"{label}: more than {MAX_ARCHIVE_MEMBERS} entries; not an image archive")
+    except (tarfile.TarError, EOFError, OSError, zlib_error()) as exc:
+        raise ImageError(f"{label}: corrupt archive: {exc}") from None
 
 
 def _unpack(opener: Callable[[str], IO[bytes]], label: str, progress: Progress | None) -> UnpackedImage:
@@ -326,18 +409,19 @@ def _unpack(opener: Callable[[str], IO[bytes]], label: str, progress: Progress |
                 layering.apply(_maybe_gunzip(blob), f"{label}: layer {name}")
         if progress:
             progress("done", len(layers), len(layers))
-    except BaseException:
+        env = image_env(config)
+    except BaseException:  # an error, Ctrl-C or SIGTERM (see accelctl.interrupts): leave nothing behind
         shutil.rmtree(root, ignore_errors=True)
         raise
-    env = image_env(config)
     return UnpackedImage(root=root, env=env, reference=ref, stats=stats, config=config)
 
 
 def image_env(config: dict[str, Any]) -> dict[str, str]:
-    """The image's environment from its config (``config.Env`` KEY=VALUE lines)."""
+    """The image's environment from its config (``config.Env`` KEY=VALUE lines); odd shapes give none."""
     inner = config.get("config") or config.get("Config") or {}
+    items = inner.get("Env") if isinstance(inner, dict) else None
     out: dict[str, str] = {}
-    for item in inner.get("Env") or []:
+    for item in items if isinstance(items, list) else []:
         if isinstance(item, str) and "=" in item:
             key, _, value = item.partition("=")
             out[key] = value

@@ -39,20 +39,65 @@ def run_command(argv: Sequence[str], timeout: float, env: Mapping[str, str] | No
     except OSError as exc:
         return CommandResult(args, None, stderr=str(exc), missing=True)
     try:
-        out, err = proc.communicate(timeout=timeout)
+        out, err, overflow = _read_capped(proc, start + timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         return CommandResult(args, None, timed_out=True, duration_s=time.monotonic() - start)
+    except BaseException:  # Ctrl-C or SIGTERM while waiting: the tool and its children go too
+        _kill_group(proc)
+        raise
+    if overflow:
+        # A tool that prints without end (a wedged nvidia-smi) is stopped at the cap, not read to the end.
+        _kill_group(proc)
+        err = f"{args[0]}: output larger than {_MAX_OUTPUT} bytes; stopped\n".encode() + err
+    else:
+        proc.stdout.close()  # type: ignore[union-attr]
+        proc.stderr.close()  # type: ignore[union-attr]
     return CommandResult(
         args,
         proc.returncode,
-        stdout=out[:_MAX_OUTPUT].decode("utf-8", errors="replace"),
-        stderr=err[:_MAX_OUTPUT].decode("utf-8", errors="replace"),
+        stdout=out.decode("utf-8", errors="replace"),
+        stderr=err.decode("utf-8", errors="replace"),
         duration_s=time.monotonic() - start,
     )
 
 
+def _read_capped(proc: subprocess.Popen[bytes], deadline: float) -> tuple[bytes, bytes, bool]:
+    """Both output streams up to ``_MAX_OUTPUT`` bytes each, read as they come, then the exit status.
+
+    Returns (stdout, stderr, overflowed); raises TimeoutExpired at ``deadline``. Memory stays
+    at the cap whatever the tool prints (``communicate`` would keep all of it).
+    """
+    import selectors
+    import subprocess
+
+    assert proc.stdout is not None and proc.stderr is not None
+    kept: dict[int, list[bytes]] = {proc.stdout.fileno(): [], proc.stderr.fileno(): []}
+    sizes = dict.fromkeys(kept, 0)
+    with selectors.DefaultSelector() as selector:
+        for stream in (proc.stdout, proc.stderr):
+            selector.register(stream.fileno(), selectors.EVENT_READ)
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise subprocess.TimeoutExpired(proc.args, 0)
+            for key, _ in selector.select(left):
+                fd = key.fd
+                piece = os.read(fd, 64 << 10)
+                if not piece:
+                    selector.unregister(fd)
+                    continue
+                room = _MAX_OUTPUT - sizes[fd]
+                kept[fd].append(piece[:room])
+                sizes[fd] += len(piece)
+                if sizes[fd] > _MAX_OUTPUT:
+                    return b"".join(kept[proc.stdout.fileno()]), b"".join(kept[proc.stderr.fileno()]), True
+    proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+    return b"".join(kept[proc.stdout.fileno()]), b"".join(kept[proc.stderr.fileno()]), False
+
+
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the tool's process group and reap it; its pipes are closed, never drained (it may print forever)."""
     import signal
     import subprocess
 
@@ -60,7 +105,10 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
     except OSError:
         proc.kill()
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
     try:
-        proc.communicate(timeout=1.0)
-    except (subprocess.TimeoutExpired, OSError, ValueError):
+        proc.wait(timeout=1.0)
+    except (subprocess.TimeoutExpired, OSError):
         pass

@@ -216,11 +216,11 @@ def _read_fd_range(real: str, offset: int, size: int) -> bytes:
     with the file's own size costs an open, an fstat, one pread and a close. Files whose
     size says nothing (procfs, sysfs, pipes) are read in chunks until end of file.
     """
+    _refuse_special(os.stat(real).st_mode, real)  # before opening: opening some devices has effects
     fd = os.open(real, _OPEN_FLAGS)
     try:
         info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError(errno.EISDIR, "is a directory", real)
+        _refuse_special(info.st_mode, real)  # the path may have been swapped since the stat
         known = stat.S_ISREG(info.st_mode) and info.st_size > 0
         if known:
             want = max(0, min(size, info.st_size - offset))
@@ -243,6 +243,14 @@ def _read_fd_range(real: str, offset: int, size: int) -> bytes:
         return b"".join(parts)
     finally:
         os.close(fd)
+
+
+def _refuse_special(mode: int, real: str) -> None:
+    """Only regular files are read: a FIFO could block, a device could be endless or have effects when read."""
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "is a directory", real)
+    if not stat.S_ISREG(mode):
+        raise OSError(errno.EINVAL, "not a regular file", real)
 
 
 def _os_error(path: str, exc: OSError) -> HostError:

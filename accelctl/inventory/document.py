@@ -82,20 +82,21 @@ def inventory_from_data(data: Any, origin: str = "snapshot") -> Inventory:
         raise SnapshotError(f"{origin}: field '{exc.path}': {exc.message}") from None
 
 
+# A real node's snapshot is tens of kilobytes; a full `doctor --json` report with hundreds of
+# distributions stays well under this.
+MAX_SNAPSHOT_BYTES = 64 << 20
+
+
 def load_snapshot(path: str) -> Inventory:
-    """Read a snapshot written by ``doctor --snapshot`` (or a ``--json`` report)."""
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise SnapshotError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise SnapshotError(f"{path}: not a snapshot (not UTF-8 text)") from None
-    except json.JSONDecodeError as exc:
-        what = "malformed" if raw.rstrip().endswith((b"}", b"]")) else "truncated"
-        raise SnapshotError(f"{path}: {what} JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    """Read a snapshot written by ``doctor --snapshot`` (or a ``--json`` report).
+
+    Only a regular file of bounded size is read (a FIFO or ``/dev/zero`` is refused), as
+    JSON with limits on nesting and number length; every problem is a SnapshotError naming
+    the file.
+    """
+    from accelctl.bounded import load_json_file
+
+    data = load_json_file(path, MAX_SNAPSHOT_BYTES, "snapshot")
     return inventory_from_data(data, path)
 
 

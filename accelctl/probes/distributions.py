@@ -120,17 +120,24 @@ def _metadata_file(folder: str) -> tuple[str, str]:
 
 def read_distribution(host: Host, folder: str, with_tags: bool = False) -> Distribution | None:
     """One distribution from its metadata folder; None if the metadata is unreadable."""
+    found = distribution_or_reason(host, folder, with_tags)
+    return found if isinstance(found, Distribution) else None
+
+
+def distribution_or_reason(host: Host, folder: str, with_tags: bool = False) -> Distribution | str:
+    """One distribution from its metadata folder, or why it cannot be read (to be recorded as an unknown)."""
     meta_path, kind = _metadata_file(folder)
     try:
         if kind == "egg-info" and host.is_file(folder):  # old single-file egg-info
             meta_path = folder
         headers = used_metadata_headers(read_metadata_headers_text(host, meta_path))
-    except HostError:
-        return None
+    except HostError as exc:
+        return f"metadata unreadable: {exc}"
     name = (headers.get("name") or [""])[0]
     version = (headers.get("version") or [""])[0]
     if not name or not version:
-        return None
+        missing = " and ".join(h for h, v in (("Name", name), ("Version", version)) if not v)
+        return f"{posixpath.basename(meta_path)} has no {missing}"
     requires = headers.get("requires-dist", [])
     if kind == "egg-info" and not requires:
         requires = _egg_requires(host, folder)
@@ -173,8 +180,13 @@ def _egg_requires(host: Host, folder: str) -> list[str]:
     return out
 
 
-def read_site_packages(host: Host, site: str, tagged: Callable[[str], bool] = lambda name: False) -> list[Distribution]:
-    """Every distribution in one site-packages folder; those ``tagged`` accepts (by name) get their WHEEL tags too."""
+def read_site_packages(host: Host, site: str, tagged: Callable[[str], bool] = lambda name: False,
+                       unreadable: Callable[[str, str], None] | None = None) -> list[Distribution]:
+    """Every distribution in one site-packages folder; those ``tagged`` accepts (by name) get their WHEEL tags too.
+
+    A distribution whose metadata cannot be read is passed to ``unreadable`` (folder, reason):
+    it is installed, so it must not silently vanish from the report.
+    """
     try:
         entries = host.list_dir(site)
     except HostError:
@@ -184,7 +196,10 @@ def read_site_packages(host: Host, site: str, tagged: Callable[[str], bool] = la
         if not (entry.name.endswith(".dist-info") or entry.name.endswith(".egg-info")):
             continue
         stem = entry.name.split("-", 1)[0].lower().replace("_", "-")
-        dist = read_distribution(host, posixpath.join(site, entry.name), with_tags=tagged(stem))
-        if dist is not None:
+        folder = posixpath.join(site, entry.name)
+        dist = distribution_or_reason(host, folder, with_tags=tagged(stem))
+        if isinstance(dist, Distribution):
             out.append(dist)
+        elif unreadable is not None:
+            unreadable(folder, dist)
     return out

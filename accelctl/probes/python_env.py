@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import PythonEnvironment
@@ -57,7 +58,8 @@ def _lib_versions(host: Host, prefix: str) -> list[tuple[int, int]]:
     return sorted(set(found))
 
 
-def describe(host: Host, interpreter: str, because: str) -> PythonEnvironment | None:
+def describe(host: Host, interpreter: str, because: str,
+             unknown: Callable[[str, str], None] | None = None) -> PythonEnvironment | None:
     """Describe the environment of ``interpreter`` (a machine path); None if it is not there."""
     if not host.exists(interpreter):
         return None
@@ -98,13 +100,17 @@ def describe(host: Host, interpreter: str, because: str) -> PythonEnvironment | 
                 if host.is_dir(extra) and extra not in sites:
                     sites.append(extra)
         if kind == "venv" and cfg.get("include-system-site-packages", "false").lower() == "true" and cfg.get("home"):
-            base = describe(host, posixpath.join(cfg["home"], real_name if m else "python3"), "base of a venv")
+            base = describe(host, posixpath.join(cfg["home"], real_name if m else "python3"), "base of a venv", unknown)
             if base:
                 sites.extend(s for s in base.site_packages if s not in sites)
 
+    def unreadable(folder: str, reason: str) -> None:
+        if unknown is not None:
+            unknown(f"python.distribution.{posixpath.basename(folder)}", f"{folder}: {reason}")
+
     distributions = []
     for site in sites:
-        distributions.extend(read_site_packages(host, site, wants_wheel_tags))
+        distributions.extend(read_site_packages(host, site, wants_wheel_tags, unreadable))
     return PythonEnvironment(
         interpreter=interpreter,
         version=version,
@@ -161,7 +167,7 @@ def probe(ctx: ProbeContext) -> list[PythonEnvironment]:
 
     tried = []
     for interpreter, why in candidates(ctx):
-        env = describe(ctx.host, interpreter, why)
+        env = describe(ctx.host, interpreter, why, ctx.unknown)
         if env is not None:
             if not env.site_packages:
                 ctx.unknown("python.site_packages", f"no site-packages found under {env.prefix}")

@@ -98,4 +98,15 @@ def test_a_directory_or_a_fifo_is_an_error_not_a_hang(tmp_path):
     host = FileSystemHost(str(root))
     with pytest.raises(HostError):
         host.read_bytes("/dir")
-    assert host.read_bytes("/fifo") == b""  # no writer: nothing to read, and no waiting for one
+    with pytest.raises(HostError, match="not a regular file"):  # refused, without waiting for a writer
+        host.read_bytes("/fifo")
+
+
+def test_a_device_is_refused_not_read(tmp_path):
+    from accelctl.host.base import HostError
+
+    host = FileSystemHost("/")
+    with pytest.raises(HostError, match="not a regular file"):
+        host.read_bytes("/dev/zero")
+    with pytest.raises(HostError, match="not a regular file"):
+        host.read_at("/dev/urandom", 0, 16)

@@ -129,11 +129,13 @@ def gpus_from_proc(host: Any) -> list[NvidiaGpu]:
 def gpus_from_smi(rows: list[dict]) -> list[NvidiaGpu]:
     out = []
     for i, row in enumerate(rows):
-        mem = re.match(r"(\d+)", row.get("memory.total", ""))
+        # ASCII digits only, and few: "²".isdigit() is true but int("²") fails, and a value of
+        # thousands of digits is no GPU index or memory size.
+        mem = re.match(r"([0-9]{1,12})\b", row.get("memory.total", ""))
         idx = row.get("index", "")
         out.append(NvidiaGpu(
-            index=int(idx) if idx.isdigit() else i, name=row.get("name") or "NVIDIA GPU", uuid=row.get("uuid"),
-            pci_bus_id=row.get("pci.bus_id"), compute_capability=row.get("compute_cap") or None,
+            index=int(idx) if re.fullmatch(r"[0-9]{1,6}", idx) else i, name=row.get("name") or "NVIDIA GPU",
+            uuid=row.get("uuid"), pci_bus_id=row.get("pci.bus_id"), compute_capability=row.get("compute_cap") or None,
             memory_mib=int(mem.group(1)) if mem else None,
             mig_mode=(row.get("mig.mode.current") or "").lower() or None if row.get("mig.mode.current") not in ("[N/A]", "N/A") else None,
             ecc_enabled={"Enabled": True, "Disabled": False}.get(row.get("ecc.mode.current", "")),

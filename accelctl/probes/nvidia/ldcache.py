@@ -82,6 +82,8 @@ def parse_ld_cache(data: bytes) -> list[CacheEntry]:
         return _parse_new(data, 0)
     if not data.startswith(OLD_MAGIC):
         raise CacheFormatError("not an ld.so.cache (unknown magic)")
+    if len(data) < 16:
+        raise CacheFormatError("truncated header")
     (nlibs,) = struct.unpack_from("<I", data, 12)
     entries_at = 16
     if nlibs > (len(data) - entries_at) // 12:

@@ -23,13 +23,18 @@ _CUDART = re.compile(r"^libcudart\.so\.(\d+\.\d+\.\d+)$")
 _NVCC_DIST = re.compile(r"^nvidia_cuda_nvcc(?:_cu\d+)?-(\d+\.\d+\.\d+)[^/]*\.dist-info$")
 
 
+_TOOLKIT_VERSION = re.compile(r"\d{1,3}\.\d{1,3}(\.\d{1,6}){0,2}")
+
+
 def parse_version_json(text: str) -> str | None:
+    """``{"cuda": {"version": "12.4.1"}}`` -> "12.4.1"; anything else (a list, a number, garbage) -> None."""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # malformed, over-long integers, nested too deep
         return None
     cuda = data.get("cuda") if isinstance(data, dict) else None
-    return cuda.get("version") if isinstance(cuda, dict) else None
+    version = cuda.get("version") if isinstance(cuda, dict) else None
+    return version if isinstance(version, str) and _TOOLKIT_VERSION.fullmatch(version) else None
 
 
 def parse_version_txt(text: str) -> str | None:
