@@ -30,6 +30,7 @@ def all_probes() -> list[Probe]:
               timeout=15.0, own_process=True),
         Probe(name="other_accelerators", section="other_accelerators", run=LazyRun("accelctl.probes.other_accel"),
               requires=("python",), timeout=15.0, own_process=True),
+        Probe(name="fabric", section="fabric", run=LazyRun("accelctl.probes.fabric"), timeout=10.0),
     ]
 
 

@@ -7,7 +7,7 @@ from dataclasses import field
 
 from accelctl.findings import SEVERITY_ORDER, Finding, Undecided
 from accelctl.record import record
-from accelctl.rules.base import CannotDecide, Hit, Rule, RuleContext, to_finding, to_undecided
+from accelctl.rules.base import CannotDecide, Hit, Rule, RuleContext, applies_on, to_finding, to_undecided
 
 
 @record
@@ -20,9 +20,21 @@ class Outcome:
 
 def all_rules() -> list[Rule]:
     """Every registered rule. Adding a family module means one import line here."""
-    from accelctl.rules import amd, cuda, driver, environment, frameworks, general, libraries, python, xpu
+    from accelctl.rules import (
+        amd,
+        cuda,
+        driver,
+        environment,
+        fabric,
+        frameworks,
+        general,
+        libraries,
+        platform,
+        python,
+        xpu,
+    )
 
-    modules = [general, driver, cuda, libraries, frameworks, python, amd, xpu, environment]
+    modules = [general, driver, cuda, libraries, frameworks, python, amd, xpu, environment, fabric, platform]
     found: list[Rule] = []
     for module in modules:
         found.extend(v for v in vars(module).values() if isinstance(v, Rule))
@@ -70,7 +82,12 @@ def check_rules(ctx: RuleContext, rules: Sequence[Rule] | None = None) -> Outcom
 
 
 def check_rule(ctx: RuleContext, r: Rule) -> Outcome:
-    """One rule's findings and undecided results, unsorted; a rule that breaks gives GEN999."""
+    """One rule's findings and undecided results, unsorted; a rule that breaks gives GEN999.
+
+    A rule whose facts do not exist on the inventory's operating system is not run (GEN004 names them).
+    """
+    if not applies_on(r, ctx.inventory.os.system):
+        return Outcome()
     try:
         results = list(r.check(ctx))
     except Exception as exc:  # noqa: BLE001 - a rule bug must not hide the other findings
