@@ -26,7 +26,7 @@ _LIBC_PATHS = (
     "/usr/lib/libc.so.6",
 )
 _MACOS_VERSION = "/System/Library/CoreServices/SystemVersion.plist"
-_GLIBC_RE = lazy_compile(rb"GNU C Library [^\n\x00]*?(?:release )?version (\d+\.\d+)")
+_GLIBC_RE = lazy_compile(rb"GNU C Library [^\n\x00]*?(?:release )?version (\d+\.\d+)")  # type: ignore[arg-type]  # a bytes pattern: compiles the same
 
 
 def parse_os_release(text: str) -> dict[str, str]:

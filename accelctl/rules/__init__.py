@@ -31,10 +31,11 @@ def all_rules() -> list[Rule]:
         libraries,
         platform,
         python,
+        rocm_driver,
         xpu,
     )
 
-    modules = [general, driver, cuda, libraries, frameworks, python, amd, xpu, environment, fabric, platform]
+    modules = [general, driver, cuda, libraries, frameworks, python, amd, xpu, environment, fabric, platform, rocm_driver]
     found: list[Rule] = []
     for module in modules:
         found.extend(v for v in vars(module).values() if isinstance(v, Rule))

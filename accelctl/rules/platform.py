@@ -36,7 +36,7 @@ def checks_not_applicable_on_os(ctx: RuleContext) -> Iterator[Hit | CannotDecide
     system = inv.os.system
     if system is None:
         os_facts = (inv.os.distro_id, inv.os.kernel, inv.os.arch, inv.os.libc)
-        if inv.mode in ("live", "fixture") and not any(os_facts):
+        if inv.mode == "live" and not any(os_facts):
             yield CannotDecide("Nothing identifies this machine's operating system (no os-release, kernel release, ELF "
                                "executables or C library), so whether the Linux checks apply cannot be decided; they "
                                "ran as for Linux.", missing=["the operating system of the inventory"],

@@ -278,3 +278,53 @@ def test_gen004_undecided_when_nothing_identifies_the_system():
     out = outcome("GEN004", inv)
     assert out.findings == [] and out.undecided[0].severity == "info"
     assert out.undecided[0].missing == ["the operating system of the inventory"]
+
+
+# --- ROCM005: ROCm user space outside the amdgpu driver's window -------------------------------------
+
+
+def with_dkms(inv, package, version="6.2.4"):
+    from accelctl.probes.amd.rocm import rocm_release_of_dkms
+
+    return dataclasses.replace(inv, amd=dataclasses.replace(
+        inv.amd, driver_kind="dkms", driver_version=version, driver_package=package,
+        driver_rocm_release=rocm_release_of_dkms(package) if package else None))
+
+
+def test_rocm005_inside_the_window_is_silent():
+    """https://github.com/nktice/AMD-AI/issues/1
+
+    Facts: dpkg.log "amdgpu-dkms:all 1:6.2.4.50700-1652687.22.04" (ROCm 5.7.0's driver) and
+    "rocm-dkms:amd64 5.7.1.50701". AMD supports ROCm 5.7.1 with the 5.5.x-6.1.x drivers: no
+    finding. GPU not stated (an RX 7900 XTX, gfx1100, stands in).
+    """
+    inv = with_dkms(make_inventory(amd_gpus=[("AMD Radeon RX 7900 XTX", "gfx1100")], rocm="5.7.1"),
+                    "1:6.2.4.50700-1652687.22.04")
+    assert outcome("ROCM005", inv).findings == [] and outcome("ROCM005", inv).undecided == []
+
+
+def test_rocm005_fires_when_the_user_space_moves_past_the_window():
+    """The same report's driver (amdgpu-dkms 1:6.2.4.50700, ROCm 5.7.0's) under a ROCm 6.2.0 user space, as after
+    an upgrade with --no-dkms (no public report states both versions; the driver is the report's, the user space
+    is the first release whose window, 6.0.x-6.3.x, leaves 5.7.x out)."""
+    inv = with_dkms(make_inventory(amd_gpus=[("AMD Radeon RX 7900 XTX", "gfx1100")], rocm="6.2.0"),
+                    "1:6.2.4.50700-1652687.22.04")
+    [f] = run_rule("ROCM005", inv)
+    assert f.severity == "warning" and "amdgpu-dkms is ROCm 5.7.0's" in f.message and "6.0.x" in f.message
+    assert any("6.1.2" in s.title for s in f.fixes)  # the newest releases whose window includes 5.7.x
+
+
+def test_rocm005_undecided_without_the_driver_package():
+    """The mi300x-rocm6 fixture's facts (https://github.com/ROCm/ROCm/issues/4454: "[drm] amdgpu version: 6.10.5",
+    ROCm 6.3.3) without dpkg's record: the module version alone does not name its ROCm release."""
+    inv = with_dkms(make_inventory(amd_gpus=[("AMD Instinct MI300X", "gfx942")], rocm="6.3.3"), None, "6.10.5")
+    out = outcome("ROCM005", inv)
+    assert out.findings == [] and out.undecided[0].missing == ["ROCm release of the amdgpu-dkms driver"]
+
+
+def test_dkms_package_version_names_its_rocm_release():
+    from accelctl.probes.amd.rocm import rocm_release_of_dkms
+
+    assert rocm_release_of_dkms("1:6.2.4.50700-1652687.22.04") == "5.7.0"
+    assert rocm_release_of_dkms("1:6.10.5.60303-2109964.22.04") == "6.3.3"
+    assert rocm_release_of_dkms("6.16.6-2255209.24.04") is None  # no release suffix: not guessed

@@ -10,7 +10,7 @@ that is what the ROCm runtime itself reads.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from accelctl.host.base import DeviceLibraryError, HostError, NotSupported
 from accelctl.inventory.amd import AmdGpu, AmdInfo
@@ -112,7 +112,7 @@ def gpus_from_sysfs(host: Any, nodes: list[kfd.KfdNode]) -> list[AmdGpu]:
 
 def drm_cards(host: Any) -> list[tuple[str, str]]:
     """(card name, PCI device id) of AMD cards in /sys/class/drm (no KFD: compute is off or not built)."""
-    out = []
+    out: list[tuple[str, str]] = []
     try:
         entries = host.list_dir("/sys/class/drm")
     except HostError:
@@ -135,7 +135,7 @@ def _merge_kfd(gpus: list[AmdGpu], sysfs: list[AmdGpu]) -> list[AmdGpu]:
     by_bus = {g.pci_bus_id: g for g in sysfs if g.pci_bus_id}
     out = []
     for g in gpus:
-        k = by_bus.get(g.pci_bus_id)
+        k = by_bus.get(g.pci_bus_id) if g.pci_bus_id else None
         if k is None:
             out.append(g)
             continue
@@ -207,9 +207,11 @@ def probe(ctx: ProbeContext) -> AmdInfo:
         ctx.unknown("amd.kfd", "/dev/kfd is absent: the ROCm runtime cannot open the GPUs (in a container, pass --device=/dev/kfd)")
     if present and not driver and driver_kind != "inbox":
         ctx.unknown("amd.driver", "no /sys/module/amdgpu/version and no amdsmi answer")
+    package = rocm.read_dkms_package(host) if driver_kind == "dkms" else None
     return AmdInfo(
         present=present, source=source, driver_version=driver, gpus=gpus, rocm=installs, kfd_access=kfd_access,
         render_access=render_access, env=env, source_note=note, driver_source=driver_source, driver_kind=driver_kind,
         kfd_present=kfd_present if (present or host.can_query_devices) else None, amdsmi_version=lib_version,
         bundled=bundles, hsa_override_gfx_version=override,
-        override_gfx_target=kfd.gfx_from_override(override) if override else None)
+        override_gfx_target=kfd.gfx_from_override(override) if override else None,
+        driver_package=package, driver_rocm_release=rocm.rocm_release_of_dkms(package) if package else None)
