@@ -107,12 +107,14 @@ def probe(ctx: ProbeContext) -> FabricInfo:
                           verbs_library=_libraries(ctx, lambda n: n == VERBS, ()),
                           sources={"libraries": "ld.so.cache, LD_LIBRARY_PATH, default folders"})
     loaded = [m for m in PEER_MEMORY_MODULES if host.exists(f"/sys/module/{m}")]
+    devices = _devices(ctx)
+    # the libraries matter only to drive RDMA devices: without any, the ld.so.cache is not read again
     return FabricInfo(
-        rdma_devices=_devices(ctx),
+        rdma_devices=devices,
         peer_memory_module=loaded[0] if loaded else None,
         peer_memory_loaded=bool(loaded),
-        nccl_net_plugins=_libraries(ctx, is_nccl_net_plugin, PLUGIN_HOMES),
-        verbs_library=_libraries(ctx, lambda n: n == VERBS, ()),
+        nccl_net_plugins=_libraries(ctx, is_nccl_net_plugin, PLUGIN_HOMES) if devices else None,
+        verbs_library=_libraries(ctx, lambda n: n == VERBS, ()) if devices else None,
         sources={"rdma_devices": IB_CLASS, "peer_memory": "/sys/module",
                  "libraries": "ld.so.cache, LD_LIBRARY_PATH, default folders"},
     )
