@@ -52,7 +52,8 @@ def gpudirect_rdma_module_not_loaded(ctx: RuleContext) -> Iterator[Hit | CannotD
     References: NVIDIA GPUDirect RDMA documentation,
     https://docs.nvidia.com/cuda/gpudirect-rdma/; NCCL environment variables
     (NCCL_NET_GDR_LEVEL, NCCL_DMABUF_ENABLE), https://docs.nvidia.com/deeplearning/nccl/user-guide/docs/env.html;
-    reports: https://github.com/NVIDIA/nccl/issues/897, https://github.com/NVIDIA/nccl/issues/1343
+    the module in the driver since CUDA 11.4: https://github.com/openucx/ucx/pull/7072; reports:
+    https://github.com/NVIDIA/nccl/issues/897, https://github.com/NVIDIA/nccl/issues/1343
     """
     inv = ctx.inventory
     fabric = inv.fabric
