@@ -61,3 +61,5 @@ class AmdInfo:
     bundled: list[RocmBundle] = field(default_factory=list)
     hsa_override_gfx_version: str | None = None  # as set; the runtime then reports this target
     override_gfx_target: str | None = None  # the gfx target the override names (11.0.0 -> gfx1100)
+    driver_package: str | None = None  # amdgpu-dkms package version (dpkg): 1:6.2.4.50700-1652687.22.04
+    driver_rocm_release: str | None = None  # the ROCm release that driver package came with: 5.7.0

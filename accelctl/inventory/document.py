@@ -18,6 +18,7 @@ from typing import Any
 from accelctl.inventory.accelerators import Accelerator
 from accelctl.inventory.amd import AmdInfo
 from accelctl.inventory.common import ProbeRun, SnapshotError, Unknown
+from accelctl.inventory.fabric import FabricInfo
 from accelctl.inventory.intel import IntelInfo
 from accelctl.inventory.nvidia import NvidiaInfo
 from accelctl.inventory.other import OtherAccelerator
@@ -44,6 +45,7 @@ class Inventory:
     amd: AmdInfo = field(default_factory=AmdInfo)
     intel: IntelInfo = field(default_factory=IntelInfo)
     other_accelerators: list[OtherAccelerator] = field(default_factory=list)
+    fabric: FabricInfo = field(default_factory=FabricInfo)
     env: dict[str, str] = field(default_factory=dict)  # the environment variables that matter
     unknowns: list[Unknown] = field(default_factory=list)
     probes: list[ProbeRun] = field(default_factory=list)

@@ -12,6 +12,7 @@ class OsInfo:
     """Distribution, kernel, C library and CPU architecture."""
 
     distro_id: str | None = None  # os-release ID: ubuntu, rhel, debian ...
+    distro_like: list[str] = field(default_factory=list)  # os-release ID_LIKE: ["debian"], ["rhel", "fedora"]
     distro_version: str | None = None  # os-release VERSION_ID
     pretty_name: str | None = None
     kernel: str | None = None  # uname -r equivalent
@@ -19,6 +20,7 @@ class OsInfo:
     libc: str | None = None  # glibc | musl
     libc_version: str | None = None
     sources: dict[str, str] = field(default_factory=dict)  # fact -> where it was read
+    system: str | None = None  # linux | windows | darwin: the operating system the facts come from
 
 
 @record

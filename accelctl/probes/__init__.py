@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accelctl.probes import amd, container, environment, intel, other_accel, python_env, system
+from accelctl.probes import amd, container, environment, fabric, intel, other_accel, python_env, system
 from accelctl.probes.base import Probe
 from accelctl.probes.nvidia import probe as nvidia
 
@@ -24,6 +24,7 @@ def all_probes() -> list[Probe]:
         Probe(name="intel", section="intel", run=intel.probe, requires=("python",), timeout=15.0),
         Probe(name="other_accelerators", section="other_accelerators", run=other_accel.probe, requires=("python",),
               timeout=15.0),
+        Probe(name="fabric", section="fabric", run=fabric.probe, timeout=10.0),
     ]
 
 

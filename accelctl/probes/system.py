@@ -25,6 +25,7 @@ _LIBC_PATHS = (
     "/lib/libc.so.6",
     "/usr/lib/libc.so.6",
 )
+_MACOS_VERSION = "/System/Library/CoreServices/SystemVersion.plist"
 _GLIBC_RE = re.compile(rb"GNU C Library [^\n\x00]*?(?:release )?version (\d+\.\d+)")
 
 
@@ -90,6 +91,21 @@ def _libc(ctx: ProbeContext) -> tuple[str | None, str | None, str]:
     return None, None, ""
 
 
+def operating_system(has_linux_facts: bool, macos_version_file: bool, env: dict[str, str]) -> str | None:
+    """linux, darwin or windows, from what the host shows; None when nothing tells.
+
+    Linux shows itself by os-release, the kernel's osrelease or its ELF executables; macOS by
+    SystemVersion.plist; Windows by the ``OS=Windows_NT`` variable every Windows process inherits.
+    """
+    if has_linux_facts:
+        return "linux"
+    if macos_version_file:
+        return "darwin"
+    if env.get("OS") == "Windows_NT":
+        return "windows"
+    return None
+
+
 def probe(ctx: ProbeContext) -> OsInfo:
     host = ctx.host
     sources: dict[str, str] = {}
@@ -124,8 +140,14 @@ def probe(ctx: ProbeContext) -> OsInfo:
     if libc is None:
         ctx.unknown("libc_version", "no glibc or musl found in the standard library folders")
 
+    linux = bool(release or kernel or arch or libc)
+    system = operating_system(linux, not linux and host.exists(_MACOS_VERSION), dict(host.env) if host.can_run_commands else {})
+    if system:
+        sources["system"] = {"linux": "os-release, kernel or ELF executables", "darwin": _MACOS_VERSION,
+                             "windows": "OS=Windows_NT"}[system]
     return OsInfo(
         distro_id=release.get("ID"),
+        distro_like=release.get("ID_LIKE", "").split(),
         distro_version=release.get("VERSION_ID"),
         pretty_name=release.get("PRETTY_NAME"),
         kernel=kernel,
@@ -133,4 +155,5 @@ def probe(ctx: ProbeContext) -> OsInfo:
         libc=libc,
         libc_version=libc_version,
         sources=sources,
+        system=system,
     )

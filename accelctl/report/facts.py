@@ -22,7 +22,8 @@ def checked_what(inv: Inventory, origin: Origin | None = None) -> str:
 def headline_facts(inv: Inventory, origin: Origin | None = None) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = [("Checked", checked_what(inv, origin))]
     o = inv.os
-    os_text = " ".join(x for x in (o.pretty_name or o.distro_id, o.arch) if x) or "unknown"
+    os_text = " ".join(x for x in (o.pretty_name or o.distro_id, o.arch) if x) or (
+        {"windows": "Windows", "darwin": "macOS"}.get(o.system or "", "unknown"))
     libc = f"{o.libc} {o.libc_version}" if o.libc and o.libc_version else (o.libc or "unknown")
     rows.append(("OS", f"{os_text}; kernel {o.kernel or 'unknown'}; {libc}"))
     if inv.container.in_container:

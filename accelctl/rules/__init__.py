@@ -7,7 +7,7 @@ from dataclasses import field
 
 from accelctl.findings import SEVERITY_ORDER, Finding, Undecided
 from accelctl.record import record
-from accelctl.rules.base import CannotDecide, Hit, Rule, RuleContext, to_finding, to_undecided
+from accelctl.rules.base import CannotDecide, Hit, Rule, RuleContext, applies_on, to_finding, to_undecided
 
 
 @record
@@ -25,18 +25,21 @@ def all_rules() -> list[Rule]:
         cuda,
         driver,
         environment,
+        fabric,
         frameworks,
         general,
         jax_cuda,
         libraries,
         onnxruntime,
+        platform,
         python,
+        rocm_driver,
         system_libs,
         xpu,
     )
 
     modules = [general, driver, cuda, libraries, frameworks, python, amd, xpu, environment,
-               onnxruntime, system_libs, jax_cuda]
+               onnxruntime, system_libs, jax_cuda, fabric, platform, rocm_driver]
     found: list[Rule] = []
     for module in modules:
         found.extend(v for v in vars(module).values() if isinstance(v, Rule))
@@ -84,7 +87,12 @@ def check_rules(ctx: RuleContext, rules: Sequence[Rule] | None = None) -> Outcom
 
 
 def check_rule(ctx: RuleContext, r: Rule) -> Outcome:
-    """One rule's findings and undecided results, unsorted; a rule that breaks gives GEN999."""
+    """One rule's findings and undecided results, unsorted; a rule that breaks gives GEN999.
+
+    A rule whose facts do not exist on the inventory's operating system is not run (GEN004 names them).
+    """
+    if not applies_on(r, ctx.inventory.os.system):
+        return Outcome()
     try:
         results = list(r.check(ctx))
     except Exception as exc:  # noqa: BLE001 - a rule bug must not hide the other findings

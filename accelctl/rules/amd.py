@@ -110,11 +110,24 @@ def torch_rocm_build_lacks_gfx(ctx: RuleContext) -> Iterator[Hit | CannotDecide]
 
     PyTorch ROCm wheels carry kernels for a list of gfx targets
     (PYTORCH_ROCM_ARCH). On a GPU outside the list the first kernel fails with
-    ``HIP error: invalid device function``. Install a build whose list has the
-    target (or, at your own risk, set HSA_OVERRIDE_GFX_VERSION to a listed one).
+    ``HIP error: invalid device function``.
+
+    How to fix: install a torch build whose list has the target (the pytorch
+    matrix names one where it knows one). Or, at your own risk, set
+    ``HSA_OVERRIDE_GFX_VERSION`` to a listed target of the same ISA family (the
+    members of one LLVM generic processor: gfx1031 runs gfx1030's code with
+    ``10.3.0``); never across families, and AMD does not support it.
+
+    References: PyTorch's ROCm wheel targets (PYTORCH_ROCM_ARCH in
+    .ci/docker/manywheel/build.sh); LLVM AMDGPU processors,
+    https://llvm.org/docs/AMDGPUUsage.html#processors; reports:
+    https://github.com/pytorch/pytorch/issues/132570 (gfx1010 and gfx1031 on
+    torch 2.5.1+rocm6.2), https://github.com/ROCm/rocALUTION/issues/197 (gfx1031,
+    HSA_OVERRIDE_GFX_VERSION=10.3.0)
     """
     from accelctl.matrices import MatrixError
     from accelctl.matrices.subjects.pytorch import entry
+    from accelctl.rules import rocm_fixes
 
     gfxs = sorted({g.gfx_target for g in ctx.inventory.amd.gpus if g.gfx_target})
     if not gfxs:
@@ -138,10 +151,12 @@ def torch_rocm_build_lacks_gfx(ctx: RuleContext) -> Iterator[Hit | CannotDecide]
                                    settle=["--scan-fatbins (read them from the build's libraries)", REFRESH],
                                    subject=f"torch in {env.prefix}")
                 continue
+            override = ctx.inventory.amd.override_gfx_target
             for gfx in gfxs:
-                if gfx in archs or gfx.split(":")[0] in archs:
-                    continue
+                if gfx in archs or gfx.split(":")[0] in archs or override in archs:
+                    continue  # an override to a listed target is ROCM004's to report
                 yield Hit(f"torch {fw.version} was built for {', '.join(archs)}; this GPU is {gfx}.",
                           subject=f"torch on {gfx}",
                           evidence=[Evidence("torch ROCm architectures", ", ".join(archs), fw.archs_source or "pytorch matrix"),
-                                    Evidence("gfx target", gfx, ctx.inventory.amd.source)])
+                                    Evidence("gfx target", gfx, ctx.inventory.amd.source)],
+                          fixes=rocm_fixes.fixes(ctx.matrices, env, fw, gfx, archs))

@@ -77,6 +77,7 @@ class Rule:
     doc: str
     removed: bool = False
     decides_on: tuple[str, ...] = ()  # the facts its verdict rests on; unknown ones make it undecided
+    platforms: tuple[str, ...] = ("linux",)  # the operating systems (inventory os.system) its facts exist on
 
     @property
     def docs_path(self) -> str:
@@ -95,7 +96,10 @@ _FAMILIES = {
     "ENV": "environment",
     "CTR": "container",
     "PY": "python",
+    "NET": "multi-node",
 }
+
+ANY_OS = ("linux", "windows", "darwin")
 
 
 def family_of(rule_id: str) -> str:
@@ -105,19 +109,28 @@ def family_of(rule_id: str) -> str:
     return _FAMILIES[prefix]
 
 
-def rule(rule_id: str, name: str, severity: Severity, decides_on: Sequence[str] = ()) -> Callable[[Check], Rule]:
+def rule(rule_id: str, name: str, severity: Severity, decides_on: Sequence[str] = (),
+         platforms: Sequence[str] = ("linux",)) -> Callable[[Check], Rule]:
     """Declare a rule; the decorated function's docstring is its documentation.
 
     ``decides_on`` names the facts the rule's verdict rests on (shown on its docs page); where
     the rule applies and one of them is unknown, it yields ``CannotDecide`` instead of passing.
+    ``platforms`` names the operating systems whose facts it reads (the probes read Linux's files:
+    most rules are Linux-only); on another the engine does not run it (GEN004 says so).
     """
 
     def wrap(check: Check) -> Rule:
         doc = inspect.cleandoc(check.__doc__ or "")
         title = doc.splitlines()[0] if doc else name
-        return Rule(rule_id, name, family_of(rule_id), severity, check, title, doc, decides_on=tuple(decides_on))
+        return Rule(rule_id, name, family_of(rule_id), severity, check, title, doc, decides_on=tuple(decides_on),
+                    platforms=tuple(platforms))
 
     return wrap
+
+
+def applies_on(r: Rule, system: str | None) -> bool:
+    """Whether the rule's facts exist on this operating system; an unknown one (older snapshots) runs every rule."""
+    return system is None or system in r.platforms
 
 
 def to_finding(r: Rule, hit: Hit) -> Finding:

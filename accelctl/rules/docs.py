@@ -19,6 +19,8 @@ def rule_page(r: Rule) -> str:
     if r.decides_on:
         lines.append(f"- Decides on: {'; '.join(r.decides_on)}. Where one of these is unknown, the check reports "
                      "itself undecided (warning by default), never passed.")
+    if r.platforms != ("linux",):
+        lines.append(f"- Runs on inventories from: {', '.join(r.platforms)} (the others run on Linux ones only)")
     lines += [
         "",
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from accelctl.findings import Evidence, FixStep
 from accelctl.rules.base import CannotDecide, Hit, RuleContext, rule
@@ -17,8 +17,25 @@ def driver_userspace_mismatch(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     another driver's libraries, ``libcuda.so`` no longer matches the kernel
     module: every CUDA call fails (``CUDA driver version is insufficient`` or
     ``system has unsupported display driver / cuda driver combination``) and NVML
-    reports "Driver/library version mismatch". Reboot (or reload the module) so
-    both are the new version, or mount the matching libraries.
+    reports "Driver/library version mismatch". Unattended upgrades that replace
+    the userspace packages under a running module are the usual cause.
+
+    How to fix: reboot (or, with no GPU process running, unload and reload the
+    modules) so the module matches the installed userspace. If the mismatch
+    stays after a reboot, the module on disk is not the userspace's version:
+    reinstall the driver packages (``apt-get install --reinstall`` on
+    Debian/Ubuntu, ``dnf reinstall`` on RHEL/Fedora) so DKMS rebuilds the module
+    and the initramfs takes it, then reboot. Hold the driver packages
+    (``apt-mark hold``, ``dnf versionlock``) so they change only in a planned
+    reboot window. In a container, mount the host's matching libraries (the
+    NVIDIA Container Toolkit does).
+
+    References: NVIDIA Driver Installation Guide,
+    https://docs.nvidia.com/datacenter/tesla/driver-installation-guide/; reports:
+    https://github.com/oddmario/NVIDIA-Ubuntu-Driver-Guide/issues/4 (apt upgrade
+    without reboot), https://github.com/lyulyul/shine-cluster/issues/30
+    (unattended-upgrade replaced libnvidia-common), https://github.com/illinois-scicomp/machine-shop-maintenance/issues/70
+    (reboot alone did not fix it)
     """
     drv = ctx.inventory.nvidia.driver
     if drv is None:
@@ -52,8 +69,57 @@ def driver_userspace_mismatch(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
                               "sudo modprobe nvidia", "sudo systemctl start nvidia-persistenced"],
                     why="loads the module that matches the installed userspace", recommended=False,
                     risks=["needs-root", "drains-node"], verify="nvidia-smi", alternative="reload the module"),
+            *package_fixes(ctx.inventory.os.distro_id, ctx.inventory.os.distro_like),
         ],
     )
+
+
+# The installed NVIDIA driver packages, by name (dpkg: status "ii"; rpm: every installed package whose name says nvidia).
+_DEB_NVIDIA = "$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\\n' '*nvidia*' | awk '$1 == \"ii\" {print $2}')"
+_RPM_NVIDIA = "$(rpm -qa --qf '%{NAME}\\n' '*nvidia*')"
+
+
+def package_family(distro_id: str | None, distro_like: Sequence[str]) -> str | None:
+    """apt or dnf, from os-release ID and ID_LIKE; None for other or unknown systems."""
+    names = {distro_id or "", *distro_like}
+    if names & {"debian", "ubuntu"}:
+        return "apt"
+    if names & {"rhel", "fedora", "centos", "rocky", "almalinux", "ol", "amzn"}:
+        return "dnf"
+    return None
+
+
+def package_fixes(distro_id: str | None, distro_like: Sequence[str]) -> list[FixStep]:
+    """Reinstall the driver packages where a reboot alone leaves the mismatch, and hold them against upgrades."""
+    family = package_family(distro_id, distro_like)
+    if family == "apt":
+        return [
+            FixStep("If the mismatch stays after a reboot: reinstall the installed NVIDIA driver packages so DKMS "
+                    "rebuilds the module, refresh the initramfs, reboot",
+                    commands=[f"sudo apt-get install --reinstall -y {_DEB_NVIDIA}", "sudo update-initramfs -u",
+                              "sudo systemctl reboot"],
+                    why="the module on disk or in the initramfs is not the userspace's version",
+                    recommended=False, risks=["needs-root", "needs-reboot", "drains-node", "downloads"],
+                    verify="cat /proc/driver/nvidia/version && nvidia-smi", alternative="reinstall the packages"),
+            FixStep("Hold the installed NVIDIA packages so unattended upgrades cannot replace them under a running module",
+                    commands=[f"sudo apt-mark hold {_DEB_NVIDIA}"],
+                    why="upgrade them deliberately (apt-mark unhold), in a reboot window",
+                    risks=["needs-root"], verify="apt-mark showhold"),
+        ]
+    if family == "dnf":
+        return [
+            FixStep("If the mismatch stays after a reboot: reinstall the installed NVIDIA driver packages so DKMS "
+                    "rebuilds the module, refresh the initramfs, reboot",
+                    commands=[f"sudo dnf reinstall -y {_RPM_NVIDIA}", "sudo dracut -f", "sudo systemctl reboot"],
+                    why="the module on disk or in the initramfs is not the userspace's version",
+                    recommended=False, risks=["needs-root", "needs-reboot", "drains-node", "downloads"],
+                    verify="cat /proc/driver/nvidia/version && nvidia-smi", alternative="reinstall the packages"),
+            FixStep("Lock the installed NVIDIA packages so automatic updates cannot replace them under a running module",
+                    commands=["sudo dnf install -y 'dnf-command(versionlock)'", f"sudo dnf versionlock add {_RPM_NVIDIA}"],
+                    why="upgrade them deliberately (dnf versionlock delete), in a reboot window",
+                    risks=["needs-root", "downloads"], verify="dnf versionlock list"),
+        ]
+    return []
 
 
 @rule("DRV003", "driver-branch-end-of-life", "warning",

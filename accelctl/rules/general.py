@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from accelctl.findings import Evidence, FixStep
-from accelctl.rules.base import Hit, RuleContext, rule
+from accelctl.rules.base import ANY_OS, Hit, RuleContext, rule
 
 _VENDOR_NAMES = {"nvidia": "NVIDIA", "amd": "AMD", "intel": "Intel", "google": "Google TPU", "aws": "AWS Neuron", "habana": "Intel Gaudi"}
 
@@ -54,7 +54,7 @@ def expected_accelerator_missing(ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
-@rule("GEN003", "probe-incomplete", "info", decides_on=("each probe's status",))
+@rule("GEN003", "probe-incomplete", "info", decides_on=("each probe's status",), platforms=ANY_OS)
 def probe_incomplete(ctx: RuleContext) -> Iterator[Hit]:
     """Some facts could not be learned, so some checks may be missing.
 
@@ -68,7 +68,7 @@ def probe_incomplete(ctx: RuleContext) -> Iterator[Hit]:
                   evidence=[Evidence("probe status", run.status, "accelctl")])
 
 
-@rule("GEN999", "rule-failed", "warning")
+@rule("GEN999", "rule-failed", "warning", platforms=ANY_OS)
 def rule_failed(ctx: RuleContext) -> Iterator[Hit]:
     """A check could not run.
 

@@ -203,9 +203,11 @@ def probe(ctx: ProbeContext) -> AmdInfo:
         ctx.unknown("amd.kfd", "/dev/kfd is absent: the ROCm runtime cannot open the GPUs (in a container, pass --device=/dev/kfd)")
     if present and not driver and driver_kind != "inbox":
         ctx.unknown("amd.driver", "no /sys/module/amdgpu/version and no amdsmi answer")
+    package = rocm.read_dkms_package(host) if driver_kind == "dkms" else None
     return AmdInfo(
         present=present, source=source, driver_version=driver, gpus=gpus, rocm=installs, kfd_access=kfd_access,
         render_access=render_access, env=env, source_note=note, driver_source=driver_source, driver_kind=driver_kind,
         kfd_present=kfd_present if (present or host.can_query_devices) else None, amdsmi_version=lib_version,
         bundled=bundles, hsa_override_gfx_version=override,
-        override_gfx_target=kfd.gfx_from_override(override) if override else None)
+        override_gfx_target=kfd.gfx_from_override(override) if override else None,
+        driver_package=package, driver_rocm_release=rocm.rocm_release_of_dkms(package) if package else None)

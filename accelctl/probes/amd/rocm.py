@@ -164,3 +164,29 @@ def read_driver(host: Any) -> tuple[str | None, str, str | None]:
     if host.is_dir("/sys/module/amdgpu"):
         return None, "", "inbox"
     return None, "", None
+
+
+def rocm_release_of_dkms(version: str) -> str | None:
+    """The ROCm release an amdgpu-dkms package version names: "1:6.2.4.50700-1652687.22.04" -> "5.7.0".
+
+    AMD's packages append the ROCm release as MAJOR*10000 + MINOR*100 + PATCH to the driver's own
+    version (amdgpu-dkms 1:6.2.4.50700 installed with rocm-dkms 5.7.1.50701, as a dpkg log in
+    https://github.com/nktice/AMD-AI/issues/1 shows). Other shapes give None: not guessed.
+    """
+    upstream = version.split(":", 1)[-1].split("-", 1)[0]
+    last = upstream.rsplit(".", 1)[-1]
+    if len(last) != 5 or not last.isdigit() or upstream.count(".") < 3:
+        return None
+    n = int(last)
+    return f"{n // 10000}.{(n // 100) % 100}.{n % 100}"
+
+
+def read_dkms_package(host: Any) -> str | None:
+    """The installed amdgpu-dkms version from dpkg's database; None on other package managers or when absent."""
+    from accelctl.probes.other_accel import parse_dpkg_status
+
+    try:
+        text = host.read_text("/var/lib/dpkg/status", 32 << 20)
+    except HostError:
+        return None
+    return parse_dpkg_status(text, ("amdgpu-dkms",)).get("amdgpu-dkms")
