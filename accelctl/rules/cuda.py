@@ -55,7 +55,7 @@ def driver_too_old_for_cuda_runtime(ctx: RuleContext) -> Iterator[Hit | CannotDe
     """
     from accelctl.matrices.subjects.cuda_minor_compat import compat_status
     from accelctl.matrices.subjects.cuda_toolkit import min_driver_for
-    from accelctl.plan.fit import variant_fix_steps
+    from accelctl.plan.rebuild import variant_fix_steps
 
     driver = _driver(ctx)
     if not ctx.inventory.nvidia.gpus:
@@ -156,7 +156,7 @@ def gpu_arch_not_in_wheel(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     architecture list covers the GPU.
     """
     from accelctl.matrices.subjects.pytorch import archs_for, resolve_installed, supports_cc
-    from accelctl.plan.fit import variant_fix_steps
+    from accelctl.plan.rebuild import variant_fix_steps
 
     gpus = ctx.inventory.nvidia.gpus
     if not gpus:
