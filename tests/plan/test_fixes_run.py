@@ -1,0 +1,190 @@
+"""The fix-it plan works as printed: run its commands in a throwaway environment, then ask the doctor again.
+
+Each scenario builds a venv, installs small stand-in wheels (the real project names,
+versions and file layouts; the libraries are short text files) made here into a local
+folder, asks ``doctor --json`` for the plan, runs the printed commands with the package
+index replaced by that folder (``--no-index --find-links``), and checks that the finding
+is gone and no other appeared. Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+A100 = "NVIDIA A100-SXM4-80GB"
+
+
+def wheel(folder: Path, name: str, version: str, files: dict[str, str] | None = None, requires: tuple[str, ...] = ()) -> None:
+    """A minimal valid wheel: METADATA, WHEEL and a RECORD listing every file with its hash."""
+    dist = f"{name.replace('-', '_')}-{version}"
+    meta = "".join([f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+                    *(f"Requires-Dist: {r}\n" for r in requires)])
+    entries = {**(files or {}), f"{dist}.dist-info/METADATA": meta,
+               f"{dist}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\nTag: py3-none-any\n"}
+    record = []
+    for path, text in entries.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(text.encode())}")
+    record.append(f"{dist}.dist-info/RECORD,,")
+    with zipfile.ZipFile(folder / f"{dist}-py3-none-any.whl", "w") as z:
+        for path, text in entries.items():
+            z.writestr(path, text)
+        z.writestr(f"{dist}.dist-info/RECORD", "\n".join(record) + "\n")
+
+
+def nccl(folder: Path, major: str, version: str) -> None:
+    # both generations install the same library path (the CUDA 13 node's site-packages: nvidia/nccl/lib/libnccl.so.2)
+    wheel(folder, f"nvidia-nccl-cu{major}", version,
+          {"nvidia/__init__.py": "", "nvidia/nccl/__init__.py": "", "nvidia/nccl/lib/libnccl.so.2": f"nccl {version}\n"})
+
+
+def torch(folder: Path, version: str, requires: tuple[str, ...] = ()) -> None:
+    wheel(folder, "torch", version, {"torch/__init__.py": f"__version__ = {version!r}\n"}, requires)
+
+
+@pytest.fixture(scope="module")
+def base_venv(tmp_path_factory) -> Path:
+    """One venv with pip (no network: ensurepip's bundled wheel); each scenario copies it."""
+    where = tmp_path_factory.mktemp("base") / "venv"
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(where)], check=True, capture_output=True, timeout=120)
+    except (OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"cannot create a venv with pip here: {exc}")
+    return where
+
+
+class Scenario:
+    def __init__(self, base: Path, tmp: Path):
+        self.venv = tmp / "venv"
+        shutil.copytree(base, self.venv, symlinks=True)
+        self.python = str(self.venv / "bin" / "python")
+        self.wheels = tmp / "wheels"
+        self.wheels.mkdir()
+        self.assume: list[str] = []
+
+    def install(self, *requirements: str) -> None:
+        """Set the scene: install exactly these, without their dependencies."""
+        self.pip("install", "--no-deps", "--no-index", "--find-links", str(self.wheels), *requirements)
+
+    def pip(self, *args: str) -> None:
+        subprocess.run([self.python, "-m", "pip", "-q", "--disable-pip-version-check", *args], check=True,
+                       capture_output=True, timeout=120)
+
+    def doctor(self) -> dict:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env.pop("LD_LIBRARY_PATH", None)
+        args = [sys.executable, "-m", "accelctl", "doctor", "--python", self.python, "--json"]
+        for a in self.assume:
+            args += ["--assume", a]
+        out = subprocess.run(args, check=False, capture_output=True, text=True, env=env, timeout=120)
+        assert out.returncode in (0, 1), out.stderr
+        return json.loads(out.stdout)
+
+    def run_fix(self, rule_id: str, alternative: str | None = None) -> list[str]:
+        """Run the printed commands of the plan steps that fix ``rule_id`` (one alternative's, when named)."""
+        report = self.doctor()
+        ran = []
+        for p in report["plan"]:
+            step = p["step"]
+            if not any(f.startswith(rule_id) for f in p["fixes"]):
+                continue
+            if step["alternative"] is not None and step["alternative"] != (alternative or step["alternative"]):
+                continue
+            if alternative is None and step["alternative"] is not None and not step["recommended"]:
+                continue
+            for command in step["commands"]:
+                local = self.offline(command)
+                out = subprocess.run(["sh", "-c", local], check=False, capture_output=True, text=True, timeout=120)
+                assert out.returncode == 0, f"{command}\n{out.stderr}"
+                ran.append(command)
+        assert ran, f"no command fixes {rule_id}: {json.dumps(report['plan'], indent=1)}"
+        return ran
+
+    def offline(self, command: str) -> str:
+        """The printed command with its package indexes replaced by the local wheel folder."""
+        command = re.sub(r" --(extra-)?index-url \S+", "", command)
+        local = f" --disable-pip-version-check --no-index --find-links {self.wheels}"
+        return re.sub(r"( -m pip install| pip install)", r"\1" + local, command)
+
+    def rules(self) -> set[str]:
+        return {f["rule_id"] for f in self.doctor()["findings"]}
+
+
+@pytest.fixture
+def scene(base_venv, tmp_path) -> Scenario:
+    return Scenario(base_venv, tmp_path)
+
+
+TORCH_251_PINS = ("nvidia-cublas-cu12==12.4.5.8", "nvidia-cudnn-cu12==9.1.0.70", "nvidia-nccl-cu12==2.21.5",
+                  "nvidia-nvtx-cu12==12.4.127", "triton==3.1.0")  # a subset of the PyPI torch 2.5.1 wheel's pins
+
+
+def test_pinned_wheels_install_in_one_command(scene: Scenario):
+    torch(scene.wheels, "2.5.1", tuple(f'{p}; platform_system == "Linux"' for p in TORCH_251_PINS))
+    wheel(scene.wheels, "nvidia-cublas-cu12", "12.4.5.8", {"nvidia/cublas/lib/libcublas.so.12": "cublas\n"})
+    wheel(scene.wheels, "nvidia-cudnn-cu12", "9.1.0.70", {"nvidia/cudnn/lib/libcudnn.so.9": "cudnn 9.1.0\n"})
+    wheel(scene.wheels, "nvidia-cudnn-cu12", "9.5.1.17", {"nvidia/cudnn/lib/libcudnn.so.9": "cudnn 9.5.1\n"})
+    nccl(scene.wheels, "12", "2.21.5")
+    wheel(scene.wheels, "nvidia-nvtx-cu12", "12.4.127", {"nvidia/nvtx/lib/libnvToolsExt.so.1": "nvtx\n"})
+    wheel(scene.wheels, "triton", "3.1.0", {"triton/__init__.py": ""})
+    scene.install("torch==2.5.1", "nvidia-cudnn-cu12==9.5.1.17")  # a newer cuDNN over the pin, the rest missing
+    assert "LIB001" in scene.rules()
+    [command] = scene.run_fix("LIB001")
+    assert command.count(" install ") == 1 and all(p in command for p in TORCH_251_PINS)
+    assert "LIB001" not in scene.rules()
+
+
+def test_mixed_generations_keep_the_shared_nccl_file(scene: Scenario):
+    torch(scene.wheels, "2.11.0+cu130", ('nvidia-nccl-cu13==2.28.9; platform_system == "Linux"',))
+    nccl(scene.wheels, "13", "2.28.9")
+    nccl(scene.wheels, "12", "2.21.5")
+    scene.install("torch==2.11.0+cu130", "nvidia-nccl-cu13==2.28.9", "nvidia-nccl-cu12==2.21.5")
+    before = scene.rules()
+    assert "LIB003" in before
+    scene.run_fix("LIB003")
+    after = scene.rules()
+    assert "LIB003" not in after and after <= before
+    site = next((scene.venv / "lib").glob("python3*/site-packages"))
+    assert (site / "nvidia/nccl/lib/libnccl.so.2").read_text() == "nccl 2.28.9\n"
+
+
+def test_companion_moves_to_the_release_paired_with_torch(scene: Scenario):
+    torch(scene.wheels, "2.6.0+cu124")
+    wheel(scene.wheels, "torchvision", "0.20.1+cu124", {"torchvision/__init__.py": ""}, ("torch==2.5.1",))
+    wheel(scene.wheels, "torchvision", "0.21.0+cu124", {"torchvision/__init__.py": ""}, ("torch==2.6.0",))
+    scene.install("torch==2.6.0+cu124", "torchvision==0.20.1+cu124")
+    before = scene.rules()
+    assert "FW003" in before
+    [command] = scene.run_fix("FW003")
+    assert "--index-url https://download.pytorch.org/whl/cu124" in command and "torchvision==0.21.0+cu124" in command
+    after = scene.rules()
+    assert "FW003" not in after and after <= before
+
+
+def test_old_driver_gets_the_build_plan_chooses(scene: Scenario):
+    scene.assume = ["driver=535.104.05", f"gpu={A100}"]
+    torch(scene.wheels, "2.11.0+cu130", ('nvidia-nccl-cu13==2.28.9; platform_system == "Linux"',))
+    nccl(scene.wheels, "13", "2.28.9")
+    torch(scene.wheels, "2.5.1+cu121", ('nvidia-nccl-cu12==2.21.5; platform_system == "Linux"',))
+    nccl(scene.wheels, "12", "2.21.5")
+    scene.install("torch==2.11.0+cu130", "nvidia-nccl-cu13==2.28.9")
+    before = scene.rules()
+    assert "DRV001" in before
+    [command] = scene.run_fix("DRV001", alternative="keep the driver")
+    # what `accelctl plan torch --driver 535.104.05 --gpu A100` pins, from its own index
+    assert "--index-url https://download.pytorch.org/whl/cu121" in command and "torch==2.5.1+cu121" in command
+    after = scene.rules()
+    # TK001 compares this machine's active nvcc (if any) with torch's CUDA: a fact of the test machine, not of the fix
+    assert not after & {"DRV001", "LIB001", "LIB003", "FW003"} and after - {"TK001"} <= before
