@@ -3,9 +3,9 @@
 A fix is only useful if it works exactly as printed, so the command names the
 environment's own interpreter (``/venv/bin/python -m pip``, never a bare
 ``pip`` that may belong to another environment), uses the installer that
-manages the environment (uv records ``uv`` in each distribution's INSTALLER
-file, PEP 376 / the Python Packaging "Recording installed projects"
-specification; conda records ``conda``), and names the package index that
+manages the environment (the INSTALLER file of each distribution's dist-info
+names it: "Recording installed projects" in the Python Packaging specifications;
+uv writes ``uv``, conda-build ``conda``), and names the package index that
 serves a local-version build: ``torch==2.6.0+cu124`` exists only on PyTorch's
 own index (https://pytorch.org/get-started/locally/), so without
 ``--index-url`` pip cannot find it.
@@ -39,16 +39,17 @@ class Want:
 def installer_of(env: PythonEnvironment, names: Sequence[str] = ()) -> str:
     """pip, uv or conda: the installer that manages these distributions of ``env`` (all of it when none named).
 
-    conda only where the environment is a conda environment and the packages came from conda;
-    uv where the distributions were installed by uv; pip otherwise.
+    conda only in a conda environment where every named package is installed and came from conda
+    (conda-build's post-processing writes ``conda`` into each dist-info INSTALLER file:
+    conda_build/post.py, https://github.com/conda/conda-build); a package conda does not have
+    installed goes through pip, whose names conda's channels do not share. uv where most of the
+    environment's distributions were installed by uv; pip otherwise.
     """
     wanted = {canonicalize_name(n) for n in names}
-    installers = [(d.installer or "").strip().lower() for d in env.distributions
-                  if not wanted or canonicalize_name(d.name) in wanted]
-    if not installers:  # none of them installed yet: the installer of the rest of the environment
-        installers = [(d.installer or "").strip().lower() for d in env.distributions]
-    if env.kind == "conda" and installers and all(i == "conda" for i in installers):
+    named = [(d.installer or "").strip().lower() for d in env.distributions if canonicalize_name(d.name) in wanted]
+    if env.kind == "conda" and wanted and len(named) == len(wanted) and all(i == "conda" for i in named):
         return "conda"
+    installers = [(d.installer or "").strip().lower() for d in env.distributions]
     counted = [i for i in installers if i in ("pip", "uv")]
     if counted and counted.count("uv") * 2 > len(counted):
         return "uv"

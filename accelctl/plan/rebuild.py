@@ -72,18 +72,17 @@ def _variant(plan: Plan) -> str:
 
 
 def _other_major_wheels(env, runtime_version: str | None) -> list[str]:
-    """Installed CUDA library wheels of another CUDA major than the new build's."""
-    from accelctl.rules.libraries import cuda_major_of
+    """Installed CUDA library wheels of another CUDA major than the new build's (those LIB003 would report)."""
+    from accelctl.rules.libraries import wheels_by_cuda_major
 
     if not runtime_version:
         return []
     major = runtime_version.split(".", 1)[0]
-    return sorted(d.name for d in env.distributions
-                  if d.name.lower().startswith("nvidia-") and cuda_major_of(d.name, d.version) not in ("", major))
+    return sorted(n.split(" ")[0] for m, names in wheels_by_cuda_major(env).items() if m != major for n in names)
 
 
 def stale_majors(env, names: list[str]) -> set[str]:
-    from accelctl.rules.libraries import cuda_major_of
+    from accelctl.rules.libraries import wheels_by_cuda_major
 
     wanted = set(names)
-    return {cuda_major_of(d.name, d.version) for d in env.distributions if d.name in wanted}
+    return {m for m, found in wheels_by_cuda_major(env).items() if any(n.split(" ")[0] in wanted for n in found)}

@@ -277,9 +277,9 @@ def image_require_cuda_not_met(ctx: RuleContext) -> Iterator[Hit | CannotDecide]
                         Evidence("node driver", f"{driver} (CUDA {cuda or '?'})", d.version_source if d else "")],
               fixes=[FixStep("Build the image on a base for a CUDA the node's driver supports",
                              why=f"the driver supports CUDA up to {cuda}", risks=["rebuilds-image"],
-                             alternative="change the image"),
+                             alternative="change the image", verify="accelctl gate --image NEW-IMAGE (or doctor --select CTR001 in it)"),
                      FixStep("Or upgrade the node's driver", risks=["needs-root", "needs-reboot", "drains-node"],
-                             alternative="upgrade the driver", recommended=False)])
+                             alternative="upgrade the driver", recommended=False, verify="nvidia-smi && accelctl doctor --select CTR001")])
 
 
 @rule("CTR002", "forward-compat-libcuda-breaks-cuda", "error",
@@ -308,7 +308,7 @@ def forward_compat_breaks_cuda(ctx: RuleContext) -> Iterator[Hit | CannotDecide]
                         Evidence("host driver", _driver(ctx) or "unknown", "NVML")],
               fixes=[FixStep("Stop loading the compat libcuda on this node",
                              commands=["unset LD_LIBRARY_PATH  # or remove /usr/local/cuda/compat from it"],
-                             risks=["changes-environment"])])
+                             risks=["changes-environment"], verify="accelctl doctor --select CTR002")])
 
 
 @rule("TK001", "toolkit-mismatches-torch-cuda", "warning",
@@ -365,12 +365,12 @@ def _matching_nvcc_step(ctx: RuleContext, env: Any, major: int, minor: int) -> F
     why = "nvcc must match torch's CUDA when compiling extensions"
     if wheel:
         return FixStep(title, commands=[pip(env, "install", f"{wheel}=={major}.{minor}.*")], why=why,
-                       risks=["changes-environment", "downloads"])
+                       risks=["changes-environment", "downloads"], verify=f"accelctl doctor --select TK001 --python {env.interpreter}")
     return FixStep(title, commands=[f"export CUDA_HOME=/usr/local/cuda-{major}.{minor}",
                                     'export PATH="$CUDA_HOME/bin:$PATH"'],
                    why=f"{why}; PyPI has no nvcc wheel for CUDA {major}.{minor}: install that toolkit from NVIDIA's "
                        "archive (https://developer.nvidia.com/cuda-toolkit-archive) and point CUDA_HOME at it",
-                   risks=["needs-root", "downloads"])
+                   risks=["needs-root", "downloads"], verify="nvcc --version && accelctl doctor --select TK001")
 
 
 @rule("DRV004", "nvswitch-without-fabric-manager", "error",

@@ -137,6 +137,19 @@ def library_shadowed(ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
+def wheels_by_cuda_major(env) -> dict[str, list[str]]:
+    """'NAME VERSION' of the environment's CUDA library wheels, by the CUDA major each belongs to."""
+    by_major: dict[str, list[str]] = {}
+    for d in env.distributions:
+        n = norm(d.name)
+        if not (n.startswith("nvidia-") or n == "cuda-toolkit") or n in ("nvidia-ml-py", "nvidia-ml-py3"):
+            continue
+        major = cuda_major_of(n, d.version)
+        if major:
+            by_major.setdefault(major, []).append(f"{d.name} {d.version}")
+    return by_major
+
+
 @rule("LIB003", "mixed-cuda-major-wheels", "error", decides_on=("installed NVIDIA wheels",))
 def mixed_cuda_major_wheels(ctx: RuleContext) -> Iterator[Hit]:
     """NVIDIA wheels of several CUDA majors are installed in one environment.
@@ -147,14 +160,7 @@ def mixed_cuda_major_wheels(ctx: RuleContext) -> Iterator[Hit]:
     symbols. Keep the CUDA major of the framework you run and remove the others.
     """
     for env in ctx.inventory.python:
-        by_major: dict[str, list[str]] = {}
-        for d in env.distributions:
-            n = norm(d.name)
-            if not (n.startswith("nvidia-") or n == "cuda-toolkit") or n in ("nvidia-ml-py", "nvidia-ml-py3"):
-                continue
-            major = cuda_major_of(n, d.version)
-            if major:
-                by_major.setdefault(major, []).append(f"{d.name} {d.version}")
+        by_major = wheels_by_cuda_major(env)
         if len(by_major) < 2:
             continue
         keep = _framework_major(env) or max(by_major, key=lambda m: len(by_major[m]))

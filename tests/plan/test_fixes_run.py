@@ -115,8 +115,9 @@ class Scenario:
     def offline(self, command: str) -> str:
         """The printed command with its package indexes replaced by the local wheel folder."""
         command = re.sub(r" --(extra-)?index-url \S+", "", command)
-        local = f" --disable-pip-version-check --no-index --find-links {self.wheels}"
-        return re.sub(r"( -m pip install| pip install)", r"\1" + local, command)
+        command = re.sub(r"(^|&& )uv pip install", rf"\1uv pip install --no-index --find-links {self.wheels}", command)
+        return re.sub(r" -m pip install", rf" -m pip install --disable-pip-version-check --no-index --find-links {self.wheels}",
+                      command)
 
     def rules(self) -> set[str]:
         return {f["rule_id"] for f in self.doctor()["findings"]}
@@ -125,6 +126,24 @@ class Scenario:
 @pytest.fixture
 def scene(base_venv, tmp_path) -> Scenario:
     return Scenario(base_venv, tmp_path)
+
+
+class UvScenario(Scenario):
+    """An environment uv made and manages: it has no pip, so only a ``uv pip`` command can fix it."""
+
+    def __init__(self, uv: str, tmp: Path):
+        self.uv = uv
+        self.venv = tmp / "venv"
+        subprocess.run([uv, "venv", "-q", "--python", sys.executable, str(self.venv)], check=True, capture_output=True,
+                       timeout=120)
+        self.python = str(self.venv / "bin" / "python")
+        self.wheels = tmp / "wheels"
+        self.wheels.mkdir()
+        self.assume = []
+
+    def install(self, *requirements: str) -> None:
+        subprocess.run([self.uv, "pip", "install", "-q", "--python", self.python, "--no-deps", "--no-index", "--find-links",
+                        str(self.wheels), *requirements], check=True, capture_output=True, timeout=120)
 
 
 TORCH_251_PINS = ("nvidia-cublas-cu12==12.4.5.8", "nvidia-cudnn-cu12==9.1.0.70", "nvidia-nccl-cu12==2.21.5",
@@ -179,7 +198,9 @@ def test_old_driver_gets_the_build_plan_chooses(scene: Scenario):
     nccl(scene.wheels, "13", "2.28.9")
     torch(scene.wheels, "2.5.1+cu121", ('nvidia-nccl-cu12==2.21.5; platform_system == "Linux"',))
     nccl(scene.wheels, "12", "2.21.5")
-    scene.install("torch==2.11.0+cu130", "nvidia-nccl-cu13==2.28.9")
+    # an unsuffixed CUDA 13 toolkit wheel too (the node's layout: nvidia/cu13/lib)
+    wheel(scene.wheels, "nvidia-cublas", "13.1.0.3", {"nvidia/cu13/lib/libcublas.so.13": "cublas 13.1\n"})
+    scene.install("torch==2.11.0+cu130", "nvidia-nccl-cu13==2.28.9", "nvidia-cublas==13.1.0.3")
     before = scene.rules()
     assert "DRV001" in before
     [command] = scene.run_fix("DRV001", alternative="keep the driver")
@@ -188,3 +209,21 @@ def test_old_driver_gets_the_build_plan_chooses(scene: Scenario):
     after = scene.rules()
     # TK001 compares this machine's active nvcc (if any) with torch's CUDA: a fact of the test machine, not of the fix
     assert not after & {"DRV001", "LIB001", "LIB003", "FW003"} and after - {"TK001"} <= before
+
+
+def test_uv_environment_gets_uv_commands(tmp_path):
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.skip("uv is not on PATH")
+    scene = UvScenario(uv, tmp_path)
+    torch(scene.wheels, "2.11.0+cu130", ('nvidia-nccl-cu13==2.28.9; platform_system == "Linux"',))
+    nccl(scene.wheels, "13", "2.28.9")
+    nccl(scene.wheels, "12", "2.21.5")
+    scene.install("torch==2.11.0+cu130", "nvidia-nccl-cu13==2.28.9", "nvidia-nccl-cu12==2.21.5")
+    before = scene.rules()
+    [command] = scene.run_fix("LIB003")
+    assert command.startswith(f"uv pip uninstall --python {scene.python} ") and "&& uv pip install" in command
+    after = scene.rules()
+    assert "LIB003" not in after and after <= before
+    site = next((scene.venv / "lib").glob("python3*/site-packages"))
+    assert (site / "nvidia/nccl/lib/libnccl.so.2").read_text() == "nccl 2.28.9\n"
