@@ -353,7 +353,16 @@ def toolkit_mismatches_torch_cuda(ctx: RuleContext) -> Iterator[Hit | CannotDeci
                       subject=f"CUDA toolkit for {env.prefix}",
                       evidence=[Evidence("active toolkit", f"{tk.version} ({tk.active_because})", tk.version_source),
                                 Evidence("torch CUDA", fw.runtime_version, fw.variant_source or fw.source)],
-                      fixes=[_matching_nvcc_step(ctx, env, want.major, want.minor)])
+                      fixes=[_matching_nvcc_step(ctx, env, want.major, want.minor) if "." in fw.runtime_version
+                             else _nvcc_of_major_step(want.major)])
+
+
+def _nvcc_of_major_step(major: int) -> FixStep:
+    """When only torch's CUDA major is known (its pins name ``-cu12`` wheels), no toolkit version can be named."""
+    return FixStep(f"Use the CUDA {major}.x toolkit torch was built with for extension builds",
+                   why=f"nvcc must match torch's CUDA when compiling extensions; the CUDA {major} minor of this torch is "
+                       "unknown: `python -c 'import torch; print(torch.version.cuda)'` prints it",
+                   risks=["needs-root", "downloads"], verify="nvcc --version && accelctl doctor --select TK001")
 
 
 def _matching_nvcc_step(ctx: RuleContext, env: Any, major: int, minor: int) -> FixStep:

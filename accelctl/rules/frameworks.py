@@ -95,8 +95,14 @@ def jax_plugin_mismatch(ctx: RuleContext) -> Iterator[Hit]:
                     fixes=[FixStep(f"Reinstall jax with its CUDA {major} plugin at one version",
                                    commands=[pip(env, "install", f"jax[cuda{major}]=={target}")],
                                    why="jaxlib and its CUDA plugin are built and released together",
-                                   risks=["changes-environment", "downloads"], verify="accelctl doctor --select FW002")],
+                                   risks=["changes-environment", "downloads"], verify=_jax_devices(env))],
                 )
+
+
+def _jax_devices(env) -> str:
+    from accelctl.plan.install import framework_check
+
+    return framework_check(env, "jax")
 
 
 @rule("FW003", "accelerator-requirement-conflict", "error",
