@@ -45,10 +45,11 @@ def variant_fix_steps(ctx, env, fw, vendor: str) -> Iterator[FixStep]:
     if not plan.ok or torch_pin is None:
         blocking = "; ".join(r.blocking for r in plan.refusals) or "no torch build in the matrices"
         yield FixStep(f"No torch build in the matrices runs on this node ({plan.targets[0].describe()})",
-                      why=f"{blocking} (see `accelctl plan torch`)", risks=[])
+                      why=f"{blocking} (see `accelctl plan torch`)", risks=[],
+                      verify=f"accelctl doctor --python {env.interpreter}")
         return
     wants = [Want(f"{p.name}{p.spec}", p.index) for p in plan.pins]
-    command = install_command(env, wants)
+    command = install_command(env, wants, reinstall=_same_release_other_build(env, plan))
     stale = _other_major_wheels(env, plan.runtime_version if plan.runtime_kind == "cuda" else None)
     if stale:
         command = remove_then_restore(env, stale) + " && " + command
@@ -62,6 +63,21 @@ def variant_fix_steps(ctx, env, fw, vendor: str) -> Iterator[FixStep]:
         risks=["changes-environment", "downloads"],
         verify=framework_check(env, "torch"),
     )
+
+
+def _same_release_other_build(env, plan: Plan) -> bool:
+    """Whether a pin names the installed release without its local tag (``torch==2.5.1`` over ``2.5.1+cpu``).
+
+    A version specifier without a local label matches any local label (PEP 440, "Version
+    matching"), so the installer would keep the installed build; it has to be told to reinstall.
+    """
+    installed = {d.name.lower(): d.version for d in env.distributions}
+    for p in plan.pins:
+        have = installed.get(p.name.lower())
+        want = p.spec.lstrip("=")
+        if have and "+" in have and "+" not in want and have.split("+", 1)[0] == want:
+            return True
+    return False
 
 
 def _variant(plan: Plan) -> str:

@@ -51,3 +51,19 @@ def test_uninstalling_a_wheel_restores_the_one_that_shares_its_folder():
 def test_interpreter_path_is_quoted():
     e = dataclasses.replace(env(), interpreter="/my envs/a/bin/python")
     assert install_command(e, [Want("torch==2.6.0")]).startswith("'/my envs/a/bin/python' -m pip install")
+
+
+def test_doctor_fix_for_an_old_driver_is_the_plan_for_that_node():
+    from accelctl.plan.solve import solve
+    from accelctl.plan.target import from_flags
+    from tests.builders import make_inventory, run_rule
+
+    inv = make_inventory(driver="535.104.05", gpus=[("NVIDIA A100-SXM4-80GB", "8.0")], python="3.11.7",
+                         dists=[("torch", "2.11.0+cu130", []), ("torchvision", "0.26.0+cu130", ["torch==2.11.0"])])
+    [finding] = run_rule("DRV001", inv)
+    [switch] = [s for s in finding.fixes if s.alternative == "keep the driver"]
+    m = MatrixSet()
+    plan = solve(["torch", "torchvision"], [from_flags(m, "nvidia", "535.104.05", None, "8.0", None, None, None, "3.11", None,
+                                                         "x86_64", lambda _: None)], m)
+    assert all(f"{p.name}{p.spec}" in switch.commands[0] for p in plan.pins)
+    assert "torch==2.5.1+cu121" in switch.commands[0] and "--index-url https://download.pytorch.org/whl/cu121" in switch.commands[0]
