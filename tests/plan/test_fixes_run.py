@@ -74,9 +74,9 @@ class Scenario:
         self.wheels.mkdir()
         self.assume: list[str] = []
 
-    def install(self, *requirements: str) -> None:
+    def install(self, *requirements: str, folder: Path | None = None) -> None:
         """Set the scene: install exactly these, without their dependencies."""
-        self.pip("install", "--no-deps", "--no-index", "--find-links", str(self.wheels), *requirements)
+        self.pip("install", "--no-deps", "--no-index", "--find-links", str(folder or self.wheels), *requirements)
 
     def pip(self, *args: str) -> None:
         subprocess.run([self.python, "-m", "pip", "-q", "--disable-pip-version-check", *args], check=True,
@@ -245,3 +245,27 @@ def test_uv_environment_gets_uv_commands(tmp_path):
     assert "LIB003" not in after and after <= before
     site = next((scene.venv / "lib").glob("python3*/site-packages"))
     assert (site / "nvidia/nccl/lib/libnccl.so.2").read_text() == "nccl 2.28.9\n"
+
+
+def test_cpu_build_replaced_by_the_same_release_for_the_gpu(scene: Scenario, tmp_path):
+    """``torch==2.9.1`` is satisfied by an installed 2.9.1+cpu (PEP 440 ignores the local label), so the fix reinstalls."""
+    from accelctl.matrices import MatrixSet
+
+    scene.assume = ["driver=580.159.04", "gpu=NVIDIA H100 80GB HBM3"]
+    cpu = tmp_path / "cpu-index"  # the +cpu build comes from PyTorch's cpu index, which the fix does not use
+    cpu.mkdir()
+    torch(cpu, "2.9.1+cpu")
+    scene.install("torch==2.9.1+cpu", folder=cpu)
+    [build] = [b for b in MatrixSet().entries_or_empty("pytorch") if b.torch == "2.9.1" and b.pypi_default_linux_x86_64]
+    pins = {name: spec.lstrip("=") for name, spec in (build.pins or {}).items()}
+    torch(scene.wheels, "2.9.1", tuple(f'{n}=={v}; platform_system == "Linux"' for n, v in pins.items()))
+    for name, version in pins.items():
+        wheel(scene.wheels, name, version, {f"{name.replace('-', '_')}_stub.txt": f"{name} {version}\n"})
+    before = scene.rules()
+    assert "FW001" in before
+    [command] = scene.run_fix("FW001")
+    assert "--force-reinstall torch==2.9.1 " in command
+    after = scene.rules()
+    assert "FW001" not in after and not after & {"LIB001", "LIB003", "FW003"} and after - {"TK001"} <= before
+    site = next((scene.venv / "lib").glob("python3*/site-packages"))
+    assert [p.name for p in site.glob("torch-*.dist-info")] == ["torch-2.9.1.dist-info"]
