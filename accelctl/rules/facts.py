@@ -88,7 +88,7 @@ def applies(req: Requirement, env: PythonEnvironment, inv: Inventory) -> bool:
         return True
     try:
         return bool(req.marker.evaluate(marker_env(env, inv)))
-    except Exception:
+    except (ValueError, KeyError):  # InvalidMarker, UndefinedComparison, InvalidVersion; UndefinedEnvironmentName
         return True
 
 
