@@ -10,13 +10,11 @@ accepted as "not verified".
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from accelctl.findings import FixStep
 from accelctl.matrices import MatrixSet
 from accelctl.matrices.base import driver_key
 
@@ -189,37 +187,3 @@ def first_fitting(builds: list, targets: list[Target], matrices: MatrixSet, reas
         if tier in tiers:
             return tiers[tier]
     return None
-
-
-def variant_fix_steps(ctx, env, fw, vendor: str) -> Iterator[FixStep]:
-    """Fix steps that replace ``fw`` (torch) with a build that runs on this node's ``vendor`` accelerator."""
-    from accelctl.plan.target import from_inventory
-    from accelctl.rules.facts import pip, public
-
-    if fw.name.lower() != "torch":
-        yield FixStep(f"Install the {vendor} build of {fw.name}", why="the installed build cannot use this accelerator",
-                      risks=["changes-environment", "downloads"])
-        return
-    target = from_inventory(ctx.inventory, ctx.matrices, "this node")
-    release = public(fw.version)
-    builds = sorted(ctx.matrices.entries_or_empty("pytorch"),
-                    key=lambda b: (version_of(b.torch), on_pypi(b, target.arch), version_of(b.runtime_version)), reverse=True)
-    # keep the installed release when one of its builds runs here; otherwise the newest build that does
-    same = [b for b in builds if version_of(b.torch) == version_of(release)]
-    best = first_fitting(same, [target], ctx.matrices, []) or first_fitting(builds, [target], ctx.matrices, [])
-    if best is None:
-        yield FixStep(f"No torch build in the matrices runs on this node ({target.describe()})",
-                      why="see `accelctl plan torch` for the blocking fact", risks=[])
-        return
-    index = None if on_pypi(best, target.arch) else best.index_url
-    args = ["install", "--force-reinstall", f"torch=={best.torch}" + ("" if index is None else f"+{best.variant}")]
-    if index:
-        args += ["--extra-index-url", index]
-    yield FixStep(
-        f"Install torch {best.torch} ({best.variant}), a build that runs here",
-        commands=[pip(env, *args)],
-        why=f"{best.runtime_kind.upper()} {best.runtime_version or ''} build".replace("  ", " ")
-            + ("" if best.torch == release else f"; no {release} build runs on this node"),
-        risks=["changes-environment", "downloads"],
-        verify=f"accelctl doctor --python {env.interpreter}",
-    )

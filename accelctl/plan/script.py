@@ -8,14 +8,16 @@ from accelctl.plan.fixit import PlanStep
 def plan_script(steps: list[PlanStep], host: str) -> str:
     out = ["#!/bin/sh",
            f"# Fix-it plan for {host}, written by `accelctl fix --script`.",
-           "# Read it first: nothing here has been run. Alternatives are commented out; pick one.",
+           "# Read it first: nothing here has been run. Alternatives are commented out: uncomment the one you pick.",
            "set -eu", ""]
     if not steps:
         out.append("echo 'accelctl: nothing to fix'")
     for i, p in enumerate(steps, 1):
         st = p.step
-        active = st.recommended
-        out.append(f"# {i}. {st.title}" + (f"  [alternative: {st.alternative}]" if st.alternative else ""))
+        # one of several alternatives is the user's choice, so none runs by default, not even the recommended one
+        active = st.recommended and not st.alternative
+        label = f"alternative: {st.alternative}" + (", recommended" if st.recommended else "")
+        out.append(f"# {i}. {st.title}" + (f"  [{label}]" if st.alternative else ""))
         out.append(f"#    fixes: {', '.join(p.fixes)}")
         if st.why:
             out.append(f"#    why: {st.why}")

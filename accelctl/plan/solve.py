@@ -90,6 +90,12 @@ def _ordered_builds(matrices: MatrixSet, spec: SpecifierSet, strategy: str, targ
     # newest torch first; within a release the PyPI default first (no extra index), then the newest runtime
     arch = targets[0].arch if targets else "x86_64"
     builds.sort(key=lambda b: (version_of(b.torch), on_pypi(b, arch), version_of(b.runtime_version)), reverse=True)
+    # Where the target already has torch (a plan for a probed node or snapshot, and doctor's fixes, which plan for
+    # this node), its release goes first: first_fitting still prefers a build that runs without caveats in any
+    # release to a caveated one of this release, so the installed release is kept only where it runs in full.
+    if installed:
+        keep = version_of(installed.split("+")[0])
+        builds.sort(key=lambda b: version_of(b.torch) != keep)
     return builds
 
 

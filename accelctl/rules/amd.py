@@ -30,7 +30,7 @@ def no_kfd_access(ctx: RuleContext) -> Iterator[Hit]:
                              verify="ls -l /dev/kfd && accelctl doctor --select ROCM003"),
                      FixStep("In a container, pass the devices and groups",
                              commands=["docker run --device=/dev/kfd --device=/dev/dri --group-add video --group-add render IMAGE"],
-                             recommended=False, alternative="container")])
+                             recommended=False, alternative="container", verify="ls -l /dev/kfd /dev/dri && accelctl doctor --select ROCM003")])
 
 
 @rule("ROCM004", "hsa-override-gfx-version", "warning", decides_on=("HSA_OVERRIDE_GFX_VERSION",))
@@ -50,7 +50,7 @@ def hsa_override_gfx_version(ctx: RuleContext) -> Iterator[Hit]:
     yield Hit(f"HSA_OVERRIDE_GFX_VERSION={value} is set; the GPU's real target is {real}.", subject="AMD GPU target",
               evidence=[Evidence("HSA_OVERRIDE_GFX_VERSION", value, "environment"), Evidence("gfx target", real, "KFD topology")],
               fixes=[FixStep("Unset the override once a build supports this GPU", commands=["unset HSA_OVERRIDE_GFX_VERSION"],
-                             risks=["changes-environment"])])
+                             risks=["changes-environment"], verify="accelctl doctor --select ROCM004")])
 
 
 @rule("ROCM001", "gfx-target-unsupported-by-rocm", "warning",
@@ -100,7 +100,8 @@ def gfx_target_unsupported_by_rocm(ctx: RuleContext) -> Iterator[Hit | CannotDec
                   + (f"; releases that do: {', '.join(good[-4:])}" if good else "; no ROCm release in the matrix lists it") + ".",
                   subject=f"ROCm for {gfx}",
                   evidence=[Evidence("gfx target", gfx, amd.source), Evidence("ROCm", rocm.version, rocm.version_source)],
-                  fixes=[FixStep(f"Install ROCm {good[-1]}", why=f"it lists {gfx}", risks=["needs-root"])] if good else [])
+                  fixes=[FixStep(f"Install ROCm {good[-1]}", why=f"it lists {gfx}", risks=["needs-root"],
+                                 verify="accelctl doctor --select ROCM001")] if good else [])
 
 
 @rule("ROCM002", "torch-rocm-build-lacks-gfx", "error",

@@ -55,7 +55,7 @@ def driver_too_old_for_cuda_runtime(ctx: RuleContext) -> Iterator[Hit | CannotDe
     """
     from accelctl.matrices.subjects.cuda_minor_compat import compat_status
     from accelctl.matrices.subjects.cuda_toolkit import min_driver_for
-    from accelctl.plan.fit import variant_fix_steps
+    from accelctl.plan.rebuild import variant_fix_steps
 
     driver = _driver(ctx)
     if not ctx.inventory.nvidia.gpus:
@@ -156,7 +156,7 @@ def gpu_arch_not_in_wheel(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     architecture list covers the GPU.
     """
     from accelctl.matrices.subjects.pytorch import archs_for, resolve_installed, supports_cc
-    from accelctl.plan.fit import variant_fix_steps
+    from accelctl.plan.rebuild import variant_fix_steps
 
     gpus = ctx.inventory.nvidia.gpus
     if not gpus:
@@ -277,9 +277,9 @@ def image_require_cuda_not_met(ctx: RuleContext) -> Iterator[Hit | CannotDecide]
                         Evidence("node driver", f"{driver} (CUDA {cuda or '?'})", d.version_source if d else "")],
               fixes=[FixStep("Build the image on a base for a CUDA the node's driver supports",
                              why=f"the driver supports CUDA up to {cuda}", risks=["rebuilds-image"],
-                             alternative="change the image"),
+                             alternative="change the image", verify="accelctl gate --image NEW-IMAGE (or doctor --select CTR001 in it)"),
                      FixStep("Or upgrade the node's driver", risks=["needs-root", "needs-reboot", "drains-node"],
-                             alternative="upgrade the driver", recommended=False)])
+                             alternative="upgrade the driver", recommended=False, verify="nvidia-smi && accelctl doctor --select CTR001")])
 
 
 @rule("CTR002", "forward-compat-libcuda-breaks-cuda", "error",
@@ -308,7 +308,7 @@ def forward_compat_breaks_cuda(ctx: RuleContext) -> Iterator[Hit | CannotDecide]
                         Evidence("host driver", _driver(ctx) or "unknown", "NVML")],
               fixes=[FixStep("Stop loading the compat libcuda on this node",
                              commands=["unset LD_LIBRARY_PATH  # or remove /usr/local/cuda/compat from it"],
-                             risks=["changes-environment"])])
+                             risks=["changes-environment"], verify="accelctl doctor --select CTR002")])
 
 
 @rule("TK001", "toolkit-mismatches-torch-cuda", "warning",
@@ -353,7 +353,16 @@ def toolkit_mismatches_torch_cuda(ctx: RuleContext) -> Iterator[Hit | CannotDeci
                       subject=f"CUDA toolkit for {env.prefix}",
                       evidence=[Evidence("active toolkit", f"{tk.version} ({tk.active_because})", tk.version_source),
                                 Evidence("torch CUDA", fw.runtime_version, fw.variant_source or fw.source)],
-                      fixes=[_matching_nvcc_step(ctx, env, want.major, want.minor)])
+                      fixes=[_matching_nvcc_step(ctx, env, want.major, want.minor) if "." in fw.runtime_version
+                             else _nvcc_of_major_step(want.major)])
+
+
+def _nvcc_of_major_step(major: int) -> FixStep:
+    """When only torch's CUDA major is known (its pins name ``-cu12`` wheels), no toolkit version can be named."""
+    return FixStep(f"Use the CUDA {major}.x toolkit torch was built with for extension builds",
+                   why=f"nvcc must match torch's CUDA when compiling extensions; the CUDA {major} minor of this torch is "
+                       "unknown: `python -c 'import torch; print(torch.version.cuda)'` prints it",
+                   risks=["needs-root", "downloads"], verify="nvcc --version && accelctl doctor --select TK001")
 
 
 def _matching_nvcc_step(ctx: RuleContext, env: Any, major: int, minor: int) -> FixStep:
@@ -365,12 +374,12 @@ def _matching_nvcc_step(ctx: RuleContext, env: Any, major: int, minor: int) -> F
     why = "nvcc must match torch's CUDA when compiling extensions"
     if wheel:
         return FixStep(title, commands=[pip(env, "install", f"{wheel}=={major}.{minor}.*")], why=why,
-                       risks=["changes-environment", "downloads"])
+                       risks=["changes-environment", "downloads"], verify=f"accelctl doctor --select TK001 --python {env.interpreter}")
     return FixStep(title, commands=[f"export CUDA_HOME=/usr/local/cuda-{major}.{minor}",
                                     'export PATH="$CUDA_HOME/bin:$PATH"'],
                    why=f"{why}; PyPI has no nvcc wheel for CUDA {major}.{minor}: install that toolkit from NVIDIA's "
                        "archive (https://developer.nvidia.com/cuda-toolkit-archive) and point CUDA_HOME at it",
-                   risks=["needs-root", "downloads"])
+                   risks=["needs-root", "downloads"], verify="nvcc --version && accelctl doctor --select TK001")
 
 
 @rule("DRV004", "nvswitch-without-fabric-manager", "error",

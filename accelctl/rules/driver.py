@@ -219,4 +219,5 @@ def gpu_newer_than_driver(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
                   subject=f"GPUs sm_{cc.replace('.', '')}",
                   evidence=[Evidence("driver", driver, drv.version_source if drv else ""),
                             Evidence(f"first driver for sm_{cc.replace('.', '')}", floor, "cuda_arch_support + cuda_toolkit matrices")],
-                  fixes=[FixStep(f"Upgrade the NVIDIA driver to {floor} or newer", risks=["needs-root", "needs-reboot", "drains-node"])])
+                  fixes=[FixStep(f"Upgrade the NVIDIA driver to {floor} or newer", risks=["needs-root", "needs-reboot", "drains-node"],
+                                 verify="nvidia-smi && accelctl doctor --select DRV005")])

@@ -88,15 +88,20 @@ def applies(req: Requirement, env: PythonEnvironment, inv: Inventory) -> bool:
         return True
     try:
         return bool(req.marker.evaluate(marker_env(env, inv)))
-    except Exception:
+    except (ValueError, KeyError):  # InvalidMarker, UndefinedComparison, InvalidVersion; UndefinedEnvironmentName
         return True
 
 
 def pip(env: PythonEnvironment, *args: str) -> str:
-    """A pip command line for the inspected environment, every argument quoted."""
+    """A pip command line for the inspected environment (``uv pip`` where uv installed it), every argument quoted."""
     python = env.interpreter or "python3"
     import shlex  # only when a fix is written out
 
+    from accelctl.plan.install import installer_of
+
+    if args and installer_of(env) == "uv":
+        rest = [a for a in args[1:] if a != "-y"]  # uv pip uninstall does not ask
+        return " ".join(shlex.quote(a) for a in ("uv", "pip", args[0], "--python", python, *rest))
     return " ".join(shlex.quote(a) for a in (python, "-m", "pip", *args))
 
 

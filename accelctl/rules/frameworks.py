@@ -63,7 +63,7 @@ def wheel_variant_wrong_for_accelerator(ctx: RuleContext) -> Iterator[Hit | Cann
 
 
 def _variant_fixes(ctx: RuleContext, env, fw, vendor: str):
-    from accelctl.plan.fit import variant_fix_steps
+    from accelctl.plan.rebuild import variant_fix_steps
 
     yield from variant_fix_steps(ctx, env, fw, vendor)
 
@@ -96,8 +96,14 @@ def jax_plugin_mismatch(ctx: RuleContext) -> Iterator[Hit]:
                     fixes=[FixStep(f"Reinstall jax with its CUDA {major} plugin at one version",
                                    commands=[pip(env, "install", f"jax[cuda{major}]=={target}")],
                                    why="jaxlib and its CUDA plugin are built and released together",
-                                   risks=["changes-environment", "downloads"], verify="accelctl doctor --select FW002")],
+                                   risks=["changes-environment", "downloads"], verify=_jax_devices(env))],
                 )
+
+
+def _jax_devices(env) -> str:
+    from accelctl.plan.install import framework_check
+
+    return framework_check(env, "jax")
 
 
 @rule("FW003", "accelerator-requirement-conflict", "error",
@@ -133,19 +139,50 @@ def accelerator_requirement_conflict(ctx: RuleContext) -> Iterator[Hit]:
                     subject=f"{dist.name} in {env.prefix}",
                     evidence=[Evidence(f"{dist.name} Requires-Dist", str(req), dist.location or ""),
                               Evidence(f"installed {have.name}", have.version, have.location or "")],
-                    fixes=[
-                        FixStep(f"Install the {req.name} that {dist.name} {dist.version} was built for",
-                                commands=[pip(env, "install", f"{req.name}{req.specifier}")],
-                                why=f"{dist.name} {dist.version} is compiled against it",
-                                risks=["changes-environment", "downloads"],
-                                verify="accelctl doctor --select FW003"),
-                        FixStep(f"Or install a {dist.name} release built for {have.name} {have.version}",
-                                commands=[pip(env, "install", f"{dist.name}", f"{have.name}=={have.version}")],
-                                why=f"keeps {have.name} {have.version}; pip picks a {dist.name} release whose requirement it satisfies",
-                                alternative=f"keep {have.name} {have.version}", recommended=False,
-                                risks=["changes-environment", "downloads"], verify="accelctl doctor --select FW003"),
-                    ],
+                    fixes=_conflict_fixes(ctx, env, dist, req, have),
                 )
+
+
+def _conflict_fixes(ctx: RuleContext, env, dist, req, have) -> list[FixStep]:
+    """Make ``dist`` and the ``have`` it requires agree; for a torch companion, move the companion, not torch.
+
+    torchvision and torchaudio are built for one torch release and pin it exactly, and a
+    local-version build (``+cu124``) exists only on PyTorch's index of that variant; the
+    release paired with the installed torch comes from the torch_companions matrix.
+    """
+    from accelctl.matrices.subjects.torch_companions import companions_for
+    from accelctl.plan.install import Want, framework_check, install_command, want
+
+    verify = framework_check(env, dist.name)
+    local = have.version.split("+", 1)[1] if "+" in have.version else ""
+    keep_have = want(ctx.matrices, have.name, have.version)
+    companion = norm(dist.name) in ("torchvision", "torchaudio") and norm(have.name) == "torch"
+    if companion:
+        paired = companions_for(ctx.matrices.entries_or_empty("torch_companions"), have.version)
+        versions = getattr(paired, norm(dist.name), None) or [] if paired else []
+        move = (want(ctx.matrices, dist.name, versions[0] + (f"+{local}" if local else "")) if versions
+                else Want(dist.name, keep_have.index))
+    else:
+        move = Want(dist.name, keep_have.index)
+    required = str(req.specifier)
+    dist_local = dist.version.split("+", 1)[1] if "+" in dist.version else ""
+    if required.startswith("==") and "+" not in required and dist_local and norm(req.name) == "torch":
+        target = want(ctx.matrices, req.name, required[2:] + f"+{dist_local}")
+    else:
+        target = Want(f"{req.name}{req.specifier}")
+    to_required = FixStep(f"Install the {req.name} that {dist.name} {dist.version} was built for",
+                          commands=[install_command(env, [target])],
+                          why=f"{dist.name} {dist.version} is compiled against it",
+                          risks=["changes-environment", "downloads"], verify=verify,
+                          alternative=f"change {have.name}" if companion else None, recommended=not companion)
+    to_have = FixStep(f"{'Or i' if not companion else 'I'}nstall {dist.name} {move.requirement.partition('==')[2] or ''} "
+                      f"built for {have.name} {have.version}".replace("  ", " "),
+                      commands=[install_command(env, [move, keep_have])],
+                      why=f"keeps {have.name} {have.version}" + ("; the torch_companions matrix pairs them" if companion and "==" in move.requirement
+                                                                else f"; the installer picks a {dist.name} release whose requirement it satisfies"),
+                      alternative=f"keep {have.name} {have.version}", recommended=companion,
+                      risks=["changes-environment", "downloads"], verify=verify)
+    return [to_have, to_required] if companion else [to_required, to_have]
 
 
 _TENSORFLOW_GPU = ("tensorflow", "tensorflow-gpu", "tf-nightly")

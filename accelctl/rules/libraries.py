@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from accelctl.findings import Evidence, FixStep
 from accelctl.rules.base import Hit, RuleContext, rule
-from accelctl.rules.facts import applies, cuda_major_of_wheel, dists, norm, pip, requirement
+from accelctl.rules.facts import applies, cuda_major_of_wheel, dists, norm, requirement
 
 # Unsuffixed CUDA 13-era wheels whose own major version *is* the CUDA major (nvidia-cublas 13.1.0.3).
 _CUDA_VERSIONED = {"nvidia-cuda-runtime", "nvidia-cuda-nvrtc", "nvidia-cuda-cupti", "nvidia-nvjitlink", "nvidia-cublas",
@@ -42,6 +42,7 @@ def pinned_wheel_not_installed(ctx: RuleContext) -> Iterator[Hit]:
     """
     for env in ctx.inventory.python:
         installed = dists(env)
+        hits = []
         for fw in env.frameworks:
             for name, spec in sorted(fw.pins.items()):
                 if not (norm(name).startswith(("nvidia-", "cuda-", "triton", "pytorch-triton")) or norm(name) == "triton"):
@@ -54,18 +55,39 @@ def pinned_wheel_not_installed(ctx: RuleContext) -> Iterator[Hit]:
                     continue
                 state = f"{have.version} is installed" if have else "it is not installed"
                 runs = have is not None and fw.name == "torch" and _newer_cudnn_minor(norm(name), spec, have.version)
-                yield Hit(
-                    f"{fw.name} {fw.version} pins {name}{spec}, but {state}"
-                    + (": torch accepts a newer cuDNN of the same major, untested." if runs else "."),
-                    subject=f"{fw.name} in {env.prefix}", severity="warning" if runs else None,
-                    evidence=[Evidence(f"{fw.name} Requires-Dist", f"{name}{spec}", fw.source or "dist-info METADATA"),
-                              Evidence(f"installed {name}", have.version if have else "absent", have.location or "" if have else env.prefix or "")],
-                    fixes=[FixStep(f"Install the {name} version {fw.name} pins",
-                                   commands=[pip(env, "install", f"{name}{spec}")],
-                                   why=f"{fw.name} was built and tested against exactly this build",
-                                   risks=["changes-environment", "downloads"],
-                                   verify=f"accelctl doctor --select LIB001 --python {env.interpreter}")],
-                )
+                hits.append((fw, name, spec, have, state, runs))
+        if not hits:
+            continue
+        step = _install_pins_step(env, [(fw.name, name, spec) for fw, name, spec, *_ in hits])
+        for fw, name, spec, have, state, runs in hits:
+            yield Hit(
+                f"{fw.name} {fw.version} pins {name}{spec}, but {state}"
+                + (": torch accepts a newer cuDNN of the same major, untested." if runs else "."),
+                subject=f"{fw.name} in {env.prefix}", severity="warning" if runs else None,
+                evidence=[Evidence(f"{fw.name} Requires-Dist", f"{name}{spec}", fw.source or "dist-info METADATA"),
+                          Evidence(f"installed {name}", have.version if have else "absent", have.location or "" if have else env.prefix or "")],
+                fixes=[step],
+            )
+
+
+def _install_pins_step(env, pins: list[tuple[str, str, str]]) -> FixStep:
+    """One step that installs every pin an environment misses, in one installer run.
+
+    Installed one at a time, each run re-resolves the environment and may move a pin
+    that an earlier run set; together, the installer sees every pin at once.
+    """
+    from accelctl.plan.install import Want, framework_check, install_command
+
+    frameworks = sorted({fw for fw, _, _ in pins})
+    pinned = sorted({(name, spec) for _, name, spec in pins})
+    wants = [Want(f"{name}{spec}") for name, spec in pinned]
+    who = " and ".join(frameworks)
+    title = (f"Install the {pinned[0][0]} version {who} pins" if len(pinned) == 1
+             else f"Install the {len(pinned)} library versions {who} pin{'s' if len(frameworks) == 1 else ''}, in one command")
+    return FixStep(title, commands=[install_command(env, wants)],
+                   why=f"{' and '.join(frameworks)} {'were' if len(frameworks) > 1 else 'was'} built and tested against exactly these builds",
+                   risks=["changes-environment", "downloads"],
+                   verify=framework_check(env, frameworks[0]))
 
 
 def _newer_cudnn_minor(name: str, spec: str, have: str) -> bool:
@@ -140,6 +162,19 @@ def library_shadowed(ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
+def wheels_by_cuda_major(env) -> dict[str, list[str]]:
+    """'NAME VERSION' of the environment's CUDA library wheels, by the CUDA major each belongs to."""
+    by_major: dict[str, list[str]] = {}
+    for d in env.distributions:
+        n = norm(d.name)
+        if not (n.startswith("nvidia-") or n == "cuda-toolkit") or n in ("nvidia-ml-py", "nvidia-ml-py3"):
+            continue
+        major = cuda_major_of(n, d.version)
+        if major:
+            by_major.setdefault(major, []).append(f"{d.name} {d.version}")
+    return by_major
+
+
 @rule("LIB003", "mixed-cuda-major-wheels", "error", decides_on=("installed NVIDIA wheels",))
 def mixed_cuda_major_wheels(ctx: RuleContext) -> Iterator[Hit]:
     """NVIDIA wheels of several CUDA majors are installed in one environment.
@@ -150,14 +185,7 @@ def mixed_cuda_major_wheels(ctx: RuleContext) -> Iterator[Hit]:
     symbols. Keep the CUDA major of the framework you run and remove the others.
     """
     for env in ctx.inventory.python:
-        by_major: dict[str, list[str]] = {}
-        for d in env.distributions:
-            n = norm(d.name)
-            if not (n.startswith("nvidia-") or n == "cuda-toolkit") or n in ("nvidia-ml-py", "nvidia-ml-py3"):
-                continue
-            major = cuda_major_of(n, d.version)
-            if major:
-                by_major.setdefault(major, []).append(f"{d.name} {d.version}")
+        by_major = wheels_by_cuda_major(env)
         if len(by_major) < 2:
             continue
         keep = _framework_major(env) or max(by_major, key=lambda m: len(by_major[m]))
@@ -166,11 +194,24 @@ def mixed_cuda_major_wheels(ctx: RuleContext) -> Iterator[Hit]:
             f"CUDA {', '.join(sorted(by_major, key=int))} wheels are installed together in {env.prefix}.",
             subject=env.prefix,
             evidence=[Evidence(f"CUDA {m} wheels", ", ".join(sorted(names)), "dist-info") for m, names in sorted(by_major.items())],
-            fixes=[FixStep(f"Remove the wheels that are not CUDA {keep}",
-                           commands=[pip(env, "uninstall", "-y", *remove)],
-                           why=f"the installed frameworks use CUDA {keep}",
-                           risks=["changes-environment"], verify="accelctl doctor --select LIB003")],
+            fixes=[_remove_other_majors_step(env, keep, remove)],
         )
+
+
+def _remove_other_majors_step(env, keep: str, remove: list[str]) -> FixStep:
+    """Uninstall the other majors' wheels and put back the files they shared with the wheels that stay."""
+    from accelctl.plan.install import framework_check, remove_then_restore, shared_file_survivors
+
+    survivors = [n for n, _ in shared_file_survivors(env, remove)]
+    framework = next((fw.name for fw in env.frameworks if fw.runtime_kind == "cuda"), "")
+    return FixStep(f"Remove the wheels that are not CUDA {keep}"
+                   + (f", then reinstall {', '.join(survivors)} (they share files)" if survivors else ""),
+                   commands=[remove_then_restore(env, remove)],
+                   why=f"the installed frameworks use CUDA {keep}"
+                       + ("; a removed wheel owns files at the same paths as one that stays, so the uninstall deletes "
+                          "them and the forced reinstall puts them back" if survivors else ""),
+                   risks=["changes-environment", "downloads"] if survivors else ["changes-environment"],
+                   verify=framework_check(env, framework) if framework else f"accelctl doctor --select LIB003 --python {env.interpreter}")
 
 
 def _framework_major(env) -> str:

@@ -57,7 +57,8 @@ def python_version_unsupported(ctx: RuleContext) -> Iterator[Hit | CannotDecide]
                       evidence=[Evidence("Requires-Python", d.requires_python, d.location or ""),
                                 Evidence("Python", env.version, env.source)],
                       fixes=[FixStep("Recreate the environment with a supported Python, or install a release that supports this one",
-                                     why="compiled wheels are built per Python version", risks=["changes-environment"])])
+                                     why="compiled wheels are built per Python version", risks=["changes-environment"],
+                                     verify="accelctl doctor --select PY001 --python PATH-OF-THE-NEW-PYTHON")])
 
 
 @rule("PY002", "glibc-too-old-for-wheel", "error",
@@ -102,4 +103,5 @@ def glibc_too_old_for_wheel(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
                       subject=f"{d.name} in {env.prefix}",
                       evidence=[evidence, Evidence("glibc", libc, ctx.inventory.os.sources.get("libc", ""))],
                       fixes=[FixStep(f"Use a base OS or image with glibc {floor[0]}.{floor[1]} or newer",
-                                     why="the wheel's compiled code calls newer glibc symbols", risks=["rebuilds-image"])])
+                                     why="the wheel's compiled code calls newer glibc symbols", risks=["rebuilds-image"],
+                                     verify="ldd --version && accelctl doctor --select PY002")])

@@ -18,6 +18,7 @@ def ipex_torch_mismatch(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     X.Y.*"). Install the IPEX release for your torch, or the torch its release needs.
     """
     from accelctl.matrices.subjects.intel_xpu import ipex_torch_ok
+    from accelctl.plan.install import python_check
 
     for env in ctx.inventory.python:
         installed = dists(env)
@@ -40,4 +41,5 @@ def ipex_torch_mismatch(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
                             Evidence("torch", torch.version, torch.location or "")],
                   fixes=[FixStep(f"Install torch {major_minor}.* for this IPEX",
                                  commands=[pip(env, "install", f"torch=={major_minor}.*", "--index-url", "https://download.pytorch.org/whl/xpu")],
-                                 why="IPEX is compiled against one torch minor release", risks=["changes-environment", "downloads"])])
+                                 why="IPEX is compiled against one torch minor release", risks=["changes-environment", "downloads"],
+                                 verify=python_check(env, "import torch, intel_extension_for_pytorch as ipex; print(torch.__version__, ipex.__version__)"))])

@@ -63,7 +63,9 @@ def test_lib003_cu11_torch_next_to_cu12_wheels():
                                 ("nvidia-cudnn-cu11", "8.7.0.84", []), ("nvidia-cublas-cu12", "12.1.3.1", [])])
     [f] = run_rule("LIB003", inv)
     assert f.message == "CUDA 11, 12 wheels are installed together in /venv."
-    assert f.fixes[0].commands == ["/venv/bin/python -m pip uninstall -y nvidia-cublas-cu12"]
+    # both cuBLAS wheels install into nvidia/cublas: the uninstall takes files the cu11 wheel needs, so it is put back
+    assert f.fixes[0].commands == [("/venv/bin/python -m pip uninstall -y nvidia-cublas-cu12 && "
+                                   "/venv/bin/python -m pip install --force-reinstall --no-deps nvidia-cublas-cu11==11.11.3.6")]
 
 
 def test_fw001_cpu_torch_on_a_gpu_node():

@@ -90,9 +90,16 @@ def test_arch001_pascal_gtx1050_on_torch_2_8_cu128():
     [f] = run_rule("ARCH001", inv)
     assert f.rule_id == "ARCH001" and f.severity == "error"
     assert "no kernels for NVIDIA GeForce GTX 1050 (sm_61)" in f.message
-    # the same release's cu126 build still carries sm_60 SASS, which sm_61 runs
-    assert "torch==2.8.0+cu126" in f.fixes[0].commands[0]
-    assert "https://download.pytorch.org/whl/cu126" in f.fixes[0].commands[0]
+    # the same release's cu126 build carries sm_60 SASS, which sm_61 runs, but only under minor-version
+    # compatibility on R550; the newest build that runs here in full is torch 2.6.0 (PyPI's cu124 build),
+    # the same choice `accelctl plan torch` makes for this node (the reporter's workaround was an older build too)
+    assert "torch==2.6.0 " in f.fixes[0].commands[0] and "(cu124)" in f.fixes[0].title
+    from accelctl.matrices import MatrixSet
+    from accelctl.plan.solve import solve
+    from accelctl.plan.target import from_inventory
+
+    plan = solve(["torch"], [from_inventory(inv, MatrixSet(), "node")], MatrixSet())
+    assert [p.spec for p in plan.pins if p.name == "torch"] == ["==2.6.0"]
     # and 550 is below CUDA 12.8's full-support driver: DRV001 says minor-version compatibility
     [d] = run_rule("DRV001", inv)
     assert d.severity == "warning" and "minor-version compatibility" in d.message
@@ -186,7 +193,13 @@ def test_fw003_xformers_downgraded_torch_under_torchvision():
         "torchaudio 2.3.1+cu121 requires torch==2.3.1, but torch 2.3.0 is installed.",
         "torchvision 0.18.1+cu121 requires torch==2.3.1, but torch 2.3.0 is installed.",
     ]
-    assert all(f.fixes[0].commands == ["/venv/bin/python -m pip install torch==2.3.1"] for f in found)
+    # xformers needs torch 2.3.0: the companions move to the releases paired with it, torch stays
+    assert sorted(f.fixes[0].commands[0] for f in found) == [
+        "/venv/bin/python -m pip install torchaudio==2.3.0 torch==2.3.0",
+        "/venv/bin/python -m pip install torchvision==0.18.0 torch==2.3.0"]
+    # or torch moves to the companions' build, which exists as +cu121 on PyTorch's cu121 index
+    assert all(f.fixes[1].commands == [("/venv/bin/python -m pip install --index-url https://download.pytorch.org/whl/cu121 "
+                                       "torch==2.3.1+cu121")] for f in found)
 
 
 def test_fw003_xformers_built_for_torch_2_1_0():
@@ -269,7 +282,9 @@ def test_lib003_base_image_nccl_cu12_next_to_cuda13_torch():
     [f] = run_rule("LIB003", inv)
     assert f.rule_id == "LIB003" and f.severity == "error"
     assert f.message == "CUDA 12, 13 wheels are installed together in /venv."
-    assert commands(f) == ["/venv/bin/python -m pip uninstall -y nvidia-nccl-cu12"]
+    # both wheels own nvidia/nccl/lib/libnccl.so.2: the uninstall deletes it, the forced reinstall puts it back
+    assert commands(f) == [("/venv/bin/python -m pip uninstall -y nvidia-nccl-cu12 && "
+                           "/venv/bin/python -m pip install --force-reinstall --no-deps nvidia-nccl-cu13==2.29.7")]
 
 
 # --- CTR001 / CTR002 containers ------------------------------------------------------------------
