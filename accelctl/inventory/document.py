@@ -55,7 +55,7 @@ class Inventory:
 
     def to_json(self, indent: int | None = 2) -> str:
         if indent == 2:
-            from accelctl.report.jsontext import dumps_indent2
+            from accelctl.jsontext import dumps_indent2
 
             return dumps_indent2(self.to_data())
         return json.dumps(self.to_data(), indent=indent, sort_keys=False)

@@ -87,8 +87,8 @@ def _driver_branch(ms: MatrixSet, driver: str) -> str:
 
 
 def explain_cc(ms: MatrixSet, cc: str, gpu: str | None = None) -> Answer:
+    from accelctl.matrices.subjects.cuda_toolkit import gpu_min_driver as toolkit_gpu_min_driver
     from accelctl.matrices.subjects.pytorch import supports_cc
-    from accelctl.plan.fit import gpu_min_driver
 
     arch = next((e for e in ms.entries_or_empty("cuda_arch_support") if e.cc == cc), None)
     builds = ms.entries_or_empty("pytorch")
@@ -100,7 +100,7 @@ def explain_cc(ms: MatrixSet, cc: str, gpu: str | None = None) -> Answer:
         lines.append(f"  CUDA can target it from {arch.first_cuda or '?'}"
                      + (f", deprecated in {arch.deprecated_cuda}" if arch.deprecated_cuda else "")
                      + (f", dropped in {arch.dropped_cuda}" if arch.dropped_cuda else "") + f" {_src(arch)}")
-    floor = gpu_min_driver(ms, cc)
+    floor = toolkit_gpu_min_driver(ms.entries_or_empty("cuda_toolkit"), ms.entries_or_empty("cuda_arch_support"), cc)
     if floor:
         lines.append(f"  needs an NVIDIA driver >= {floor} (the driver of the first CUDA that targets it)")
     lines.append(f"  torch builds with kernels for it ({len(runs)}, Linux x86_64 wheels): "

@@ -61,19 +61,10 @@ def driver_needed(matrices: MatrixSet, runtime_version: str, ccs: tuple[str, ...
 
 
 def gpu_min_driver(matrices: MatrixSet, cc: str) -> str | None:
-    """The oldest driver that can drive a GPU of compute capability ``cc`` at all.
+    """The oldest driver that can drive a GPU of compute capability ``cc`` (see ``cuda_toolkit.gpu_min_driver``)."""
+    from accelctl.matrices.subjects.cuda_toolkit import gpu_min_driver as floor
 
-    Inferred, not read from a single table: support for a new architecture ships
-    in the driver branch released with the first CUDA toolkit that can target it
-    (sm_80 with CUDA 11.0 and R450, sm_90 with 11.8 and R520, sm_120 with 12.8 and
-    R570), so that toolkit's minimum driver is the GPU's floor.
-    """
-    from accelctl.matrices.subjects.cuda_toolkit import min_driver_for
-
-    first = _first_cuda_for_cc(matrices, cc)
-    if first is None:
-        return None
-    return min_driver_for(matrices.entries_or_empty("cuda_toolkit"), f"{first.major}.{first.minor}")
+    return floor(matrices.entries_or_empty("cuda_toolkit"), matrices.entries_or_empty("cuda_arch_support"), cc)
 
 
 def minor_compat_floor(matrices: MatrixSet, major: int) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accelctl.report.jsontext import dumps_indent2
+from accelctl.jsontext import dumps_indent2
 from accelctl.report.model import Report
 
 

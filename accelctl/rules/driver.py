@@ -184,7 +184,7 @@ def gpu_newer_than_driver(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     new hardware. Upgrade the driver.
     """
     from accelctl.matrices.base import driver_key
-    from accelctl.plan.fit import gpu_min_driver
+    from accelctl.matrices.subjects.cuda_toolkit import gpu_min_driver as toolkit_gpu_min_driver
     from accelctl.rules.cuda import ASSUME_DRIVER, REFRESH
 
     drv = ctx.inventory.nvidia.driver
@@ -202,7 +202,8 @@ def gpu_newer_than_driver(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
                            "supports it cannot be decided.", missing=[f"compute capability of {u}" for u in unknown],
                            settle=["--assume cc=X.Y (e.g. --assume cc=8.9)", REFRESH], subject="NVIDIA GPUs")
     for cc in sorted({g.compute_capability for g in gpus if g.compute_capability}):
-        floor = gpu_min_driver(ctx.matrices, cc)
+        floor = toolkit_gpu_min_driver(ctx.matrices.entries_or_empty("cuda_toolkit"),
+                                       ctx.matrices.entries_or_empty("cuda_arch_support"), cc)
         if not floor:
             yield CannotDecide(f"The first driver for sm_{cc.replace('.', '')} is not in the matrices, so whether driver "
                                f"{driver} supports it cannot be decided.", missing=[f"first driver for compute capability {cc}"],

@@ -145,3 +145,22 @@ def cuda_max_for_driver(entries: list[CudaToolkitRelease], driver: str | None) -
     except InvalidVersion:
         return None
     return f"{v.major}.{v.minor}"
+
+
+def gpu_min_driver(toolkits: list[CudaToolkitRelease], arch_entries: list, cc: str) -> str | None:
+    """The oldest driver that can drive a GPU of compute capability ``cc`` at all (None when unknown).
+
+    Inferred, not read from a single table: support for a new architecture ships
+    in the driver branch released with the first CUDA toolkit that can target it
+    (sm_80 with CUDA 11.0 and R450, sm_90 with 11.8 and R520, sm_120 with 12.8 and
+    R570), so that toolkit's minimum driver is the GPU's floor.
+    """
+    arch = next((e for e in arch_entries if str(getattr(e, "cc", "")) == cc), None)
+    first = getattr(arch, "first_cuda", None) if arch is not None else None
+    if not first:
+        return None
+    try:
+        v = Version(first)
+    except InvalidVersion:
+        return None
+    return min_driver_for(toolkits, f"{v.major}.{v.minor}")

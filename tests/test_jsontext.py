@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from accelctl.report.jsontext import dumps_indent2
+from accelctl.jsontext import dumps_indent2
 
 NODE_REPORTS = sorted((Path(__file__).resolve().parents[2] / "bench").glob("node-*/doctor.json"))
 

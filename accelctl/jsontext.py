@@ -11,6 +11,7 @@ list of pieces; anything else goes to ``json.dumps`` so the output never differs
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from json.encoder import encode_basestring_ascii
 from typing import Any
@@ -33,7 +34,7 @@ def dumps_indent2(data: Any) -> str:
 
 
 def _float(value: float) -> str:
-    if value != value:
+    if math.isnan(value):
         return "NaN"
     if value == _INF:
         return "Infinity"
