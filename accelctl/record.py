@@ -90,9 +90,9 @@ def record(cls: type[T] | None = None, *, frozen: bool = False) -> Any:
     """
     def wrap(klass: type[T]) -> type[T]:
         if not klass.__doc__:  # else dataclass builds one from inspect.signature: half its cost per class
-            klass.__doc__ = f"{klass.__name__}({', '.join(klass.__dict__.get('__annotations__', {}))})"
+            klass.__doc__ = f"{klass.__name__}({', '.join(vars(klass).get('__annotations__', {}))})"
         klass = dataclasses.dataclass(init=False, repr=False, eq=False)(klass)
-        klass.__init__ = _init  # type: ignore[misc]
+        klass.__init__ = _init  # type: ignore[misc,method-assign]
         klass.__eq__ = _eq  # type: ignore[assignment]
         klass.__repr__ = _repr  # type: ignore[assignment]
         if frozen:

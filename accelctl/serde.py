@@ -154,7 +154,7 @@ def _build(tp: Any) -> Converter:
             return out
 
         return mapping
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _dataclass_converter(tp)
     if tp is float:
         def number(data: Any, path: str) -> Any:
@@ -240,7 +240,7 @@ def _dataclass_converter(cls: type) -> Converter:
             missing = next(n for n in required_order(cls) if n not in data)
             raise SchemaError(f"{path}.{missing}" if path else missing, "missing required field")
         if direct:
-            obj = cls.__new__(cls)
+            obj: Any = object.__new__(cls)
             obj.__dict__.update(values)
             return obj
         return cls(**values)

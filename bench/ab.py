@@ -78,9 +78,10 @@ def main(argv: Sequence[str] = ()) -> int:
             ap.error(f"{t}: no accelctl/ source tree there")
     snapshot = args.snapshot
     if snapshot is None:
-        snapshot = tempfile.NamedTemporaryFile(suffix=".json", delete=False).name
+        with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
+            snapshot = fh.name
         subprocess.run([args.python, "-m", "accelctl", "doctor", "--snapshot", snapshot, "--json"],
-                       stdout=subprocess.DEVNULL, env=tree_env(trees[0], tempfile.gettempdir()), cwd=trees[0])
+                       stdout=subprocess.DEVNULL, env=tree_env(trees[0], tempfile.gettempdir()), cwd=trees[0], check=False)
     commands = [["doctor", "--json"], ["doctor", "--from", snapshot, "--json"]]
     for line in compare(trees, commands, args.runs, args.python, snapshot):
         print(line)

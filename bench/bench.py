@@ -75,7 +75,8 @@ def accelctl_cmd(python: str) -> list[str]:
 
 def per_probe(python: str, env: dict[str, str]) -> list[tuple[str, str, float]]:
     run_once(accelctl_cmd(python) + ["doctor", "--json"], env)  # warm-up: bytecode cache, page cache
-    out = subprocess.run(accelctl_cmd(python) + ["doctor", "--json"], capture_output=True, text=True, env=env, cwd=str(REPO))
+    out = subprocess.run(accelctl_cmd(python) + ["doctor", "--json"], capture_output=True, text=True, env=env, cwd=str(REPO),
+                         check=False)
     data = json.loads(out.stdout)
     return [(p["name"], p["status"], p["duration_ms"]) for p in data["inventory"]["probes"]]
 
@@ -162,9 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {name:<14} {status:<8} {ms:8.2f} ms")
         return 0
 
-    snap = tempfile.NamedTemporaryFile(suffix=".json", delete=False).name
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
+        snap = fh.name
     subprocess.run(accelctl_cmd(args.python) + ["doctor", "--snapshot", snap, "--format", "json"],
-                   stdout=subprocess.DEVNULL, env=env, cwd=str(REPO))
+                   stdout=subprocess.DEVNULL, env=env, cwd=str(REPO), check=False)
     if args.scale:
         print(json.dumps(scale(args.scale, snap, args.jobs), indent=2))
         os.unlink(snap)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 
@@ -41,7 +42,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    first, second = (normalised(json.load(open(p))) for p in argv)
+    first, second = (normalised(json.loads(Path(p).read_text(encoding="utf-8"))) for p in argv)
     found = list(differences(first, second))
     for line in found[:20]:
         print(line)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from accelctl.assume import _runtime_from_version
+from accelctl.derive.accelerators import summarize_accelerators
 from accelctl.inventory import Inventory
 from accelctl.inventory.amd import AmdGpu, AmdInfo, RocmInstall
 from accelctl.inventory.nvidia import LibraryResolution, NvidiaDriver, NvidiaGpu, NvidiaInfo
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
 from accelctl.inventory.system import ContainerInfo, OsInfo
 from accelctl.matrices import MatrixSet
-from accelctl.derive.accelerators import summarize_accelerators
 from accelctl.rules import by_id, run_rules
 from accelctl.rules.base import RuleContext, RuleOptions
 

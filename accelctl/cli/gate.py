@@ -48,9 +48,9 @@ def gate(
         from accelctl.gate.evaluate import evaluate
         from accelctl.gate.fleet import FleetError, load_fleet
         from accelctl.gate.image import ImageError
+        from accelctl.interrupts import signals_raise
         from accelctl.report.locations import checkout_root, checkout_uri, fleet_class_lines, stand_in_uri
         from accelctl.report.terminal import color_wanted, progress, terminal_width
-        from accelctl.interrupts import signals_raise
 
         try:
             fleet = load_fleet(fleet_path)

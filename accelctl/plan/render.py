@@ -65,7 +65,7 @@ def uv_fragment(plan: Plan) -> str:
     sourced = [p for p in plan.pins if p.index]
     if sourced:
         out += ["", "[tool.uv.sources]"]
-        out += [f'{p.name} = {{ index = "{names[p.index]}" }}' for p in sourced]
+        out += [f'{p.name} = {{ index = "{names[p.index or ""]}" }}' for p in sourced]
     return "\n".join(out) + "\n"
 
 
@@ -99,7 +99,7 @@ def choose_base_image(plan: Plan, matrices: MatrixSet) -> BaseImage | None:
     if best is None:
         return None
     e = best[1]
-    why = (f"{e.repository}:{e.tag} carries the {image_kind.upper()} {e.runtime_version} runtime"
+    why = (f"{e.repository}:{e.tag} carries the {(image_kind or '').upper()} {e.runtime_version} runtime"
            + (" the wheels were built for" if version else "")
            + ("; the pip wheels bring cuDNN/cuBLAS/NCCL themselves, so the small 'base' flavour is enough" if vendor == "nvidia" else ""))
     return BaseImage(f"{e.repository}:{e.tag}", why, getattr(e, "nvidia_require_cuda", None))

@@ -48,7 +48,7 @@ def check_with_pip(requirements: str, python: str, arch: str = "x86_64", glibc: 
                 *[a for tag in platform_tags(arch, glibc) for a in ("--platform", tag)],
                 "--target", os.path.join(tmp, "t"), "-r", req]
         try:
-            proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+            proc = subprocess.run(argv, check=False, capture_output=True, text=True, timeout=timeout,
                                   env={**os.environ, "PIP_CONFIG_FILE": os.devnull})
         except subprocess.TimeoutExpired:
             return False, f"pip did not finish within {timeout:.0f} s"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
@@ -100,7 +101,7 @@ def _ordered_builds(matrices: MatrixSet, spec: SpecifierSet, strategy: str, targ
 
 
 def _torch_family(reqs: list[Requirement], targets: list[Target], matrices: MatrixSet, strategy: str,
-                  plan: dict[str, object]) -> None:
+                  plan: dict[str, Any]) -> None:
     from accelctl.matrices.subjects import torch_companions
 
     torch_req = _want(reqs, "torch")
@@ -127,9 +128,9 @@ def _torch_family(reqs: list[Requirement], targets: list[Target], matrices: Matr
                 vllm_choice = (rel, ok_build)
                 break
         if vllm_choice is None:
-            pinned = {r.torch for r in releases}
-            plan["refusals"].append(_refuse(str(vllm_req), reasons, targets, matrices,  # type: ignore[union-attr]
-                                            [b for b in matrices.entries_or_empty("pytorch") if on_pypi(b, arch) and b.torch in pinned]))
+            torch_pins = {r.torch for r in releases}
+            plan["refusals"].append(_refuse(str(vllm_req), reasons, targets, matrices,
+                                            [b for b in matrices.entries_or_empty("pytorch") if on_pypi(b, arch) and b.torch in torch_pins]))
             return
 
     if vllm_choice:
@@ -140,7 +141,7 @@ def _torch_family(reqs: list[Requirement], targets: list[Target], matrices: Matr
         builds = [b for b in builds if _extensions_ok(b, ext_reqs, matrices) and _companions_ok(b, companions, matrices)]
         build = first_fitting(builds, targets, matrices, reasons)
         if build is None:
-            plan["refusals"].append(_refuse(str(torch_req or "torch"), reasons, targets, matrices, builds))  # type: ignore[union-attr]
+            plan["refusals"].append(_refuse(str(torch_req or "torch"), reasons, targets, matrices, builds))
             return
     fits_notes = sorted({n for t in targets for n in torch_build_fits(build, t, matrices)[1]})
     notes.extend(fits_notes)
@@ -160,7 +161,7 @@ def _torch_family(reqs: list[Requirement], targets: list[Target], matrices: Matr
         if vllm_choice and getattr(vllm_choice[0], name, None):
             versions = [getattr(vllm_choice[0], name)]
         if not versions:
-            plan["refusals"].append(Refusal(str(req), f"no {name} release is recorded as paired with torch {build.torch}",  # type: ignore[union-attr]
+            plan["refusals"].append(Refusal(str(req), f"no {name} release is recorded as paired with torch {build.torch}",
                                             f"choose a torch release that has a {name} pairing (accelctl matrices show torch_companions)"))
             continue
         pins.append(Pin(name, f"=={versions[0]}{local}", f"the {name} release built for torch {build.torch}", index))
@@ -230,7 +231,7 @@ def _refuse(want: str, reasons: list[str], targets: list[Target], matrices: Matr
         needs = [(driver_needed(matrices, b.runtime_version, ccs), b) for b in freed]
         needs = [(d, b) for d, b in needs if d]
         if needs:
-            driver, build = min(needs, key=lambda n: driver_key(n[0]))
+            driver, build = min(needs, key=lambda n: driver_key(n[0] or "0"))
             low = min(nvidia, key=lambda t: driver_key(t.driver) if t.driver else (0,))
             blocking = next((r for r in reasons if "supports CUDA" in r), blocking)
             return Refusal(want, blocking,
@@ -251,7 +252,7 @@ def _smallest_change(blocking: str) -> str:
     return "see `accelctl matrices explain`"
 
 
-def _jax(reqs: list[Requirement], targets: list[Target], matrices: MatrixSet, plan: dict[str, object]) -> None:
+def _jax(reqs: list[Requirement], targets: list[Target], matrices: MatrixSet, plan: dict[str, Any]) -> None:
     req = next((r for r in reqs if canonicalize_name(r.name) == "jax"), None)
     if req is None:
         return
@@ -282,7 +283,7 @@ def _jax(reqs: list[Requirement], targets: list[Target], matrices: MatrixSet, pl
                 if value:
                     plan["pins"] += [Pin(name, f"=={value}", f"released with jax {rel.jax}")]  # type: ignore[operator]
             return
-    plan["refusals"].append(_refuse(str(req), reasons, targets, matrices))  # type: ignore[union-attr]
+    plan["refusals"].append(_refuse(str(req), reasons, targets, matrices))
 
 
 def _jax_stack_blocks(stack, t: Target, matrices: MatrixSet) -> str:
@@ -302,7 +303,7 @@ def _jax_stack_blocks(stack, t: Target, matrices: MatrixSet) -> str:
     return ""
 
 
-def _tensorflow(reqs: list[Requirement], targets: list[Target], matrices: MatrixSet, plan: dict[str, object]) -> None:
+def _tensorflow(reqs: list[Requirement], targets: list[Target], matrices: MatrixSet, plan: dict[str, Any]) -> None:
     req = next((r for r in reqs if canonicalize_name(r.name) == "tensorflow"), None)
     if req is None:
         return
@@ -326,7 +327,7 @@ def _tensorflow(reqs: list[Requirement], targets: list[Target], matrices: Matrix
         plan["pins"] += [Pin("tensorflow", f"{extra}=={rel.tensorflow}",  # type: ignore[operator]
                              f"newest tensorflow tested with CUDA {rel.cuda} / cuDNN {rel.cudnn}" if gpu else "newest tensorflow for the targets")]
         return
-    plan["refusals"].append(_refuse(str(req), reasons, targets, matrices))  # type: ignore[union-attr]
+    plan["refusals"].append(_refuse(str(req), reasons, targets, matrices))
 
 
 JUDGED = {"torch", "torchvision", "torchaudio", "vllm", "xformers", "flash-attn", "jax", "tensorflow"}
@@ -335,9 +336,9 @@ JUDGED = {"torch", "torchvision", "torchaudio", "vllm", "xformers", "flash-attn"
 def solve(wants: Sequence[str], targets: list[Target], matrices: MatrixSet, strategy: str = "newest") -> Plan:
     reqs = parse_wants(wants)
     kinds = {t.vendor for t in targets}
-    state: dict[str, object] = {"pins": [], "refusals": [], "notes": [], "runtime_kind": None, "runtime_version": None}
+    state: dict[str, Any] = {"pins": [], "refusals": [], "notes": [], "runtime_kind": None, "runtime_version": None}
     if len(kinds) > 1 and not kinds <= {"cpu"}:
-        state["refusals"].append(Refusal(", ".join(wants), "the targets mix accelerator vendors: " + ", ".join(sorted(kinds)),  # type: ignore[union-attr]
+        state["refusals"].append(Refusal(", ".join(wants), "the targets mix accelerator vendors: " + ", ".join(sorted(kinds)),
                                          "plan each vendor's node classes separately (one image cannot carry two runtimes)"))
     else:
         _torch_family(reqs, targets, matrices, strategy, state)

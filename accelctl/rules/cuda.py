@@ -91,7 +91,9 @@ def driver_too_old_for_cuda_runtime(ctx: RuleContext) -> Iterator[Hit | CannotDe
                               why=f"the full feature set of CUDA {fw.runtime_version} needs it",
                               risks=["needs-root", "needs-reboot", "drains-node"],
                               verify="nvidia-smi && accelctl doctor --select DRV001", alternative="upgrade the driver")
-            evidence = [Evidence("driver", driver, ctx.inventory.nvidia.driver.version_source or "NVML"),
+            drv_facts = ctx.inventory.nvidia.driver
+            drv_source = (drv_facts.version_source if drv_facts else None) or "NVML"
+            evidence = [Evidence("driver", driver, drv_source),
                         Evidence(f"{fw.name} CUDA runtime", fw.runtime_version, fw.variant_source or fw.source)]
             if need:
                 evidence.append(Evidence(f"minimum driver for CUDA {fw.runtime_version}", need, "cuda_toolkit matrix"))
@@ -427,7 +429,7 @@ def host_compiler_too_new_for_nvcc(ctx: RuleContext) -> Iterator[Hit | CannotDec
     if not active:
         return
     tk = active[0]
-    limit = max_gcc_for(ctx.matrices.entries_or_empty("cuda_host_compilers"), tk.version)
+    limit = max_gcc_for(ctx.matrices.entries_or_empty("cuda_host_compilers"), str(tk.version))
     try:
         major = int(str(tk.host_gcc).split(".")[0])
     except ValueError:
@@ -443,7 +445,7 @@ def host_compiler_too_new_for_nvcc(ctx: RuleContext) -> Iterator[Hit | CannotDec
     yield Hit(f"nvcc {tk.version} at {tk.path} supports host GCC up to {limit}, but would use GCC {tk.host_gcc}: "
               f"building CUDA extensions fails with \"unsupported GNU version\".",
               subject=f"host compiler for {tk.path}",
-              evidence=[Evidence("host gcc", tk.host_gcc, tk.host_gcc_source or ""),
+              evidence=[Evidence("host gcc", str(tk.host_gcc), tk.host_gcc_source or ""),
                         Evidence(f"newest GCC for CUDA {tk.version}", str(limit), "cuda_host_compilers matrix")],
               fixes=[FixStep(f"Install GCC {limit} (or older) and have nvcc use it",
                              commands=[f"sudo apt-get install -y gcc-{limit} g++-{limit}",

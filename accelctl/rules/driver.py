@@ -165,7 +165,7 @@ def driver_branch_end_of_life(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     yield Hit(f"Driver {driver} is on branch {branch.branch if branch else '?'}, which reached end of life"
               + (f" on {when.isoformat()}" if when else "") + ".",
               subject="NVIDIA driver",
-              evidence=[Evidence("driver", driver, drv.version_source or "NVML"),
+              evidence=[Evidence("driver", driver, (drv.version_source if drv else None) or "NVML"),
                         Evidence("branch end of life", when.isoformat() if when else "declared", "nvidia_driver_branches matrix")],
               fixes=[FixStep("Upgrade to a supported branch" + (f" ({', '.join(str(e.branch) for e in supported[-3:])})" if supported else ""),
                              why="an end-of-life branch gets no security or bug fixes",

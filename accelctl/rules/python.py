@@ -93,7 +93,7 @@ def glibc_too_old_for_wheel(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
             evidence = Evidence("wheel tags", ", ".join(d.wheel_tags), d.location or "")
             fw = from_libraries.get(norm(d.name))
             if floor is None and fw is not None:
-                major, _, minor = fw.glibc_floor.partition(".")
+                major, _, minor = (fw.glibc_floor or "").partition(".")
                 floor = (int(major), int(minor)) if major.isdigit() and minor.isdigit() else None
                 evidence = Evidence("GLIBC symbol versions its library needs", f"GLIBC_{fw.glibc_floor}",
                                     fw.glibc_floor_source or "")

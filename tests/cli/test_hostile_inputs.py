@@ -225,7 +225,7 @@ def test_plan_requirements_from_a_fifo_or_a_device_exit_2(tmp_path):
 
 
 def test_a_worker_that_dies_costs_its_nodes_not_the_report(tmp_path, monkeypatch):
-    import accelctl.fleet_check as fleet_check
+    from accelctl import fleet_check
 
     folder = _fleet_folder(tmp_path / "fleet", good=40)
     real = fleet_check._worker_check
@@ -247,7 +247,7 @@ def test_an_archive_with_far_more_entries_than_an_image_is_refused(tmp_path, pri
     import io
     import tarfile
 
-    import accelctl.gate.image as image
+    from accelctl.gate import image
 
     monkeypatch.setattr(image, "MAX_ARCHIVE_MEMBERS", 50)  # the real cap, 100,000, takes a 50 MB archive to pass
     path = tmp_path / "many.tar"

@@ -8,9 +8,8 @@ import io
 import json
 import tarfile
 from pathlib import Path
-from typing import Union
 
-Entry = Union[bytes, str, None, tuple[str, str]]  # content, or ("symlink", target), ("dir", "")
+Entry = bytes | str | None | tuple[str, str]  # content, or ("symlink", target), ("dir", "")
 
 
 def layer_tar(entries: dict[str, Entry]) -> bytes:

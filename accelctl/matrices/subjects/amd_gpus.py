@@ -60,7 +60,7 @@ def _check(entries: list[AmdGpu], errors: ErrorSink) -> None:
                 errors.add(i, "pci_device_ids", f"expected lower-case '0x' + 4 hex digits, got {pid!r}")
 
 
-SPEC = MatrixSpec(name="amd_gpus", entry_type=AmdGpu, check=_check, key=lambda e: e.product)
+SPEC: MatrixSpec[AmdGpu] = MatrixSpec(name="amd_gpus", entry_type=AmdGpu, check=_check, key=lambda e: e.product)
 
 
 def parse_gfx_target_version(value: int) -> str:

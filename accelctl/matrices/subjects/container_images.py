@@ -113,7 +113,7 @@ def _check(entries: list[ContainerImage], errors: ErrorSink) -> None:
                 errors.add(i, "os", f"tag {e.tag!r} does not end with os {e.os!r}")
 
 
-SPEC = MatrixSpec(name="container_images", entry_type=ContainerImage, check=_check, key=lambda e: e.reference)
+SPEC: MatrixSpec[ContainerImage] = MatrixSpec(name="container_images", entry_type=ContainerImage, check=_check, key=lambda e: e.reference)
 
 
 def _cut(version: str, parts: int) -> Version:

@@ -94,7 +94,7 @@ def _check(entries: list[ForwardCompatEntry], errors: ErrorSink) -> None:
         errors.add(None, "entries", "one 'eligibility' entry is required")
 
 
-SPEC = MatrixSpec(name="cuda_forward_compat", entry_type=ForwardCompatEntry, check=_check, key=_key)
+SPEC: MatrixSpec[ForwardCompatEntry] = MatrixSpec(name="cuda_forward_compat", entry_type=ForwardCompatEntry, check=_check, key=_key)
 
 
 @record(frozen=True)
@@ -151,7 +151,7 @@ def packages(entries: list[ForwardCompatEntry]) -> list[ForwardCompatEntry]:
 
 def listed_branches(entries: list[ForwardCompatEntry]) -> list[int]:
     """Driver branches NVIDIA's table covers (others are end of life or feature branches)."""
-    out = set()
+    out: set[int] = set()
     for e in packages(entries):
         out.update(e.compatible_branches, e.not_applicable_branches, e.incompatible_branches)
     return sorted(out)

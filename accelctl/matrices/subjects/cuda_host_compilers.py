@@ -55,7 +55,7 @@ def _check(entries: list[CudaHostCompiler], errors: ErrorSink) -> None:
             errors.add(i, "note", "an unknown max_gcc needs a note saying why")
 
 
-SPEC = MatrixSpec(name="cuda_host_compilers", entry_type=CudaHostCompiler, check=_check, key=lambda e: e.cuda)
+SPEC: MatrixSpec[CudaHostCompiler] = MatrixSpec(name="cuda_host_compilers", entry_type=CudaHostCompiler, check=_check, key=lambda e: e.cuda)
 
 
 def entry_for(entries: list[CudaHostCompiler], cuda: str) -> CudaHostCompiler | None:

@@ -61,7 +61,7 @@ def _check(entries: list[CudaMinorCompat], errors: ErrorSink) -> None:
             errors.add(i, "range_end_branch", "the range must end above its floor")
 
 
-SPEC = MatrixSpec(name="cuda_minor_compat", entry_type=CudaMinorCompat, check=_check, key=lambda e: str(e.cuda_major))
+SPEC: MatrixSpec[CudaMinorCompat] = MatrixSpec(name="cuda_minor_compat", entry_type=CudaMinorCompat, check=_check, key=lambda e: str(e.cuda_major))
 
 
 def for_major(entries: list[CudaMinorCompat], major: int) -> CudaMinorCompat | None:

@@ -54,8 +54,8 @@ def _minor(version: str) -> tuple:
 
 
 def _check(entries: list[CudaToolkitRelease], errors: ErrorSink) -> None:
-    seen = set()
-    ga_of = {}
+    seen: set[Version] = set()
+    ga_of: dict[tuple[int, int], str] = {}
     for i, e in enumerate(entries):
         v = Version(e.cuda)
         if v in seen:
@@ -74,7 +74,7 @@ def _check(entries: list[CudaToolkitRelease], errors: ErrorSink) -> None:
             errors.add(i, "ga", f"no GA entry for {key[0]}.{key[1]}")
 
 
-SPEC = MatrixSpec(name="cuda_toolkit", entry_type=CudaToolkitRelease, check=_check, key=lambda e: e.cuda)
+SPEC: MatrixSpec[CudaToolkitRelease] = MatrixSpec(name="cuda_toolkit", entry_type=CudaToolkitRelease, check=_check, key=lambda e: e.cuda)
 
 
 def _os_field(os: str) -> str:

@@ -63,7 +63,7 @@ def _check(entries: list[CupyEntry], errors: ErrorSink) -> None:
                 errors.add(i, "packages", f"{p} has no package entry")
 
 
-SPEC = MatrixSpec(name="cupy", entry_type=CupyEntry, check=_check, key=lambda e: e.name)
+SPEC: MatrixSpec[CupyEntry] = MatrixSpec(name="cupy", entry_type=CupyEntry, check=_check, key=lambda e: e.name)
 
 
 def package(entries: list[CupyEntry], name: str) -> CupyEntry | None:

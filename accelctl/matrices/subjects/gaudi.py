@@ -44,7 +44,7 @@ def _check(entries: list[GaudiRelease], errors: ErrorSink) -> None:
                 errors.add(i, "pytorch", f"not a version: {v!r}")
 
 
-SPEC = MatrixSpec(name="gaudi", entry_type=GaudiRelease, check=_check, key=lambda e: e.gaudi_sw)
+SPEC: MatrixSpec[GaudiRelease] = MatrixSpec(name="gaudi", entry_type=GaudiRelease, check=_check, key=lambda e: e.gaudi_sw)
 
 
 def find(entries: list[GaudiRelease], gaudi_sw: str) -> GaudiRelease | None:

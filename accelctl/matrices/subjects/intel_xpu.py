@@ -59,7 +59,7 @@ def _check(entries: list[IntelXpuRelease], errors: ErrorSink) -> None:
                 errors.add(i, "runtime_wheels", f"{name}: not a version: {ver!r}")
 
 
-SPEC = MatrixSpec(name="intel_xpu", entry_type=IntelXpuRelease, check=_check, key=lambda e: f"{e.package}=={e.version}")
+SPEC: MatrixSpec[IntelXpuRelease] = MatrixSpec(name="intel_xpu", entry_type=IntelXpuRelease, check=_check, key=lambda e: f"{e.package}=={e.version}")
 
 
 def _norm(package: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import field
 
-from packaging.specifiers import SpecifierSet
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from accelctl.matrices.base import CC, DRIVER, SPECIFIER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
@@ -95,13 +95,13 @@ def _check(entries: list[JaxRelease], errors: ErrorSink) -> None:
             for name, spec in s.pins.items():
                 try:
                     SpecifierSet(spec)
-                except Exception:
+                except (InvalidSpecifier, TypeError):
                     errors.add(i, f"{where}.pins.{name}", f"not a version specifier: {spec!r}")
         if e.jaxlib and e.jaxlib_paired and not SpecifierSet(e.jaxlib).contains(e.jaxlib_paired, prereleases=True):
             errors.add(i, "jaxlib_paired", f"{e.jaxlib_paired} does not satisfy jax's own jaxlib{e.jaxlib}")
 
 
-SPEC = MatrixSpec(name="jax", entry_type=JaxRelease, check=_check, key=lambda e: e.jax)
+SPEC: MatrixSpec[JaxRelease] = MatrixSpec(name="jax", entry_type=JaxRelease, check=_check, key=lambda e: e.jax)
 
 
 def release(entries: list[JaxRelease], jax: str) -> JaxRelease | None:

@@ -52,7 +52,7 @@ def _check(entries: list[NeuronRelease], errors: ErrorSink) -> None:
                 errors.add(i, "torch", f"{n} targets torch {t}, missing from torch")
 
 
-SPEC = MatrixSpec(name="neuron", entry_type=NeuronRelease, check=_check, key=lambda e: e.neuron)
+SPEC: MatrixSpec[NeuronRelease] = MatrixSpec(name="neuron", entry_type=NeuronRelease, check=_check, key=lambda e: e.neuron)
 
 
 def torch_of_torch_neuronx(version: str) -> str | None:

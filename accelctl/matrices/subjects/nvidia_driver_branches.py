@@ -86,7 +86,7 @@ def _check(entries: list[DriverBranch], errors: ErrorSink) -> None:
             errors.add(entries.index(b), "max_cuda", f"{b.branch} supports less CUDA ({b.max_cuda}) than {a.branch} ({a.max_cuda})")
 
 
-SPEC = MatrixSpec(name="nvidia_driver_branches", entry_type=DriverBranch, check=_check, key=lambda e: e.branch)
+SPEC: MatrixSpec[DriverBranch] = MatrixSpec(name="nvidia_driver_branches", entry_type=DriverBranch, check=_check, key=lambda e: e.branch)
 
 
 def branch_of(driver: str) -> str | None:

@@ -99,7 +99,7 @@ def _check(entries: list[LibraryEntry], errors: ErrorSink) -> None:
                 errors.add(i, None, "a wheel entry needs 'cuda_major' and 'wheel'")
 
 
-SPEC = MatrixSpec(name="nvidia_libraries", entry_type=LibraryEntry, check=_check, key=_key)
+SPEC: MatrixSpec[LibraryEntry] = MatrixSpec(name="nvidia_libraries", entry_type=LibraryEntry, check=_check, key=_key)
 
 
 def releases(entries: list[LibraryEntry], library: str) -> list[LibraryEntry]:

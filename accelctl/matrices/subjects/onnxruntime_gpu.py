@@ -44,7 +44,7 @@ def _check(entries: list[OrtGpuRelease], errors: ErrorSink) -> None:
             errors.add(i, "pypi_cuda_major", "the PyPI CUDA major must be one of cuda_majors_built")
 
 
-SPEC = MatrixSpec(
+SPEC: MatrixSpec[OrtGpuRelease] = MatrixSpec(
     name="onnxruntime_gpu",
     entry_type=OrtGpuRelease,
     check=_check,

@@ -65,7 +65,7 @@ def _check(entries: list[RocmRelease], errors: ErrorSink) -> None:
                 errors.add(i, "compatible_kmd", f"expected 'MAJOR.MINOR.x' or a full version, got {k!r}")
 
 
-SPEC = MatrixSpec(name="rocm", entry_type=RocmRelease, check=_check, key=lambda e: e.rocm)
+SPEC: MatrixSpec[RocmRelease] = MatrixSpec(name="rocm", entry_type=RocmRelease, check=_check, key=lambda e: e.rocm)
 
 
 def _v(text: str) -> Version:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import field
 
-from packaging.specifiers import SpecifierSet
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from accelctl.matrices.base import SPECIFIER, UNSOURCED, VERSION, ErrorSink, MatrixSpec, Provenance
@@ -53,11 +53,11 @@ def _check(entries: list[TensorFlowRelease], errors: ErrorSink) -> None:
         for name, spec in e.and_cuda.items():
             try:
                 SpecifierSet(spec)
-            except Exception:
+            except (InvalidSpecifier, TypeError):
                 errors.add(i, f"and_cuda.{name}", f"not a version specifier: {spec!r}")
 
 
-SPEC = MatrixSpec(name="tensorflow", entry_type=TensorFlowRelease, check=_check, key=lambda e: e.tensorflow)
+SPEC: MatrixSpec[TensorFlowRelease] = MatrixSpec(name="tensorflow", entry_type=TensorFlowRelease, check=_check, key=lambda e: e.tensorflow)
 
 
 def _minor(v: str) -> tuple:
@@ -82,7 +82,8 @@ def tested_config(entries: list[TensorFlowRelease], tensorflow: str) -> TensorFl
     rows = [e for e in entries if e.tested and _minor(e.tensorflow) == _minor(tensorflow)]
     rows.sort(key=lambda e: Version(e.tensorflow))
     older = [e for e in rows if Version(e.tensorflow) <= Version(tensorflow)]
-    return (older or rows or [None])[-1]
+    chosen = older or rows
+    return chosen[-1] if chosen else None
 
 
 def cuda_for(entries: list[TensorFlowRelease], tensorflow: str) -> str | None:

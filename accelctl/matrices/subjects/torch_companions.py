@@ -26,8 +26,8 @@ class TorchCompanions:
 
 
 def _check(entries: list[TorchCompanions], errors: ErrorSink) -> None:
-    seen = set()
-    owner = {}
+    seen: set[Version] = set()
+    owner: dict[tuple[str, Version], str] = {}
     for i, e in enumerate(entries):
         if Version(e.torch) in seen:
             errors.add(i, "torch", f"duplicate torch release {e.torch}")
@@ -39,7 +39,7 @@ def _check(entries: list[TorchCompanions], errors: ErrorSink) -> None:
                 owner[(lib, Version(v))] = e.torch
 
 
-SPEC = MatrixSpec(
+SPEC: MatrixSpec[TorchCompanions] = MatrixSpec(
     name="torch_companions",
     entry_type=TorchCompanions,
     check=_check,

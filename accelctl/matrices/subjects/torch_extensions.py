@@ -49,7 +49,7 @@ def _check(entries: list[ExtensionRelease], errors: ErrorSink) -> None:
         seen.add(key)
 
 
-SPEC = MatrixSpec(name="torch_extensions", entry_type=ExtensionRelease, check=_check, key=lambda e: f"{e.package}=={e.version}")
+SPEC: MatrixSpec[ExtensionRelease] = MatrixSpec(name="torch_extensions", entry_type=ExtensionRelease, check=_check, key=lambda e: f"{e.package}=={e.version}")
 
 
 def _norm(name: str) -> str:

@@ -48,7 +48,7 @@ def _check(entries: list[TpuPairing], errors: ErrorSink) -> None:
             errors.add(i, "torch", "only torch-xla entries pair with torch")
 
 
-SPEC = MatrixSpec(name="tpu", entry_type=TpuPairing, check=_check, key=lambda e: f"{e.package}=={e.version}")
+SPEC: MatrixSpec[TpuPairing] = MatrixSpec(name="tpu", entry_type=TpuPairing, check=_check, key=lambda e: f"{e.package}=={e.version}")
 
 
 def find(entries: list[TpuPairing], package: str, version: str) -> TpuPairing | None:

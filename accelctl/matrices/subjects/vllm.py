@@ -47,7 +47,7 @@ def _check(entries: list[VllmRelease], errors: ErrorSink) -> None:
             errors.add(i, "cuda_major", f"{e.cuda_major} does not match cuda {e.cuda}")
 
 
-SPEC = MatrixSpec(name="vllm", entry_type=VllmRelease, check=_check, key=lambda e: e.vllm)
+SPEC: MatrixSpec[VllmRelease] = MatrixSpec(name="vllm", entry_type=VllmRelease, check=_check, key=lambda e: e.vllm)
 
 
 def release(entries: list[VllmRelease], vllm: str) -> VllmRelease | None:

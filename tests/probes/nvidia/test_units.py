@@ -12,7 +12,8 @@ REQ = "cuda>=13.0 brand=tesla,driver>=535,driver<536 brand=nvidia,driver>=535,dr
 
 
 def test_real_ld_cache_new_format():
-    entries = parse_ld_cache(open(H100_CACHE, "rb").read())
+    with open(H100_CACHE, "rb") as fh:
+        entries = parse_ld_cache(fh.read())
     assert len(entries) == 520
     assert lookup(entries, "libcuda.so.1").path == "/usr/local/nvidia/lib64/libcuda.so.1"
     assert lookup(entries, "libnccl.so.2").path == "/lib/x86_64-linux-gnu/libnccl.so.2"
