@@ -15,7 +15,7 @@ import os
 import stat
 from typing import Any
 
-from accelctl.inventory.common import SnapshotError
+from accelctl.errors import SnapshotError
 
 # O_NONBLOCK: opening a FIFO must not wait for a writer; the fstat that follows refuses it.
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)

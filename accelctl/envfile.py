@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from accelctl.cli.exits import InputError
+from accelctl.errors import InputError
 
 _PAIR = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 _MAX_FILE = 1 << 20

@@ -85,4 +85,11 @@ def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
     return "did you mean " + " or ".join(repr(m) for m in near) + "?"
 
 
-__all__ = ["AccelctlError", "ExitCode", "InputError", "InternalError", "UsageError", "closest", "did_you_mean"]
+class SnapshotError(AccelctlError, ValueError):
+    """A snapshot file cannot be used; the message names file and problem."""
+
+    reference = "snapshot-unreadable"
+    default_hint = "give a file written by `accelctl doctor --snapshot FILE` (or --json)"
+
+
+__all__ = ["AccelctlError", "ExitCode", "InputError", "InternalError", "SnapshotError", "UsageError", "closest", "did_you_mean"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from accelctl.errors import AccelctlError
+from accelctl.errors import SnapshotError
 from accelctl.record import record
 
 ProbeStatus = Literal["ok", "partial", "failed", "timeout", "skipped"]
@@ -29,8 +29,4 @@ class ProbeRun:
     error: str | None = None
 
 
-class SnapshotError(AccelctlError, ValueError):
-    """A snapshot file cannot be used; the message names file and problem."""
-
-    reference = "snapshot-unreadable"
-    default_hint = "give a file written by `accelctl doctor --snapshot FILE` (or --json)"
+__all__ = ["ProbeRun", "ProbeStatus", "SnapshotError", "Unknown"]

@@ -89,7 +89,7 @@ def _variant(plan: Plan) -> str:
 
 def _other_major_wheels(env, runtime_version: str | None) -> list[str]:
     """Installed CUDA library wheels of another CUDA major than the new build's (those LIB003 would report)."""
-    from accelctl.rules.libraries import wheels_by_cuda_major
+    from accelctl.inventory.wheels import wheels_by_cuda_major
 
     if not runtime_version:
         return []
@@ -98,7 +98,7 @@ def _other_major_wheels(env, runtime_version: str | None) -> list[str]:
 
 
 def stale_majors(env, names: list[str]) -> set[str]:
-    from accelctl.rules.libraries import wheels_by_cuda_major
+    from accelctl.inventory.wheels import wheels_by_cuda_major
 
     wanted = set(names)
     return {m for m, found in wheels_by_cuda_major(env).items() if any(n.split(" ")[0] in wanted for n in found)}

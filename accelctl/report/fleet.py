@@ -7,7 +7,7 @@ import textwrap
 from typing import Any
 
 from accelctl import __version__
-from accelctl.fleet_check import FLEET_SCHEMA_VERSION, FleetReport, NodeResult, RuleCount
+from accelctl.report.fleet_model import FLEET_SCHEMA_VERSION, FleetReport, NodeResult, RuleCount
 from accelctl.serde import to_data
 
 FLEET_FORMATS = ("text", "json", "markdown")

@@ -105,14 +105,5 @@ def pip(env: PythonEnvironment, *args: str) -> str:
     return " ".join(shlex.quote(a) for a in (python, "-m", "pip", *args))
 
 
-_CUDA_MAJOR_SUFFIX = re.compile(r"-cu(\d+)$")
-
-
-def cuda_major_of_wheel(name: str) -> str | None:
-    """'nvidia-cudnn-cu12' -> '12'; None for names without a CUDA-major suffix."""
-    m = _CUDA_MAJOR_SUFFIX.search(norm(name))
-    return m.group(1) if m else None
-
-
 def gpu_vendors(inv: Inventory) -> list[str]:
     return sorted({a.vendor for a in inv.accelerators})

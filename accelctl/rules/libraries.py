@@ -5,22 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from accelctl.findings import Evidence, FixStep
+from accelctl.inventory.wheels import wheels_by_cuda_major
 from accelctl.rules.base import Hit, RuleContext, rule
-from accelctl.rules.facts import applies, cuda_major_of_wheel, dists, norm, requirement
-
-# Unsuffixed CUDA 13-era wheels whose own major version *is* the CUDA major (nvidia-cublas 13.1.0.3).
-_CUDA_VERSIONED = {"nvidia-cuda-runtime", "nvidia-cuda-nvrtc", "nvidia-cuda-cupti", "nvidia-nvjitlink", "nvidia-cublas",
-                   "nvidia-nvtx", "nvidia-cuda-nvcc", "cuda-toolkit"}
-
-
-def cuda_major_of(name: str, version: str) -> str:
-    """The CUDA major a CUDA wheel belongs to, or '' when its name and version do not say."""
-    major = cuda_major_of_wheel(name)
-    if major:
-        return major
-    if norm(name) in _CUDA_VERSIONED:
-        return version.split(".", 1)[0]
-    return ""
+from accelctl.rules.facts import applies, dists, norm, requirement
 
 
 @rule("LIB001", "pinned-wheel-not-installed", "error",
@@ -160,19 +147,6 @@ def library_shadowed(ctx: RuleContext) -> Iterator[Hit]:
                       Evidence("candidates", ", ".join(res.candidates), "")],
             fixes=fixes,
         )
-
-
-def wheels_by_cuda_major(env) -> dict[str, list[str]]:
-    """'NAME VERSION' of the environment's CUDA library wheels, by the CUDA major each belongs to."""
-    by_major: dict[str, list[str]] = {}
-    for d in env.distributions:
-        n = norm(d.name)
-        if not (n.startswith("nvidia-") or n == "cuda-toolkit") or n in ("nvidia-ml-py", "nvidia-ml-py3"):
-            continue
-        major = cuda_major_of(n, d.version)
-        if major:
-            by_major.setdefault(major, []).append(f"{d.name} {d.version}")
-    return by_major
 
 
 @rule("LIB003", "mixed-cuda-major-wheels", "error", decides_on=("installed NVIDIA wheels",))
