@@ -53,13 +53,13 @@ def driver_too_old_for_cuda_runtime(ctx: RuleContext) -> Iterator[Hit | CannotDe
     supports is known (NVML's driver API version), a build for that CUDA or older
     passes, one for a newer major fails, and one for a newer minor is undecided.
     """
+    driver = _driver(ctx)
+    if not ctx.inventory.nvidia.gpus:
+        return
     from accelctl.matrices.subjects.cuda_minor_compat import compat_status
     from accelctl.matrices.subjects.cuda_toolkit import min_driver_for
     from accelctl.plan.rebuild import variant_fix_steps
 
-    driver = _driver(ctx)
-    if not ctx.inventory.nvidia.gpus:
-        return
     toolkit, minor = ctx.matrices.entries_or_empty("cuda_toolkit"), ctx.matrices.entries_or_empty("cuda_minor_compat")
     for env in ctx.inventory.python:
         for fw in env.frameworks:
@@ -91,7 +91,7 @@ def driver_too_old_for_cuda_runtime(ctx: RuleContext) -> Iterator[Hit | CannotDe
                               why=f"the full feature set of CUDA {fw.runtime_version} needs it",
                               risks=["needs-root", "needs-reboot", "drains-node"],
                               verify="nvidia-smi && accelctl doctor --select DRV001", alternative="upgrade the driver")
-            evidence = [Evidence("driver", driver, ctx.inventory.nvidia.driver.version_source or "NVML"),
+            evidence = [Evidence("driver", driver, (d.version_source if (d := ctx.inventory.nvidia.driver) else None) or "NVML"),
                         Evidence(f"{fw.name} CUDA runtime", fw.runtime_version, fw.variant_source or fw.source)]
             if need:
                 evidence.append(Evidence(f"minimum driver for CUDA {fw.runtime_version}", need, "cuda_toolkit matrix"))
@@ -155,12 +155,12 @@ def gpu_arch_not_in_wheel(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     a Pascal GPU with a wheel that dropped sm_60). Install a build whose
     architecture list covers the GPU.
     """
-    from accelctl.matrices.subjects.pytorch import archs_for, resolve_installed, supports_cc
-    from accelctl.plan.rebuild import variant_fix_steps
-
     gpus = ctx.inventory.nvidia.gpus
     if not gpus:
         return
+    from accelctl.matrices.subjects.pytorch import archs_for, resolve_installed, supports_cc
+    from accelctl.plan.rebuild import variant_fix_steps
+
     builds = ctx.matrices.entries_or_empty("pytorch")
     arch = ctx.inventory.os.arch or "x86_64"
     for env, fw in ((e, f) for e in ctx.inventory.python for f in e.frameworks if f.name == "torch" and f.runtime_kind == "cuda"):
@@ -427,7 +427,7 @@ def host_compiler_too_new_for_nvcc(ctx: RuleContext) -> Iterator[Hit | CannotDec
     if not active:
         return
     tk = active[0]
-    limit = max_gcc_for(ctx.matrices.entries_or_empty("cuda_host_compilers"), tk.version)
+    limit = max_gcc_for(ctx.matrices.entries_or_empty("cuda_host_compilers"), tk.version or "")
     try:
         major = int(str(tk.host_gcc).split(".")[0])
     except ValueError:
@@ -443,7 +443,7 @@ def host_compiler_too_new_for_nvcc(ctx: RuleContext) -> Iterator[Hit | CannotDec
     yield Hit(f"nvcc {tk.version} at {tk.path} supports host GCC up to {limit}, but would use GCC {tk.host_gcc}: "
               f"building CUDA extensions fails with \"unsupported GNU version\".",
               subject=f"host compiler for {tk.path}",
-              evidence=[Evidence("host gcc", tk.host_gcc, tk.host_gcc_source or ""),
+              evidence=[Evidence("host gcc", tk.host_gcc or "", tk.host_gcc_source or ""),
                         Evidence(f"newest GCC for CUDA {tk.version}", str(limit), "cuda_host_compilers matrix")],
               fixes=[FixStep(f"Install GCC {limit} (or older) and have nvcc use it",
                              commands=[f"sudo apt-get install -y gcc-{limit} g++-{limit}",

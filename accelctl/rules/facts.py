@@ -5,19 +5,24 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from accelctl.inventory import Inventory
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
-from accelctl.requirements import parse_requirement
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
+
+# PEP 503 normalisation, as packaging.utils.canonicalize_name does it; that module imports packaging's
+# platform-tag machinery (logging, sysconfig, platform), which rules that only compare names never need.
+_SEPARATORS = re.compile(r"[-_.]+")
 
 
 @functools.lru_cache(maxsize=8192)
 def norm(name: str) -> str:
-    return canonicalize_name(name)
+    return _SEPARATORS.sub("-", name).lower()
 
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -60,6 +65,8 @@ def frameworks(inv: Inventory, name: str) -> Iterator[tuple[PythonEnvironment, F
 
 def requirement(line: str) -> Requirement | None:
     """A parsed requirement (cached, shared with the probes: fleets repeat the same lines); treat it as read-only."""
+    from accelctl.requirements import parse_requirement  # packaging's parsers: only rules that read requirements
+
     return parse_requirement(line)
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
 from accelctl.findings import Evidence, FixStep
 from accelctl.rules.base import CannotDecide, Hit, RuleContext, rule
 from accelctl.rules.facts import norm
@@ -46,6 +44,8 @@ def python_version_unsupported(ctx: RuleContext) -> Iterator[Hit | CannotDecide]
         for d in env.distributions:
             if norm(d.name) not in ACCELERATOR_PACKAGES or not d.requires_python:
                 continue
+            from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
             try:
                 spec = SpecifierSet(d.requires_python)
             except InvalidSpecifier:
@@ -93,7 +93,7 @@ def glibc_too_old_for_wheel(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
             evidence = Evidence("wheel tags", ", ".join(d.wheel_tags), d.location or "")
             fw = from_libraries.get(norm(d.name))
             if floor is None and fw is not None:
-                major, _, minor = fw.glibc_floor.partition(".")
+                major, _, minor = (fw.glibc_floor or "").partition(".")
                 floor = (int(major), int(minor)) if major.isdigit() and minor.isdigit() else None
                 evidence = Evidence("GLIBC symbol versions its library needs", f"GLIBC_{fw.glibc_floor}",
                                     fw.glibc_floor_source or "")
