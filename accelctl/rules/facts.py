@@ -11,18 +11,15 @@ from packaging.version import InvalidVersion, Version
 
 from accelctl.inventory import Inventory
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
+from accelctl.names import canonical_name
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
 
-# PEP 503 normalisation, as packaging.utils.canonicalize_name does it; that module imports packaging's
-# platform-tag machinery (logging, sysconfig, platform), which rules that only compare names never need.
-_SEPARATORS = re.compile(r"[-_.]+")
-
 
 @functools.lru_cache(maxsize=8192)
 def norm(name: str) -> str:
-    return _SEPARATORS.sub("-", name).lower()
+    return canonical_name(name)
 
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
