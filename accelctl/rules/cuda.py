@@ -58,7 +58,6 @@ def driver_too_old_for_cuda_runtime(ctx: RuleContext) -> Iterator[Hit | CannotDe
         return
     from accelctl.matrices.subjects.cuda_minor_compat import compat_status
     from accelctl.matrices.subjects.cuda_toolkit import min_driver_for
-    from accelctl.plan.rebuild import variant_fix_steps
 
     toolkit, minor = ctx.matrices.entries_or_empty("cuda_toolkit"), ctx.matrices.entries_or_empty("cuda_minor_compat")
     for env in ctx.inventory.python:
@@ -102,6 +101,8 @@ def driver_too_old_for_cuda_runtime(ctx: RuleContext) -> Iterator[Hit | CannotDe
                           + (f" with limits: {'; '.join(limits)}" if limits else "") + ".",
                           subject=f"{fw.name} in {env.prefix}", severity="warning", evidence=evidence, fixes=[upgrade])
             else:
+                from accelctl.plan.rebuild import variant_fix_steps  # the plan solver: only for a failed check
+
                 switch = [s for s in variant_fix_steps(ctx, env, fw, "nvidia") if s.commands]
                 switch = [FixStep(s.title, s.commands, s.why, s.risks, s.verify, alternative="keep the driver",
                                   recommended=True) for s in switch]
@@ -159,7 +160,6 @@ def gpu_arch_not_in_wheel(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     if not gpus:
         return
     from accelctl.matrices.subjects.pytorch import archs_for, resolve_installed, supports_cc
-    from accelctl.plan.rebuild import variant_fix_steps
 
     builds = ctx.matrices.entries_or_empty("pytorch")
     arch = ctx.inventory.os.arch or "x86_64"
@@ -196,6 +196,8 @@ def gpu_arch_not_in_wheel(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
                 continue
             if verdict is not False:
                 continue
+            from accelctl.plan.rebuild import variant_fix_steps  # the plan solver: only for a failed check
+
             yield Hit(f"{fw.name} {fw.version} has no kernels for {gpu.name} (sm_{cc.replace('.', '')}): "
                       f"it was compiled for {archs or 'other architectures'}.",
                       subject=f"{fw.name} on GPU {gpu.index}",
