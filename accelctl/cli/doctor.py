@@ -80,9 +80,11 @@ def doctor(
         if from_file and (python or scan_fatbins):
             raise UsageError("--from loads a snapshot: --python and --scan-fatbins do not apply", field="--from")
         check_expect(expect)
-        from accelctl.envfile import environment_from_options
+        environment = None
+        if env:
+            from accelctl.envfile import environment_from_options
 
-        environment = environment_from_options(env) if env else None
+            environment = environment_from_options(env)
         matrix_set = logic.matrix_set(matrices)
         diagnosis = logic.Diagnosis(expect=expect, select=select, ignore=ignore, matrices=matrices,
                                     assume=checked_assumptions(assume, matrix_set))

@@ -16,12 +16,13 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from accelctl.errors import InputError, did_you_mean
 from accelctl.matrices.errors import MatrixError
+from accelctl.record import record
 
 if TYPE_CHECKING:
     from accelctl.matrices.base import Matrix, MatrixSpec
@@ -84,7 +85,7 @@ def spec(name: str) -> MatrixSpec:
     return module.SPEC
 
 
-@dataclass
+@record
 class MatrixSet:
     """Loads matrices on first use, layering user folders over the bundled one.
 

@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from accelctl.matrices.errors import MatrixError
@@ -118,6 +117,8 @@ def cc_key(cc: str) -> tuple[int, int]:
 
 
 def _check_kind(kind: str, value: str) -> str | None:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet  # checking a matrix file, not reading one
+
     try:
         if kind == VERSION:
             Version(value)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from accelctl.probes import amd, container, environment, fabric, intel, other_accel, python_env, system
 from accelctl.probes.base import Probe
-from accelctl.probes.nvidia import probe as nvidia
 
 
 def all_probes() -> list[Probe]:
     """The probes; ``requires`` names the sections a probe reads (``ctx.results``), and the runner runs those first.
 
-    Each section has exactly one writer: the probe whose ``section`` it is.
+    Each section has exactly one writer: the probe whose ``section`` it is. The probe modules are imported here,
+    not with the package, so that a parser the rules share (``nvidia.container_view``) loads alone.
     """
+    from accelctl.probes import amd, container, environment, fabric, intel, other_accel, python_env, system
+    from accelctl.probes.nvidia import probe as nvidia
+
     return [
         Probe(name="system", section="os", run=system.probe),
         Probe(name="container", section="container", run=container.probe),

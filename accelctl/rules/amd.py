@@ -63,12 +63,12 @@ def gfx_target_unsupported_by_rocm(ctx: RuleContext) -> Iterator[Hit | CannotDec
     HSA_OVERRIDE_GFX_VERSION) but libraries such as rocBLAS/MIOpen may lack its
     kernels, and AMD does not support it. Install a ROCm release that lists it.
     """
-    from accelctl.matrices import MatrixError
-    from accelctl.matrices.subjects.rocm import releases_supporting, supports_gfx
-
     amd = ctx.inventory.amd
     if not amd.gpus or not amd.rocm:
         return
+    from accelctl.matrices import MatrixError
+    from accelctl.matrices.subjects.rocm import releases_supporting, supports_gfx
+
     try:
         entries = ctx.matrices.entries("rocm")
     except MatrixError as exc:
@@ -126,13 +126,13 @@ def torch_rocm_build_lacks_gfx(ctx: RuleContext) -> Iterator[Hit | CannotDecide]
     torch 2.5.1+rocm6.2), https://github.com/ROCm/rocALUTION/issues/197 (gfx1031,
     HSA_OVERRIDE_GFX_VERSION=10.3.0)
     """
+    gfxs = sorted({g.gfx_target for g in ctx.inventory.amd.gpus if g.gfx_target})
+    if not gfxs:
+        return
     from accelctl.matrices import MatrixError
     from accelctl.matrices.subjects.pytorch import entry
     from accelctl.rules import rocm_fixes
 
-    gfxs = sorted({g.gfx_target for g in ctx.inventory.amd.gpus if g.gfx_target})
-    if not gfxs:
-        return
     try:
         builds = ctx.matrices.entries("pytorch")
     except MatrixError:

@@ -53,13 +53,12 @@ def driver_too_old_for_cuda_runtime(ctx: RuleContext) -> Iterator[Hit | CannotDe
     supports is known (NVML's driver API version), a build for that CUDA or older
     passes, one for a newer major fails, and one for a newer minor is undecided.
     """
-    from accelctl.matrices.subjects.cuda_minor_compat import compat_status
-    from accelctl.matrices.subjects.cuda_toolkit import min_driver_for
-    from accelctl.plan.rebuild import variant_fix_steps
-
     driver = _driver(ctx)
     if not ctx.inventory.nvidia.gpus:
         return
+    from accelctl.matrices.subjects.cuda_minor_compat import compat_status
+    from accelctl.matrices.subjects.cuda_toolkit import min_driver_for
+
     toolkit, minor = ctx.matrices.entries_or_empty("cuda_toolkit"), ctx.matrices.entries_or_empty("cuda_minor_compat")
     for env in ctx.inventory.python:
         for fw in env.frameworks:
@@ -104,6 +103,8 @@ def driver_too_old_for_cuda_runtime(ctx: RuleContext) -> Iterator[Hit | CannotDe
                           + (f" with limits: {'; '.join(limits)}" if limits else "") + ".",
                           subject=f"{fw.name} in {env.prefix}", severity="warning", evidence=evidence, fixes=[upgrade])
             else:
+                from accelctl.plan.rebuild import variant_fix_steps  # the plan solver: only for a failed check
+
                 switch = [s for s in variant_fix_steps(ctx, env, fw, "nvidia") if s.commands]
                 switch = [FixStep(s.title, s.commands, s.why, s.risks, s.verify, alternative="keep the driver",
                                   recommended=True) for s in switch]
@@ -157,12 +158,11 @@ def gpu_arch_not_in_wheel(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     a Pascal GPU with a wheel that dropped sm_60). Install a build whose
     architecture list covers the GPU.
     """
-    from accelctl.matrices.subjects.pytorch import archs_for, resolve_installed, supports_cc
-    from accelctl.plan.rebuild import variant_fix_steps
-
     gpus = ctx.inventory.nvidia.gpus
     if not gpus:
         return
+    from accelctl.matrices.subjects.pytorch import archs_for, resolve_installed, supports_cc
+
     builds = ctx.matrices.entries_or_empty("pytorch")
     arch = ctx.inventory.os.arch or "x86_64"
     for env, fw in ((e, f) for e in ctx.inventory.python for f in e.frameworks if f.name == "torch" and f.runtime_kind == "cuda"):
@@ -198,6 +198,8 @@ def gpu_arch_not_in_wheel(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
                 continue
             if verdict is not False:
                 continue
+            from accelctl.plan.rebuild import variant_fix_steps  # the plan solver: only for a failed check
+
             yield Hit(f"{fw.name} {fw.version} has no kernels for {gpu.name} (sm_{cc.replace('.', '')}): "
                       f"it was compiled for {archs or 'other architectures'}.",
                       subject=f"{fw.name} on GPU {gpu.index}",

@@ -133,7 +133,6 @@ def driver_branch_end_of_life(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     a supported production or long-term branch.
     """
     from accelctl.matrices import MatrixError
-    from accelctl.matrices.subjects.nvidia_driver_branches import eol_date, find_branch, is_eol
     from accelctl.rules.cuda import ASSUME_DRIVER, REFRESH
 
     drv = ctx.inventory.nvidia.driver
@@ -144,6 +143,8 @@ def driver_branch_end_of_life(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
                                "decided.", missing=["NVIDIA driver version"], settle=[ASSUME_DRIVER], subject="NVIDIA driver",
                                severity="info")
         return
+    from accelctl.matrices.subjects.nvidia_driver_branches import eol_date, find_branch, is_eol
+
     try:
         entries = ctx.matrices.entries("nvidia_driver_branches")
     except MatrixError as exc:
@@ -183,15 +184,15 @@ def gpu_newer_than_driver(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     initialisation. Seen when a fleet spec or an image assumes an old driver on
     new hardware. Upgrade the driver.
     """
+    gpus = ctx.inventory.nvidia.gpus
+    if not gpus:
+        return
     from accelctl.matrices.base import driver_key
     from accelctl.matrices.subjects.cuda_toolkit import gpu_min_driver as toolkit_gpu_min_driver
     from accelctl.rules.cuda import ASSUME_DRIVER, REFRESH
 
     drv = ctx.inventory.nvidia.driver
     driver = (drv.version or drv.kernel_module_version) if drv else None
-    gpus = ctx.inventory.nvidia.gpus
-    if not gpus:
-        return
     if not driver:
         yield CannotDecide("The NVIDIA driver version is unknown, so whether it supports the GPUs cannot be decided.",
                            missing=["NVIDIA driver version"], settle=[ASSUME_DRIVER], subject="NVIDIA driver")

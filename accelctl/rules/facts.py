@@ -5,19 +5,21 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from accelctl.inventory import Inventory
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
-from accelctl.requirements import parse_requirement
+from accelctl.names import canonical_name
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 
 @functools.lru_cache(maxsize=8192)
 def norm(name: str) -> str:
-    return canonicalize_name(name)
+    return canonical_name(name)
 
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -60,6 +62,8 @@ def frameworks(inv: Inventory, name: str) -> Iterator[tuple[PythonEnvironment, F
 
 def requirement(line: str) -> Requirement | None:
     """A parsed requirement (cached, shared with the probes: fleets repeat the same lines); treat it as read-only."""
+    from accelctl.requirements import parse_requirement  # packaging's parsers: only rules that read requirements
+
     return parse_requirement(line)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterator
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion
 
 from accelctl.findings import Evidence, FixStep
@@ -183,6 +182,8 @@ def _fixes(ctx: RuleContext, env, entries, version: str, cuda_major: int, cudnn_
 def _python_fits(release, env) -> bool:
     if not release.requires_python or not env.version:
         return True
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     try:
         return SpecifierSet(release.requires_python).contains(env.version, prereleases=True)
     except InvalidSpecifier:

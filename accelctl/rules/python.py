@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
 from accelctl.findings import Evidence, FixStep
 from accelctl.rules.base import CannotDecide, Hit, RuleContext, rule
 from accelctl.rules.facts import norm
@@ -46,6 +44,8 @@ def python_version_unsupported(ctx: RuleContext) -> Iterator[Hit | CannotDecide]
         for d in env.distributions:
             if norm(d.name) not in ACCELERATOR_PACKAGES or not d.requires_python:
                 continue
+            from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
             try:
                 spec = SpecifierSet(d.requires_python)
             except InvalidSpecifier:

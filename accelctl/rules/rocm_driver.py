@@ -38,12 +38,12 @@ def rocm_outside_driver_window(ctx: RuleContext) -> Iterator[Hit | CannotDecide]
     with ROCm 5.7.1), https://github.com/ROCm/legacy-rocm-build/issues/3608
     (an old DKMS module left behind by an upgrade)
     """
-    from accelctl.matrices import MatrixError
-    from accelctl.matrices.subjects.rocm import find, kmd_supported
-
     amd = ctx.inventory.amd
     if not amd.gpus or not amd.rocm or amd.driver_kind != "dkms":
         return  # an inbox (distribution kernel) driver is judged by the OS support list, not this window
+    from accelctl.matrices import MatrixError
+    from accelctl.matrices.subjects.rocm import find, kmd_supported
+
     rocm = next((r for r in amd.rocm if r.active), amd.rocm[0])
     if not rocm.version:
         return  # ROCM001 reports the unknown ROCm version

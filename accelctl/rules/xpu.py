@@ -17,14 +17,14 @@ def ipex_torch_mismatch(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     with another ("Intel Extension for PyTorch needs to work with PyTorch
     X.Y.*"). Install the IPEX release for your torch, or the torch its release needs.
     """
-    from accelctl.matrices.subjects.intel_xpu import ipex_torch_ok
-    from accelctl.plan.install import python_check
-
     for env in ctx.inventory.python:
         installed = dists(env)
         ipex, torch = installed.get("intel-extension-for-pytorch"), installed.get("torch")
         if ipex is None or torch is None:
             continue
+        from accelctl.matrices.subjects.intel_xpu import ipex_torch_ok
+        from accelctl.plan.install import python_check
+
         ok = ipex_torch_ok(ipex.version, torch.version)
         if ok is None:
             yield CannotDecide(f"Which torch intel-extension-for-pytorch {ipex.version} needs cannot be read from its "

@@ -11,15 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion
 
 from accelctl.inventory.python_env import Distribution, FrameworkInfo, PythonEnvironment
+from accelctl.names import canonical_name
 from accelctl.record import record
-from accelctl.requirements import parse_requirement as _parse_requirement
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 # Distributions that decide whether accelerated code runs; their requirements are what pipcheck looks at.
 ACCELERATOR_PACKAGES = frozenset({
@@ -43,12 +44,14 @@ _LINUX_PLATFORM = re.compile(r"linux\w*?_(x86_64|aarch64|ppc64le|s390x)$")
 @lru_cache(maxsize=16384)
 def norm(name: str) -> str:
     """PEP 503 normalised name (remembered: the readers normalise the same few hundred names thousands of times)."""
-    return canonicalize_name(name)
+    return canonical_name(name)
 
 
 def parse_requirement(line: str) -> Requirement | None:
     """A parsed Requires-Dist line (one cache for the probes and the rules)."""
-    return _parse_requirement(line)
+    from accelctl.requirements import parse_requirement as parse  # brings packaging's parsers
+
+    return parse(line)
 
 
 _MARKER_TEXTS: dict[int, tuple[Requirement, str]] = {}
@@ -123,6 +126,8 @@ def _evaluate(req: Requirement, text: str, env: MarkerEnv, extra: str) -> bool:
     key = (text, env.python, env.machine, extra)
     hit = _EVALUATED.get(key)
     if hit is None:
+        from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
+
         try:
             hit = bool(req.marker.evaluate(env.values(extra)))  # type: ignore[union-attr]
         except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
@@ -150,8 +155,8 @@ def _mentions_extra(marker: str, extra: str) -> bool:
     """
     if "extra" not in marker:
         return False
-    wanted = canonicalize_name(extra)
-    return any(canonicalize_name(m.group(2)) == wanted for m in _QUOTED.finditer(marker))
+    wanted = canonical_name(extra)
+    return any(canonical_name(m.group(2)) == wanted for m in _QUOTED.finditer(marker))
 
 
 def spec_text(req: Requirement) -> str:
