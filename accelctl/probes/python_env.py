@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import PythonEnvironment
@@ -140,20 +140,84 @@ def through_pyenv_shim(host: Host, interpreter: str) -> str:
     return real if host.exists(real) else interpreter
 
 
+def resolve_interpreter(host: Host, given: str, working_dir: str | None) -> str | None:
+    """The interpreter ``--python`` names, as a machine path; None when there is none.
+
+    ``given`` is an interpreter path (absolute, or relative to ``working_dir``), an
+    environment's folder (a venv or conda env: its ``bin/python``), or a command name
+    found on PATH (``python3.12``), the way a shell would take it.
+    """
+    path = posixpath.normpath(given if given.startswith("/") or not working_dir else posixpath.join(working_dir, given))
+    if "/" not in given and not (working_dir and host.is_dir(path)):  # a name: a command, unless a folder here
+        found = host.which(given)
+        return through_pyenv_shim(host, found) if found else None
+    if host.is_dir(path):
+        return next((posixpath.join(path, "bin", name) for name in ("python", "python3")
+                     if host.is_file(posixpath.join(path, "bin", name))), None)
+    return path if host.exists(path) else None
+
+
+def _under(path: str, prefix: str | None) -> bool:
+    if not prefix:
+        return False
+    prefix = prefix.rstrip("/")
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def _is_own(host: Host, path: str, own: str | None) -> bool:
+    """Whether ``path`` lies in accelctl's own environment, by its name or through symbolic links
+    (uv keeps a tool run's environment in its cache and links to it from another bucket)."""
+    return bool(own) and (_under(path, own) or _under(host.realpath(path), host.realpath(own or "")))
+
+
+def _which_outside(host: Host, name: str, own: str | None) -> str | None:
+    """The first ``name`` on PATH outside accelctl's own environment (uvx puts that one first)."""
+    if not own:
+        return host.which(name)
+    for folder in host.env.get("PATH", "").split(":"):
+        if folder.startswith("/") and not _is_own(host, folder, own) and host.is_file(posixpath.join(folder, name)):
+            return posixpath.join(folder, name)
+    return None
+
+
+def _is_conda_base(env: Mapping[str, str]) -> bool:
+    """The base env conda activates in every shell (``auto_activate_base``) is not a choice of the user's."""
+    return env.get("CONDA_DEFAULT_ENV") == "base" or (
+        bool(env.get("CONDA_PREFIX")) and env.get("CONDA_PREFIX") == env.get("CONDA_ROOT", env.get("_CONDA_ROOT")))
+
+
+def _working_dir(ctx: ProbeContext) -> str | None:
+    """Where accelctl was started: given by the caller on a live machine, else the environment's PWD."""
+    where = ctx.options.working_dir or ctx.host.env.get("PWD")
+    return where if where and where.startswith("/") else None
+
+
 def candidates(ctx: ProbeContext) -> list[tuple[str, str]]:
-    """(interpreter, why) in order of preference; the first that exists is inspected."""
+    """(interpreter, why) in order of preference; the first that exists is inspected.
+
+    The order is the one uv and `python -m venv` users expect: an explicit ``--python``, the
+    activated venv, an activated conda env, the project's ``.venv`` in the working directory,
+    then ``python3`` on PATH. accelctl's own environment (a pipx or uv tool, or uvx's
+    throwaway one, which uvx puts first on PATH and names in VIRTUAL_ENV) is never chosen.
+    """
     host, env = ctx.host, ctx.host.env
-    out: list[tuple[str, str]] = []
     if ctx.options.python:
-        return [(ctx.options.python, "--python")]
-    if env.get("VIRTUAL_ENV"):
-        out.append((posixpath.join(env["VIRTUAL_ENV"], "bin", "python"), "the active venv (VIRTUAL_ENV)"))
-    if env.get("CONDA_PREFIX"):
-        out.append((posixpath.join(env["CONDA_PREFIX"], "bin", "python"), "the active conda env (CONDA_PREFIX)"))
+        found = resolve_interpreter(host, ctx.options.python, _working_dir(ctx))
+        return [(found or ctx.options.python, "--python")]
     own = ctx.options.accelctl_prefix
+    out: list[tuple[str, str]] = []
+    if env.get("VIRTUAL_ENV") and not _is_own(host, env["VIRTUAL_ENV"], own):
+        out.append((posixpath.join(env["VIRTUAL_ENV"], "bin", "python"), "$VIRTUAL_ENV"))
+    if env.get("CONDA_PREFIX") and not _is_conda_base(env) and not _is_own(host, env["CONDA_PREFIX"], own):
+        out.append((posixpath.join(env["CONDA_PREFIX"], "bin", "python"), "$CONDA_PREFIX"))
+    where = _working_dir(ctx)
+    if where:
+        venv = posixpath.join(where, ".venv")
+        if not _is_own(host, venv, own):
+            out.extend((posixpath.join(venv, "bin", name), "./.venv") for name in ("python", "python3"))
     for name in ("python3", "python"):
-        found = host.which(name)
-        if found and not (own and found.startswith(own.rstrip("/") + "/")):
+        found = _which_outside(host, name, own)
+        if found:
             real = through_pyenv_shim(host, found)
             out.append((real, f"{name} on PATH" + (" (through pyenv)" if real != found else "")))
     if not host.can_run_commands:  # an image: look where images keep Python
