@@ -10,10 +10,12 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from accelctl.host.base import Host, HostError
 from accelctl.inventory.python_env import PythonEnvironment
 from accelctl.probes.base import ProbeContext
+from accelctl.probes.conda_meta import read_conda_packages
 from accelctl.probes.distributions import read_site_packages
 from accelctl.probes.frameworks.names import DESCRIBED
 
@@ -58,8 +60,29 @@ def _lib_versions(host: Host, prefix: str) -> list[tuple[int, int]]:
     return sorted(set(found))
 
 
+def user_site(host: Host, kind: str, cfg: dict[str, str], tag: str) -> tuple[str | None, str | None]:
+    """(the user site-packages Python adds for ``tag`` (python3.12), why it adds none), after site.py's rules.
+
+    site.py leaves it out under PYTHONNOUSERSITE (or ``-s``) and in a venv made without
+    ``--system-site-packages``; otherwise ``$PYTHONUSERBASE`` (default ``~/.local``) +
+    ``lib/pythonX.Y/site-packages`` comes on sys.path before every site-packages of the
+    environment, so what ``pip install --user`` put there is what gets imported
+    (https://docs.python.org/3/library/site.html#site.ENABLE_USER_SITE).
+    """
+    env = host.env
+    if env.get("PYTHONNOUSERSITE"):
+        return None, "PYTHONNOUSERSITE is set"
+    if kind == "venv" and cfg.get("include-system-site-packages", "false").lower() != "true":
+        return None, "a venv without system site-packages"
+    base = env.get("PYTHONUSERBASE") or (posixpath.join(env["HOME"], ".local") if env.get("HOME", "").startswith("/") else "")
+    if not base.startswith("/"):
+        return None, "no HOME or PYTHONUSERBASE to find it by"
+    path = posixpath.join(base, "lib", tag, "site-packages")
+    return (path, None) if host.is_dir(path) else (None, f"{path} does not exist")
+
+
 def describe(host: Host, interpreter: str, because: str,
-             unknown: Callable[[str, str], None] | None = None) -> PythonEnvironment | None:
+             unknown: Callable[[str, str], None] | None = None, with_user_site: bool = True) -> PythonEnvironment | None:
     """Describe the environment of ``interpreter`` (a machine path); None if it is not there."""
     if not host.exists(interpreter):
         return None
@@ -100,7 +123,8 @@ def describe(host: Host, interpreter: str, because: str,
                 if host.is_dir(extra) and extra not in sites:
                     sites.append(extra)
         if kind == "venv" and cfg.get("include-system-site-packages", "false").lower() == "true" and cfg.get("home"):
-            base = describe(host, posixpath.join(cfg["home"], real_name if m else "python3"), "base of a venv", unknown)
+            base = describe(host, posixpath.join(cfg["home"], real_name if m else "python3"), "base of a venv", unknown,
+                            with_user_site=False)
             if base:
                 sites.extend(s for s in base.site_packages if s not in sites)
 
@@ -111,9 +135,23 @@ def describe(host: Host, interpreter: str, because: str,
     distributions = []
     for site in sites:
         distributions.extend(read_site_packages(host, site, wants_wheel_tags, unreadable))
+    user, user_off = (None, None)
+    if with_user_site and major_minor:
+        user, user_off = user_site(host, kind, cfg, f"python{major_minor[0]}.{major_minor[1]}")
+    if user and user not in sites:
+        # After the environment's own: readers that keep one distribution per name keep the last,
+        # and the user's copy is the one Python imports.
+        distributions.extend(replace(d, user_site=True)
+                             for d in read_site_packages(host, user, wants_wheel_tags, unreadable))
+    conda = read_conda_packages(host, prefix, unknown) if kind == "conda" else []
+    version_source = None
+    conda_python = next((p.version for p in conda if p.name == "python"), None)
+    if conda_python and (version is None or conda_python.startswith(version + ".")):
+        version, version_source = conda_python, "conda-meta"  # 3.11.8 where the folders say 3.11
     return PythonEnvironment(
         interpreter=interpreter,
         version=version,
+        version_source=version_source,
         implementation="cpython" if version else None,
         kind=kind,
         prefix=prefix,
@@ -121,6 +159,9 @@ def describe(host: Host, interpreter: str, because: str,
         selected_because=because,
         distributions=distributions,
         source=f"{'pyvenv.cfg, ' if cfg else ''}folders under {prefix}",
+        conda_packages=conda,
+        user_site=user,
+        user_site_off=user_off if with_user_site else None,
     )
 
 
