@@ -140,3 +140,46 @@ def test_report_header_names_the_user_site(tmp_path):
     inv = gather(Source(root=str(root), env={"HOME": "/home/u", "CONDA_PREFIX": CONDA}))
     text = renderer("text")(diagnose(inv, Diagnosis()))
     assert f"{USER}: 1 distribution(s), imported first" in text
+
+
+def _with_user_copies(inv, env_kind: str, user: dict[str, str]):
+    """``inv`` with its environment of ``env_kind`` and distributions ``user`` in the user site-packages."""
+    import dataclasses
+
+    from accelctl.inventory.python_env import Distribution
+
+    [env] = inv.python
+    extra = [Distribution(n, v, location=f"/home/u/.local/lib/python3.11/site-packages/{n}-{v}.dist-info",
+                          installer="pip", user_site=True) for n, v in user.items()]
+    env = dataclasses.replace(env, kind=env_kind, user_site="/home/u/.local/lib/python3.11/site-packages",
+                              distributions=[*env.distributions, *extra])
+    return dataclasses.replace(inv, python=[env])
+
+
+def test_py003_user_site_torch_shadows_the_environments():
+    """micro-sam#953: a conda env (micro-sam4) imported torch from the user site-packages
+    (`torch.library has no attribute register_fake`); Clover-Edition#128: torch 1.1.0 in
+    ~/.local/lib/python3.7/site-packages shadowed the install the user had just made."""
+    from tests.builders import make_inventory, run_rule
+
+    base = make_inventory(dists=[("torch", "2.5.1+cu124", [])], frameworks=("torch",))
+    [f] = run_rule("PY003", _with_user_copies(base, "conda", {"torch": "2.2.2"}))
+    assert f.severity == "warning" and "torch 2.2.2 in the user site-packages" in f.message
+    assert "-m pip uninstall --yes torch" in f.fixes[0].commands[0]
+    assert f.fixes[1].commands == ["conda env config vars set PYTHONNOUSERSITE=1 --prefix /venv"]
+    # the user copy of an NVIDIA library wheel counts too; the same version, or a package of no accelerator, does not
+    assert run_rule("PY003", _with_user_copies(
+        make_inventory(dists=[("nvidia-cudnn-cu12", "9.1.0.70", [])]), "system", {"nvidia-cudnn-cu12": "8.9.2.26"}))
+    assert run_rule("PY003", _with_user_copies(base, "conda", {"torch": "2.5.1+cu124"})) == []
+    assert run_rule("PY003", _with_user_copies(
+        make_inventory(dists=[("requests", "2.32.0", [])]), "conda", {"requests": "2.0.0"})) == []
+    assert run_rule("PY003", base) == []  # no user site-packages
+
+
+def test_py003_end_to_end_on_a_conda_env(tmp_path):
+    root = _user_tree(tmp_path, None)
+    inv = gather(Source(root=str(root), env={"HOME": "/home/u", "CONDA_PREFIX": CONDA}))
+    report = diagnose(inv, Diagnosis(select=["PY003"]))
+    assert [f.rule_id for f in report.findings] == ["PY003"]
+    inv = gather(Source(root=str(root), env={"HOME": "/home/u", "CONDA_PREFIX": CONDA, "PYTHONNOUSERSITE": "1"}))
+    assert diagnose(inv, Diagnosis(select=["PY003"])).findings == []
