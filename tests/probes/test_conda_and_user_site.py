@@ -50,6 +50,8 @@ def test_conda_fixture_records_the_stack_and_its_builds():
     assert (torch.version, torch.build, torch.channel, torch.build_cuda, torch.build_cudnn) == (
         "2.2.2", "py3.11_cuda12.1_cudnn8.9.2_0", "pytorch", "12.1", "8.9.2")
     assert (packages["pytorch-cuda"].version, packages["libcublas"].channel) == ("12.1", "nvidia")
+    [fw] = env.frameworks  # torch/version.py and the build string agree
+    assert (fw.runtime_kind, fw.runtime_version) == ("cuda", torch.build_cuda)
     assert not [u for u in inv.unknowns if u.fact.startswith("python")]
     # the snapshot keeps them
     again = json.loads(inv.to_json())["python"][0]["conda_packages"]
