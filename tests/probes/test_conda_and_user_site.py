@@ -185,3 +185,20 @@ def test_py003_end_to_end_on_a_conda_env(tmp_path):
     assert [f.rule_id for f in report.findings] == ["PY003"]
     inv = gather(Source(root=str(root), env={"HOME": "/home/u", "CONDA_PREFIX": CONDA, "PYTHONNOUSERSITE": "1"}))
     assert diagnose(inv, Diagnosis(select=["PY003"])).findings == []
+
+
+def test_the_conda_interpreters_rpath_puts_the_envs_lib_on_the_loader_path():
+    """conda's python carries DT_RPATH $ORIGIN/../lib: a library loaded by a module without paths of its own
+    (ctypes, a dlopen from the program) is found in the env's lib/ before LD_LIBRARY_PATH and the linker cache."""
+    from accelctl.host.fixture import FixtureHost
+    from accelctl.probes.nvidia.elf import read_elf_dynamic
+    from accelctl.probes.nvidia.resolution import LoadedObject, LoadRequest, simulate
+
+    host = FixtureHost(str(FIXTURES / "hosts" / "conda-pytorch-cu121"))
+    [env] = probe(ProbeContext(host, ProbeOptions(), "python"))
+    python = host.realpath(env.interpreter)
+    executable = LoadedObject(python, read_elf_dynamic(host, python))
+    assert executable.rpath == ["$ORIGIN/../lib"]
+    [load] = simulate([LoadRequest("libcublas.so.12")], host.exists, lambda path: None,
+                      {"LD_LIBRARY_PATH": "/usr/local/cuda/lib64"}, None, host.realpath, executable=executable)
+    assert (load.path, load.via) == (f"{CONDA}/lib/libcublas.so.12", "RPATH")
