@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from accelctl.errors import InputError
+from accelctl.errors import InputError, UsageError
 from accelctl.record import record
 
 if TYPE_CHECKING:
+    from accelctl.host.base import Host
     from accelctl.inventory import Inventory
     from accelctl.matrices import MatrixSet
+    from accelctl.probes.base import ProbeOptions
     from accelctl.report.model import Report
 
 
@@ -37,18 +39,38 @@ class Diagnosis:
     assume: Sequence[str] = ()  # KEY=VALUE what-if overrides
 
 
-_TOOL_ENV_MARKERS = ("/pipx/venvs/", "/uv/tools/", "/pipx/.cache/")
+# Where tool installers keep the environments they run a tool from: pipx (venvs, and `pipx run`'s cache),
+# uv tool install (tools/), and uvx / `uv tool run`, whose throwaway environment lives in uv's cache
+# (environments-v2 links into archive-v0: https://docs.astral.sh/uv/concepts/cache/).
+_TOOL_ENV_MARKERS = ("/pipx/venvs/", "/pipx/.cache/", "/uv/tools/", "/uv/archive-v", "/uv/environments-v",
+                     "/uv/builds-v")
+# Folders the same tools take from the environment when the user moved them.
+_TOOL_ENV_VARIABLES = ("UV_CACHE_DIR", "UV_TOOL_DIR", "PIPX_HOME", "PIPX_LOCAL_VENVS")
+# Files the tools leave at the root of an environment they made.
+_TOOL_ENV_RECEIPTS = ("pipx_metadata.json", "uv-receipt.toml")
 
 
-def own_prefix() -> str | None:
-    """accelctl's own environment when it is a tool install (pipx, uv tool), so it does not inspect itself.
+def own_prefix(prefix: str | None = None, base_prefix: str | None = None, env: Mapping[str, str] | None = None,
+               exists: Callable[[str], bool] = os.path.exists) -> str | None:
+    """accelctl's own environment when it is a tool install (pipx, uv tool, uvx), so it does not inspect itself.
 
     Run from the user's own venv (``pip install accelctl`` next to torch), that venv is the one to inspect.
+    Defaults: this interpreter's ``sys.prefix`` and ``sys.base_prefix``, and this process's environment.
     """
-    prefix = sys.prefix
-    if prefix == getattr(sys, "base_prefix", prefix):
+    prefix = sys.prefix if prefix is None else prefix
+    base_prefix = getattr(sys, "base_prefix", prefix) if base_prefix is None else base_prefix
+    env = os.environ if env is None else env
+    if prefix == base_prefix:
         return None
-    return prefix if any(m in prefix + "/" for m in _TOOL_ENV_MARKERS) else None
+    spellings = {prefix, os.path.realpath(prefix)}
+    if any(m in p + "/" for p in spellings for m in _TOOL_ENV_MARKERS):
+        return prefix
+    for name in _TOOL_ENV_VARIABLES:
+        folder = env.get(name, "").rstrip("/")
+        folders = {folder, os.path.realpath(folder)} if folder else set()
+        if any(p.startswith(f + "/") for p in spellings for f in folders):
+            return prefix
+    return prefix if any(exists(os.path.join(prefix, f)) for f in _TOOL_ENV_RECEIPTS) else None
 
 
 def gather(source: Source, matrices: MatrixSet | None = None) -> Inventory:
@@ -68,20 +90,37 @@ def observe(source: Source) -> Inventory:
     from accelctl.probes.base import ProbeOptions
     from accelctl.probes.collect import collect
 
-    options = ProbeOptions(python=source.python, scan_fatbins=source.scan_fatbins, accelctl_prefix=own_prefix())
+    live = not (source.fixture or source.root)
+    options = ProbeOptions(python=source.python, scan_fatbins=source.scan_fatbins, accelctl_prefix=own_prefix(),
+                           working_dir=os.getcwd() if live else None)
     if source.fixture:
         from accelctl.host.fixture import FixtureHost
 
-        return collect(FixtureHost(source.fixture), options, mode="fixture")
+        return collect(_checked_python(FixtureHost(source.fixture), options), options, mode="fixture")
     if source.root:
         from accelctl.host.filesystem import FileSystemHost
 
         if not os.path.isdir(source.root):
             raise InputError(f"--root {source.root}: not a directory")
-        return collect(FileSystemHost(source.root, env=source.env), options, mode="rootfs")
+        host = FileSystemHost(source.root, env=source.env)
+        return collect(_checked_python(host, options), options, mode="rootfs")
     from accelctl.host.live import LiveHost
 
-    return collect(LiveHost(), options, mode="live")
+    return collect(_checked_python(LiveHost(), options), options, mode="live")
+
+
+def _checked_python(host: Host, options: ProbeOptions) -> Host:
+    """``host``, once the interpreter ``--python`` names is found there: a wrong name is a usage error."""
+    if options.python:
+        from accelctl.probes.python_env import resolve_interpreter
+
+        where = options.working_dir or host.env.get("PWD")
+        if resolve_interpreter(host, options.python, where) is None:
+            raise UsageError(
+                f"--python {options.python}: no such interpreter", reference="python-not-found", field="--python",
+                hint="give an interpreter (.venv/bin/python), an environment folder (.venv) or a command on PATH "
+                     "(python3.12)")
+    return host
 
 
 def matrix_set(overlays: Sequence[str] = ()) -> MatrixSet:

@@ -48,7 +48,7 @@ def doctor(
     from_file: str | None = typer.Option(None, "--from", metavar="FILE", help="Check a snapshot instead of probing."),
     root: str | None = typer.Option(None, "--root", metavar="DIR", help="Inspect a filesystem tree (files only: no commands, no NVML)."),
     env: list[str] = typer.Option([], "--env", metavar="KEY=VALUE|FILE", help="With --root: the environment the tree runs with (LD_LIBRARY_PATH ...), a pair or a file of KEY=VALUE lines. Repeatable."),
-    python: str | None = typer.Option(None, "--python", metavar="PATH", help="Inspect this interpreter's environment (nothing is imported from it)."),
+    python: str | None = typer.Option(None, "--python", metavar="PATH", help="Inspect this environment (nothing is imported from it): an interpreter (.venv/bin/python), an environment folder (.venv) or a command on PATH (python3.12). Default: $VIRTUAL_ENV, an activated conda env, ./.venv, then python3 on PATH."),
     expect: list[str] = typer.Option([], "--expect", metavar="VENDOR", help="Require a usable accelerator: nvidia, amd, intel, google, aws, habana. Repeatable."),
     assume: list[str] = typer.Option([], "--assume", metavar="KEY=VALUE", help=_ASSUME_HELP),
     fail_on: str = typer.Option("error", "--fail-on", help="Exit 1 on findings at or above: error | warning | never."),

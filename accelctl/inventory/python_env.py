@@ -18,6 +18,22 @@ class Distribution:
     location: str | None = None  # the metadata folder
     installer: str | None = None  # pip, uv, conda ...
     wheel_tags: list[str] = field(default_factory=list)  # from WHEEL: cp312-cp312-manylinux_2_28_x86_64
+    user_site: bool = False  # in the user's site-packages (pip install --user): imported before the environment's
+
+
+@record
+class CondaPackage:
+    """One package of a conda environment's accelerator stack, from its conda-meta record."""
+
+    name: str  # pytorch, cudatoolkit, cuda-version, cudnn, nccl ...
+    version: str
+    build: str  # the build string: py3.11_cuda12.1_cudnn8.9.2_0, cuda120_py311h..._300
+    channel: str | None = None  # pytorch, conda-forge, pkgs/main; None when the record was unreadable
+    build_cuda: str | None = None  # CUDA the build string names (12.1; "12" where only the major is given)
+    build_cudnn: str | None = None  # cuDNN the build string names
+    cpu_build: bool = False  # the build string says a CPU-only build
+    cuda_depends: list[str] = field(default_factory=list)  # its CUDA dependencies: cuda-version >=12.0,<13 ...
+    record: str | None = None  # the conda-meta file
 
 
 @record
@@ -94,3 +110,6 @@ class PythonEnvironment:
     cuda_wheels: list[CudaWheel] = field(default_factory=list)
     cuda_majors: list[str] = field(default_factory=list)  # CUDA majors of the installed NVIDIA wheels
     requirement_problems: list[RequirementProblem] = field(default_factory=list)
+    conda_packages: list[CondaPackage] = field(default_factory=list)  # a conda env's accelerator stack
+    user_site: str | None = None  # the user site-packages Python adds, when it does and it exists
+    user_site_off: str | None = None  # why Python leaves the user site-packages out (PYTHONNOUSERSITE, a venv)

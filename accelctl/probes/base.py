@@ -25,6 +25,7 @@ class ProbeOptions:
     scan_fatbins: bool = False  # read compiled GPU code sections of large libraries
     command_timeout: float = 5.0  # seconds any one command may take
     accelctl_prefix: str | None = None  # accelctl's own venv, never mistaken for the user's
+    working_dir: str | None = None  # where accelctl was started (its ./.venv is a candidate environment)
 
 
 @record

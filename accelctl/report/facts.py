@@ -47,6 +47,8 @@ def headline_facts(inv: Inventory, origin: Origin | None = None) -> list[tuple[s
             rows.append(("ROCm", f"{r.version or 'unknown version'} at {r.path}"))
     for env in inv.python:
         rows.append(("Python", f"{env.version or '?'} {env.kind or ''} at {env.prefix} ({env.selected_because})"))
+        if users := [d.name for d in env.distributions if d.user_site]:
+            rows.append(("  user site", f"{env.user_site}: {len(users)} distribution(s), imported first"))
         for fw in env.frameworks:
             built = f" built for {fw.runtime_kind} {fw.runtime_version}" if fw.runtime_kind and fw.runtime_version else (
                 f" ({fw.runtime_kind})" if fw.runtime_kind else "")

@@ -105,3 +105,59 @@ def glibc_too_old_for_wheel(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
                       fixes=[FixStep(f"Use a base OS or image with glibc {floor[0]}.{floor[1]} or newer",
                                      why="the wheel's compiled code calls newer glibc symbols", risks=["rebuilds-image"],
                                      verify="ldd --version && accelctl doctor --select PY002")])
+
+
+@rule("PY003", "user-site-shadows-environment", "warning",
+      decides_on=("the distributions of each inspected environment and of the user site-packages",))
+def user_site_shadows_environment(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
+    """A package in the user site-packages hides the environment's own copy.
+
+    ``pip install --user`` puts packages in ``~/.local/lib/pythonX.Y/site-packages``,
+    which Python puts on ``sys.path`` before the environment's site-packages in every
+    environment that is not a venv (conda envs included) and in venvs made with
+    ``--system-site-packages``. A torch (or an NVIDIA library wheel) installed there
+    once is what every such environment imports, whatever the environment itself
+    holds: an old or CPU-only copy replaces the CUDA build the environment was made
+    for, and installs into one conda env change what the others import.
+
+    How to fix: remove the user copy (``pip uninstall`` run by that interpreter removes
+    the copy it imports, the user's), or keep the user site-packages out of the
+    environment with ``PYTHONNOUSERSITE=1`` (``conda env config vars set`` makes it
+    part of a conda env).
+
+    References: https://docs.python.org/3/library/site.html#site.ENABLE_USER_SITE;
+    torch 1.1.0 in ``~/.local`` shadowing a newer install:
+    https://github.com/cloveranon/Clover-Edition/issues/128; a conda env importing torch
+    from the user site-packages (``torch.library`` has no ``register_fake``):
+    https://github.com/computational-cell-analytics/micro-sam/issues/953.
+    """
+    import shlex
+
+    for env in ctx.inventory.python:
+        own = {norm(d.name): d for d in env.distributions if not d.user_site}
+        for d in env.distributions:
+            name = norm(d.name)
+            mine = own.get(name)
+            if not d.user_site or mine is None or mine.version == d.version:
+                continue
+            if name not in ACCELERATOR_PACKAGES and not name.startswith("nvidia-"):
+                continue
+            python = shlex.quote(env.interpreter)
+            yield Hit(f"{d.name} {d.version} in the user site-packages ({env.user_site}) is imported instead of "
+                      f"{mine.version} of the environment at {env.prefix}.",
+                      subject=f"{d.name} in {env.prefix}",
+                      evidence=[Evidence("user site-packages copy", d.version, d.location or ""),
+                                Evidence("the environment's copy", mine.version, mine.location or ""),
+                                Evidence("why the user site-packages is on sys.path", env.kind or "unknown kind",
+                                         "site.py: not a venv, or a venv with system site-packages")],
+                      fixes=[FixStep(f"Remove the user copy of {d.name}",
+                                     commands=[f"{python} -m pip uninstall --yes {shlex.quote(d.name)}"],
+                                     why="pip run by this interpreter removes the copy it imports: the user site's",
+                                     risks=["changes-environment"], alternative="remove the user copy",
+                                     verify=f"{python} -m pip show {shlex.quote(d.name)}"),
+                             FixStep("Keep the user site-packages out of this environment",
+                                     commands=["export PYTHONNOUSERSITE=1"] if env.kind != "conda" else
+                                     [f"conda env config vars set PYTHONNOUSERSITE=1 --prefix {shlex.quote(env.prefix or '')}"],
+                                     why="site.py leaves the user site-packages off sys.path under PYTHONNOUSERSITE",
+                                     alternative="hide the user site-packages", recommended=False,
+                                     verify="accelctl doctor --select PY003")])

@@ -47,7 +47,7 @@ def test_active_venv_is_preferred_and_accelctls_own_venv_skipped(tmp_path):
     (root / "home/u/.local/pipx/venvs/accelctl/bin/python3").chmod(0o755)
     host = FileSystemHost(str(root), env={"VIRTUAL_ENV": "/home/u/proj/.venv"})
     [env] = probe(ProbeContext(host, ProbeOptions(), "python"))
-    assert env.prefix == "/home/u/proj/.venv" and env.selected_because == "the active venv (VIRTUAL_ENV)"
+    assert env.prefix == "/home/u/proj/.venv" and env.selected_because == "$VIRTUAL_ENV"
     assert [d.version for d in env.distributions] == ["2.11.0+cu130"]
 
     host = FileSystemHost(str(root), env={"PATH": "/home/u/.local/pipx/venvs/accelctl/bin"})
