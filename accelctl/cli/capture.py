@@ -41,13 +41,16 @@ def capture(
         from accelctl.report.terminal import progress
 
         with progress("probing this machine", None, sys.stderr, os.environ):
-            inv = collect(rec, ProbeOptions(python=python, accelctl_prefix=own_prefix()), mode="live")  # type: ignore[arg-type]
+            inv = collect(rec, ProbeOptions(python=python, accelctl_prefix=own_prefix(), working_dir=os.getcwd()),
+                          mode="live")  # type: ignore[arg-type]
         os.makedirs(folder, exist_ok=True)
         stamp = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
         readme = (f"# Capture made by accelctl {__version__} on {stamp}\n\n"
                   f"{len(inv.accelerators)} accelerator(s); OS {inv.os.pretty_name or 'unknown'}.\n"
                   "Files, listings, links, commands and NVML/amdsmi answers the probes used; identifying values redacted.")
-        notes = write_capture(rec, folder, live.env, readme, relevant_env(dict(live.env)))
+        # the working folder decides which environment is inspected (./.venv): a replay must see the same one
+        recorded = {**relevant_env(dict(live.env)), "PWD": os.getcwd()}
+        notes = write_capture(rec, folder, live.env, readme, recorded)
         typer.echo(f"captured {len(rec.files)} files, {len(rec.commands)} commands, "
                    f"{len(rec.nvml_calls)} NVML answers into {folder}" + (f" ({len(notes)} binary files reduced to strings)" if notes else ""))
         return 0
