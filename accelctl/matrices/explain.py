@@ -286,13 +286,26 @@ def explain_cudnn(ms: MatrixSet, version: str) -> Answer:
     return {"found": True, "text": f"cuDNN {version}\n" + "\n".join(lines)}
 
 
+def explain_tpu(ms: MatrixSet, query: str) -> Answer:
+    """The libtpu (and jaxlib, torch) a jax or torch-xla release pairs with on TPUs: 'tpu jax 0.4.30'."""
+    from accelctl.matrices.subjects import tpu
+
+    package, _, version = query.partition(" ")
+    e = tpu.find(ms.entries_or_empty("tpu"), package, version.strip())
+    if e is None:
+        return {"found": False, "text": f"{query} is not in the tpu matrix (try 'tpu jax 0.4.30' or 'tpu torch-xla 2.5.0')."}
+    fields = {k: v for k, v in to_data(e).items() if k not in ("provenance", "package", "version") and v}
+    return {"found": True, "text": f"{e.package} {e.version} on TPU {_src(e)}\n"
+                                   + "\n".join(f"  {k}: {v}" for k, v in fields.items()), "entry": fields}
+
+
 _HANDLERS: dict[str, Callable[[MatrixSet, str], Answer]] = {
     "cuda": explain_cuda, "driver": explain_driver, "torch": explain_torch, "pytorch": explain_torch,
     "rocm": explain_rocm, "gpu": explain_gpu, "cc": lambda ms, v: explain_cc(ms, v),
     "jax": _generic("jax", "jax"), "vllm": _generic("vllm", "vllm"), "tensorflow": _generic("tensorflow", "tensorflow"),
     "cudnn": explain_cudnn,
     # what an Intel Gaudi software or AWS Neuron SDK release ships and supports (torch, driver, firmware, OS)
-    "gaudi": _generic("gaudi", "gaudi_sw"), "neuron": _generic("neuron", "neuron"),
+    "gaudi": _generic("gaudi", "gaudi_sw"), "neuron": _generic("neuron", "neuron"), "tpu": explain_tpu,
 }
 
 

@@ -23,14 +23,15 @@ def library_drops_gpu_arch(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     5.0 (Maxwell) and up, no Kepler; cuDNN 9.17 lists 7.5 (Turing) and up, no Volta,
     Pascal or Maxwell, in both its CUDA 12 and CUDA 13 builds; every CUDA 13 library,
     cuBLAS 13 included, supports 7.5 and up. Such a library on an older GPU loads,
-    and then fails at its first call: "cuDNN error: CUDNN_STATUS_ARCH_MISMATCH"
-    (``CUDNN_STATUS_NOT_SUPPORTED_ARCH_MISMATCH`` in cuDNN 9), "CUBLAS_STATUS_ARCH_MISMATCH",
-    or "no kernel image is available". It happens after an upgrade that brings a newer
+    and then fails at its first call: "cuDNN error: CUDNN_STATUS_ARCH_MISMATCH",
+    "CUBLAS_STATUS_ARCH_MISMATCH", or "no kernel image is available". It happens after an upgrade that brings a newer
     cuDNN wheel or a CUDA 13 build onto a GTX 10xx, a P100 or a V100. The version
     checked is the copy the loader resolves for the framework (a copy on
     ``LD_LIBRARY_PATH`` included), else the installed ``nvidia-cudnn``/``nvidia-cublas``
     wheel. A release between two that NVIDIA's tables record is bounded by them; where
-    the bounds do not decide for this GPU, the check is undecided.
+    the bounds do not decide for this GPU, the check is undecided. A release newer than
+    every recorded one of its major keeps the newest recorded floor (NVIDIA announces
+    removals in the support matrices the table is read from).
 
     Fix: install a build of the framework whose pinned cuDNN and CUDA major still
     support the GPU (for torch, a CUDA 12.6 build keeps Maxwell to Volta), or keep the
@@ -128,7 +129,8 @@ def _loaded_copy(ctx: RuleContext, env: PythonEnvironment, fw: FrameworkInfo,
     for res in ctx.inventory.nvidia.resolutions:
         if res.consumer == fw.name and res.library == library and res.resolved_path:
             wheel = _wheel(env, library)
-            major = _cuda_major(wheel[0]) if wheel and res.resolved_path == res.expected_path else _fw_major(fw)
+            # the wheel's copy is of the wheel's CUDA major; another copy's CUDA build is not known (None: any)
+            major = _cuda_major(wheel[0]) if wheel and res.resolved_path == res.expected_path else None
             return _public(res.resolved_version), major, res.resolved_path
     wheel = _wheel(env, library)
     if wheel is None:

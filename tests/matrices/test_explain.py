@@ -87,3 +87,12 @@ def test_explain_gaudi_and_neuron_releases():
     assert gaudi["found"] and "pytorch: ['2.6.0']" in gaudi["text"]
     neuron = answer("neuron 2.28.1", MatrixSet())
     assert neuron["found"] and "neuron_driver: 2.26.10.0" in neuron["text"]
+
+
+def test_explain_tpu_pairing():
+    from accelctl.matrices import MatrixSet
+    from accelctl.matrices.explain import answer
+
+    got = answer("tpu jax 0.4.20", MatrixSet())
+    assert got["found"] and "libtpu_nightly: ==0.1.dev20231102" in got["text"]
+    assert not answer("tpu jax 9.9", MatrixSet())["found"]
