@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from accelctl.findings import Evidence, FixStep
 from accelctl.inventory.python_env import FrameworkInfo, PythonEnvironment
 from accelctl.rules.base import CannotDecide, Hit, RuleContext, rule
-from accelctl.rules.facts import cuda_major_of_wheel, dists, norm
+from accelctl.rules.facts import dists, norm
 
 _LIBRARIES = ("cudnn", "cublas")
 _NAMES = {"cudnn": "cuDNN", "cublas": "cuBLAS"}
@@ -136,7 +137,9 @@ def _loaded_copy(ctx: RuleContext, env: PythonEnvironment, fw: FrameworkInfo,
     if wheel is None:
         return None
     name, version = wheel
-    return _public(version), _cuda_major(name) or _fw_major(fw), f"{name} {version}"
+    # the unsuffixed CUDA 13 wheel's own major is its CUDA major (nvidia-cublas 13.1.0.3)
+    own = int(version.split(".", 1)[0]) if norm(name) == "nvidia-cublas" and version.split(".", 1)[0].isdigit() else None
+    return _public(version), _cuda_major(name) or own or _fw_major(fw), f"{name} {version}"
 
 
 def _wheel(env: PythonEnvironment, library: str) -> tuple[str, str] | None:
@@ -146,9 +149,13 @@ def _wheel(env: PythonEnvironment, library: str) -> tuple[str, str] | None:
     return None
 
 
+_CU_SUFFIX = re.compile(r"-cu(\d+)$")
+
+
 def _cuda_major(wheel: str) -> int | None:
-    major = cuda_major_of_wheel(wheel)
-    return int(major) if major else None
+    """'nvidia-cudnn-cu12' -> 12; None for a name without a CUDA-major suffix (nvidia-cublas, the CUDA 13 name)."""
+    m = _CU_SUFFIX.search(norm(wheel))
+    return int(m.group(1)) if m else None
 
 
 def _fw_major(fw: FrameworkInfo) -> int | None:
