@@ -87,3 +87,16 @@ def run_cli(args: list[str]):
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return code, out.getvalue(), err.getvalue()
+
+
+NETWORK_OPT_IN = "ACCELCTL_NETWORK_TESTS"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``network`` reach a package registry: they run only when ACCELCTL_NETWORK_TESTS=1."""
+    if os.environ.get(NETWORK_OPT_IN) == "1":
+        return
+    skip = pytest.mark.skip(reason=f"needs the network; set {NETWORK_OPT_IN}=1 to run it")
+    for item in items:
+        if "network" in item.keywords:
+            item.add_marker(skip)

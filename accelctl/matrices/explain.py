@@ -255,10 +255,57 @@ def _generic(name: str, key: str) -> Callable[[MatrixSet, str], Answer]:
     return explain
 
 
+def explain_cudnn(ms: MatrixSet, version: str) -> Answer:
+    """The lowest compute capability a cuDNN release supports, per CUDA major build, with the bound's source."""
+    from accelctl.matrices.subjects import cudnn_support
+
+    entries = ms.entries_or_empty("cudnn_support")
+    majors = sorted({e.cuda_major for e in entries if e.library == "cudnn"}, reverse=True)
+    lines, found = [], False
+    want = _v(version)
+    newest = {m: max(Version(e.version) for e in entries if e.library == "cudnn" and e.cuda_major == m) for m in majors}
+    for major in majors:
+        # a build the releases read after its newest one no longer list was not shipped for this release
+        if want is not None and want > newest[major] and any(n > newest[major] for n in newest.values()):
+            continue
+        # nor was one whose first recorded cuDNN major is newer (no cuDNN 8 for CUDA 13)
+        if want is not None and want.major < min(Version(e.version).major for e in entries
+                                                 if e.library == "cudnn" and e.cuda_major == major):
+            continue
+        bounds = cudnn_support.floor(entries, "cudnn", version, major)
+        if bounds is None:
+            return {"found": False, "text": f"not a cuDNN version: {version!r}"}
+        if bounds.low is None and bounds.high is None:
+            continue
+        found = True
+        floor = bounds.low if bounds.exact else f"between {bounds.low or 'unknown'} and {bounds.high or 'unknown'}"
+        sources = ", ".join(sorted({s for e in bounds.entries for s in e.provenance.source[:1]}))
+        lines.append(f"  CUDA {major} build: lowest compute capability {floor} ({bounds.basis}) [{sources}]")
+    if not found:
+        return {"found": False, "text": f"cuDNN {version} is not in the cudnn_support matrix."}
+    return {"found": True, "text": f"cuDNN {version}\n" + "\n".join(lines)}
+
+
+def explain_tpu(ms: MatrixSet, query: str) -> Answer:
+    """The libtpu (and jaxlib, torch) a jax or torch-xla release pairs with on TPUs: 'tpu jax 0.4.30'."""
+    from accelctl.matrices.subjects import tpu
+
+    package, _, version = query.partition(" ")
+    e = tpu.find(ms.entries_or_empty("tpu"), package, version.strip())
+    if e is None:
+        return {"found": False, "text": f"{query} is not in the tpu matrix (try 'tpu jax 0.4.30' or 'tpu torch-xla 2.5.0')."}
+    fields = {k: v for k, v in to_data(e).items() if k not in ("provenance", "package", "version") and v}
+    return {"found": True, "text": f"{e.package} {e.version} on TPU {_src(e)}\n"
+                                   + "\n".join(f"  {k}: {v}" for k, v in fields.items()), "entry": fields}
+
+
 _HANDLERS: dict[str, Callable[[MatrixSet, str], Answer]] = {
     "cuda": explain_cuda, "driver": explain_driver, "torch": explain_torch, "pytorch": explain_torch,
     "rocm": explain_rocm, "gpu": explain_gpu, "cc": lambda ms, v: explain_cc(ms, v),
     "jax": _generic("jax", "jax"), "vllm": _generic("vllm", "vllm"), "tensorflow": _generic("tensorflow", "tensorflow"),
+    "cudnn": explain_cudnn,
+    # what an Intel Gaudi software or AWS Neuron SDK release ships and supports (torch, driver, firmware, OS)
+    "gaudi": _generic("gaudi", "gaudi_sw"), "neuron": _generic("neuron", "neuron"), "tpu": explain_tpu,
 }
 
 
@@ -274,7 +321,8 @@ def answer(query: str, ms: MatrixSet) -> Answer:
     if re.fullmatch(r"\d+\.\d+\.\d+", q) and int(q.split(".")[0]) >= 300:
         return explain_driver(ms, q)
     return {"found": False, "text": (f"cannot read the query {query!r}. Try: 'cuda 12.4', 'driver 535.104.05', 'sm_120', "
-                                     "'gpu NVIDIA H100 80GB HBM3', 'torch 2.5.1', 'rocm 6.2', 'jax 0.4.30', 'vllm 0.25.0'.")}
+                                     "'gpu NVIDIA H100 80GB HBM3', 'torch 2.5.1', 'rocm 6.2', 'jax 0.4.30', 'vllm 0.25.0', 'cudnn 9.13.0', "
+                                     "'gaudi 1.21.0', 'neuron 2.28.1'.")}
 
 
 def all_queries(ms: MatrixSet) -> list[str]:

@@ -30,6 +30,7 @@ def all_rules() -> list[Rule]:
         general,
         jax_cuda,
         libraries,
+        library_archs,
         onnxruntime,
         platform,
         python,
@@ -39,7 +40,7 @@ def all_rules() -> list[Rule]:
     )
 
     modules = [general, driver, cuda, libraries, frameworks, python, amd, xpu, environment,
-               onnxruntime, system_libs, jax_cuda, fabric, platform, rocm_driver]
+               onnxruntime, system_libs, jax_cuda, fabric, platform, rocm_driver, library_archs]
     found: list[Rule] = []
     for module in modules:
         found.extend(v for v in vars(module).values() if isinstance(v, Rule))

@@ -294,25 +294,67 @@ def forward_compat_breaks_cuda(ctx: RuleContext) -> Iterator[Hit | CannotDecide]
     The ``cuda-compat`` package lets newer CUDA run on an older data-center
     driver. If its libcuda is older than the host driver, or the GPU does not
     support forward compatibility (GeForce/Titan), loading it makes CUDA fail to
-    initialise. Remove the compat folder from the loader path for this node.
+    initialise. NVIDIA's forward-compatibility table also names, for each
+    ``cuda-compat`` package, the driver branches it supports: on a branch it does
+    not list (end of life, or a New Feature Branch) the pairing is unsupported
+    (a warning), and on one it marks incompatible it fails. Remove the compat
+    folder from the loader path for this node.
+
+    References: https://docs.nvidia.com/deploy/cuda-compatibility/forward-compatibility.html
     """
     view = ctx.inventory.nvidia.container
     if view is None or view.compat_in_use is not True:
         return
-    if view.compat_ok is None:
+    fix = FixStep("Stop loading the compat libcuda on this node",
+                  commands=["unset LD_LIBRARY_PATH  # or remove /usr/local/cuda/compat from it"],
+                  risks=["changes-environment"], verify="accelctl doctor --select CTR002")
+    if view.compat_ok is False:
+        yield Hit(view.compat_detail, subject="cuda-compat libcuda",
+                  evidence=[Evidence("compat libcuda", view.compat_libcuda or "", "image"),
+                            Evidence("host driver", _driver(ctx) or "unknown", "NVML")],
+                  fixes=[fix])
+        return
+    # What the probe could not judge (the GPU's segment, the host's driver branch), NVIDIA's forward-compatibility
+    # table can: which branches each cuda-compat package supports, and which GPUs may use it at all.
+    verdicts = _compat_verdicts(ctx, view.compat_version)
+    refused = [(gpu, v) for gpu, v in verdicts if v.status not in ("compatible", "not-needed", "unknown")]
+    if refused:
+        gpu, verdict = refused[0]
+        outcome = ("NVIDIA does not support this pairing" if verdict.status == "branch-not-supported"
+                   else f"CUDA fails to initialise on {gpu}")
+        yield Hit(f"The forward-compatibility libcuda {view.compat_libcuda or 'cuda-compat'} will load, but "
+                  f"{verdict.reason}: {outcome}.",
+                  subject="cuda-compat libcuda",
+                  evidence=[Evidence("compat libcuda", view.compat_libcuda or "", "image"),
+                            Evidence("host driver", _driver(ctx) or "unknown", "NVML"),
+                            Evidence("forward compatibility", verdict.status,
+                                     "cuda_forward_compat matrix (https://docs.nvidia.com/deploy/cuda-compatibility/"
+                                     "forward-compatibility.html)")],
+                  fixes=[fix], severity="warning" if verdict.status == "branch-not-supported" else None)
+        return
+    if view.compat_ok is None and not (verdicts and all(v.ok for _, v in verdicts)):
         yield CannotDecide(f"A forward-compatibility libcuda ({view.compat_libcuda or 'cuda-compat'}) will load; whether it "
                            f"works with this driver and GPU cannot be decided: {view.compat_detail or 'a fact is unknown'}.",
                            missing=["compat libcuda version, host driver version or GPU brand"],
                            settle=[ASSUME_DRIVER], subject="cuda-compat libcuda")
-        return
-    if view.compat_ok is not False:
-        return
-    yield Hit(view.compat_detail, subject="cuda-compat libcuda",
-              evidence=[Evidence("compat libcuda", view.compat_libcuda or "", "image"),
-                        Evidence("host driver", _driver(ctx) or "unknown", "NVML")],
-              fixes=[FixStep("Stop loading the compat libcuda on this node",
-                             commands=["unset LD_LIBRARY_PATH  # or remove /usr/local/cuda/compat from it"],
-                             risks=["changes-environment"], verify="accelctl doctor --select CTR002")])
+
+
+def _compat_verdicts(ctx: RuleContext, compat_version: str | None) -> list[tuple[str, Any]]:
+    """``may_use_compat`` for each GPU and the compat package whose libcuda is ``compat_version``; [] when unknown."""
+    from accelctl.matrices.subjects import cuda_forward_compat as fc
+
+    driver = _driver(ctx)
+    branch = (compat_version or "").split(".", 1)[0]
+    if not driver or not branch.isdigit():
+        return []
+    entries = ctx.matrices.entries_or_empty("cuda_forward_compat")
+    package = next((e for e in fc.packages(entries) if e.built_from_branch == int(branch) and e.cuda), None)
+    if package is None or not package.cuda:
+        return []
+    arch = ctx.matrices.entries_or_empty("cuda_arch_support")
+    return [(f"GPU {g.index} ({g.name})", fc.may_use_compat(entries, package.cuda, driver, gpu_name=g.name,
+                                                          cc=g.compute_capability, arch_entries=arch))
+            for g in ctx.inventory.nvidia.gpus]
 
 
 @rule("TK001", "toolkit-mismatches-torch-cuda", "warning",

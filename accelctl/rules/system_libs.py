@@ -26,7 +26,9 @@ def cuda_library_not_findable(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
     When the loader cannot find one, TensorFlow logs "Could not load dynamic
     library 'libcudart.so.11.0'" and runs on the CPU; CuPy fails at its first
     cuBLAS call. A CUDA toolkit of another major does not help: the soname
-    carries the major. (cuDNN for TensorFlow and JAX is FW004's check;
+    carries the major; CuPy's per-minor packages (``cupy-cuda117``) need that
+    CUDA release exactly (the evidence and fix name the CUDA releases CuPy's
+    install docs give for the package). (cuDNN for TensorFlow and JAX is FW004's check;
     onnxruntime-gpu is FW005's; torch wheels carry or pin their libraries.)
 
     Fix: install the framework's own NVIDIA wheels where it has them
@@ -74,14 +76,31 @@ def cuda_library_not_findable(ctx: RuleContext) -> Iterator[Hit | CannotDecide]:
                                    missing=["the linker cache (/etc/ld.so.cache)"],
                                    settle=["run the doctor where /etc/ld.so.cache is readable"], subject=subject)
                 continue
+            supported = _cupy_cuda_range(ctx, fw.name) if name.startswith("cupy-cuda") else None
             yield Hit(f"{fw.name} {fw.version} was built for CUDA {major} and needs {sonames}, which the loader "
                       "cannot find: " + ("it will run on the CPU." if name in _TENSORFLOW else "its CUDA calls fail."),
                       subject=subject,
-                      evidence=[Evidence("built for", f"CUDA {fw.runtime_version}", fw.runtime_source or fw.source), *found,
+                      evidence=[Evidence("built for", f"CUDA {fw.runtime_version}", fw.runtime_source or fw.source),
+                                *([Evidence("CUDA releases it supports", supported, "cupy matrix (CuPy's install docs)")]
+                                  if supported else []),
+                                *found,
                                 *[Evidence(loader_view.soname(lib, major), "not found",
                                            "LD_LIBRARY_PATH, linker cache, standard folders" + (", wheels" if uses_wheels else ""))
                                   for lib in missing]],
                       fixes=list(_fixes(ctx, env, fw, major, missing)))
+
+
+def _cupy_cuda_range(ctx: RuleContext, package: str) -> str | None:
+    """The CUDA releases a CuPy wheel package supports, in words ("12.0 to any later 12.x", "11.7 only")."""
+    from accelctl.matrices.subjects import cupy as cupy_matrix
+
+    found = cupy_matrix.cuda_for_cupy_package(ctx.matrices.entries_or_empty("cupy"), package)
+    if found is None:
+        return None
+    low, high = found
+    if high is None:
+        return f"{low} to any later {low.split('.', 1)[0]}.x"
+    return f"{low} only" if high == low else f"{low} to {high}"
 
 
 def _cuda_major(fw) -> int | None:
@@ -127,7 +146,10 @@ def _fixes(ctx: RuleContext, env, fw, major: int, missing: list[str]) -> Iterato
                       risks=["changes-environment", "downloads"],
                       verify=f"{shlex.quote(env.interpreter)} -c " + shlex.quote("import cupy; print(cupy.ones(2) @ cupy.ones(2))"),
                       alternative="CUDA wheels", recommended=True)
-    yield FixStep(f"Or install the CUDA {major} toolkit's runtime libraries system-wide",
+    supported = _cupy_cuda_range(ctx, fw.name) if name.startswith("cupy-cuda") else None
+    # the per-minor CuPy packages (cupy-cuda117) were built for one CUDA release: name it, not only its major
+    release = supported.removesuffix(" only") if supported and supported.endswith(" only") else str(major)
+    yield FixStep(f"Or install the CUDA {release} toolkit's runtime libraries system-wide",
                   why="from NVIDIA's CUDA repository for this distribution (its CUDA runtime and cuBLAS packages of "
                       "that major) or the runfile; their folder must be in the linker cache (ldconfig) or on "
                       "LD_LIBRARY_PATH",

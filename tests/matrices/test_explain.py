@@ -67,3 +67,32 @@ def test_unknown_queries_exit_1():
     assert code == 1 and "not in the cuda_toolkit matrix" in out
     code, out, _ = run_cli(["matrices", "explain", "nonsense"])
     assert code == 1 and "Try:" in out
+
+
+def test_explain_cudnn_gives_the_floor_of_each_build_it_shipped():
+    from accelctl.matrices import MatrixSet
+    from accelctl.matrices.explain import answer
+
+    text = answer("cudnn 8.9.2", MatrixSet())["text"]
+    assert "CUDA 12 build: lowest compute capability 5.0" in text and "CUDA 13" not in text
+    text = answer("cudnn 9.13.0", MatrixSet())["text"]
+    assert "between 5.0 and 7.5" in text and "CUDA 11" not in text
+
+
+def test_explain_gaudi_and_neuron_releases():
+    from accelctl.matrices import MatrixSet
+    from accelctl.matrices.explain import answer
+
+    gaudi = answer("gaudi 1.21.0", MatrixSet())
+    assert gaudi["found"] and "pytorch: ['2.6.0']" in gaudi["text"]
+    neuron = answer("neuron 2.28.1", MatrixSet())
+    assert neuron["found"] and "neuron_driver: 2.26.10.0" in neuron["text"]
+
+
+def test_explain_tpu_pairing():
+    from accelctl.matrices import MatrixSet
+    from accelctl.matrices.explain import answer
+
+    got = answer("tpu jax 0.4.20", MatrixSet())
+    assert got["found"] and "libtpu_nightly: ==0.1.dev20231102" in got["text"]
+    assert not answer("tpu jax 9.9", MatrixSet())["found"]

@@ -103,8 +103,8 @@ def test_cli_gpu_unknown_to_the_matrices_is_undecided_not_healthy(tmp_path, h100
         gpu.update(name="NVIDIA GPU unknown to the matrices", compute_capability=None, pci_device_id=None)
     path = _snapshot(tmp_path, data, "unknown-gpu.json")
     code, out, _ = run_cli(["doctor", "--from", path])
-    assert code == 0 and "no problems found in what could be checked; 2 checks undecided" in out.replace("\n", " ")
-    assert "UNDEC ARCH001" in out and "UNDEC DRV005" in out
+    assert code == 0 and "no problems found in what could be checked; 3 checks undecided" in out.replace("\n", " ")
+    assert "UNDEC ARCH001" in out and "UNDEC DRV005" in out and "UNDEC LIB005" in out
     assert run_cli(["doctor", "--from", path, "--fail-on", "warning"])[0] == 1
     code, out, _ = run_cli(["doctor", "--from", path, "--assume", "cc=9.0"])  # what settles it
     assert code == 0 and out.startswith("accelctl doctor: no problems found — ")

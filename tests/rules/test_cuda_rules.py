@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 
 from accelctl.inventory.nvidia import ContainerRuntimeView, CudaToolkit
+from accelctl.matrices import MatrixSet
+from accelctl.rules import by_id, check_rules
+from accelctl.rules.base import RuleContext, RuleOptions
 from tests.builders import H100, TORCH_2_11_CU130_PINS, make_inventory, run_rule
 
 A100 = ("NVIDIA A100-SXM4-80GB", "8.0")
@@ -166,3 +169,31 @@ def test_arch001_judges_an_aarch64_node_by_the_aarch64_wheel():
     # Grace Hopper (sm_90) is covered by the aarch64 wheel
     gh = dataclasses.replace(arm, nvidia=dataclasses.replace(arm.nvidia, gpus=[dataclasses.replace(arm.nvidia.gpus[0], compute_capability="9.0")]))
     assert run_rule("ARCH001", gh) == []
+
+
+def _compat_in_use(inv, version, ok, detail=""):
+    view = ContainerRuntimeView(compat_libcuda=f"/usr/local/cuda/compat/libcuda.so.{version}", compat_version=version,
+                                compat_in_use=True, compat_ok=ok, compat_detail=detail)
+    return dataclasses.replace(inv, nvidia=dataclasses.replace(inv.nvidia, container=view))
+
+
+def test_ctr002_compat_package_on_a_branch_nvidias_table_does_not_support():
+    """cuda-compat-13-4 (built from branch 615) lists 535, 570, 580, 590, 595, 610 as compatible: R550 is not one.
+
+    https://docs.nvidia.com/deploy/cuda-compatibility/forward-compatibility.html (cuda_forward_compat matrix).
+    The probe alone, seeing a compat libcuda newer than the host driver on a data-center GPU, found no problem.
+    """
+    inv = _compat_in_use(make_inventory(driver="550.163.01", gpus=[H100]), "615.31.01", True)
+    [f] = run_rule("CTR002", inv)
+    assert f.severity == "warning" and "550" in f.message and "not a supported target" in f.message
+
+
+def test_ctr002_matrix_decides_what_the_probe_left_open():
+    """Brand unknown to the probe; the table and the GPU's name settle it: an H100 on R580 may use cuda-compat-13-4."""
+    inv = _compat_in_use(make_inventory(driver="580.159.04", gpus=[H100]), "615.31.01", None, "GPU brand unknown")
+    outcome = check_rules(RuleContext(inv, MatrixSet(), RuleOptions()), [by_id()["CTR002"]])
+    assert outcome.findings == [] and outcome.undecided == []
+    geforce = _compat_in_use(make_inventory(driver="580.159.04", gpus=[("NVIDIA GeForce RTX 4090", "8.9")]),
+                             "615.31.01", None, "GPU brand unknown")
+    [f] = run_rule("CTR002", geforce)
+    assert f.severity == "error" and "geforce" in f.message

@@ -189,6 +189,17 @@ def test_lib004_cupy_without_cublas():
     inv = with_framework(inv, "cupy-cuda12x", runtime_kind="cuda", runtime_version="12")
     [f] = outcome("LIB004", inv).findings
     assert "needs libcublas.so.12" in f.message
+    assert any(e.value == "12.0 to any later 12.x" and "cupy matrix" in e.source for e in f.evidence)
+
+
+def test_lib004_per_minor_cupy_package_names_its_cuda_release_in_the_fix():
+    """CuPy's install docs list cupy-cuda117 for CUDA 11.7 alone (cupy matrix); the fix names that release."""
+    inv = make_inventory(driver="515.65.01", gpus=[UNSTATED_GPU], dists=[("cupy-cuda117", "11.6.0", [])],
+                         frameworks=("cupy-cuda117",))
+    inv = with_framework(inv, "cupy-cuda117", runtime_kind="cuda", runtime_version="11")
+    [f] = outcome("LIB004", inv).findings
+    assert any(e.value == "11.7 only" for e in f.evidence)
+    assert f.fixes[-1].title == "Or install the CUDA 11.7 toolkit's runtime libraries system-wide"
 
 
 # --- FW006 jaxlib-cuda-build-cudnn-too-old ------------------------------------------------------

@@ -1,4 +1,4 @@
-"""python -m tools.refresh [TABLE ...] [--check]: regenerate matrices from their sources.
+"""python -m tools.refresh [TABLE ...] [--check | --new-releases]: regenerate matrices from their sources.
 
 Without TABLE every registered table is refreshed. Each table's module exposes
 ``refresh(today: str) -> dict``, the whole matrix document; this runner gives it
@@ -6,6 +6,9 @@ its header, validates it, writes ``matrices/<name>.yaml`` when it changed, print
 the entries added, removed and changed, and recompiles the fast-load twins.
 ``--check`` writes nothing and exits 1 when a committed file differs from what
 a fresh run produces (CI runs it on the sources kept under ``sources/``).
+``--new-releases`` writes nothing either: it asks the package registry (through pip)
+which releases of the packages the matrices speak of are newer than the newest
+they record, and exits 1 when there are some (tools/refresh/new_releases.py).
 """
 
 from __future__ import annotations
@@ -79,7 +82,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--today", default=_dt.datetime.now(_dt.timezone.utc).date().isoformat(),
                         help="the date recorded for what is read now (default: today, UTC)")
     parser.add_argument("--matrices", type=Path, default=MATRICES, metavar="DIR", help="where the matrices live")
+    parser.add_argument("--new-releases", action="store_true",
+                        help="list registry releases newer than the matrices know (asks the registry through pip)")
     args = parser.parse_args(argv)
+    if args.new_releases:
+        from tools.refresh import new_releases
+
+        return new_releases.main(args.matrices)
     unknown = [t for t in args.tables if t not in TABLES]
     if unknown:
         parser.error(f"unknown table(s): {', '.join(unknown)} (known: {', '.join(TABLES)})")
