@@ -88,3 +88,30 @@ def test_a_hanging_nvml_costs_its_facts_within_the_run_deadline(tmp_path, fault)
     assert {r["name"]: r["status"] for r in inventory["probes"]}["nvidia"] == "partial"
     assert inventory["nvidia"]["driver"] is not None and inventory["python"]
 
+
+@pytest.mark.skipif(os.path.exists("/dev/nvidiactl"), reason="a real NVIDIA driver is here")
+def test_sigterm_while_nvml_hangs_ends_its_process(tmp_path):
+    import signal
+
+    import psutil
+
+    folder = build(tmp_path, "nvmlInit-hangs")
+    env = {**os.environ, "LD_LIBRARY_PATH": f"{folder}:{os.environ.get('LD_LIBRARY_PATH', '')}",
+           "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "accelctl", "doctor", "--json"], env=env, cwd=str(tmp_path),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        parent = psutil.Process(proc.pid)
+        end = time.monotonic() + 20
+        while not parent.children() and time.monotonic() < end:
+            time.sleep(0.05)
+        children = parent.children(recursive=True)
+        assert children, "NVML's process started"
+        time.sleep(0.5)  # inside nvmlInit by now
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 128 + signal.SIGTERM and "interrupted" in err
+    _, alive = psutil.wait_procs(children, timeout=5)
+    assert alive == []
