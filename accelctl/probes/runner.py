@@ -25,7 +25,7 @@ from accelctl.inventory.common import ProbeRun
 from accelctl.probes.base import Probe, ProbeContext
 
 # After the run's deadline, how long a probe whose commands were stopped may take to record what it has.
-DEADLINE_GRACE_S = 0.5
+DEADLINE_GRACE_S = 1.0
 
 
 def run_order(probes: Sequence[Probe]) -> list[Probe]:
