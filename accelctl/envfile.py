@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from accelctl.bounded import InputFileError, read_regular
 from accelctl.errors import InputError
 
 _PAIR = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
@@ -45,12 +46,10 @@ def environment_from_options(values: Iterable[str]) -> dict[str, str]:
         if m is not None:
             out[m.group(1)] = m.group(2)
             continue
-        try:
-            with open(value, encoding="utf-8", errors="replace") as fh:
-                text = fh.read(_MAX_FILE + 1)
-        except OSError as exc:
-            raise InputError(f"--env {value}: neither KEY=VALUE nor a readable file ({exc.strerror or exc})") from None
-        if len(text) > _MAX_FILE:
-            raise InputError(f"--env {value}: larger than {_MAX_FILE} bytes; not an environment file")
-        out.update(parse_env_lines(text, f"--env {value}"))
+        try:  # a regular file only: a FIFO or a device given as --env is refused instead of blocking the run
+            data = read_regular(value, _MAX_FILE, "environment file")
+        except InputFileError as exc:
+            raise InputError(f"--env {value}: neither KEY=VALUE nor a readable file ({exc})", file=value,
+                             field="--env") from None
+        out.update(parse_env_lines(data.decode("utf-8", errors="replace"), f"--env {value}"))
     return out

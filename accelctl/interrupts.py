@@ -12,6 +12,7 @@ import contextlib
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from types import FrameType
 
@@ -71,3 +72,39 @@ def end_process_trees(pids: Iterable[int]) -> None:
             if proc.ppid() != os.getpid():
                 others.append(proc)
     psutil.wait_procs(others, timeout=2.0)
+
+
+def end_own_children() -> None:
+    """Kill every process this one started, with what they started, and reap our own.
+
+    For a run interrupted while a tool or a vendor library's child is wedged: those
+    run in their own sessions (a Ctrl-C at the terminal does not reach them), so only
+    their parent can end them. A tool's process group goes too, which holds what it
+    started even after the tool itself has exited.
+    """
+    import psutil
+
+    for _ in range(3):  # again, for a child a thread was starting at that moment
+        try:
+            children = psutil.Process().children()
+        except psutil.Error:
+            return
+        if not children:
+            return
+        for child in children:
+            with contextlib.suppress(OSError):
+                if os.getpgid(child.pid) == child.pid:  # a group of its own (start_new_session)
+                    os.killpg(child.pid, signal.SIGKILL)
+        end_process_trees(child.pid for child in children)
+        psutil.wait_procs(children, timeout=2.0)  # ours: reaped, so nothing is left behind, not even a zombie
+        time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def children_end_on_interrupt() -> Iterator[None]:
+    """Within the block, Ctrl-C or a signal raised by ``signals_raise`` ends every child process on its way out."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        end_own_children()
+        raise

@@ -87,3 +87,42 @@ def test_a_signal_during_fleet_jobs_ends_every_worker(tmp_path, signum):
     assert proc.returncode == 128 + signum and "interrupted" in err
     _, alive = psutil.wait_procs(workers, timeout=5)
     assert alive == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_during_doctor_ends_every_command_it_started(tmp_path, signum):
+    from tests.host.test_deadline import wedged_machine
+
+    env = wedged_machine(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "accelctl", "doctor", "--json"], env=env, cwd=str(tmp_path),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        parent = psutil.Process(proc.pid)
+
+        def wedged_tools() -> list[psutil.Process]:
+            found = []
+            for child in parent.children(recursive=True):
+                try:
+                    if child.name() == "sleep":
+                        found.append(child)
+                except psutil.Error:
+                    continue
+            return found
+
+        _wait_for(lambda: len(wedged_tools()) >= 2)  # a wedged tool and the child it started
+        tools = wedged_tools()
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 128 + signum and "interrupted" in err and "Traceback" not in err
+    _, alive = psutil.wait_procs(tools, timeout=5)
+    assert alive == []
+
+    def of_this_run(process: psutil.Process) -> bool:  # whatever started with this run's environment
+        try:
+            return process.environ().get("CUDA_HOME") == env["CUDA_HOME"] and process.status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
+
+    assert [p for p in psutil.process_iter() if of_this_run(p)] == []

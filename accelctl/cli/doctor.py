@@ -109,7 +109,14 @@ def doctor(
             sys.stdout.flush()
         return logic.exit_code(report, fail_on)
 
-    raise typer.Exit(guarded(body, debug))
+    def interruptible() -> int:
+        from accelctl.interrupts import children_end_on_interrupt, signals_raise
+
+        # SIGTERM and SIGHUP unwind like Ctrl-C; a wedged tool or a vendor library's child is ended with the run
+        with signals_raise(), children_end_on_interrupt():
+            return body()
+
+    raise typer.Exit(guarded(interruptible, debug))
 
 
 def _origin(from_file: str | None, root: str | None) -> Origin:

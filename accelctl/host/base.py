@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
+from accelctl.host.deadline import Deadline
 from accelctl.record import record
 
 
@@ -50,6 +51,7 @@ class CommandResult:
     timed_out: bool = False
     missing: bool = False
     duration_s: float = 0.0
+    stopped_by: str = ""  # the run's deadline in words, when that (not the command's own timeout) stopped it
 
     @property
     def ok(self) -> bool:
@@ -59,6 +61,10 @@ class CommandResult:
         cmd = self.argv[0] if self.argv else "command"
         if self.missing:
             return f"{cmd} is not installed"
+        if self.timed_out and self.stopped_by:
+            if self.duration_s <= 0.0:
+                return f"{cmd} was not run: {self.stopped_by} had passed"
+            return f"{cmd} was stopped after {self.duration_s:.1f} s by {self.stopped_by}"
         if self.timed_out:
             return f"{cmd} did not answer within {self.duration_s:.1f} s"
         first = (self.stderr or self.stdout).strip().splitlines()
@@ -83,6 +89,7 @@ class Host(Protocol):
     root: str
     can_run_commands: bool
     can_query_devices: bool
+    deadline: Deadline  # the run's: commands and device calls shrink to the time it leaves
 
     @property
     def env(self) -> Mapping[str, str]: ...

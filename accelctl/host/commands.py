@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -12,7 +13,25 @@ from accelctl.host.base import CommandResult
 if TYPE_CHECKING:
     import subprocess
 
+    from accelctl.host.deadline import Deadline
+
 _MAX_OUTPUT = 1 << 20
+
+
+def run_within(argv: Sequence[str], timeout: float, deadline: Deadline,
+               env: Mapping[str, str] | None = None) -> CommandResult:
+    """``run_command`` with its timeout shrunk to what is left of the run's ``deadline``.
+
+    A command the deadline stops (or that starts after it has passed, and so is not
+    run at all) says so in its result, so the unknown names the deadline, not the tool.
+    """
+    left = deadline.left()
+    if left <= 0.0:
+        return CommandResult(tuple(argv), None, timed_out=True, stopped_by=deadline.describe())
+    result = run_command(argv, min(timeout, left), env=env)
+    if result.timed_out and left < timeout:
+        return dataclasses.replace(result, stopped_by=deadline.describe())
+    return result
 
 
 def run_command(argv: Sequence[str], timeout: float, env: Mapping[str, str] | None = None) -> CommandResult:

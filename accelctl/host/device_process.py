@@ -24,9 +24,12 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from accelctl.host.base import DeviceLibraryError, NotSupported
+
+if TYPE_CHECKING:
+    from accelctl.host.deadline import Deadline
 
 # library name (as errors name it) -> "module:class" of the in-child backend, with LiveNvml's call shape
 BACKENDS = {"NVML": "accelctl.host.device_libs:LiveNvml", "amdsmi": "accelctl.host.device_libs:LiveAmdSmi"}
@@ -68,9 +71,11 @@ def serve(backend_path: str, replies: int) -> None:
 class DeviceProcess:
     """``call(name, *args)`` as the backend answers it, from a child process started on first need."""
 
-    def __init__(self, library: str, deadline: float = 20.0, backend: str | None = None) -> None:
+    def __init__(self, library: str, deadline: float = 20.0, backend: str | None = None,
+                 run_deadline: Deadline | None = None) -> None:
         self.library = library
         self.deadline = deadline  # seconds the child may take to start and answer one call
+        self.run_deadline = run_deadline  # the whole run's: no call waits past it
         self._backend = backend or BACKENDS[library]
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
@@ -112,12 +117,17 @@ class DeviceProcess:
             self._start()
             if self._broken is not None:
                 raise self._broken
+            run_left = self.run_deadline.left() if self.run_deadline is not None else self.deadline
+            if run_left <= 0.0:
+                self._give_up(f"{name} was not asked: {self._run_deadline_words()} had passed")
             try:
                 assert self._proc is not None and self._proc.stdin is not None
                 self._proc.stdin.write((json.dumps([name, list(args)]) + "\n").encode())
                 self._proc.stdin.flush()
-                reply = self._read_reply(time.monotonic() + self.deadline)
+                reply = self._read_reply(time.monotonic() + min(self.deadline, run_left))
             except TimeoutError:
+                if run_left < self.deadline:
+                    self._give_up(f"{name} was stopped after {run_left:.1f} s by {self._run_deadline_words()}")
                 self._give_up(f"{name} did not return within {self.deadline:g} s")
             except (EOFError, OSError):
                 self._give_up(f"its process ended during {name} ({self._end_status()})")
@@ -147,6 +157,9 @@ class DeviceProcess:
                 and len(reply) == (3 if reply[0] == "device" else 2)):
             raise ValueError("unexpected shape")
         return reply
+
+    def _run_deadline_words(self) -> str:
+        return self.run_deadline.describe() if self.run_deadline is not None else "the run's deadline"
 
     def _give_up(self, why: str) -> NoReturn:
         self.close()

@@ -22,6 +22,7 @@ from accelctl.host.base import (
     HostError,
     NotSupported,
 )
+from accelctl.host.deadline import Deadline
 
 _MAX_LINK_HOPS = 40
 
@@ -32,8 +33,12 @@ class FileSystemHost:
     can_run_commands = False
     can_query_devices = False
 
-    def __init__(self, root: str = "/", env: Mapping[str, str] | None = None, label: str = "") -> None:
+    def __init__(self, root: str = "/", env: Mapping[str, str] | None = None, label: str = "",
+                 deadline: Deadline | None = None) -> None:
         self.root = os.path.abspath(root)
+        # the run's deadline starts with the host; ``env`` is the inspected tree's, so accelctl's own setting
+        # comes from its own environment
+        self.deadline = deadline if deadline is not None else Deadline.from_environ(os.environ)
         self._plain = self.root == "/"
         self._env: dict[str, str] = dict(env or {})
         self.label = label or (f"rootfs {self.root}" if not self._plain else "this machine")

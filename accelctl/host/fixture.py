@@ -27,7 +27,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from accelctl.host.base import CommandResult, DeviceLibraryError, NotSupported
-from accelctl.host.commands import run_command
+from accelctl.host.commands import run_within
+from accelctl.host.deadline import Deadline
 from accelctl.host.filesystem import FileSystemHost
 
 KEEP_FILE = ".accelctl-keep"  # keeps an empty recorded folder in git; never shown to probes
@@ -45,7 +46,7 @@ def command_key(argv: Sequence[str]) -> str:
 class FixtureHost(FileSystemHost):
     """Replays a captured machine from a folder."""
 
-    def __init__(self, folder: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, folder: str, env: dict[str, str] | None = None, deadline: Deadline | None = None) -> None:
         self.folder = os.path.abspath(folder)
         meta = _load_json(os.path.join(self.folder, "host.json")) or {}
         recorded_env = _load_json(os.path.join(self.folder, "env.json")) or {}
@@ -53,6 +54,7 @@ class FixtureHost(FileSystemHost):
             os.path.join(self.folder, "files"),
             env if env is not None else recorded_env,
             label=meta.get("label") or f"fixture {os.path.basename(self.folder)}",
+            deadline=deadline,
         )
         self.can_run_commands = bool(meta.get("can_run_commands", True))
         self.can_query_devices = bool(meta.get("can_query_devices", True))
@@ -91,9 +93,9 @@ class FixtureHost(FileSystemHost):
         if record is None:
             return CommandResult(tuple(argv), None, missing=True)
         if "exec" in record:
-            result = run_command(record["exec"], timeout)
+            result = run_within(record["exec"], timeout, self.deadline)
             return CommandResult(tuple(argv), result.returncode, result.stdout, result.stderr,
-                                 result.timed_out, result.missing, result.duration_s)
+                                 result.timed_out, result.missing, result.duration_s, result.stopped_by)
         return CommandResult(
             tuple(argv),
             record.get("returncode", 0),

@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from accelctl.host.base import CommandResult
-from accelctl.host.commands import run_command
+from accelctl.host.commands import run_within
+from accelctl.host.deadline import Deadline
 from accelctl.host.device_process import DeviceProcess
 from accelctl.host.filesystem import FileSystemHost
 
@@ -23,8 +24,10 @@ class LiveHost(FileSystemHost):
     can_run_commands = True
     can_query_devices = True
 
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
-        super().__init__("/", env if env is not None else dict(os.environ), label="this machine")
+    def __init__(self, env: Mapping[str, str] | None = None, deadline: Deadline | None = None) -> None:
+        env = env if env is not None else dict(os.environ)
+        super().__init__("/", env, label="this machine",
+                         deadline=deadline if deadline is not None else Deadline.from_environ(env))
         self._nvml = self._library("NVML")
         self._amdsmi = self._library("amdsmi")
 
@@ -34,7 +37,7 @@ class LiveHost(FileSystemHost):
             deadline = float(self.env.get(DEADLINE_VAR, "") or DEVICE_DEADLINE_S)
         except ValueError:
             deadline = DEVICE_DEADLINE_S
-        return DeviceProcess(name, deadline=max(deadline, 0.1))
+        return DeviceProcess(name, deadline=max(deadline, 0.1), run_deadline=self.deadline)
 
     def warm_up(self) -> None:
         """Start NVML's child where an NVIDIA driver shows itself (a file check): it starts while probes read files."""
@@ -51,7 +54,7 @@ class LiveHost(FileSystemHost):
             self._amdsmi = self._library("amdsmi")
 
     def run(self, argv: Sequence[str], timeout: float = 5.0) -> CommandResult:
-        return run_command(argv, timeout, env=self.env)
+        return run_within(argv, timeout, self.deadline, env=self.env)
 
     def nvml(self, call: str, *args: Any) -> Any:
         return self._nvml.call(call, *args)

@@ -71,6 +71,7 @@ class RecordingHost:
         self.root = inner.root
         self.can_run_commands = inner.can_run_commands
         self.can_query_devices = inner.can_query_devices
+        self.deadline = inner.deadline
         self._lock = threading.Lock()
         self.files: dict[str, bytes] = {}
         self.ranges: dict[str, dict[int, bytes]] = {}

@@ -196,12 +196,7 @@ def load_file(subject: MatrixSpec, path: Path, use_compiled: bool = False, max_b
     """
     from accelctl.matrices.base import parse_matrix, parse_trusted, parse_user_yaml, parse_yaml, yaml_problem
 
-    try:
-        data = _read(path, max_bytes)
-    except OSError as exc:
-        raise MatrixError([f"{path}: cannot read: {exc.strerror or exc}"], file=str(path)) from None
-    if data is None:
-        raise MatrixError([f"{path}: larger than {max_bytes} bytes: not a matrix"], file=str(path))
+    data = _read(path, max_bytes)
     compiled = read_compiled(path, data) if use_compiled else None
     if compiled is not None:
         return parse_trusted(subject, compiled, str(path))
@@ -216,13 +211,24 @@ def load_file(subject: MatrixSpec, path: Path, use_compiled: bool = False, max_b
     return parse_matrix(subject, raw, str(path))
 
 
-def _read(path: Path, max_bytes: int | None) -> bytes | None:
-    """The file's bytes, or None when it holds more than ``max_bytes``."""
+def _read(path: Path, max_bytes: int | None) -> bytes:
+    """The file's bytes; MatrixError names the file when it cannot be read.
+
+    A user's file (``max_bytes`` given) is read only when it is a regular file of at
+    most ``max_bytes``: a FIFO or a device put where a matrix should be is refused
+    instead of blocking the run or filling its memory.
+    """
     if max_bytes is None:
-        return path.read_bytes()
-    with open(path, "rb") as fh:
-        data = fh.read(max_bytes + 1)
-    return None if len(data) > max_bytes else data
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise MatrixError([f"{path}: cannot read: {exc.strerror or exc}"], file=str(path)) from None
+    from accelctl.bounded import InputFileError, read_regular
+
+    try:
+        return read_regular(str(path), max_bytes, "matrix file")
+    except InputFileError as exc:
+        raise MatrixError([str(exc)], file=str(path)) from None
 
 
 def _overlay_file_problem(path: Path, known: Sequence[str]) -> str:

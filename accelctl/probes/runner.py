@@ -5,6 +5,11 @@ by side buys little under the interpreter lock, and one at a time keeps the
 order of unknowns and the report the same on every run. Each probe runs in a
 thread only so that a wedged one can be left behind at its timeout (what it
 might still write lands in a context nobody reads any more).
+
+The run has one deadline (the host's, ``ACCELCTL_DEADLINE``): the host stops
+commands and vendor-library calls when it passes, so a probe still ends with the
+facts it has and unknowns for the rest; one that is still busy a moment later
+(``DEADLINE_GRACE_S``) is left behind as if it had timed out.
 """
 
 from __future__ import annotations
@@ -15,8 +20,12 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from accelctl.host.deadline import DEFAULT_DEADLINE_S, Deadline
 from accelctl.inventory.common import ProbeRun
 from accelctl.probes.base import Probe, ProbeContext
+
+# After the run's deadline, how long a probe whose commands were stopped may take to record what it has.
+DEADLINE_GRACE_S = 1.0
 
 
 def run_order(probes: Sequence[Probe]) -> list[Probe]:
@@ -38,14 +47,23 @@ def run_order(probes: Sequence[Probe]) -> list[Probe]:
 
 
 def run_probes(probes: Sequence[Probe], ctx: ProbeContext) -> tuple[dict[str, Any], list[ProbeRun]]:
-    """Run every probe; return the sections they filled and how each went."""
-    runs = [run_with_timeout(probe, ctx) for probe in run_order(probes)]
+    """Run every probe within the host's deadline; return the sections they filled and how each went."""
+    deadline = getattr(ctx.host, "deadline", None) or Deadline.after(DEFAULT_DEADLINE_S)  # a host of a test without one
+    try:
+        runs = [run_with_timeout(probe, ctx, deadline) for probe in run_order(probes)]
+    except BaseException:  # Ctrl-C or SIGTERM: a probe thread left running must start no new command
+        deadline.expire()
+        raise
+    if any(run.status == "timeout" for run in runs):
+        deadline.expire()  # the same for a probe left behind: nothing it starts now would be read
     return ctx.results, runs
 
 
-def run_with_timeout(probe: Probe, ctx: ProbeContext) -> ProbeRun:
-    """Run one probe in a thread that is left behind if it outlives ``probe.timeout``; how it went."""
+def run_with_timeout(probe: Probe, ctx: ProbeContext, deadline: Deadline | None = None) -> ProbeRun:
+    """Run one probe in a thread that is left behind if it outlives ``probe.timeout`` or the run's ``deadline``
+    (and a moment's grace); how it went."""
     view = ctx.for_probe(probe.name)
+    wait = probe.timeout if deadline is None else min(probe.timeout, deadline.left() + DEADLINE_GRACE_S)
     slot: dict[str, Any] = {}
     before, start = len(ctx.unknowns), time.perf_counter()
 
@@ -57,9 +75,12 @@ def run_with_timeout(probe: Probe, ctx: ProbeContext) -> ProbeRun:
 
     thread = threading.Thread(target=run, name=f"probe-{probe.name}", daemon=True)
     thread.start()
-    thread.join(probe.timeout)
+    thread.join(wait)
     ms = round((time.perf_counter() - start) * 1000.0, 3)
     if thread.is_alive():
+        if wait < probe.timeout and deadline is not None:
+            view.unknown("*", f"the probe was still running at {deadline.describe()}")
+            return ProbeRun(probe.name, "timeout", ms, "stopped at the run's deadline")
         view.unknown("*", f"the probe did not finish within {probe.timeout:g} s")
         return ProbeRun(probe.name, "timeout", probe.timeout * 1000.0, "timed out")
     if "error" in slot:

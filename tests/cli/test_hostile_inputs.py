@@ -257,3 +257,73 @@ def test_an_archive_with_far_more_entries_than_an_image_is_refused(tmp_path, pri
     code, _, err = _gate(tmp_path, image=path)
     assert code == 2 and "many.tar: more than 50 entries; not an image archive" in err
     assert os.listdir(private_tmp) == []
+
+
+def _within(seconds, fn):
+    """``fn()``'s outcome (value or exception), or a failure when it blocks longer than ``seconds``."""
+    import threading
+
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"blocked for more than {seconds} s"
+    return outcome
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: _fifo(d / "cuda_toolkit.yaml"), "not a regular file (a FIFO)"),
+    (lambda d: "/dev/zero", "not a regular file (a device)"),
+])
+def test_a_matrix_overlay_that_is_no_regular_file_is_refused_not_read(tmp_path, make, message):
+    from pathlib import Path
+
+    from accelctl.matrices import MAX_OVERLAY_BYTES, MatrixError, load_file, spec
+
+    outcome = _within(5, lambda: load_file(spec("cuda_toolkit"), Path(make(tmp_path)), max_bytes=MAX_OVERLAY_BYTES))
+    assert isinstance(outcome.get("error"), MatrixError) and message in str(outcome["error"])
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    _fifo(overlay / "cuda_toolkit.yaml")
+    code, out, err = run_cli(["doctor", "--matrices", str(overlay), "--from", str(_snapshot(tmp_path))])
+    assert (code, out) == (2, "") and "cuda_toolkit.yaml: not a regular file" in err
+
+
+def _snapshot(folder):
+    path = folder / "node.json"
+    path.write_text(make_inventory(driver="580.159.04").to_json())
+    return path
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: _fifo(d / "image.env"), "image.env: not a regular file (a FIFO)"),
+    (lambda d: "/dev/zero", "/dev/zero: not a regular file (a device)"),
+])
+def test_an_env_file_that_is_no_regular_file_exits_2_naming_it(tmp_path, make, message):
+    from accelctl.envfile import environment_from_options
+    from accelctl.errors import InputError
+
+    path = str(make(tmp_path))
+    outcome = _within(5, lambda: environment_from_options([path]))
+    assert isinstance(outcome.get("error"), InputError) and message in str(outcome["error"])
+    code, out, err = run_cli(["doctor", "--root", str(tmp_path), "--env", path])
+    assert (code, out) == (2, "") and message in err and "Traceback" not in err
+
+
+def test_an_env_file_is_read_by_the_core_without_the_command_line():
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    code = "import sys, accelctl.envfile; print(sorted(m for m in sys.modules if m.startswith('accelctl.cli')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.stdout.strip() == "[]"

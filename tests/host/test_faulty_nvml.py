@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,51 @@ def test_a_faulty_nvml_costs_only_the_nvml_facts(tmp_path, fault):
     assert nvml and "NVML" in nvml[0]["reason"], report["inventory"]["unknowns"]
     assert report["inventory"]["python"], "the other sections are still there"
     assert {r["name"]: r["status"] for r in report["inventory"]["probes"]}["nvidia"] != "timeout"
+
+
+@pytest.mark.skipif(os.path.exists("/dev/nvidiactl"), reason="a real NVIDIA driver is here")
+@pytest.mark.parametrize("fault", ["nvmlInit-hangs", "loop-in-constructor"])
+def test_a_hanging_nvml_costs_its_facts_within_the_run_deadline(tmp_path, fault):
+    # NVML's own wait (20 s by default) is longer than the run's deadline: the deadline wins.
+    folder = build(tmp_path, fault)
+    env = {**os.environ, "LD_LIBRARY_PATH": f"{folder}:{os.environ.get('LD_LIBRARY_PATH', '')}",
+           "ACCELCTL_DEADLINE": "3", "PYTHONPATH": str(REPO)}
+    env.pop("ACCELCTL_DEVICE_TIMEOUT", None)
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "accelctl", "doctor", "--json"], capture_output=True, text=True,
+                          env=env, cwd=str(tmp_path), timeout=60, check=False)
+    assert time.monotonic() - start < 3 + 3.0
+    assert done.returncode in (0, 1), done.stderr
+    inventory = json.loads(done.stdout)["inventory"]
+    [nvml] = [u for u in inventory["unknowns"] if u["fact"] == "nvidia.nvml"]
+    assert "NVML" in nvml["reason"] and "ACCELCTL_DEADLINE" in nvml["reason"]
+    assert {r["name"]: r["status"] for r in inventory["probes"]}["nvidia"] == "partial"
+    assert inventory["nvidia"]["driver"] is not None and inventory["python"]
+
+
+@pytest.mark.skipif(os.path.exists("/dev/nvidiactl"), reason="a real NVIDIA driver is here")
+def test_sigterm_while_nvml_hangs_ends_its_process(tmp_path):
+    import signal
+
+    import psutil
+
+    folder = build(tmp_path, "nvmlInit-hangs")
+    env = {**os.environ, "LD_LIBRARY_PATH": f"{folder}:{os.environ.get('LD_LIBRARY_PATH', '')}",
+           "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "accelctl", "doctor", "--json"], env=env, cwd=str(tmp_path),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        parent = psutil.Process(proc.pid)
+        end = time.monotonic() + 20
+        while not parent.children() and time.monotonic() < end:
+            time.sleep(0.05)
+        children = parent.children(recursive=True)
+        assert children, "NVML's process started"
+        time.sleep(0.5)  # inside nvmlInit by now
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 128 + signal.SIGTERM and "interrupted" in err
+    _, alive = psutil.wait_procs(children, timeout=5)
+    assert alive == []
