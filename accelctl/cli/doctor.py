@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from accelctl.cli.exits import InputError, guarded
-from accelctl.cli.usage import check_expect, checked_assumptions
+from accelctl.cli.exits import guarded
+from accelctl.cli.usage import check_expect, checked_assumptions, write_output
 from accelctl.errors import UsageError
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def doctor(
                                               scan_fatbins=scan_fatbins),
                                  matrix_set)
         if snapshot:
-            _write(snapshot, inventory.to_json() + "\n")
+            write_output(snapshot, inventory.to_json() + "\n")
         report = dataclasses.replace(logic.diagnose(inventory, diagnosis, matrix_set),
                                      origin=_origin(from_file, root))
         if fmt == "text":
@@ -103,7 +103,7 @@ def doctor(
         else:
             text = renderer(fmt)(report)
         if output:
-            _write(output, text)
+            write_output(output, text)
         else:
             sys.stdout.write(text)
             sys.stdout.flush()
@@ -129,13 +129,3 @@ def _origin(from_file: str | None, root: str | None) -> Origin:
     if root:
         return Origin("rootfs", root)
     return Origin()
-
-
-def _write(path: str, text: str) -> None:
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write: {exc.strerror or exc}", reference="output-unwritable",
-                         file=path) from None
-

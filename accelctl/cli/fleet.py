@@ -62,12 +62,9 @@ def fleet(
         else:
             text = {"json": render.render_json, "markdown": render.render_markdown}[fmt](report)
         if output:
-            try:
-                with open(output, "w", encoding="utf-8") as fh:
-                    fh.write(text)
-            except OSError as exc:
-                raise InputError(f"{output}: cannot write: {exc.strerror or exc}", reference="output-unwritable",
-                                 file=output) from None
+            from accelctl.cli.usage import write_output
+
+            write_output(output, text)
         else:
             sys.stdout.write(text)
         return exit_code(report, fail_on)

@@ -71,14 +71,14 @@ def gate(
                                width=None if output else terminal_width(sys.stdout, os.environ))
         else:
             text = RENDERERS[fmt](result)
+        from accelctl.cli.usage import write_output
+
         if output:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(text)
+            write_output(output, text)
         else:
             sys.stdout.write(text)
         if summary:
-            with open(summary, "a", encoding="utf-8") as fh:
-                fh.write(RENDERERS["markdown"](result))
+            write_output(summary, RENDERERS["markdown"](result), append=True)
         if fail_on == "never":
             return 0
         bad = {"error": ("fails",), "warning": ("fails", "runs-with-warnings")}[fail_on]

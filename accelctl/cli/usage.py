@@ -41,3 +41,15 @@ def checked_assumptions(items: Sequence[str], matrices: MatrixSet) -> list[str]:
 
 
 __all__ = ["check_expect", "checked_assumptions", "expect_vendors"]
+
+
+def write_output(path: str, text: str, append: bool = False) -> None:
+    """Write (or append) ``text`` to a file the user named; a failure is exit 2 naming the file."""
+    from accelctl.errors import InputError
+
+    try:
+        with open(path, "a" if append else "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write: {exc.strerror or exc}", reference="output-unwritable",
+                         file=path) from None
