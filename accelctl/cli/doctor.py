@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from accelctl.cli.exits import guarded
-from accelctl.cli.usage import check_expect, checked_assumptions, write_output
+from accelctl.cli.usage import check_expect, check_rule_keys, checked_assumptions, write_output
 from accelctl.errors import UsageError
 
 if TYPE_CHECKING:
@@ -80,6 +80,8 @@ def doctor(
         if from_file and (python or scan_fatbins):
             raise UsageError("--from loads a snapshot: --python and --scan-fatbins do not apply", field="--from")
         check_expect(expect)
+        check_rule_keys("--select", select)
+        check_rule_keys("--ignore", ignore)
         environment = None
         if env:
             from accelctl.envfile import environment_from_options

@@ -41,10 +41,13 @@ def fleet(
         raise typer.BadParameter("expected error, warning or never", param_hint="--fail-on")
 
     def body() -> int:
+        from accelctl.cli.usage import check_rule_keys
         from accelctl.doctor import Diagnosis
         from accelctl.fleet_check import check_fleet, exit_code, snapshot_paths
         from accelctl.report import fleet as render
 
+        check_rule_keys("--select", select)
+        check_rule_keys("--ignore", ignore)
         paths = snapshot_paths(inputs)
         if not paths:
             raise InputError(f"no *.json snapshots in {', '.join(inputs)}", reference="no-snapshots",

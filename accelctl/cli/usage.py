@@ -53,3 +53,18 @@ def write_output(path: str, text: str, append: bool = False) -> None:
     except OSError as exc:
         raise InputError(f"{path}: cannot write: {exc.strerror or exc}", reference="output-unwritable",
                          file=path) from None
+
+
+def check_rule_keys(option: str, keys: Sequence[str]) -> None:
+    """Every ``--select``/``--ignore`` key names at least one rule: a misspelt one would silently check nothing."""
+    if not keys:
+        return
+    from accelctl.rules import all_rules, matches, rule_keys
+
+    rules = all_rules()
+    for key in rule_keys(keys):
+        if not any(matches(r, [key]) for r in rules):
+            near = closest(key, [r.id for r in rules] + [r.name for r in rules])
+            raise UsageError(f"{option} {key}: no rule of that ID, ID prefix or name", reference="unknown-rule",
+                             field=option, hint=("did you mean " + " or ".join(repr(n) for n in near) + "? " if near
+                                                 else "") + "`accelctl rules` lists every rule")

@@ -56,12 +56,18 @@ def by_id() -> dict[str, Rule]:
     return {r.id: r for r in all_rules()}
 
 
+def rule_keys(keys: Sequence[str]) -> list[str]:
+    """``--select``/``--ignore`` values as single keys: each may list several, comma-separated (ruff style)."""
+    return [k.strip() for key in keys for k in key.split(",") if k.strip()]
+
+
+def matches(r: Rule, keys: Sequence[str]) -> bool:
+    """Whether a rule is named by one of ``keys``: its ID, an ID prefix, or its name."""
+    return any(r.id.startswith(k.upper()) or r.name == k for k in rule_keys(keys))
+
+
 def select(rules: Sequence[Rule], select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Rule]:
     """Pick rules by ID, ID prefix or name (ruff style)."""
-
-    def matches(r: Rule, keys: Sequence[str]) -> bool:
-        return any(r.id.startswith(k.upper()) or r.name == k for k in keys)
-
     chosen = [r for r in rules if not r.removed and (not select or matches(r, select))]
     return [r for r in chosen if not matches(r, ignore)]
 

@@ -81,3 +81,18 @@ def test_plan_allow_unknown_keeps_a_typo_as_given():
     code, out, err = run_cli(["plan", "torhc", "--cpu", "--allow-unknown", "--format", "json"])
     assert code == 0, err
     assert json.loads(out)["passthrough"] == ["torhc"]
+
+
+# -- --select and --ignore: a misspelt rule would silently check nothing ---------------------------------------------
+
+def test_select_takes_comma_separated_rules_as_the_fix_steps_print_them(h100_snapshot):
+    both = run_cli(["doctor", "--from", str(h100_snapshot), "--json", "--select", "DRV001,DRV003"])
+    apart = run_cli(["doctor", "--from", str(h100_snapshot), "--json", "--select", "DRV001", "--select", "DRV003"])
+    assert both[0] == apart[0] and json.loads(both[1])["summary"] == json.loads(apart[1])["summary"]
+
+
+@pytest.mark.parametrize("option", ["--select", "--ignore"])
+def test_a_rule_key_that_names_no_rule_exits_2_with_the_closest(h100_snapshot, option):
+    code, out, err = run_cli(["doctor", "--from", str(h100_snapshot), option, "ENV01x"])
+    assert (code, out) == (2, ""), err
+    assert error_parts(err)[0] == "unknown-rule" and "'ENV001'" in err and f"argument: {option}" in err
