@@ -17,7 +17,10 @@ from accelctl.host.commands import run_within
 from accelctl.host.deadline import DEADLINE_VAR, DEFAULT_DEADLINE_S, Deadline, deadline_seconds
 from accelctl.host.device_process import DeviceProcess
 from accelctl.host.filesystem import FileSystemHost
+from accelctl.host.live import LiveHost
+from accelctl.probes import all_probes
 from accelctl.probes.base import Probe, ProbeContext, ProbeOptions
+from accelctl.probes.collect import collect
 from accelctl.probes.runner import DEADLINE_GRACE_S, run_probes
 from tests.conftest import REPO, run_cli
 
@@ -112,3 +115,17 @@ def test_a_machine_of_wedged_tools_gets_its_report_within_the_deadline(tmp_path)
     assert lost, inventory["unknowns"]  # which facts were lost, and why
     assert {r["name"]: r["status"] for r in inventory["probes"]}["nvidia"] == "partial"  # the section is kept
     assert inventory["python"], "the other sections are there"
+
+
+def test_wedged_tools_wait_side_by_side_so_they_cost_one_command_timeout(tmp_path):
+    env = wedged_machine(tmp_path)  # nvidia-smi, gcc and three nvcc that never answer
+    nvidia = [p for p in all_probes() if p.name == "nvidia"]
+    start = time.monotonic()
+    inventory = collect(LiveHost(env, deadline=Deadline.after(30.0)), ProbeOptions(command_timeout=1.0),
+                        probes=nvidia)
+    took = time.monotonic() - start
+    waited = [u for u in inventory.unknowns if "did not answer within 1.0 s" in u.reason]
+    tools = [u.reason.split(" ")[0].removeprefix(f"{tmp_path}/") for u in waited]
+    assert tools == ["nvidia-smi", "cuda-a/bin/nvcc", "bin/gcc", "cuda-b/bin/nvcc", "cuda-c/bin/nvcc"]  # read back in order
+    assert took < 2.5, f"{took:.1f} s for {len(waited)} tools of 1 s each"  # one after another: 5 s
+    assert not [u for u in inventory.unknowns if DEADLINE_VAR in u.reason]  # their own timeouts stopped them

@@ -1,17 +1,24 @@
 """The nvidia probe: driver, GPUs, CUDA toolkits, native libraries, what torch loads, the container view.
 
 NVML answers first; nvidia-smi is spawned only when NVML cannot answer, and
-always with ``ctx.options.command_timeout``. The ld.so.cache is read once and
-libraries are read only as far as their ELF headers and dynamic sections.
+always with ``ctx.options.command_timeout``. The probe's independent commands
+(nvidia-smi, nv-fabricmanager, each toolkit's nvcc, the host gcc) start side by
+side and are read back in a fixed order, so a machine of wedged tools costs about
+one command timeout and the report reads the same on every run. The ld.so.cache
+is read once and libraries are read only as far as their ELF headers and dynamic
+sections.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import posixpath
+from collections.abc import Callable
+from concurrent.futures import Future
+from contextlib import closing
 from typing import Any
 
-from accelctl.host.base import DeviceLibraryError, HostError, NotSupported
+from accelctl.host.base import CommandResult, DeviceLibraryError, HostError, NotSupported
 from accelctl.inventory.nvidia import (
     ContainerRuntimeView,
     CudaToolkit,
@@ -20,6 +27,7 @@ from accelctl.inventory.nvidia import (
     NvidiaInfo,
 )
 from accelctl.probes.base import ProbeContext
+from accelctl.probes.commands import Commands
 from accelctl.probes.nvidia import container_view
 from accelctl.probes.nvidia import driver as drv
 from accelctl.probes.nvidia import gpus as gpu_mod
@@ -55,13 +63,9 @@ def read_cache(ctx: ProbeContext) -> list[CacheEntry]:
     return []
 
 
-def _smi(ctx: ProbeContext, argv: tuple[str, ...]) -> str | None:
-    host = ctx.host
-    if not host.can_run_commands:
-        return None
-    try:
-        result = host.run(list(argv), timeout=ctx.options.command_timeout)
-    except NotSupported:
+def _output(ctx: ProbeContext, argv: tuple[str, ...], result: CommandResult | None) -> str | None:
+    """A command's output, or None; a command that is there but failed is an unknown with the reason."""
+    if result is None:
         return None
     if result.ok:
         return result.stdout
@@ -82,7 +86,8 @@ def _driver_signs(host: Any, cache: list[CacheEntry]) -> bool:
     return False
 
 
-def probe_driver(ctx: ProbeContext, cache: list[CacheEntry], exists: _Files) -> tuple[NvidiaDriver, bool, list[NvidiaGpu]]:
+def probe_driver(ctx: ProbeContext, cache: list[CacheEntry], exists: _Files,
+                 commands: Commands) -> tuple[NvidiaDriver, bool, list[NvidiaGpu]]:
     """(driver, NVML answered, GPUs)."""
     host = ctx.host
     nvml_ok, nvml_error, nvml_code = False, None, None
@@ -134,10 +139,10 @@ def probe_driver(ctx: ProbeContext, cache: list[CacheEntry], exists: _Files) -> 
         gpus = gpu_mod.gpus_from_proc(host)
     smi_rows: list[dict] = []
     if not nvml_ok and (kver or lib_version or host.which("nvidia-smi")):
-        out = _smi(ctx, drv.SMI_QUERY)
+        out = _output(ctx, drv.SMI_QUERY, commands.run(drv.SMI_QUERY))
         smi_rows = drv.parse_smi_csv(out or "")
         if out is not None and cuda is None:
-            header = _smi(ctx, ("nvidia-smi",))
+            header = _output(ctx, ("nvidia-smi",), commands.run(("nvidia-smi",)))
             smi_driver, smi_cuda = drv.parse_smi_header(header or "")
             cuda = smi_cuda
             version = version or smi_driver
@@ -173,19 +178,26 @@ def probe_driver(ctx: ProbeContext, cache: list[CacheEntry], exists: _Files) -> 
     return driver, nvml_ok, gpus
 
 
-def probe_fabric_manager(ctx: ProbeContext, driver_version: str | None) -> tuple[str | None, str, bool | None]:
+def probe_fabric_manager(ctx: ProbeContext, commands: Commands) -> Callable[[str | None], tuple[str | None, str, bool | None]]:
+    """Start ``nv-fabricmanager --version``; the function returned reads it and, given the driver's version,
+    gives (version, source, whether it matches the driver)."""
     host = ctx.host
     binary = host.which("nv-fabricmanager") or next(
         (p for p in ("/usr/bin/nv-fabricmanager", "/usr/sbin/nv-fabricmanager") if host.exists(p)), None)
-    if not binary:
-        ctx.unknown("nvidia.fabric_manager", "NVSwitch present but nv-fabricmanager is not installed")
-        return None, "", None
-    out = _smi(ctx, (binary, "--version"))
-    version = drv.parse_fabric_manager_version(out or "")
-    if version is None:
-        ctx.unknown("nvidia.fabric_manager.version", f"{binary} --version gave no version")
-        return None, binary, None
-    return version, f"{binary} --version", (version == driver_version) if driver_version else None
+    started = commands.start((binary, "--version")) if binary else None
+
+    def finish(driver_version: str | None) -> tuple[str | None, str, bool | None]:
+        if not binary or started is None:
+            ctx.unknown("nvidia.fabric_manager", "NVSwitch present but nv-fabricmanager is not installed")
+            return None, "", None
+        out = _output(ctx, (binary, "--version"), started.result())
+        version = drv.parse_fabric_manager_version(out or "")
+        if version is None:
+            ctx.unknown("nvidia.fabric_manager.version", f"{binary} --version gave no version")
+            return None, binary, None
+        return version, f"{binary} --version", (version == driver_version) if driver_version else None
+
+    return finish
 
 
 def _python_envs(ctx: ProbeContext) -> list[Any]:
@@ -193,7 +205,9 @@ def _python_envs(ctx: ProbeContext) -> list[Any]:
     return list(value) if isinstance(value, list) else []
 
 
-def probe_toolkits(ctx: ProbeContext, penvs: list[Any]) -> list[CudaToolkit]:
+def probe_toolkits(ctx: ProbeContext, penvs: list[Any], commands: Commands) -> Callable[[], list[CudaToolkit]]:
+    """Find the toolkits and read their files now, starting nvcc where the files are silent and the host
+    compiler's version query; the function returned reads them and gives the toolkits, in the order found."""
     host = ctx.host
     found_by: dict[str, list[str]] = {}
     origins: dict[str, str] = {}
@@ -206,35 +220,39 @@ def probe_toolkits(ctx: ProbeContext, penvs: list[Any]) -> list[CudaToolkit]:
         found_by.setdefault(real, []).append(why)
         origins.setdefault(real, origin)
 
-    def run_nvcc(nvcc: str) -> str | None:
-        return tk.parse_nvcc_version(_smi(ctx, (nvcc, "--version")) or "")
-
+    from_files = {root: tk.version_from_files(host, root, origins[root], penvs) for root in found_by}
+    nvcc_runs: dict[str, Future[CommandResult | None]] = {}
+    for root, (version, _) in from_files.items():
+        nvcc = posixpath.join(root, "bin", "nvcc")
+        if version is None and host.exists(nvcc):
+            nvcc_runs[nvcc] = commands.start((nvcc, "--version"))
     active, active_why = tk.choose_active(host, [], found_by)
-    out = []
-    for root in found_by:
-        t = tk.describe(host, root, origins[root], run_nvcc, penvs)
-        if t.version is None:
-            ctx.unknown(f"nvidia.toolkit.{root}", "no version.json, version.txt, nvcc dist-info, working nvcc or libcudart file name")
-        t = dataclasses.replace(t, active=root == active, active_because=active_why if root == active else None)
-        if t.active:
-            t = _with_host_gcc(ctx, t)
-        out.append(t)
-    return out
+    host_gcc = commands.call(tk.host_gcc_version, host, commands.run) if active is not None else None
+
+    def run_nvcc(nvcc: str) -> str | None:
+        started = nvcc_runs.get(nvcc)
+        result = started.result() if started is not None else commands.run((nvcc, "--version"))
+        return tk.parse_nvcc_version(_output(ctx, (nvcc, "--version"), result) or "")
+
+    def finish() -> list[CudaToolkit]:
+        out = []
+        for root in found_by:
+            t = tk.describe(host, root, origins[root], run_nvcc, penvs, from_files[root])
+            if t.version is None:
+                ctx.unknown(f"nvidia.toolkit.{root}", "no version.json, version.txt, nvcc dist-info, working nvcc or libcudart file name")
+            t = dataclasses.replace(t, active=root == active, active_because=active_why if root == active else None)
+            if t.active and host_gcc is not None:
+                t = _with_host_gcc(ctx, t, host_gcc.result())
+            out.append(t)
+        return out
+
+    return finish
 
 
-def _with_host_gcc(ctx: ProbeContext, t: CudaToolkit) -> CudaToolkit:
-    """The active toolkit with the version of the host gcc its nvcc would use (rule TK002)."""
-    host = ctx.host
-
-    def run(argv: list[str]) -> Any:
-        if not host.can_run_commands:
-            return None
-        try:
-            return host.run(argv, timeout=ctx.options.command_timeout)
-        except NotSupported:
-            return None
-
-    version, source, why = tk.host_gcc_version(host, run)
+def _with_host_gcc(ctx: ProbeContext, t: CudaToolkit, found: tuple[str | None, str, str | None]) -> CudaToolkit:
+    """The active toolkit with the version of the host gcc its nvcc would use (rule TK002): ``found`` is
+    ``toolkit.host_gcc_version``'s answer."""
+    version, source, why = found
     if version is None:
         ctx.unknown("nvidia.toolkit.host_gcc", (why or "the host compiler's version could not be learned")
                     + (f" (compiler from {source})" if source else ""))
@@ -315,15 +333,20 @@ def probe(ctx: ProbeContext) -> NvidiaInfo:
     host = ctx.host
     cache = read_cache(ctx)
     exists = _Files(host)
-    driver, nvml_ok, gpus = probe_driver(ctx, cache, exists)
-    nvswitch = gpu_mod.nvswitch_present(host)
-    fm_required = True if nvswitch else (False if nvswitch is False else None)
-    if nvswitch:
-        fm_version, fm_source, fm_match = probe_fabric_manager(ctx, driver.version)
-        driver = dataclasses.replace(driver, fabric_manager_version=fm_version, fabric_manager_source=fm_source,
-                                     fabric_manager_matches_driver=fm_match)
-    penvs = _python_envs(ctx)
-    toolkits = probe_toolkits(ctx, penvs)
+    with closing(Commands(host, ctx.options.command_timeout)) as commands:
+        # The commands of the toolkits and the fabric manager start first and wait in the background while
+        # the driver's are run; every result is read back in the order of the report.
+        penvs = _python_envs(ctx)
+        found_toolkits = probe_toolkits(ctx, penvs, commands)
+        nvswitch = gpu_mod.nvswitch_present(host)
+        fabric_manager = probe_fabric_manager(ctx, commands) if nvswitch else None
+        driver, nvml_ok, gpus = probe_driver(ctx, cache, exists, commands)
+        fm_required = True if nvswitch else (False if nvswitch is False else None)
+        if fabric_manager is not None:
+            fm_version, fm_source, fm_match = fabric_manager(driver.version)
+            driver = dataclasses.replace(driver, fabric_manager_version=fm_version, fabric_manager_source=fm_source,
+                                         fabric_manager_matches_driver=fm_match)
+        toolkits = found_toolkits()
     scan = probe_libraries(ctx, cache, toolkits, penvs)
     resolutions = probe_resolutions(ctx, cache, exists, scan, penvs)
     cdi = container_view.read_cdi_specs(host, driver.kernel_module_version or driver.version)

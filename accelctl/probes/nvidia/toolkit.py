@@ -148,10 +148,9 @@ def _pip_nvcc_version(penvs: list[Any], root: str) -> str | None:
     return None
 
 
-def describe(host: Any, root: str, origin: str, run_nvcc: Any, penvs: list[Any]) -> CudaToolkit:
-    version = source = nvcc_version = None
-    nvcc = posixpath.join(root, "bin", "nvcc")
-    has_nvcc = host.exists(nvcc)
+def version_from_files(host: Any, root: str, origin: str, penvs: list[Any]) -> tuple[str | None, str | None]:
+    """(version, source) from the toolkit's files and wheel metadata, nothing run; (None, None) when they are silent."""
+    version = source = None
     try:
         version = parse_version_json(host.read_text(posixpath.join(root, "version.json"), 256 << 10))
         source = "version.json" if version else None
@@ -175,6 +174,19 @@ def describe(host: Any, root: str, origin: str, run_nvcc: Any, penvs: list[Any])
     if not version and origin == "pip":
         version = _pip_nvcc_version(penvs, root)
         source = "nvcc wheel dist-info" if version else None
+    return version, source
+
+
+def describe(host: Any, root: str, origin: str, run_nvcc: Any, penvs: list[Any],
+             from_files: tuple[str | None, str | None] | None = None) -> CudaToolkit:
+    """The toolkit at ``root``; ``run_nvcc(nvcc)`` (its version, or None) is asked only when the files are silent.
+
+    ``from_files`` is ``version_from_files``'s answer where the caller has it already.
+    """
+    nvcc_version = None
+    nvcc = posixpath.join(root, "bin", "nvcc")
+    has_nvcc = host.exists(nvcc)
+    version, source = from_files or version_from_files(host, root, origin, penvs)
     if not version and has_nvcc:
         nvcc_version = run_nvcc(nvcc)
         if nvcc_version:
