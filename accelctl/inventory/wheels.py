@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import re
 
-from packaging.utils import canonicalize_name
-
 from accelctl.inventory.python_env import PythonEnvironment
+from accelctl.names import canonical_name
 
 _CUDA_MAJOR_SUFFIX = re.compile(r"-cu(\d+)$")
 # Unsuffixed CUDA 13-era wheels whose own major version *is* the CUDA major (nvidia-cublas 13.1.0.3).
@@ -19,7 +18,7 @@ _CUDA_VERSIONED = {"nvidia-cuda-runtime", "nvidia-cuda-nvrtc", "nvidia-cuda-cupt
 
 def cuda_major_of_wheel(name: str) -> str | None:
     """'nvidia-cudnn-cu12' -> '12'; None for names without a CUDA-major suffix."""
-    m = _CUDA_MAJOR_SUFFIX.search(canonicalize_name(name))
+    m = _CUDA_MAJOR_SUFFIX.search(canonical_name(name))
     return m.group(1) if m else None
 
 
@@ -28,7 +27,7 @@ def cuda_major_of(name: str, version: str) -> str:
     major = cuda_major_of_wheel(name)
     if major:
         return major
-    if canonicalize_name(name) in _CUDA_VERSIONED:
+    if canonical_name(name) in _CUDA_VERSIONED:
         return version.split(".", 1)[0]
     return ""
 
@@ -37,7 +36,7 @@ def wheels_by_cuda_major(env: PythonEnvironment) -> dict[str, list[str]]:
     """'NAME VERSION' of the environment's CUDA library wheels, by the CUDA major each belongs to."""
     by_major: dict[str, list[str]] = {}
     for d in env.distributions:
-        n = canonicalize_name(d.name)
+        n = canonical_name(d.name)
         if not (n.startswith("nvidia-") or n == "cuda-toolkit") or n in ("nvidia-ml-py", "nvidia-ml-py3"):
             continue
         major = cuda_major_of(n, d.version)
