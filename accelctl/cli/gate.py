@@ -27,6 +27,9 @@ def gate(
     python: str | None = typer.Option(None, "--python", metavar="PATH", help="The image's interpreter, if not found by itself."),
     env: list[str] = typer.Option([], "--env", metavar="KEY=VALUE|FILE",
                                   help="Environment the image runs with, over its config's Env (as `docker run -e`). Repeatable."),
+    dockerfile: str | None = typer.Option(None, "--dockerfile", metavar="FILE",
+                                          help="The Dockerfile the image was built from: SARIF results point at its "
+                                               "last FROM line, where a fix for the image goes."),
     fmt: str = typer.Option("text", "--format", "-f", help="text | markdown | json | sarif | junit."),
     output: str | None = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report to FILE."),
     summary: str | None = typer.Option(None, "--summary", metavar="FILE",
@@ -66,6 +69,9 @@ def gate(
         fleet_uri = checkout_uri(os.path.abspath(fleet_path), checkout_root(os.environ, os.getcwd()))
         result = dataclasses.replace(result, fleet_uri=fleet_uri or stand_in_uri("fleet", fleet_path),
                                      class_lines=fleet_class_lines(fleet_path))
+        if dockerfile:
+            uri, line = _dockerfile_location(dockerfile)
+            result = dataclasses.replace(result, dockerfile_uri=uri, dockerfile_line=line)
         if fmt == "text":
             text = render_text(result, color=color_wanted(color, sys.stdout, os.environ, to_file=bool(output)),
                                width=None if output else terminal_width(sys.stdout, os.environ))
@@ -120,3 +126,21 @@ def _image_inventory(image: str | None, rootfs: str | None, python: str | None, 
         return collect(FileSystemHost(rootfs, env=extra_env, label=f"rootfs {rootfs}"), options, mode="rootfs")
     host = FileSystemHost("/", env={**os.environ, **extra_env}, label="this image (running filesystem)")
     return collect(host, options, mode="rootfs")
+
+
+def _dockerfile_location(path: str) -> tuple[str, int]:
+    """``--dockerfile`` as a SARIF location: relative to the checkout (a stand-in path outside it), its last FROM."""
+    from accelctl.bounded import InputFileError, read_regular
+    from accelctl.report.locations import checkout_root, checkout_uri, final_stage_line, stand_in_uri
+
+    try:
+        text = read_regular(path, 1 << 20, "Dockerfile").decode("utf-8", "replace")
+    except InputFileError as exc:
+        raise InputError(str(exc), reference="dockerfile-unreadable", file=path,
+                         hint="name the Dockerfile the image was built from") from None
+    line = final_stage_line(text)
+    if line is None:
+        raise InputError(f"{path}: no FROM instruction: not a Dockerfile", reference="dockerfile-unreadable",
+                         file=path, field="FROM", hint="name the Dockerfile the image was built from")
+    uri = checkout_uri(os.path.abspath(path), checkout_root(os.environ, os.getcwd()))
+    return uri or stand_in_uri("dockerfile", path), line

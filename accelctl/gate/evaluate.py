@@ -43,6 +43,8 @@ class GateResult:
     results: list[ClassResult]
     fleet_uri: str | None = None  # the fleet spec relative to the repository checkout (SARIF); None outside it
     class_lines: dict[str, int] = field(default_factory=dict)  # node class name -> line of its entry in the spec
+    dockerfile_uri: str | None = None  # --dockerfile relative to the checkout (SARIF locates results there)
+    dockerfile_line: int | None = None  # its last FROM
 
     @property
     def failed_required(self) -> list[ClassResult]:

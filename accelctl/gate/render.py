@@ -100,7 +100,7 @@ def render_text(result: GateResult, color: bool = False, width: int | None = Non
     return finish(buf)
 
 
-def _location(result: GateResult, node_class: str) -> dict[str, Any]:
+def _location(result: GateResult, node_class: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The class's entry in the fleet spec (a stand-in path when the spec is not in the checkout), with the class
     and the image as logical names."""
     from accelctl.report.locations import stand_in_uri
@@ -109,7 +109,13 @@ def _location(result: GateResult, node_class: str) -> dict[str, Any]:
     uri = result.fleet_uri or stand_in_uri("fleet", "fleet.yaml")
     logical = [{"name": node_class, "fullyQualifiedName": f"{uri}#{node_class}", "kind": "resource"},
                {"name": result.image, "kind": "resource"}]
-    return physical_location(uri, result.class_lines.get(node_class), logical)
+    in_spec = physical_location(uri, result.class_lines.get(node_class), logical)
+    if not result.dockerfile_uri:
+        return in_spec, []
+    # the image's findings are fixed in its Dockerfile: code scanning shows the first location, the class's
+    # entry in the fleet spec stays as a related one
+    located = physical_location(result.dockerfile_uri, result.dockerfile_line, logical)
+    return located, [{"physicalLocation": in_spec["physicalLocation"], "message": {"text": f"node class {node_class}"}}]
 
 
 def render_sarif(result: GateResult) -> str:
@@ -120,13 +126,13 @@ def render_sarif(result: GateResult) -> str:
     items: list[Finding | Undecided] = []
     for r in result.results:
         name = r.node_class.name
-        location = _location(result, name)
+        location, related = _location(result, name)
         extra = {"nodeClass": name, "required": r.node_class.required, "image": result.image}
         own: list[Finding | Undecided] = [*r.findings, *r.undecided]
         for item in own:
             items.append(item)
             results.append(result_for(item, location, (item.rule_id, result.fleet_uri or "", name, item.subject or ""),
-                                      prefix=f"[{name}] ", extra=extra))
+                                      prefix=f"[{name}] ", extra=extra, related=related))
     return document(results, items)
 
 

@@ -72,3 +72,15 @@ def fleet_class_lines(path: str) -> dict[str, int]:
             if isinstance(key, yaml.ScalarNode) and key.value == "name" and isinstance(value, yaml.ScalarNode):
                 lines.setdefault(value.value, key.start_mark.line + 1)
     return lines
+
+
+def final_stage_line(dockerfile_text: str) -> int | None:
+    """Line (1-based) of a Dockerfile's last ``FROM`` instruction: the final stage is the image that ships, and
+    its base (with the CUDA runtime, the Python and the wheels it brings) is where a fix for the image goes.
+    https://docs.docker.com/reference/dockerfile/#from"""
+    found = None
+    for number, line in enumerate(dockerfile_text.splitlines(), 1):
+        words = line.split(None, 1)
+        if words and words[0].upper() == "FROM":
+            found = number
+    return found

@@ -56,7 +56,7 @@ def doctor_uri(origin: Origin) -> str:
 
 
 def result_for(item: Finding | Undecided, location: Json, identity: Sequence[str], prefix: str = "",
-               extra: Json | None = None) -> Json:
+               extra: Json | None = None, related: Sequence[Json] = ()) -> Json:
     """One result for a finding (failed) or an undecided check; ``identity`` makes its fingerprint."""
     state = "failed" if isinstance(item, Finding) else "undecided"
     subject = f" [{item.subject}]" if item.subject else ""
@@ -70,7 +70,7 @@ def result_for(item: Finding | Undecided, location: Json, identity: Sequence[str
         settle = f" To decide: {'; '.join(item.settle)}." if item.settle else ""
         text = f"{prefix}Undecided: {item.message}{subject}{settle}"
         props = {"accelctl/state": state, "missing": list(item.missing), "settle": list(item.settle)}
-    return {
+    out: Json = {
         "ruleId": item.rule_id,
         "level": LEVEL[item.severity],
         "message": {"text": text},
@@ -78,6 +78,9 @@ def result_for(item: Finding | Undecided, location: Json, identity: Sequence[str
         "partialFingerprints": {FINGERPRINT: fingerprint(*identity, state)},
         "properties": {**props, **(extra or {})},
     }
+    if related:
+        out["relatedLocations"] = [{"id": i, **loc} for i, loc in enumerate(related, 1)]
+    return out
 
 
 def fingerprint(*parts: str) -> str:

@@ -182,3 +182,36 @@ def test_class_lines_in_block_and_flow_style(tmp_path):
     assert checkout_uri(str(spec), str(tmp_path)) == "fleet.yaml"
     assert checkout_uri(str(spec), str(tmp_path / "sub")) is None  # outside the checkout
     assert checkout_uri("/etc/hosts", str(tmp_path)) is None
+
+
+def test_gate_results_point_at_the_dockerfile_final_stage_when_given(monkeypatch, checkout):
+    """--dockerfile: the image's findings are fixed in its Dockerfile, so code scanning shows them at the last FROM
+    (the final stage is the image that ships); the class's line in the fleet spec stays as a related location."""
+    root, image = checkout
+    (root / "Dockerfile").write_text("FROM python:3.12 AS build\nRUN pip wheel .\n\nfrom nvidia/cuda:12.1.1-base\n"
+                                     "COPY --from=build /w /w\n", encoding="utf-8")
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(root))
+    code, out, err = run_cli(["gate", "--fleet", "deploy/fleet.yaml", "--image", str(image), "--format", "sarif",
+                              "--dockerfile", "Dockerfile"])
+    assert code == 1, err
+    assert_github_accepts(out)
+    without = json.loads(_gate_sarif(monkeypatch, root, image))["runs"][0]["results"]
+    results = json.loads(out)["runs"][0]["results"]
+    for res in results:
+        [loc] = res["locations"]
+        assert loc["physicalLocation"]["artifactLocation"]["uri"] == "Dockerfile"
+        assert loc["physicalLocation"]["region"]["startLine"] == 4
+        [related] = res["relatedLocations"]
+        assert related["physicalLocation"]["artifactLocation"]["uri"] == "deploy/fleet.yaml"
+    assert [r["partialFingerprints"] for r in results] == [r["partialFingerprints"] for r in without]
+
+
+def test_a_dockerfile_without_from_is_exit_2(monkeypatch, checkout, tmp_path):
+    root, image = checkout
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("RUN true\n", encoding="utf-8")
+    monkeypatch.chdir(root)
+    code, out, err = run_cli(["gate", "--fleet", "deploy/fleet.yaml", "--image", str(image), "--format", "sarif",
+                              "--dockerfile", str(bad)])
+    assert (code, out) == (2, "") and "dockerfile-unreadable" in err and "no FROM" in err
