@@ -390,9 +390,17 @@ def toolkit_mismatches_torch_cuda(ctx: RuleContext) -> Iterator[Hit | CannotDeci
                 have, want = Version(tk.version), Version(fw.runtime_version)
             except InvalidVersion:
                 continue
+            major = have.major != want.major
+            if not major and "." not in fw.runtime_version:
+                # only torch's CUDA major is known (its pins name -cuNN wheels): the minor cannot be compared
+                yield CannotDecide(f"torch {fw.version} was built with CUDA {fw.runtime_version}.x, minor unknown, so whether "
+                                   f"nvcc {tk.version} at {tk.path} matches it for extension builds cannot be decided.",
+                                   missing=[f"the CUDA minor torch {fw.version} was built with"],
+                                   settle=["python -c 'import torch; print(torch.version.cuda)' in that environment"],
+                                   subject=f"CUDA toolkit for {env.prefix}", severity="info")
+                continue
             if (have.major, have.minor) == (want.major, want.minor):
                 continue
-            major = have.major != want.major
             yield Hit(f"nvcc {tk.version} at {tk.path} is active, but torch {fw.version} was built with CUDA {fw.runtime_version}: "
                       + ("building CUDA extensions here will fail" if major else "extension builds warn and may misbehave")
                       + " (running torch is not affected).",

@@ -90,3 +90,18 @@ def test_drv001_driver_known_only_by_its_cuda_driver_api_version():
     assert f.severity == "error" and "supports CUDA up to 12.2" in f.message
     [u] = outcome("DRV001", only_api("12.2", "2.5.1+cu124")).undecided
     assert u.missing == ["NVIDIA driver version"]
+
+
+def test_tk001_with_only_torch_s_cuda_major_known_is_undecided_not_a_minor_mismatch():
+    """torch's CUDA known only as a major (from its -cu12 pins): nvcc 12.4 neither matches nor mismatches a minor."""
+    inv = make_inventory(driver="580.159.04", gpus=[H100], dists=[("torch", "2.5.1", [])])
+    env = inv.python[0]
+    torch = dataclasses.replace(next(f for f in env.frameworks if f.name == "torch"), runtime_kind="cuda",
+                                runtime_version="12")
+    inv = dataclasses.replace(inv, python=[dataclasses.replace(env, frameworks=[torch])])
+    tk = CudaToolkit(path="/usr/local/cuda-12.4", version="12.4.131", active=True, active_because="CUDA_HOME")
+    result = outcome("TK001", nvidia(inv, toolkits=[tk]))
+    assert result.findings == [] and [u.rule_id for u in result.undecided] == ["TK001"]
+    assert "minor unknown" in result.undecided[0].message
+    other = dataclasses.replace(tk, path="/usr/local/cuda-13.0", version="13.0.88")
+    assert [f.rule_id for f in outcome("TK001", nvidia(inv, toolkits=[other])).findings] == ["TK001"]
