@@ -134,8 +134,11 @@ def diagnose(inventory: Inventory, diagnosis: Diagnosis, matrices: MatrixSet | N
     matrices = matrices or matrix_set(diagnosis.matrices)
     if diagnosis.assume:
         from accelctl.assume import apply_assumptions
+        from accelctl.derive import derive
 
-        inventory = apply_assumptions(inventory, diagnosis.assume, gpu_cc=lambda name: gpu_cc(matrices, name))
+        # an assumed fact (a torch build, a GPU) changes what follows from the matrices: derive again
+        inventory = derive(apply_assumptions(inventory, diagnosis.assume, gpu_cc=lambda name: gpu_cc(matrices, name)),
+                           matrices)
     from accelctl.plan.fixit import build_plan
     from accelctl.report.model import Report
     from accelctl.rules import all_rules, check_rule, select, sort_findings, sort_undecided
