@@ -12,18 +12,20 @@ import datetime as _dt
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from accelctl.matrices import COMPILED_DIR, bundled_dir, load_file, source_fingerprint, specs
 from accelctl.matrices.base import parse_yaml
 
 
-def _plain(value):
+def plain(value: Any) -> Any:
+    """YAML-loaded data as JSON data: dates become ISO text (the compiled twin and the refresh tool compare it)."""
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
@@ -38,7 +40,7 @@ def compile_all(folder: Path) -> int:
         data = path.read_bytes()
         (out / f"{path.stem}.json").unlink(missing_ok=True)
         load_file(known[path.stem], path)  # validate (from the YAML) before writing the twin
-        twin = {"source": source_fingerprint(data), "data": _plain(parse_yaml(data))}
+        twin = {"source": source_fingerprint(data), "data": plain(parse_yaml(data))}
         (out / f"{path.stem}.json").write_text(json.dumps(twin, separators=(",", ":"), sort_keys=True) + "\n", encoding="utf-8")
         count += 1
     return count

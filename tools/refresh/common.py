@@ -9,7 +9,6 @@ entries were added, removed or changed.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import re
 import textwrap
@@ -17,6 +16,8 @@ import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from accelctl.matrices.compile import plain
 
 REPO = Path(__file__).resolve().parents[2]
 MATRICES = REPO / "matrices"
@@ -71,17 +72,6 @@ def write_copy(name: str, body: str, url: str, read: str, commit: str | None = N
     path = folder / name
     path.write_text("\n".join(header) + "\n" + body.rstrip("\n") + "\n", encoding="utf-8")
     return path
-
-
-def plain(value: Any) -> Any:
-    """YAML-loaded data with dates as ISO text, for comparison."""
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
 
 
 def _scalar(value: Any, key: str = "") -> str:
